@@ -1,0 +1,242 @@
+"""Rules that build one BBC image variant: parents first, tags moved only by a good build.
+
+A failed build is returned, not raised, so that `package` can finish every unrelated image
+before it reports the failures (see package_image.py). Descendants of a failed image are not
+built. An image whose content tag (its version plus a hash of every build input, the
+parent's image id included) already names the local image that all its tags point to is up
+to date and is not built again.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from pants.backend.docker.goals.package_image import (
+    DockerPackageFieldSet,
+    ImageRefRegistry,
+    get_build_options,
+)
+from pants.backend.docker.registries import DockerRegistries
+from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.backend.docker.target_types import DockerImageTagsField
+from pants.backend.docker.util_rules.docker_binary import DockerBinary
+from pants.backend.docker.util_rules.docker_build_context import (
+    DockerBuildContext,
+    DockerBuildContextRequest,
+)
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents, PathGlobs, Snapshot
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
+from pants.util.logging import LogLevel
+from pants.util.strutil import stable_hash
+from pants.util.value_interpolation import InterpolationContext
+
+from bbc.build_output import failure_summary, output_tail
+from bbc.dockerfile_chain import ChainError, parent_arg
+from bbc.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
+from bbc.docker_engine import DockerEnv, LocalImages, engine_error
+from bbc.git import GitRequest, GitResult
+from bbc.image_graph import ImageGraph, ImageInfo
+from bbc.target_types import TestBuildArgsField, TestDockerfileField, TestVariantField
+from bbc.versions import content_tag, test_tag, version_tags
+
+PROD, TEST_BASE, TEST = "prod", "test-base", "test"
+IIDFILE = "__bbc_image.iid"
+
+
+@dataclass(frozen=True)
+class ImageBuildRequest:
+    address: Address
+    variant: str = PROD
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    address: Address
+    variant: str
+    image_id: str = ""
+    registries: tuple[ImageRefRegistry, ...] = ()  # every ref, per registry
+    built: bool = False  # False: it was up to date
+    failure: str | None = None  # why this image failed to build
+    blocked_by: Address | None = None  # the ancestor whose failure stopped it
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.blocked_by is None
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every `[registry/]repository:tag` of the image, its exact version first."""
+        return tuple(tag.full_name for registry in self.registries for tag in registry.tags)
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    dockerfile: str
+    base: ImageBuild | None  # what the parent argument is set to
+    base_arg: str | None
+    build_args: tuple[str, ...]  # beyond the context's
+    tags: tuple[str, ...]  # bare tags, first one first
+
+
+def _image_refs(
+    target: Target, tags: tuple[str, ...], variant: str, options: DockerOptions
+) -> tuple[ImageRefRegistry, ...]:
+    field_set = DockerPackageFieldSet.create(target)
+    field_set = replace(field_set, tags=DockerImageTagsField(tags, target.address))
+    # Test variants are never pushed, so they get no registry names.
+    registries = options.registries() if variant == PROD else DockerRegistries.from_dict({})
+    return tuple(
+        field_set.image_refs(
+            default_repository=options.default_repository,
+            registries=registries,
+            interpolation_context=InterpolationContext(),
+        )
+    )
+
+
+async def _recipe(request: ImageBuildRequest, target: Target, info: ImageInfo, graph: ImageGraph) -> _Recipe | ImageBuild:
+    """How to build the variant, or the failure that prevents it."""
+    parent_address = graph.parent(request.address)
+    parent = await Get(ImageBuild, ImageBuildRequest(parent_address)) if parent_address else None
+    if parent is not None and not parent.ok:
+        return ImageBuild(request.address, request.variant, blocked_by=parent.blocked_by or parent.address)
+    if request.variant == PROD:
+        return _Recipe(info.dockerfile, parent, info.parent_arg, (), version_tags(info.version))
+
+    mode = target[TestVariantField].value
+    if mode is None:
+        return _failed(request, f"{request.address} has no test variant: set test_variant='sandwich' or 'build-arg' in {info.build_file}.")
+    if request.variant == TEST and mode == "build-arg":
+        return _Recipe(info.dockerfile, parent, info.parent_arg, target[TestBuildArgsField].value or (), (test_tag(info.version),))
+    if request.variant == TEST:
+        base = await Get(ImageBuild, ImageBuildRequest(request.address, TEST_BASE))
+        if not base.ok:
+            return replace(base, variant=TEST)
+        return _Recipe(info.dockerfile, base, info.parent_arg, (), (test_tag(info.version),))
+
+    # The sandwich's bottom: the test Dockerfile built FROM the parent.
+    test_dockerfile = os.path.join(request.address.spec_path, target[TestDockerfileField].value)
+    if parent is None:
+        return _failed(request, f"{request.address} is a root image: there is no parent to sandwich a test layer on. Use test_variant='build-arg' in {info.build_file}.")
+    contents = await Get(DigestContents, PathGlobs([test_dockerfile]))
+    if not contents:
+        return _failed(
+            request,
+            f"{request.address} asks for a sandwich test variant (test_variant='sandwich' in "
+            f"{info.build_file}), but {test_dockerfile} does not exist. Add it (test tools only, "
+            f"starting `ARG SOURCE_IMAGE` / `FROM $SOURCE_IMAGE`), point `test_dockerfile` at it, "
+            f"or use test_variant='build-arg'.",
+        )
+    digest = await Get(Digest, PathGlobs([test_dockerfile]))
+    parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(digest, test_dockerfile))
+    try:
+        arg = parent_arg(test_dockerfile, parsed.instructions)
+    except ChainError as e:
+        return _failed(request, f"{request.address}: {e}")
+    return _Recipe(test_dockerfile, parent, arg, (), (f"{test_tag(info.version)}-base",))
+
+
+def _failed(request: ImageBuildRequest, failure: str) -> ImageBuild:
+    return ImageBuild(request.address, request.variant, failure=failure)
+
+
+def _labels(info: ImageInfo, recipe: _Recipe, variant: str) -> dict[str, str]:
+    labels = {
+        "org.opencontainers.image.title": info.repository,
+        "org.opencontainers.image.version": info.version,
+    }
+    if recipe.base is not None:
+        labels["org.opencontainers.image.base.name"] = recipe.base.refs[0]
+    if variant != PROD:
+        labels["io.bbc.variant"] = variant
+    return labels
+
+
+@rule
+async def build_image(
+    request: ImageBuildRequest,
+    graph: ImageGraph,
+    docker: DockerBinary,
+    docker_env: DockerEnv,
+    options: DockerOptions,
+) -> ImageBuild:
+    problems = graph.problems(request.address)
+    if problems:
+        return _failed(request, "\n\n".join(problems))
+    info = graph.infos[request.address]
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>"))
+    target = wrapped.target
+    recipe = await _recipe(request, target, info, graph)
+    if isinstance(recipe, ImageBuild):
+        return recipe
+
+    context = await Get(DockerBuildContext, DockerBuildContextRequest(request.address, build_upstream_images=False))
+    build_args = (*context.build_args, *recipe.build_args)
+    if recipe.base is not None and recipe.base_arg is not None:
+        build_args = (*build_args, f"{recipe.base_arg}={recipe.base.refs[0]}")
+    labels = _labels(info, recipe, request.variant)
+    field_set = DockerPackageFieldSet.create(target)
+    build_options = tuple(get_build_options(context, field_set, options.build_target_stage, target))
+    inputs_hash = stable_hash(
+        (context.digest, recipe.dockerfile, build_args, sorted(labels.items()), build_options,
+         recipe.base.image_id if recipe.base else None)
+    )
+    tags = (*recipe.tags, content_tag(recipe.tags[0], inputs_hash))
+    registries = _image_refs(target, tags, request.variant, options)
+    result = ImageBuild(request.address, request.variant, registries=registries)
+
+    local = await Get(LocalImages)
+    content_id = local.ids.get(result.refs[-1]) if result.refs else None
+    if content_id and all(local.ids.get(ref) == content_id for ref in result.refs):
+        return replace(result, image_id=content_id)
+
+    snapshot = await Get(Snapshot, Digest, context.digest)
+    build_file = os.path.join(request.address.spec_path, "BUILD")
+    log = await Get(
+        GitResult,
+        GitRequest(("log", "-1", "--format=%H", "--", build_file, *snapshot.files), local.run_token),
+    )
+    revision = log.stdout.strip() if log.exit_code == 0 and log.stdout.strip() else None
+    if revision:
+        labels["org.opencontainers.image.revision"] = revision
+
+    argv = [docker.path, "build", "--iidfile", IIDFILE, *build_options]
+    for name, value in labels.items():
+        argv += ["--label", f"{name}={value}"]
+    for ref in result.refs:
+        argv += ["--tag", ref]
+    for arg in build_args:
+        argv += ["--build-arg", arg]
+    argv += ["--file", recipe.dockerfile, field_set.get_context_root(options.default_context_root)]
+    process_result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=tuple(argv),
+            description=f"Building {result.refs[0]} ({request.address})",
+            env={**docker_env.env, **context.build_env.environment, "BBC_RUN_TOKEN": local.run_token},
+            input_digest=context.digest,
+            output_files=(IIDFILE,),
+            # Not PER_SESSION: pantsd would rerun it while re-validating an up-to-date image.
+            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+            level=LogLevel.INFO,
+        ),
+    )
+    stdout, stderr = process_result.stdout.decode(errors="replace"), process_result.stderr.decode(errors="replace")
+    if process_result.exit_code != 0:
+        if "Cannot connect to the Docker daemon" in stderr:
+            raise engine_error("build", process_result.stderr)
+        summary = failure_summary(recipe.dockerfile, stdout, stderr)
+        return replace(
+            result,
+            failure=f"{request.address} ({result.refs[0]}) failed to build at {summary}\n{output_tail(stdout)}",
+        )
+    iid = await Get(DigestContents, Digest, process_result.output_digest)
+    return replace(result, image_id=iid[0].content.decode().strip(), built=True)
+
+
+def rules():
+    return collect_rules()

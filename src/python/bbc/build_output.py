@@ -1,0 +1,27 @@
+"""Reads `docker build` output (the classic builder's): which step failed, and why."""
+
+from __future__ import annotations
+
+import re
+
+_STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
+_NOISE = ("DEPRECATED:", "BuildKit is currently disabled", "environment-variable.", "Install the buildx")
+
+
+def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
+    """`<dockerfile> step 3/5 (RUN make): <the error>`, as far as the output tells."""
+    errors = [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.strip() and not any(line.strip().startswith(n) for n in _NOISE)
+    ]
+    reason = errors[-1] if errors else "docker build failed"
+    steps = _STEP.findall(stdout)
+    if not steps:
+        return f"{dockerfile}: {reason}"
+    number, instruction = steps[-1]
+    return f"{dockerfile} step {number} ({instruction}): {reason}"
+
+
+def output_tail(stdout: str, lines: int = 20) -> str:
+    return "\n".join(stdout.rstrip().splitlines()[-lines:])

@@ -1,0 +1,95 @@
+"""`extra_ca_certificates`: the build host's extra CA certificates, in an image's context.
+
+Organisations behind a TLS-inspecting proxy must trust its CA in every image. The folder is
+outside the repository, so it is read again in every run; the certificates only change the
+build (and the images' content tags) when the folder's certificates change.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pants.core.target_types import FileSourceField
+from pants.core.util_rules.system_binaries import (
+    SEARCH_PATHS,
+    BashBinary,
+    BinaryShims,
+    BinaryShimsRequest,
+)
+from pants.engine.fs import Digest, Snapshot
+from pants.engine.process import Process, ProcessCacheScope, ProcessResult
+from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
+    GeneratedSources,
+    GenerateSourcesRequest,
+    MultipleSourcesField,
+    Target,
+)
+from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
+from pants.util.strutil import help_text
+
+from bbc.subsystem import BBC
+
+_COPY = """
+mkdir -p "$2"
+echo "Extra CA certificates copied from ${1:-nowhere} ([bbc].extra_ca_certs_dir)." >"$2/README"
+if [ -n "$1" ] && [ -d "$1" ]; then
+  find "$1" -name '*.crt' -type f -exec cp {} "$2/" \\;
+fi
+"""
+
+
+class ExtraCACertificatesSourcesField(MultipleSourcesField):
+    alias = "_sources"
+    default = ()
+    help = "Nothing to set: the certificates come from `[bbc].extra_ca_certs_dir`."
+
+
+class ExtraCACertificatesTarget(Target):
+    alias = "extra_ca_certificates"
+    core_fields = (*COMMON_TARGET_FIELDS, ExtraCACertificatesSourcesField)
+    help = help_text(
+        """
+        The build host's extra CA certificates (`*.crt` in `[bbc].extra_ca_certs_dir`), as files
+        in `<this directory>/<target name>/` of the build context of the images depending on it,
+        with a README. Install them with `update-ca-certificates`.
+        """
+    )
+
+
+class GenerateExtraCACertificates(GenerateSourcesRequest):
+    input = ExtraCACertificatesSourcesField
+    output = FileSourceField
+
+
+@rule(desc="Copying the build host's extra CA certificates", level=LogLevel.DEBUG)
+async def copy_extra_ca_certificates(
+    request: GenerateExtraCACertificates, bbc: BBC, bash: BashBinary
+) -> GeneratedSources:
+    address = request.protocol_target.address
+    dest = os.path.join(address.spec_path, address.target_name)
+    tools = await Get(
+        BinaryShims,
+        BinaryShimsRequest.for_binaries(
+            "mkdir", "find", "cp", rationale="copy CA certificates", search_path=SEARCH_PATHS
+        ),
+    )
+    result = await Get(
+        ProcessResult,
+        Process(
+            argv=(bash.path, "-c", _COPY, "copy", bbc.extra_ca_certs_dir or "", dest),
+            env={"PATH": tools.path_component},
+            immutable_input_digests=tools.immutable_input_digests,
+            output_directories=(dest,),
+            description=f"Copy extra CA certificates for {address}",
+            cache_scope=ProcessCacheScope.PER_SESSION,
+            level=LogLevel.DEBUG,
+        ),
+    )
+    return GeneratedSources(await Get(Snapshot, Digest, result.output_digest))
+
+
+def rules():
+    return [*collect_rules(), UnionRule(GenerateSourcesRequest, GenerateExtraCACertificates)]

@@ -1,0 +1,160 @@
+"""The BBC hierarchy: every image, its one parent, and the rules the chain must keep.
+
+Plain data in, plain data out; the Pants rules build `Image`s from targets and Dockerfiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from bbc.versions import caret_range, range_allows
+
+
+@dataclass(frozen=True)
+class Image:
+    address: str  # the docker_image target, e.g. "images/root:root"
+    version: str
+    repository: str  # e.g. "bbc/root"
+    parent: str | None = None  # the parent's address; None for a root
+    parent_versions: str | None = None  # the npm-style range of parent versions it accepts
+    build_file: str = ""  # where a fix goes, e.g. "images/root/BUILD"
+
+
+class HierarchyError(Exception):
+    """A broken chain: the message names the images and the fix."""
+
+
+class Hierarchy:
+    def __init__(self, images: Iterable[Image]) -> None:
+        self.images = {image.address: image for image in images}
+        self._children: dict[str, list[str]] = {address: [] for address in self.images}
+        for image in self.images.values():
+            if image.parent in self._children:
+                self._children[image.parent].append(image.address)
+        for children in self._children.values():
+            children.sort()
+
+    def __getitem__(self, address: str) -> Image:
+        return self.images[address]
+
+    def roots(self) -> list[str]:
+        return sorted(a for a, image in self.images.items() if image.parent not in self.images)
+
+    def children(self, address: str) -> list[str]:
+        return self._children[address]
+
+    def ancestors(self, address: str) -> list[str]:
+        """Parent first, root last."""
+        chain: list[str] = []
+        parent = self.images[address].parent
+        while parent in self.images and parent not in chain and parent != address:
+            chain.append(parent)
+            parent = self.images[parent].parent
+        return chain
+
+    def descendants(self, address: str) -> list[str]:
+        """Every image below `address`, parents before children."""
+        found: list[str] = []
+        frontier = list(self.children(address))
+        while frontier:
+            child = frontier.pop(0)
+            if child not in found:
+                found.append(child)
+                frontier.extend(self.children(child))
+        return found
+
+    def order(self) -> list[str]:
+        """All images, parents before children (roots in name order)."""
+        ordered: list[str] = []
+        for root in self.roots():
+            ordered.append(root)
+            ordered.extend(self.descendants(root))
+        return ordered
+
+    def walk(self) -> Iterator[tuple[int, str]]:
+        """(depth, address) in tree order, for printing."""
+
+        def visit(address: str, depth: int) -> Iterator[tuple[int, str]]:
+            yield depth, address
+            for child in self.children(address):
+                yield from visit(child, depth + 1)
+
+        for root in self.roots():
+            yield from visit(root, 0)
+
+    def find_cycle(self) -> list[str] | None:
+        """A cycle as a path that ends where it starts, or None."""
+        for start in sorted(self.images):
+            path = [start]
+            parent = self.images[start].parent
+            while parent in self.images:
+                if parent in path:
+                    return path[path.index(parent) :] + [parent]
+                path.append(parent)
+                parent = self.images[parent].parent
+        return None
+
+    def parent_range_holds(self, address: str) -> bool | None:
+        """Whether the parent's version is in the child's range; None for roots or no range."""
+        image = self.images[address]
+        if image.parent not in self.images or image.parent_versions is None:
+            return None
+        return range_allows(image.parent_versions, self.images[image.parent].version)
+
+    def problems_of(self, address: str) -> list[str]:
+        """What is wrong with one image's place in the chain (its ancestors' own aside)."""
+        cycle = self.find_cycle()
+        if cycle and (address in cycle or set(self.ancestors(address)) & set(cycle)):
+            return [cycle_message(cycle)]
+        image = self.images[address]
+        if image.parent is None:
+            if image.parent_versions is None:
+                return []
+            return [
+                f"{address} sets parent_versions={image.parent_versions!r} but has no parent "
+                f"image (its Dockerfile starts FROM scratch). Remove parent_versions from "
+                f"{image.build_file}."
+            ]
+        parent = self.images[image.parent]
+        if image.parent_versions is None:
+            return [
+                f"{address} descends from {parent.address} but does not say which of its "
+                f"versions it accepts. Add parent_versions={caret_range(parent.version)!r} to "
+                f"{address} in {image.build_file}."
+            ]
+        if not self.parent_range_holds(address):
+            return [range_message(image, parent)]
+        return []
+
+    def problems(self) -> list[str]:
+        """Every broken rule of the chain, each as one paragraph naming the targets and the fix."""
+        cycle = self.find_cycle()
+        if cycle:
+            return [cycle_message(cycle)]
+        return [problem for address in self.order() for problem in self.problems_of(address)]
+
+    def check(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise HierarchyError("\n\n".join(problems))
+
+
+def range_message(child: Image, parent: Image) -> str:
+    return (
+        f"{child.address} accepts {parent.address} versions {child.parent_versions!r} "
+        f"(parent_versions in {child.build_file}), but {parent.address} is at {parent.version}. "
+        f"Either rebuild and test {child.address} on {parent.version} and set parent_versions="
+        f"{caret_range(parent.version)!r} (`./pants bbc-bump "
+        f"--level=patch --descendants {parent.address}` does this for every descendant), or keep "
+        f"{parent.address} at a version in {child.parent_versions!r}."
+    )
+
+
+def cycle_message(cycle: list[str]) -> str:
+    return (
+        f"The images form a cycle: {' -> '.join(cycle)}. Each image must descend from exactly one "
+        f"parent, ending at a root built FROM scratch; change the ARG SOURCE_IMAGE of one of "
+        f"these Dockerfiles to break the cycle."
+    )
+

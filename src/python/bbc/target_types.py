@@ -1,0 +1,130 @@
+"""Fields the plugin adds to `docker_image`: version, parent range and tests."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pants.engine.addresses import Address
+from pants.engine.target import (
+    DictStringToStringField,
+    InvalidFieldException,
+    StringField,
+    StringSequenceField,
+)
+from pants.util.strutil import help_text
+
+from bbc.versions import VersionError, parse_range, parse_version
+
+
+def _invalid(cls: type, address: Address, error: Exception) -> InvalidFieldException:
+    return InvalidFieldException(
+        f"The `{cls.alias}` field of {address} (in {address.spec_path or '.'}/BUILD) is "
+        f"invalid: {error}"
+    )
+
+
+class ImageVersionField(StringField):
+    alias = "version"
+    required = True
+    help = help_text(
+        """
+        The semantic version of this image, MAJOR.MINOR.PATCH with an optional -PRERELEASE.
+
+        It gives the image its tags, exact first: X.Y.Z, X.Y, X and latest (a prerelease gets
+        only its exact tag), plus an immutable content tag X.Y.Z-<hash of the build inputs>.
+        Bump it with `./pants bbc-bump --level=patch|minor|major <target>`.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        value = super().compute_value(raw_value, address)
+        assert value is not None
+        try:
+            parse_version(value)
+        except VersionError as e:
+            raise _invalid(cls, address, e) from None
+        return value
+
+
+class ParentVersionsField(StringField):
+    alias = "parent_versions"
+    help = help_text(
+        """
+        The versions of the parent image (the one named by `ARG SOURCE_IMAGE` in the Dockerfile)
+        that this image accepts, in npm's range syntax: '^1.2' (>=1.2.0 <2.0.0), '~1.2.3'
+        (>=1.2.3 <1.3.0), '1.x', or comparisons such as '>=1.2.0 <2'. Required for every image
+        that has a parent; building fails when the parent's version is outside the range.
+        """
+    )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None:
+            try:
+                parse_range(value)
+            except VersionError as e:
+                raise _invalid(cls, address, e) from None
+        return value
+
+
+class ContractTestsField(DictStringToStringField):
+    alias = "contract_tests"
+    help = help_text(
+        """
+        Promises this image makes to everything built on it, as `{"name": "shell command"}`.
+
+        `./pants test` runs each command inside the production image of this image and of every
+        descendant, as the image's own user; a non-zero exit fails the test. This is how an
+        application image is kept from silently breaking what its bases promise.
+        """
+    )
+
+
+class TestVariantField(StringField):
+    alias = "test_variant"
+    valid_choices = ("sandwich", "build-arg")
+    help = help_text(
+        """
+        How to build this image's test variant, in which `test_command` runs.
+
+        `sandwich`: the `test_dockerfile` (test tools only) is built FROM this image's parent,
+        then this image's Dockerfile is built FROM that layer. `build-arg`: this image's
+        Dockerfile is built with `test_build_args` added. The variant is tagged X.Y.Z-test,
+        never pushed, and never the parent of another image.
+        """
+    )
+
+
+class TestCommandField(StringField):
+    alias = "test_command"
+    help = help_text(
+        """
+        The shell command that runs this image's own tests inside its test variant. JUnit XML
+        written to $BBC_REPORTS_DIR is copied out (see `[test].report`).
+        """
+    )
+
+
+class TestDockerfileField(StringField):
+    alias = "test_dockerfile"
+    default = "Dockerfile.test"
+    help = "The sandwich layer's Dockerfile, relative to the BUILD file."
+
+
+class TestBuildArgsField(StringSequenceField):
+    alias = "test_build_args"
+    default = ()
+    help = "Build arguments (`NAME=value`) that turn the Dockerfile into its test variant."
+
+
+PLUGIN_FIELDS = (
+    ImageVersionField,
+    ParentVersionsField,
+    ContractTestsField,
+    TestVariantField,
+    TestCommandField,
+    TestDockerfileField,
+    TestBuildArgsField,
+)
