@@ -40,8 +40,9 @@ from bbc.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
 from bbc.docker_engine import DockerEnv, LocalImages, engine_error
 from bbc.git import GitRequest, GitResult
 from bbc.image_graph import ImageGraph, ImageInfo
+from bbc.run_token import RunToken
 from bbc.target_types import TestBuildArgsField, TestDockerfileField, TestVariantField
-from bbc.versions import content_tag, test_tag, version_tags
+from bbc.versions import content_tag, variant_tag, version_tags
 
 PROD, TEST_BASE, TEST = "prod", "test-base", "test"
 IIDFILE = "__bbc_image.iid"
@@ -111,12 +112,12 @@ async def _recipe(request: ImageBuildRequest, target: Target, info: ImageInfo, g
     if mode is None:
         return _failed(request, f"{request.address} has no test variant: set test_variant='sandwich' or 'build-arg' in {info.build_file}.")
     if request.variant == TEST and mode == "build-arg":
-        return _Recipe(info.dockerfile, parent, info.parent_arg, target[TestBuildArgsField].value or (), (test_tag(info.version),))
+        return _Recipe(info.dockerfile, parent, info.parent_arg, target[TestBuildArgsField].value or (), (variant_tag(info.version),))
     if request.variant == TEST:
         base = await Get(ImageBuild, ImageBuildRequest(request.address, TEST_BASE))
         if not base.ok:
             return replace(base, variant=TEST)
-        return _Recipe(info.dockerfile, base, info.parent_arg, (), (test_tag(info.version),))
+        return _Recipe(info.dockerfile, base, info.parent_arg, (), (variant_tag(info.version),))
 
     # The sandwich's bottom: the test Dockerfile built FROM the parent.
     test_dockerfile = os.path.join(request.address.spec_path, target[TestDockerfileField].value)
@@ -137,7 +138,7 @@ async def _recipe(request: ImageBuildRequest, target: Target, info: ImageInfo, g
         arg = parent_arg(test_dockerfile, parsed.instructions)
     except ChainError as e:
         return _failed(request, f"{request.address}: {e}")
-    return _Recipe(test_dockerfile, parent, arg, (), (f"{test_tag(info.version)}-base",))
+    return _Recipe(test_dockerfile, parent, arg, (), (f"{variant_tag(info.version)}-base",))
 
 
 def _failed(request: ImageBuildRequest, failure: str) -> ImageBuild:
@@ -163,6 +164,7 @@ async def build_image(
     docker: DockerBinary,
     docker_env: DockerEnv,
     options: DockerOptions,
+    run_token: RunToken,
 ) -> ImageBuild:
     problems = graph.problems(request.address)
     if problems:
@@ -198,7 +200,7 @@ async def build_image(
     build_file = os.path.join(request.address.spec_path, "BUILD")
     log = await Get(
         GitResult,
-        GitRequest(("log", "-1", "--format=%H", "--", build_file, *snapshot.files), local.run_token),
+        GitRequest(("log", "-1", "--format=%H", "--", build_file, *snapshot.files), run_token),
     )
     revision = log.stdout.strip() if log.exit_code == 0 and log.stdout.strip() else None
     if revision:
@@ -217,7 +219,7 @@ async def build_image(
         Process(
             argv=tuple(argv),
             description=f"Building {result.refs[0]} ({request.address})",
-            env={**docker_env.env, **context.build_env.environment, "BBC_RUN_TOKEN": local.run_token},
+            env={**docker_env.env, **context.build_env.environment, "BBC_RUN_TOKEN": run_token.value},
             input_digest=context.digest,
             output_files=(IIDFILE,),
             # Not PER_SESSION: pantsd would rerun it while re-validating an up-to-date image.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from pants.backend.docker.subsystems.docker_options import DockerOptions
@@ -42,15 +41,9 @@ async def docker_env(options: DockerOptions.EnvironmentAware) -> DockerEnv:
 
 @dataclass(frozen=True)
 class LocalImages:
-    """What the engine holds at the start of this run: image id of every local `repo:tag`.
-
-    `run_token` is new in every run (this rule reruns each run, as its `docker image ls` does);
-    processes that must run at most once per run, but must not be rerun when pantsd merely
-    re-validates an old result, carry it instead of using `ProcessCacheScope.PER_SESSION`.
-    """
+    """What the engine holds at the start of this run: image id of every local `repo:tag`."""
 
     ids: FrozenDict[str, str]
-    run_token: str
 
 
 @rule(desc="Listing local Docker images", level=LogLevel.DEBUG)
@@ -69,7 +62,7 @@ async def local_images(docker: DockerBinary, env: DockerEnv) -> LocalImages:
     if result.exit_code != 0:
         raise engine_error("image ls", result.stderr)
     pairs = (line.split() for line in result.stdout.decode().splitlines())
-    return LocalImages(FrozenDict({ref: image_id for ref, image_id in pairs}), uuid.uuid4().hex)
+    return LocalImages(FrozenDict({ref: image_id for ref, image_id in pairs}))
 
 
 def rules():

@@ -1,4 +1,4 @@
-"""A rule that runs git in the repository; `run_token` makes it run again in every run."""
+"""A rule that runs git in the repository, again in every run (see run_token.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
+from bbc.run_token import RunToken
+
 
 @dataclass(frozen=True)
 class GitRequest:
     args: tuple[str, ...]
-    run_token: str  # LocalImages.run_token: git's answers change between runs
+    run_token: RunToken
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ async def run_git(request: GitRequest, git: MaybeGitBinary, build_root: BuildRoo
         Process(
             argv=(git.git_binary.path, "-C", build_root.path, *request.args),
             description=f"git {' '.join(request.args[:3])}",
-            env={"BBC_RUN_TOKEN": request.run_token},
+            env={"BBC_RUN_TOKEN": request.run_token.value},
             cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
             level=LogLevel.DEBUG,
         ),

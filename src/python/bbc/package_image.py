@@ -25,7 +25,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
 from bbc.build_image import ImageBuild, ImageBuildRequest
-from bbc.docker_engine import LocalImages
+from bbc.run_token import RunToken
 from bbc.target_types import ImageVersionField
 
 
@@ -72,9 +72,8 @@ def docker_info(build: ImageBuild, version: str) -> bytes:
 
 
 @rule
-async def package_bbc_image(field_set: BBCImageFieldSet) -> BuiltPackage:
-    local = await Get(LocalImages)
-    requested = _requested_in_run(local.run_token)
+async def package_bbc_image(field_set: BBCImageFieldSet, run_token: RunToken) -> BuiltPackage:
+    requested = _requested_in_run(run_token.value)
     requested.add(field_set.address)
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
     if not build.ok:

@@ -14,13 +14,17 @@ from pants.backend.docker.util_rules import (
 
 from bbc import (
     build_image,
+    bump_goal,
     ca_certificates,
+    check_goal,
     docker_engine,
     dockerfiles,
     git,
     image_graph,
     package_image,
     run_image,
+    run_token,
+    tree_goal,
 )
 from bbc.target_types import PLUGIN_FIELDS
 
@@ -43,11 +47,15 @@ def rules():
         *(DockerImageTarget.register_plugin_field(field) for field in PLUGIN_FIELDS),
         # The plugin.
         *build_image.rules(),
+        *bump_goal.rules(),
         *ca_certificates.rules(),
+        *check_goal.rules(),
         *docker_engine.rules(),
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
         *package_image.rules(),
         *run_image.rules(),
+        *run_token.rules(),
+        *tree_goal.rules(),
     ]

@@ -45,8 +45,8 @@ def content_tag(first_tag: str, inputs_hash: str) -> str:
     return f"{first_tag}-{inputs_hash[:12]}"
 
 
-def test_tag(text: str) -> str:
-    """The tag of an image's test variant, never pushed and never a parent."""
+def variant_tag(text: str) -> str:
+    """The tag of an image's test variant: never pushed, never a parent."""
     return f"{parse_version(text)}-test"
 
 

@@ -1,0 +1,96 @@
+"""`./pants bbc-check [--since=main] <images>`: version discipline against a git ref.
+
+Fails for every image whose own inputs changed since the ref while its version did not, and
+for every image whose parent is outside its accepted range: a root's change tells exactly
+which descendants need a bump.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pants.engine.addresses import Address
+from pants.engine.console import Console
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.internals.graph import Owners, OwnersRequest
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.target import Targets, TransitiveTargets, TransitiveTargetsRequest
+from pants.option.option_types import StrOption
+
+from bbc.build_files import field_value
+from bbc.git import GitRequest, GitResult
+from bbc.image_graph import ImageGraph
+from bbc.run_token import RunToken
+
+
+class CheckSubsystem(GoalSubsystem):
+    name = "bbc-check"
+    help = (
+        "Check version discipline: every image whose inputs changed since a git ref must have a "
+        "new version, and every parent must be within its children's parent_versions."
+    )
+    since = StrOption(default="main", help="The git ref to compare with.")
+
+
+class Check(Goal):
+    subsystem_cls = CheckSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+async def _own_inputs(address: Address, graph: ImageGraph) -> set[Address]:
+    """The image and what its build consumes, but not what its parent consumes."""
+    parent = graph.parent(address)
+    mine, theirs = await MultiGet(
+        Get(TransitiveTargets, TransitiveTargetsRequest([address])),
+        Get(TransitiveTargets, TransitiveTargetsRequest([parent] if parent else [])),
+    )
+    return {t.address for t in mine.closure} - {t.address for t in theirs.closure}
+
+
+@goal_rule
+async def bbc_check(
+    console: Console, check: CheckSubsystem, graph: ImageGraph, targets: Targets, token: RunToken
+) -> Check:
+    images = [t.address for t in targets if t.address in graph.infos]
+    diff, untracked = await MultiGet(
+        Get(GitResult, GitRequest(("diff", "--name-only", check.since, "--"), token)),
+        Get(GitResult, GitRequest(("ls-files", "--others", "--exclude-standard"), token)),
+    )
+    if diff.exit_code != 0:
+        console.print_stderr(
+            f"bbc-check: cannot compare with {check.since!r} ({diff.stderr.strip()}). Pass an "
+            f"existing git ref: ./pants bbc-check --since=<ref> ::"
+        )
+        return Check(exit_code=1)
+    changed_files = sorted(set(diff.stdout.split()) | set(untracked.stdout.split()))
+    owners = await Get(
+        Owners, OwnersRequest(tuple(changed_files), match_if_owning_build_file_included_in_sources=True)
+    )
+    inputs = await MultiGet(_own_inputs(a, graph) for a in images)
+    changed = [a for a, own in zip(images, inputs) if own & set(owners)]
+    old_builds = await MultiGet(
+        Get(GitResult, GitRequest(("show", f"{check.since}:{graph.infos[a].build_file}"), token))
+        for a in changed
+    )
+
+    problems = []
+    for address, old_build in zip(changed, old_builds):
+        info = graph.infos[address]
+        old = field_value(old_build.stdout, address.target_name, os.path.basename(address.spec_path), "version") if old_build.exit_code == 0 else None
+        if old == info.version:
+            problems.append(
+                f"{address}: its inputs changed since {check.since} but its version is still "
+                f"{info.version}. Bump it: ./pants bbc-bump --level=patch {address} (or minor, "
+                f"or major for a breaking change)."
+            )
+    for address in images:
+        problems.extend(graph.problems(address))
+    for problem in problems:
+        console.print_stderr(problem + "\n")
+    if not problems:
+        console.print_stdout(f"{len(images)} images: versions and ranges are consistent with {check.since}.")
+    return Check(exit_code=1 if problems else 0)
+
+
+def rules():
+    return collect_rules()

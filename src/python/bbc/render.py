@@ -1,0 +1,87 @@
+"""The hierarchy as text, Graphviz DOT and Mermaid."""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from bbc.hierarchy import Hierarchy
+from bbc.versions import version_tags
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _range(hierarchy: Hierarchy, address: str) -> str:
+    image = hierarchy[address]
+    if image.parent is None:
+        return ""
+    holds = hierarchy.parent_range_holds(address)
+    verdict = "ok" if holds else "missing" if holds is None else f"NOT MET by {hierarchy[image.parent].version}"
+    return f"parent {image.parent_versions or '(no range)'} {verdict}"
+
+
+def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] = {}) -> str:
+    """One line per image, children indented under their parent."""
+    lines: list[str] = []
+
+    def visit(address: str, prefix: str, last: bool, depth: int) -> None:
+        image = hierarchy[address]
+        branch = "" if depth == 0 else ("└─ " if last else "├─ ")
+        parts = [
+            f"{address}",
+            f"{image.repository}:{image.version}",
+            f"tags {', '.join(version_tags(image.version))}",
+            _range(hierarchy, address),
+        ]
+        if address in sizes:
+            parent_size = sizes.get(image.parent or "", 0)
+            parts.append(f"{_megabytes(sizes[address])} (+{_megabytes(sizes[address] - parent_size)})")
+        lines.append(prefix + branch + "  ".join(p for p in parts if p))
+        children = hierarchy.children(address)
+        child_prefix = prefix if depth == 0 else prefix + ("   " if last else "│  ")
+        for i, child in enumerate(children):
+            visit(child, child_prefix, i == len(children) - 1, depth + 1)
+
+    for root in hierarchy.roots():
+        visit(root, "", True, 0)
+    return "\n".join(lines)
+
+
+def dot(hierarchy: Hierarchy) -> str:
+    lines = [
+        "digraph bbc {",
+        "  rankdir=TB;",
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
+    for address in hierarchy.order():
+        image = hierarchy[address]
+        lines.append(f'  "{address}" [label="{image.repository}\\n{image.version}"];')
+    for address in hierarchy.order():
+        image = hierarchy[address]
+        if image.parent:
+            color = "" if hierarchy.parent_range_holds(address) else ", color=red, fontcolor=red"
+            lines.append(f'  "{image.parent}" -> "{address}" [label="{image.parent_versions or "?"}"{color}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(address: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", address)
+
+
+def mermaid(hierarchy: Hierarchy) -> str:
+    lines = ["graph TD"]
+    for address in hierarchy.order():
+        image = hierarchy[address]
+        lines.append(f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}"]')
+    for address in hierarchy.order():
+        image = hierarchy[address]
+        if image.parent:
+            arrow = "-->" if hierarchy.parent_range_holds(address) else "-.->"
+            lines.append(
+                f'  {_mermaid_id(image.parent)} {arrow}|"{image.parent_versions or "?"}"| {_mermaid_id(address)}'
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,97 @@
+"""`./pants bbc-tree`: the hierarchy with versions, tags, ranges and sizes; DOT, Mermaid, SVG."""
+
+from __future__ import annotations
+
+import json
+
+from pants.backend.docker.util_rules.docker_binary import DockerBinary
+from pants.core.util_rules.distdir import DistDir
+from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, SEARCH_PATHS
+from pants.engine.console import Console
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, Workspace
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
+from pants.engine.rules import Get, collect_rules, goal_rule
+from pants.util.logging import LogLevel
+
+from bbc.docker_engine import DockerEnv
+from bbc.image_graph import ImageGraph
+from bbc.render import dot, mermaid, text_tree
+from bbc.run_token import RunToken
+
+OUTPUT_DIR = "bbc"
+
+
+class TreeSubsystem(GoalSubsystem):
+    name = "bbc-tree"
+    help = (
+        "Print the BBC image hierarchy (version, tags, each parent range and whether it holds, "
+        "and sizes of the images built locally), and write it to dist/bbc/ as hierarchy.dot, "
+        "hierarchy.mmd (Mermaid) and, where Graphviz's `dot` is installed, hierarchy.svg."
+    )
+
+
+class Tree(Goal):
+    subsystem_cls = TreeSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+async def _sizes(graph: ImageGraph, docker: DockerBinary, env: DockerEnv, token: RunToken) -> dict[str, int]:
+    refs = {f"{image.repository}:{image.version}": a for a, image in graph.hierarchy.images.items()}
+    result = await Get(
+        FallibleProcessResult,
+        Process(
+            argv=(docker.path, "image", "inspect", *sorted(refs)),
+            env={**env.env, "BBC_RUN_TOKEN": token.value},
+            description="Inspect the sizes of local BBC images",
+            cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+            level=LogLevel.DEBUG,
+        ),
+    )
+    # Images not built locally are missing from the answer (and make docker exit 1).
+    found = json.loads(result.stdout or b"[]")
+    return {refs[tag]: image["Size"] for image in found for tag in image["RepoTags"] if tag in refs}
+
+
+@goal_rule
+async def bbc_tree(
+    console: Console,
+    workspace: Workspace,
+    dist_dir: DistDir,
+    graph: ImageGraph,
+    docker: DockerBinary,
+    env: DockerEnv,
+    token: RunToken,
+) -> Tree:
+    hierarchy = graph.hierarchy
+    console.print_stdout(text_tree(hierarchy, await _sizes(graph, docker, env, token)))
+    problems = [info.error for info in graph.infos.values() if info.error] + hierarchy.problems()
+    for problem in problems:
+        console.print_stderr(f"\n{problem}")
+
+    files = [
+        FileContent(f"{OUTPUT_DIR}/hierarchy.dot", dot(hierarchy).encode()),
+        FileContent(f"{OUTPUT_DIR}/hierarchy.mmd", mermaid(hierarchy).encode()),
+    ]
+    digest = await Get(Digest, CreateDigest(files))
+    dot_paths = await Get(BinaryPaths, BinaryPathRequest(binary_name="dot", search_path=SEARCH_PATHS))
+    if dot_paths.first_path:
+        svg = await Get(
+            ProcessResult,
+            Process(
+                argv=(dot_paths.first_path.path, "-Tsvg", f"{OUTPUT_DIR}/hierarchy.dot", "-o", f"{OUTPUT_DIR}/hierarchy.svg"),
+                input_digest=digest,
+                output_files=(f"{OUTPUT_DIR}/hierarchy.svg",),
+                description="Render the hierarchy with Graphviz",
+                level=LogLevel.DEBUG,
+            ),
+        )
+        digest = await Get(Digest, MergeDigests([digest, svg.output_digest]))
+    workspace.write_digest(digest, path_prefix=str(dist_dir.relpath))
+    written = ", ".join(f"{dist_dir.relpath}/{OUTPUT_DIR}/hierarchy.{ext}" for ext in ("dot", "mmd", "svg")[: 3 if dot_paths.first_path else 2])
+    console.print_stderr(f"\nWrote {written}")
+    return Tree(exit_code=1 if problems else 0)
+
+
+def rules():
+    return collect_rules()

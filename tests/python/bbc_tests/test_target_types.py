@@ -1,0 +1,49 @@
+import pytest
+from pants.backend.docker.target_types import DockerImageTarget
+from pants.engine.addresses import Address
+from pants.engine.target import InvalidTargetException
+from pants.testutil.rule_runner import RuleRunner, engine_error
+
+from bbc.target_types import PLUGIN_FIELDS, ImageVersionField, ParentVersionsField
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    return RuleRunner(
+        target_types=[DockerImageTarget],
+        rules=[DockerImageTarget.register_plugin_field(field) for field in PLUGIN_FIELDS],
+    )
+
+
+def test_version_and_range_are_read(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"img/BUILD": 'docker_image(version="1.2.0", parent_versions="^1.0")'})
+    target = rule_runner.get_target(Address("img"))
+    assert target[ImageVersionField].value == "1.2.0"
+    assert target[ParentVersionsField].value == "^1.0"
+
+
+def test_malformed_version_names_the_target_the_value_and_the_rule(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"apps/web/BUILD": 'docker_image(name="web", version="1.2")'})
+    with engine_error(
+        InvalidTargetException,
+        contains=(
+            "apps/web/BUILD:1: The `version` field of apps/web:web (in apps/web/BUILD) is invalid: '1.2' is not a "
+            "semantic version: it must be MAJOR.MINOR.PATCH"
+        ),
+    ):
+        rule_runner.get_target(Address("apps/web", target_name="web"))
+
+
+def test_version_is_required(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"img/BUILD": "docker_image()"})
+    with engine_error(InvalidTargetException, contains="version"):
+        rule_runner.get_target(Address("img"))
+
+
+def test_malformed_range_names_the_syntax(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"img/BUILD": 'docker_image(version="1.0.0", parent_versions="one or two")'})
+    with engine_error(
+        InvalidTargetException,
+        contains="The `parent_versions` field of img:img (in img/BUILD) is invalid: 'one or two' is not a version range",
+    ):
+        rule_runner.get_target(Address("img"))
