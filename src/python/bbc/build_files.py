@@ -12,16 +12,20 @@ class BuildFileError(ValueError):
     pass
 
 
-def _target_call(source: str, target_name: str, default_name: str) -> ast.Call | None:
+def _calls(source: str, default_name: str) -> dict[str, ast.Call]:
+    """The target calls at the top of a BUILD file, by target name."""
+    calls = {}
     for node in ast.parse(source).body:
         call = node.value if isinstance(node, ast.Expr) else None
-        if not isinstance(call, ast.Call):
-            continue
-        names = [k.value for k in call.keywords if k.arg == "name"]
-        name = names[0].value if names and isinstance(names[0], ast.Constant) else default_name
-        if name == target_name:
-            return call
-    return None
+        if isinstance(call, ast.Call):
+            names = [k.value for k in call.keywords if k.arg == "name"]
+            name = names[0].value if names and isinstance(names[0], ast.Constant) else default_name
+            calls[str(name)] = call
+    return calls
+
+
+def _target_call(source: str, target_name: str, default_name: str) -> ast.Call | None:
+    return _calls(source, default_name).get(target_name)
 
 
 def _offset(source: str, line: int, column: int) -> int:
@@ -67,3 +71,10 @@ def set_field(
     indent = source[source.rfind("\n", 0, anchor_start) + 1 : anchor_start]
     separator = f",\n{indent}" if indent.isspace() else ", "
     return f'{source[:end]}{separator}{field}="{value}"{source[end:]}'
+
+
+def changed_targets(old_source: str, new_source: str, default_name: str) -> set[str]:
+    """Names of the targets a BUILD file change added or changed (formatting and comments aside)."""
+    old = {name: ast.dump(call) for name, call in _calls(old_source, default_name).items()}
+    new = {name: ast.dump(call) for name, call in _calls(new_source, default_name).items()}
+    return {name for name, call in new.items() if old.get(name) != call}

@@ -11,13 +11,14 @@ import os
 
 from pants.engine.addresses import Address
 from pants.engine.console import Console
+from pants.engine.fs import DigestContents, PathGlobs
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets, TransitiveTargets, TransitiveTargetsRequest
 from pants.option.option_types import StrOption
 
-from bbc.build_files import field_value
+from bbc.build_files import changed_targets, field_value
 from bbc.git import GitRequest, GitResult
 from bbc.image_graph import ImageGraph
 from bbc.run_token import RunToken
@@ -37,14 +38,9 @@ class Check(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-async def _own_inputs(address: Address, graph: ImageGraph) -> set[Address]:
-    """The image and what its build consumes, but not what its parent consumes."""
-    parent = graph.parent(address)
-    mine, theirs = await MultiGet(
-        Get(TransitiveTargets, TransitiveTargetsRequest([address])),
-        Get(TransitiveTargets, TransitiveTargetsRequest([parent] if parent else [])),
-    )
-    return {t.address for t in mine.closure} - {t.address for t in theirs.closure}
+def _generators(addresses: set[Address]) -> set[Address]:
+    """The addresses and, for generated targets, their generators' (a BUILD diff names those)."""
+    return addresses | {a.maybe_convert_to_target_generator() for a in addresses}
 
 
 @goal_rule
@@ -62,19 +58,44 @@ async def bbc_check(
             f"existing git ref: ./pants bbc-check --since=<ref> ::"
         )
         return Check(exit_code=1)
-    changed_files = sorted(set(diff.stdout.split()) | set(untracked.stdout.split()))
-    owners = await Get(
-        Owners, OwnersRequest(tuple(changed_files), match_if_owning_build_file_included_in_sources=True)
+    changed_files = set(diff.stdout.split()) | set(untracked.stdout.split())
+    build_files = sorted(f for f in changed_files if os.path.basename(f).split(".")[0] == "BUILD")
+    owners, new_builds = await MultiGet(
+        Get(Owners, OwnersRequest(tuple(sorted(changed_files - set(build_files))))),
+        Get(DigestContents, PathGlobs(build_files)),
     )
-    inputs = await MultiGet(_own_inputs(a, graph) for a in images)
-    changed = [a for a, own in zip(images, inputs) if own & set(owners)]
     old_builds = await MultiGet(
+        Get(GitResult, GitRequest(("show", f"{check.since}:{f}"), token)) for f in build_files
+    )
+    # A BUILD file change changes only the targets whose definitions changed.
+    new_text = {c.path: c.content.decode() for c in new_builds}
+    changed_inputs = set(owners) | {
+        Address(os.path.dirname(path), target_name=name)
+        for path, old in zip(build_files, old_builds)
+        for name in changed_targets(
+            old.stdout if old.exit_code == 0 else "", new_text.get(path, ""), os.path.basename(os.path.dirname(path))
+        )
+    }
+
+    # An image's own inputs: what its build consumes, less what its parent's build consumes.
+    parents = [graph.parent(a) for a in images]
+    closures = await MultiGet(
+        Get(TransitiveTargets, TransitiveTargetsRequest([a] if a else []))
+        for a in (*images, *parents)
+    )
+    mine, theirs = closures[: len(images)], closures[len(images) :]
+    changed = [
+        address
+        for address, own, parent in zip(images, mine, theirs)
+        if _generators({t.address for t in own.closure} - {t.address for t in parent.closure}) & changed_inputs
+    ]
+    old_image_builds = await MultiGet(
         Get(GitResult, GitRequest(("show", f"{check.since}:{graph.infos[a].build_file}"), token))
         for a in changed
     )
 
     problems = []
-    for address, old_build in zip(changed, old_builds):
+    for address, old_build in zip(changed, old_image_builds):
         info = graph.infos[address]
         old = field_value(old_build.stdout, address.target_name, os.path.basename(address.spec_path), "version") if old_build.exit_code == 0 else None
         if old == info.version:

@@ -22,7 +22,7 @@ def _range(hierarchy: Hierarchy, address: str) -> str:
     return f"parent {image.parent_versions or '(no range)'} {verdict}"
 
 
-def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] = {}) -> str:
+def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> str:
     """One line per image, children indented under their parent."""
     lines: list[str] = []
 
@@ -35,7 +35,7 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] = {}) -> str:
             f"tags {', '.join(version_tags(image.version))}",
             _range(hierarchy, address),
         ]
-        if address in sizes:
+        if sizes and address in sizes:
             parent_size = sizes.get(image.parent or "", 0)
             parts.append(f"{_megabytes(sizes[address])} (+{_megabytes(sizes[address] - parent_size)})")
         lines.append(prefix + branch + "  ".join(p for p in parts if p))
