@@ -24,13 +24,18 @@ from bbc import (
     package_image,
     run_image,
     run_token,
+    synthetic_targets,
     tree_goal,
 )
 from bbc.target_types import PLUGIN_FIELDS
 
 
 def target_types():
-    return [DockerImageTarget, ca_certificates.ExtraCACertificatesTarget]
+    return [
+        DockerImageTarget,
+        ca_certificates.ExtraCACertificatesTarget,
+        *synthetic_targets.target_types(),
+    ]
 
 
 def rules():
@@ -57,5 +62,6 @@ def rules():
         *package_image.rules(),
         *run_image.rules(),
         *run_token.rules(),
+        *synthetic_targets.rules(),
         *tree_goal.rules(),
     ]

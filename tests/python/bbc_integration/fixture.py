@@ -1,0 +1,209 @@
+"""A temporary BBC repository: the real ./pants and plugin, an offline image hierarchy, git.
+
+Images are named `<prefix>/<target name>` with a prefix unique to the repository, and are
+removed (with the repository's pantsd) by `close()`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+
+# Files of this repository that a temporary one needs (the `//:launcher` and
+# `src/python/bbc:plugin-files` targets put them in the test's sandbox).
+LAUNCHER_FILES = (
+    "pants",
+    "3rdparty/python/pants-plugins.lock",
+    "3rdparty/python/pants-plugins-runtime.txt",
+    "3rdparty/python/pex-bootstrap.txt",
+    "build-support/host-packages.txt",
+)
+PLUGIN_DIR = "src/python/bbc"
+BUSYBOX = "/bin/busybox"  # Debian's busybox-static, installed by ./pants (host-packages.txt)
+
+ROOT_DOCKERFILE = """\
+FROM scratch
+COPY {path}/busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+"""
+
+
+def child_dockerfile(parent: str, *lines: str) -> str:
+    return "\n".join([f"ARG SOURCE_IMAGE={parent}", "FROM $SOURCE_IMAGE", *lines]) + "\n"
+
+
+def pants_toml(prefix: str, extra: str = "") -> str:
+    real = Path("pants.toml").read_text()
+    pex_cli = re.search(r"^\[pex-cli\]\n.*?(?=^\[)", real, re.S | re.M)
+    version = re.search(r'^pants_version = "(.+)"', real, re.M)
+    assert pex_cli and version, "pants.toml lost its [pex-cli] section or pants_version"
+    return f"""\
+[GLOBAL]
+pants_version = "{version.group(1)}"
+pythonpath = ["%(buildroot)s/src/python"]
+backend_packages = ["pants.backend.python", "bbc"]
+ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
+
+[subprocess-environment]
+env_vars = ["PIP_CONFIG_FILE=/dev/null"]
+
+{pex_cli.group(0)}
+[python]
+interpreter_constraints = ["CPython==3.11.*"]
+enable_resolves = true
+
+[python.resolves]
+python-default = "3rdparty/python/python-default.lock"
+
+[python-bootstrap]
+search_path = ["<PATH>", "<PYENV>", "%(env.BBC_PYTHON39_DIR)s"]
+
+[docker]
+default_repository = "{prefix}/{{name}}"
+env_vars = ["DOCKER_BUILDKIT=0", "DOCKER_HOST", "DOCKER_CONFIG", "HOME"]
+build_args = ["GREETING=hello"]
+
+[changed]
+dependents = "transitive"
+
+[anonymous-telemetry]
+enabled = false
+{extra}"""
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def packaged(self) -> dict[str, str]:
+        """Target name -> "Built" or "Up to date", from `package`'s output."""
+        found = {}
+        for status, repository in re.findall(r"^(Built|Up to date): [^/\s]+/([^:\s]+):", self.output, re.M):
+            found[repository] = status
+        return found
+
+    def built(self) -> set[str]:
+        return {name for name, status in self.packaged().items() if status == "Built"}
+
+
+class Repo:
+    def __init__(self, root: Path, source_root: Path) -> None:
+        self.root = root
+        self.prefix = f"bbcit{uuid.uuid4().hex[:8]}"
+        self.docker = docker.from_env()
+        self.versions: dict[str, str] = {}  # image name -> version, as added
+        for name in LAUNCHER_FILES:
+            self._copy(source_root / name, name)
+        for path in (source_root / PLUGIN_DIR).glob("*.py"):
+            self._copy(path, f"{PLUGIN_DIR}/{path.name}")
+        for name in ("python-default.lock", "python-default.txt"):
+            self._copy(source_root / "3rdparty/python" / name, f"3rdparty/python/{name}")
+        self.write("3rdparty/python/BUILD", 'python_requirements(name="reqs", source="python-default.txt")\n')
+        self.write("pants.toml", pants_toml(self.prefix))
+        self.write("BUILD", "")
+        self.write(".gitignore", "/dist/\n/.pids/\n/.pants.d/\n")
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.email", "it@example.com")
+        self.git("config", "user.name", "Integration test")
+
+    def _copy(self, source: Path, name: str) -> None:
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+    def write(self, name: str, text: str) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def read(self, name: str) -> str:
+        return (self.root / name).read_text()
+
+    def add_root(self, name: str, version: str = "1.0.0", extra: str = "") -> None:
+        path = f"img/{name}"
+        self.versions[name] = version
+        self._copy(Path(BUSYBOX), f"{path}/busybox")
+        self.write(f"{path}/Dockerfile", ROOT_DOCKERFILE.format(path=path))
+        self.write(
+            f"{path}/BUILD",
+            f'file(name="busybox", source="busybox")\n\ndocker_image(name="{name}", version="{version}", dependencies=[":busybox"]{extra})\n',
+        )
+
+    def add_child(
+        self, name: str, parent: str, *lines: str, version: str = "1.0.0", accepts: str = "^1.0", extra: str = ""
+    ) -> None:
+        path = f"img/{name}"
+        self.versions[name] = version
+        self.write(f"{path}/Dockerfile", child_dockerfile(f"img/{parent}:{parent}", *lines))
+        self.write(
+            f"{path}/BUILD",
+            f'docker_image(name="{name}", version="{version}", parent_versions="{accepts}"{extra})\n',
+        )
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=self.root, check=True, capture_output=True, text=True
+        ).stdout
+
+    def commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+    def pants(self, *args: str, env: dict[str, str] | None = None, timeout: int = 900) -> Run:
+        result = subprocess.run(
+            ["./pants", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **(env or {})},
+        )
+        return Run(result.returncode, result.stdout, result.stderr)
+
+    def start_pants(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            ["./pants", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    def ref(self, name: str, tag: str) -> str:
+        return f"{self.prefix}/{name}:{tag}"
+
+    def image_id(self, name: str, tag: str | None = None) -> str | None:
+        """The id of `name:tag`; by default the newest build (`latest`; a prerelease's own tag)."""
+        version = self.versions[name]
+        try:
+            return self.docker.images.get(self.ref(name, tag or ("latest" if "-" not in version else version))).id
+        except docker.errors.ImageNotFound:
+            return None
+
+    def ids(self, *names: str) -> dict[str, str | None]:
+        return {name: self.image_id(name) for name in names}
+
+    def close(self) -> None:
+        for pid_file in self.root.glob(".pids/*/pantsd/pid"):
+            try:
+                os.kill(int(pid_file.read_text()), signal.SIGTERM)
+            except (ProcessLookupError, ValueError):
+                pass
+        # Children first: Docker refuses to remove an image that others are built on.
+        images = self.docker.images.list(filters={"reference": f"{self.prefix}/*"})
+        for image in sorted(images, key=lambda i: i.attrs["Created"], reverse=True):
+            try:
+                self.docker.images.remove(image.id, force=True)
+            except docker.errors.APIError:
+                pass
+        self.docker.close()

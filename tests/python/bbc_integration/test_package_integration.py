@@ -1,0 +1,152 @@
+"""`./pants package` with real Pants and real Docker: tags, labels and rebuilding exactly
+what changed (the incremental promise), in a temporary repository.
+
+The hierarchy (all offline, from Debian's static busybox):
+
+    root 1.0.0 ── mid 1.2.0 ─┬─ leaf       greeter consumes GREETING from pants.toml
+                             └─ greeter
+                └ tool ── toolkid          tool consumes a pex from python-default.lock
+    root2 2.0.0-rc.1 ── other              other consumes img/other/data.txt
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo
+
+ALL = ("root", "mid", "leaf", "greeter", "tool", "toolkid", "root2", "other")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo.add_root("root")
+    repo.add_child("mid", "root", "RUN echo mid > /mid", version="1.2.0")
+    repo.add_child("leaf", "mid", "RUN echo leaf > /leaf", accepts="^1.2")
+    repo.add_child("greeter", "mid", "ARG GREETING", 'RUN echo "$GREETING" > /greeting', accepts="^1.2")
+    repo.add_child("tool", "root", "COPY img.tool/tool-pex.pex /opt/tool.pex")
+    repo.write(
+        "img/tool/BUILD",
+        repo.read("img/tool/BUILD")
+        + 'pex_binary(name="tool-pex", dependencies=["3rdparty/python:reqs#pytest"], resolve="python-default")\n',
+    )
+    repo.add_child("toolkid", "tool", "RUN test -f /opt/tool.pex")
+    repo.add_root("root2", version="2.0.0-rc.1")
+    repo.add_child("other", "root2", "COPY img/other/data.txt /data.txt", accepts="^2.0.0-rc.1")
+    repo.write("img/other/data.txt", "one\n")
+    repo.write("img/other/BUILD", repo.read("img/other/BUILD").replace(')\n', ', dependencies=[":data"])\nfile(name="data", source="data.txt")\n'))
+    repo.commit("A small BBC hierarchy")
+    first = repo.pants("package", "::")
+    assert first.returncode == 0, first.output
+    repo.first_run = first  # type: ignore[attr-defined]
+    yield repo
+    repo.close()
+
+
+@contextlib.contextmanager
+def branch(repo: Repo):
+    """Work on a branch off main; afterwards main is checked out and its images restored."""
+    name = f"change-{uuid.uuid4().hex[:6]}"
+    repo.git("checkout", "-q", "-b", name)
+    try:
+        yield
+    finally:
+        repo.git("checkout", "-q", "-f", "main")
+        repo.git("branch", "-q", "-D", name)
+        restored = repo.pants("package", "::")
+        assert restored.returncode == 0, restored.output
+
+
+def test_first_package_builds_every_image_parents_first(repo: Repo) -> None:
+    output = repo.first_run.output
+    assert repo.first_run.built() == set(ALL)
+    for child, parent in [("mid", "root"), ("leaf", "mid"), ("greeter", "mid"), ("toolkid", "tool"), ("other", "root2")]:
+        parent_done = output.index(f"Completed: Building {repo.prefix}/{parent}:")
+        child_started = output.index(f"Starting: Building {repo.prefix}/{child}:")
+        assert parent_done < child_started, (parent, child)
+
+
+def test_tags_are_exact_first_then_moving_plus_a_content_tag(repo: Repo) -> None:
+    image = repo.docker.images.get(repo.ref("mid", "1.2.0"))
+    tags = sorted(image.tags)
+    moving = [repo.ref("mid", t) for t in ("1", "1.2", "1.2.0", "latest")]
+    content = [t for t in tags if t not in moving]
+    assert set(moving) <= set(tags)
+    assert len(content) == 1 and content[0].startswith(repo.ref("mid", "1.2.0-"))
+    info = repo.read("dist/img.mid/mid.docker-info.json")
+    assert f'"name": "{repo.ref("mid", "1.2.0")}"' in info
+
+
+def test_a_prerelease_gets_only_its_exact_tag(repo: Repo) -> None:
+    tags = repo.docker.images.get(repo.ref("root2", "2.0.0-rc.1")).tags
+    assert repo.ref("root2", "latest") not in tags
+    assert [t for t in tags if not t.startswith(repo.ref("root2", "2.0.0-rc.1-"))] == [repo.ref("root2", "2.0.0-rc.1")]
+
+
+def test_oci_labels(repo: Repo) -> None:
+    labels = repo.docker.images.get(repo.ref("leaf", "1.0.0")).labels
+    head = repo.git("log", "-1", "--format=%H", "--", "img/leaf").strip()
+    assert labels["org.opencontainers.image.version"] == "1.0.0"
+    assert labels["org.opencontainers.image.title"] == f"{repo.prefix}/leaf"
+    assert labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.2.0")
+    assert labels["org.opencontainers.image.revision"] == head
+    assert "org.opencontainers.image.created" not in labels  # it would defeat Docker's cache
+    assert "org.opencontainers.image.base.name" not in repo.docker.images.get(repo.ref("root", "1.0.0")).labels
+
+
+def test_a_second_package_builds_nothing(repo: Repo) -> None:
+    before = repo.ids(*ALL)
+    again = repo.pants("package", "::")
+    assert again.returncode == 0, again.output
+    assert again.packaged() == {name: "Up to date" for name in ALL}
+    assert repo.ids(*ALL) == before
+
+
+def test_no_change_packages_nothing(repo: Repo) -> None:
+    result = repo.pants("--changed-since=main", "package")
+    assert result.returncode == 0, result.output
+    assert result.packaged() == {}
+
+
+def changed_since_main(repo: Repo) -> tuple[dict[str, str], dict[str, bool], str]:
+    """What `--changed-since=main package` packaged, which image ids it changed, its output."""
+    before = repo.ids(*ALL)
+    result = repo.pants("--changed-since=main", "package")
+    assert result.returncode == 0, result.output
+    after = repo.ids(*ALL)
+    return result.packaged(), {name: before[name] != after[name] for name in ALL}, result.output
+
+
+def test_changes_rebuild_exactly_the_changed_images_and_their_descendants(repo: Repo) -> None:
+    cases = [
+        ("a leaf's Dockerfile", lambda: repo.write("img/leaf/Dockerfile", repo.read("img/leaf/Dockerfile") + "RUN echo more > /more\n"), {"leaf"}),
+        ("a root's Dockerfile", lambda: repo.write("img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN echo v2 > /version\n"), {"root", "mid", "leaf", "greeter", "tool", "toolkid"}),
+        ("a BUILD field (version)", lambda: repo.write("img/mid/BUILD", repo.read("img/mid/BUILD").replace('version="1.2.0"', 'version="1.2.1"')), {"mid", "leaf", "greeter"}),
+        ("a file an image copies", lambda: repo.write("img/other/data.txt", "two\n"), {"other"}),
+        ("a build argument in pants.toml", lambda: repo.write("pants.toml", repo.read("pants.toml").replace("GREETING=hello", "GREETING=bonjour")), {"greeter"}),
+    ]
+    for what, edit, expected in cases:
+        with branch(repo):
+            edit()
+            repo.commit(f"Change {what}")
+            packaged, changed, output = changed_since_main(repo)
+            assert set(packaged) == expected, f"{what}:\n{output}"
+            assert all(status == "Built" for status in packaged.values()), f"{what}:\n{output}"
+            assert {name for name, moved in changed.items() if moved} == expected, f"{what}:\n{output}"
+
+
+def test_a_lockfile_change_selects_the_images_that_consume_it(repo: Repo) -> None:
+    # The lockfile is consumed through img/tool's pex; its descendants come along.
+    lock = "3rdparty/python/python-default.lock"
+    with branch(repo):
+        repo.write(lock, repo.read(lock).replace("// This lockfile was autogenerated by Pants.", "// This lockfile was autogenerated by Pants (touched)."))
+        repo.commit("Touch the lockfile")
+        result = repo.pants("--changed-since=main", "package")
+        assert result.returncode == 0, result.output
+        # Same resolve, same pex: selected, and up to date.
+        assert result.packaged() == {"tool": "Up to date", "toolkid": "Up to date"}
