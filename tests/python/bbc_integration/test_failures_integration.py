@@ -1,0 +1,167 @@
+"""Failures leave nothing half-done, and bad input gets a clear message: real Pants, real Docker.
+
+    root ─┬─ mid ── leaf
+          ├─ other
+          └─ slow
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo.add_root("root")
+    repo.add_child("mid", "root", "RUN echo mid > /mid")
+    repo.add_child("leaf", "mid", "RUN echo leaf > /leaf")
+    repo.add_child("other", "root", "RUN echo other > /other")
+    repo.add_child("slow", "root", "RUN echo v1 > /version")
+    repo.commit("A small BBC hierarchy")
+    first = repo.pants("package", "::")
+    assert first.returncode == 0, first.output
+    yield repo
+    repo.close()
+
+
+@pytest.fixture
+def scratch(repo: Repo):
+    """Changes made in a test are undone after it (and main's images restored)."""
+    yield repo
+    repo.git("checkout", "-q", "-f", "main")
+    repo.git("clean", "-q", "-fd", "img")
+    assert repo.pants("package", "::").returncode == 0
+
+
+def tags_of(repo: Repo, name: str) -> dict[str, str]:
+    """Every local tag of an image name -> the image id it points to."""
+    return {
+        tag: image.id
+        for image in repo.docker.images.list(name=f"{repo.prefix}/{name}")
+        for tag in image.tags
+    }
+
+
+def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_build(scratch: Repo) -> None:
+    repo = scratch
+    before = {name: tags_of(repo, name) for name in ("mid", "leaf", "other")}
+    repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo broken && exit 3\n")
+    repo.write("img/other/Dockerfile", repo.read("img/other/Dockerfile") + "RUN sleep 3 && echo again > /again\n")
+
+    result = repo.pants("package", "::")
+
+    assert result.returncode != 0
+    assert (
+        f"img/mid:mid ({repo.prefix}/mid:1.0.0) failed to build at img/mid/Dockerfile step 4/"
+        in result.output
+    )
+    assert "(RUN echo broken && exit 3): The command '/bin/sh -c echo broken && exit 3' returned a non-zero code: 3" in result.output
+    assert "Not built: img/leaf:leaf (because img/mid:mid failed)." in result.output
+    assert "Traceback" not in result.output
+    # No tag of the failed image or its descendant moved; the unrelated image was rebuilt.
+    assert tags_of(repo, "mid") == before["mid"]
+    assert tags_of(repo, "leaf") == before["leaf"]
+    other = tags_of(repo, "other")
+    assert other[repo.ref("other", "latest")] != before["other"][repo.ref("other", "latest")]
+    assert len({other[repo.ref("other", t)] for t in ("1.0.0", "1.0", "1", "latest")}) == 1
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(scratch: Repo, signum) -> None:
+    repo = scratch
+    before = tags_of(repo, "slow")
+    # A change no earlier test built (Docker's cache would finish it at once).
+    repo.write("img/slow/Dockerfile", repo.read("img/slow/Dockerfile") + f"RUN sleep 6 && echo {signum} > /version\n")
+
+    process = repo.start_pants("package", "img/slow:slow")
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if f"Starting: Building {repo.prefix}/slow:" in line:
+            break
+    time.sleep(1.5)  # let docker build reach the slow step
+    process.send_signal(signum)
+    process.wait(timeout=60)
+    seen.extend(process.stdout.readlines())
+
+    assert process.returncode != 0, "".join(seen)
+    assert tags_of(repo, "slow") == before, "".join(seen)
+    again = repo.pants("package", "img/slow:slow")
+    assert again.returncode == 0, again.output
+    after = tags_of(repo, "slow")
+    [content_tag] = set(after) - set(before)  # old builds keep their (immutable) content tags
+    version_tags = [repo.ref("slow", t) for t in ("1.0.0", "1.0", "1", "latest")]
+    assert {after[t] for t in (*version_tags, content_tag)} == {after[content_tag]} != {before[version_tags[0]]}
+
+
+BAD_INPUT = [
+    (
+        "a malformed version",
+        lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0"),
+        "img/bad/BUILD:1: The `version` field of img/bad:bad (in img/bad/BUILD) is invalid: "
+        "'1.0' is not a semantic version: it must be MAJOR.MINOR.PATCH",
+    ),
+    (
+        "a parent argument naming a missing target",
+        lambda repo: repo.add_child("bad", "nope", "RUN true"),
+        "img/bad:bad: img/bad/Dockerfile: ARG SOURCE_IMAGE=img/nope:nope names no docker_image "
+        "target, so the parent image is unknown. Set it to the address of the parent image; the "
+        "images are: img/bad:bad, img/leaf:leaf, img/mid:mid, img/other:other, img/root:root, img/slow:slow.",
+    ),
+    (
+        "a cycle",
+        lambda repo: (repo.add_child("bad", "cyc", "RUN true"), repo.add_child("cyc", "bad", "RUN true")),
+        "The images form a cycle: img/bad:bad -> img/cyc:cyc -> img/bad:bad. Each image must descend "
+        "from exactly one parent",
+    ),
+    (
+        "a Dockerfile that does not chain from its parent argument",
+        lambda repo: repo.add_child("bad", "root", "FROM busybox:1.36", "RUN true"),
+        "img/bad:bad: img/bad/Dockerfile line 3: the final stage is FROM busybox:1.36, which is not a "
+        "BBC image. It declares ARG SOURCE_IMAGE=img/root:root, but never uses it as the base.",
+    ),
+    (
+        "a parent outside the child's accepted range",
+        lambda repo: repo.add_child("bad", "root", "RUN true", accepts="^2.0"),
+        "img/bad:bad accepts img/root:root versions '^2.0' (parent_versions in img/bad/BUILD), but "
+        "img/root:root is at 1.0.0. Either rebuild and test img/bad:bad on 1.0.0 and set "
+        "parent_versions='^1.0'",
+    ),
+    (
+        "a child that does not say which parent versions it accepts",
+        lambda repo: repo.write("img/bad/BUILD", 'docker_image(name="bad", version="1.0.0")\n')
+        or repo.write("img/bad/Dockerfile", "ARG SOURCE_IMAGE=img/mid:mid\nFROM $SOURCE_IMAGE\n"),
+        "img/bad:bad descends from img/mid:mid but does not say which of its versions it accepts. "
+        "Add parent_versions='^1.0' to img/bad:bad in img/bad/BUILD.",
+    ),
+]
+
+
+@pytest.mark.parametrize("what, make, message", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
+def test_bad_input_gets_a_message_naming_the_target_and_the_fix(scratch: Repo, what, make, message) -> None:
+    make(scratch)
+    result = scratch.pants("package", "img/bad:bad")
+    assert result.returncode != 0
+    assert message in " ".join(result.output.split()), result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_docker_engine_that_does_not_answer_is_one_clear_line(repo: Repo) -> None:
+    result = repo.pants(
+        "package", "::", env={"BBC_DOCKER_AUTOSTART": "0", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "./pants: no Docker engine answers (Cannot connect to the Docker daemon at "
+        "unix:///nonexistent/docker.sock. Is the docker daemon running?). Start one (for example "
+        "`sudo systemctl start docker`), or unset BBC_DOCKER_AUTOSTART so that ./pants starts it."
+    ]
+
