@@ -1,0 +1,198 @@
+"""`./pants test` for images: contracts, clean production images, and the app's own tests.
+
+For every image:
+- the contract tests of the image and of all its ancestors run in its production image;
+- with a test variant: the test-only packages must be absent from the production image and
+  present in the variant, and `test_command` runs in the variant (its JUnit XML is kept).
+Every check is a process keyed by the image id and the command, so results are cached until
+the image changes; `--test-force` runs them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pants.backend.docker.target_types import DockerImageSourceField
+from pants.backend.docker.util_rules.docker_binary import DockerBinary
+from pants.core.goals.test import TestFieldSet, TestRequest, TestResult, TestSubsystem
+from pants.core.util_rules.system_binaries import (
+    SEARCH_PATHS,
+    BashBinary,
+    BinaryShims,
+    BinaryShimsRequest,
+)
+from pants.engine.addresses import Address
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, FileDigest, Snapshot
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.option.option_types import SkipOption
+from pants.option.subsystem import Subsystem
+from pants.util.logging import LogLevel
+
+from bbc.build_image import PROD, TEST, ImageBuild, ImageBuildRequest
+from bbc.docker_engine import DockerEnv
+from bbc.image_graph import ImageGraph
+from bbc.subsystem import BBC
+from bbc.target_types import ContractTestsField, ImageVersionField, TestCommandField, TestVariantField
+from bbc.test_report import Check, junit_xml, summary
+
+REPORTS = "bbc-reports"
+# Runs in the image, on its own Python: which of the named distributions are installed.
+INSTALLED = (
+    "import importlib.metadata as m, sys; "
+    "names = {d.metadata['Name'].lower() for d in m.distributions()}; "
+    "print(' '.join(p for p in sys.argv[1:] if p.lower() in names))"
+)
+
+
+class ContainerTestsSubsystem(Subsystem):
+    options_scope = "container-tests"
+    name = "container tests"
+    help = "The tests `./pants test` runs in BBC images (see the `contract_tests` and `test_command` fields)."
+    skip = SkipOption("test")
+
+
+@dataclass(frozen=True)
+class ContainerTestFieldSet(TestFieldSet):
+    required_fields = (DockerImageSourceField, ImageVersionField)
+
+    version: ImageVersionField
+
+
+class ContainerTestRequest(TestRequest):
+    tool_subsystem = ContainerTestsSubsystem
+    field_set_type = ContainerTestFieldSet
+
+
+def _docker_run(docker: DockerBinary, image_id: str, *args: str) -> tuple[str, ...]:
+    return (docker.path, "run", "--rm", "--entrypoint", args[0], image_id, *args[1:])
+
+
+async def _report(
+    address: Address,
+    checks: list[Check],
+    test_subsystem: TestSubsystem,
+    last: FallibleProcessResult | None = None,
+    extra_xml=(),
+) -> TestResult:
+    """The test result: a summary (with the output of what failed) and JUnit XML."""
+    name = str(address)
+    files = [FileContent(f"{_stem(name)}.bbc.xml", junit_xml(name, checks)), *extra_xml]
+    xml = await Get(Snapshot, CreateDigest(files))
+    stdout = summary(name, checks).encode()
+    return TestResult(
+        exit_code=0 if checks and all(c.passed for c in checks) else 1,
+        stdout=stdout.decode(),
+        stdout_digest=FileDigest(hashlib.sha256(stdout).hexdigest(), len(stdout)),
+        stderr="",
+        stderr_digest=FileDigest(hashlib.sha256(b"").hexdigest(), 0),
+        addresses=(address,),
+        output_setting=test_subsystem.output,
+        # Pants prints a summary line (with the source: ran, cached...) only with metadata.
+        result_metadata=last.metadata if last else None,
+        xml_results=xml,
+    )
+
+
+@rule(desc="Run container tests", level=LogLevel.DEBUG)
+async def run_container_tests(
+    batch: ContainerTestRequest.Batch[ContainerTestFieldSet, Any],
+    test_subsystem: TestSubsystem,
+    graph: ImageGraph,
+    bbc: BBC,
+    docker: DockerBinary,
+    bash: BashBinary,
+    env: DockerEnv,
+) -> TestResult:
+    address = batch.single_element.address
+    name = str(address)
+    cache_scope = ProcessCacheScope.PER_SESSION if test_subsystem.force else ProcessCacheScope.SUCCESSFUL
+
+    def process(argv: tuple[str, ...], description: str, path: str = "", **kwargs: Any) -> Process:
+        return Process(argv, description=description, env={**env.env, "PATH": path} if path else env.env,
+                       cache_scope=cache_scope, level=LogLevel.DEBUG, timeout_seconds=900, **kwargs)
+
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>"))
+    target = wrapped.target
+    variant, command = target[TestVariantField].value, target[TestCommandField].value
+    if bool(variant) != bool(command):
+        problem = f"{address} sets {'test_variant' if variant else 'test_command'} without {'test_command' if variant else 'test_variant'}: set both in {address.spec_path}/BUILD, or neither."
+        return await _report(address, [Check("configuration", "test_variant and test_command", False, problem)], test_subsystem)
+
+    prod = await Get(ImageBuild, ImageBuildRequest(address, PROD))
+    if not prod.ok:
+        why = prod.failure or f"its ancestor {prod.blocked_by} failed to build"
+        return await _report(address, [Check("build", "production image", False, why)], test_subsystem)
+
+    # Contract tests: this image's and every ancestor's, run in this image.
+    declaring = [address, *(a for a in _ancestors(graph, address))]
+    wrapped_ancestors = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>")) for a in declaring
+    )
+    contracts = [
+        (str(w.target.address), title, shell)
+        for w in wrapped_ancestors
+        for title, shell in (w.target[ContractTestsField].value or {}).items()
+    ]
+    contract_results = await MultiGet(
+        Get(FallibleProcessResult, Process, process(_docker_run(docker, prod.image_id, "/bin/sh", "-c", shell),
+                                                    f"Contract '{title}' on {address}"))
+        for _, title, shell in contracts
+    )
+    checks = [
+        Check("contract tests", f"{title} (from {origin})", r.exit_code == 0, (r.stdout + r.stderr).decode(errors="replace"))
+        for (origin, title, _), r in zip(contracts, contract_results)
+    ]
+    last = contract_results[-1] if contract_results else None
+    if not variant:
+        return await _report(address, checks, test_subsystem, last)
+
+    test = await Get(ImageBuild, ImageBuildRequest(address, TEST))
+    if not test.ok:
+        checks.append(Check("build", "test variant", False, test.failure or f"{test.blocked_by} failed to build"))
+        return await _report(address, checks, test_subsystem, last)
+
+    packages = tuple(bbc.test_only_packages)
+    in_prod, in_test = await MultiGet(
+        Get(FallibleProcessResult, Process, process(_docker_run(docker, image_id, "python", "-c", INSTALLED, *packages),
+                                                    f"List test-only packages in {address} ({kind})"))
+        for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
+    )
+    for kind, result, wanted in (("production image", in_prod, False), ("test variant", in_test, True)):
+        found = set(result.stdout.decode().split())
+        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
+        verb = "has" if wanted else "has none of"
+        checks.append(Check("production is clean", f"the {kind} {verb} {', '.join(packages)}", passed,
+                            f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"))
+
+    # The report folder must be writable by the image's non-root user.
+    tools = await Get(BinaryShims, BinaryShimsRequest.for_binaries(
+        "mkdir", "chmod", rationale="prepare the test report folder", search_path=SEARCH_PATHS))
+    script = 'mkdir -p "$1" && chmod 777 "$1" && exec "$2" run --rm -e BBC_REPORTS_DIR=/bbc-reports -v "$PWD/$1:/bbc-reports" --entrypoint /bin/sh "$3" -c "$4"'
+    ran = await Get(FallibleProcessResult, Process, process(
+        (bash.path, "-c", script, "bash", REPORTS, docker.path, test.image_id, command),
+        f"Run the tests of {address} in its test variant", tools.path_component, output_directories=(REPORTS,),
+        immutable_input_digests=tools.immutable_input_digests))
+    checks.append(Check("tests", command, ran.exit_code == 0, (ran.stdout + ran.stderr).decode(errors="replace")))
+    reports = await Get(DigestContents, Digest, ran.output_digest)
+    app_xml = [FileContent(f"{_stem(name)}.{os.path.basename(c.path)}", c.content) for c in reports if c.path.endswith(".xml")]
+    return await _report(address, checks, test_subsystem, ran, app_xml)
+
+
+def _ancestors(graph: ImageGraph, address):
+    parent = graph.parent(address)
+    while parent is not None:
+        yield parent
+        parent = graph.parent(parent)
+
+
+def _stem(address: str) -> str:
+    return address.replace("/", ".").replace(":", ".")
+
+
+def rules():
+    return [*collect_rules(), *ContainerTestRequest.rules()]
