@@ -157,17 +157,8 @@ async def run_container_tests(
         return await _report(address, checks, test_subsystem, last)
 
     packages = tuple(bbc.test_only_packages)
-    in_prod, in_test = await MultiGet(
-        Get(FallibleProcessResult, Process, process(_docker_run(docker, image_id, "python", "-c", INSTALLED, *packages),
-                                                    f"List test-only packages in {address} ({kind})"))
-        for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
-    )
-    for kind, result, wanted in (("production image", in_prod, False), ("test variant", in_test, True)):
-        found = set(result.stdout.decode().split())
-        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
-        verb = "has" if wanted else "has none of"
-        checks.append(Check("production is clean", f"the {kind} {verb} {', '.join(packages)}", passed,
-                            f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"))
+    if packages:
+        checks.extend(await _clean_checks(address, packages, prod, test, process, docker))
 
     # The report folder must be writable by the image's non-root user.
     tools = await Get(BinaryShims, BinaryShimsRequest.for_binaries(
@@ -181,6 +172,23 @@ async def run_container_tests(
     reports = await Get(DigestContents, Digest, ran.output_digest)
     app_xml = [FileContent(f"{_stem(name)}.{os.path.basename(c.path)}", c.content) for c in reports if c.path.endswith(".xml")]
     return await _report(address, checks, test_subsystem, ran, app_xml)
+
+
+async def _clean_checks(address, packages, prod: ImageBuild, test: ImageBuild, process, docker) -> list[Check]:
+    """Test-only packages: absent from the production image, present in the test variant."""
+    in_prod, in_test = await MultiGet(
+        Get(FallibleProcessResult, Process, process(_docker_run(docker, image_id, "python", "-c", INSTALLED, *packages),
+                                                    f"List test-only packages in {address} ({kind})"))
+        for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
+    )
+    checks = []
+    for kind, result, wanted in (("production image", in_prod, False), ("test variant", in_test, True)):
+        found = set(result.stdout.decode().split())
+        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
+        verb = "has" if wanted else "has none of"
+        checks.append(Check("production is clean", f"the {kind} {verb} {', '.join(packages)}", passed,
+                            f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"))
+    return checks
 
 
 def _ancestors(graph: ImageGraph, address):
