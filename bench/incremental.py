@@ -1,0 +1,171 @@
+"""What an incremental build costs as the BBC hierarchy grows.
+
+    ./pants run bench/incremental.py -- [--sizes 10 50 200] [--runs 3] [--plan-size 1000]
+
+For each size N it generates a hierarchy (one root, a layer of intermediates, the rest
+applications; offline Dockerfiles that build in well under a second) in a temporary git
+repository with the real ./pants and plugin, keeps pantsd warm, and measures the median of
+`--runs` runs of:
+
+  first     `./pants package ::` with no image built yet
+  no-op     `./pants package ::` with nothing changed
+  leaf      `./pants --changed-since=main package` after one application changed
+  root      the same after the root changed
+and, for the same changes, `docker build` by hand:
+  naive     every image, parents first (the seed's test.sh for the whole family)
+  lower     exactly the affected images, nothing else (the lower bound)
+
+and `./pants --changed-since=HEAD list` alone for `--plan-size` images. It prints a markdown
+table and writes JSON to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from bbc_integration.fixture import Repo
+
+
+def family(repo: Repo, size: int) -> tuple[list[str], dict[str, str]]:
+    """Generate the hierarchy; returns the names parents first, and each one's parent."""
+    intermediates = max(2, round(math.sqrt(size)))
+    parents = {"root": ""}
+    repo.add_root("root")
+    for i in range(intermediates):
+        name = f"mid{i}"
+        parents[name] = "root"
+        repo.add_child(name, "root", f"RUN echo {name} > /layer")
+    for i in range(size - 1 - intermediates):
+        name = f"app{i}"
+        parents[name] = f"mid{i % intermediates}"
+        repo.add_child(name, parents[name], f"RUN echo {name} > /app")
+    repo.write(".dockerignore", ".git\n.pids\n.pants.d\ndist\n")
+    repo.commit(f"{size} images")
+    return list(parents), parents
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def pants(repo: Repo, *args: str) -> None:
+    result = repo.pants(*args, timeout=7200)
+    if result.returncode != 0:
+        sys.exit(f"./pants {' '.join(args)} failed:\n{result.output}")
+
+
+def docker_build(repo: Repo, names: list[str], parents: dict[str, str], tag_prefix: str) -> None:
+    """The seed's way: one plain `docker build` per image, parents first."""
+    for name in names:
+        args = ["docker", "build", "-q", "-t", f"{tag_prefix}/{name}", "-f", f"img/{name}/Dockerfile"]
+        if parents[name]:
+            args += ["--build-arg", f"SOURCE_IMAGE={tag_prefix}/{parents[name]}"]
+        subprocess.run([*args, "."], cwd=repo.root, check=True, capture_output=True)
+
+
+def change(repo: Repo, name: str) -> None:
+    """A change Docker has never seen, to the image `name`, committed on a branch off main."""
+    repo.git("checkout", "-q", "-B", "bench-change", "main")
+    repo.write(f"img/{name}/Dockerfile", repo.read(f"img/{name}/Dockerfile") + f"RUN echo {uuid.uuid4().hex} > /change\n")
+    repo.commit(f"Change {name}")
+
+
+def measure(size: int, runs: int, workdir: Path) -> dict:
+    repo = Repo(workdir / f"bench-{size}", Path.cwd())
+    try:
+        names, parents = family(repo, size)
+        naive_prefix = f"{repo.prefix}-naive"
+        leaf, leaf_chain = names[-1], ["root", parents[names[-1]], names[-1]]
+        pants(repo, "list", "::")  # start pantsd and parse everything once
+        figures: dict[str, list[float]] = {k: [] for k in ("first", "noop", "leaf", "root", "naive_leaf", "lower_leaf", "naive_root", "lower_root")}
+        for _ in range(runs):
+            repo.git("checkout", "-q", "-f", "main")
+            for image in repo.docker.images.list(filters={"reference": f"{repo.prefix}/*"}):
+                repo.docker.images.remove(image.id, force=True)
+            figures["first"].append(timed(lambda: pants(repo, "package", "::")))
+            figures["noop"].append(timed(lambda: pants(repo, "package", "::")))
+            docker_build(repo, names, parents, naive_prefix)  # the naive images exist before we time them
+            for what, target, affected in (("leaf", leaf, leaf_chain[-1:]), ("root", "root", names)):
+                change(repo, target)
+                figures[what].append(timed(lambda: pants(repo, "--changed-since=main", "package")))
+                change(repo, target)
+                figures[f"naive_{what}"].append(timed(lambda: docker_build(repo, names, parents, naive_prefix)))
+                change(repo, target)
+                figures[f"lower_{what}"].append(timed(lambda: docker_build(repo, affected, parents, naive_prefix)))
+                repo.git("checkout", "-q", "-f", "main")
+        medians = {k: statistics.median(v) for k, v in figures.items()}
+        medians["leaf/naive"] = medians["leaf"] / medians["naive_leaf"]
+        medians["leaf/lower"] = medians["leaf"] / medians["lower_leaf"]
+        medians["root/naive"] = medians["root"] / medians["naive_root"]
+        medians["root/lower"] = medians["root"] / medians["lower_root"]
+        return {"size": size, "runs": runs, "median_seconds": medians, "all_seconds": figures}
+    finally:
+        for image in repo.docker.images.list(filters={"reference": f"{repo.prefix}-naive/*"}):
+            repo.docker.images.remove(image.id, force=True)
+        repo.close()
+
+
+def plan(size: int, runs: int, workdir: Path) -> dict:
+    repo = Repo(workdir / f"plan-{size}", Path.cwd())
+    try:
+        family(repo, size)
+        change(repo, "app0")
+        repo.git("reset", "-q", "--soft", "HEAD~1")  # an uncommitted change for HEAD to see
+        pants(repo, "--changed-since=HEAD", "list")  # warm pantsd
+        times = [timed(lambda: pants(repo, "--changed-since=HEAD", "list")) for _ in range(runs)]
+        return {"size": size, "runs": runs, "median_seconds": statistics.median(times), "all_seconds": times}
+    finally:
+        repo.close()
+
+
+def table(results: list[dict], planning: dict | None) -> str:
+    rows = [
+        "| N | first | no-op | leaf | naive (leaf) | lower (leaf) | ours/naive | ours/lower | root | naive (root) | lower (root) | ours/naive | ours/lower |",
+        "| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ]
+    for r in results:
+        m = r["median_seconds"]
+        rows.append(
+            f"| {r['size']} | {m['first']:.1f} s | {m['noop']:.2f} s | {m['leaf']:.2f} s | {m['naive_leaf']:.2f} s | "
+            f"{m['lower_leaf']:.2f} s | {m['leaf/naive']:.2f} | {m['leaf/lower']:.2f} | {m['root']:.1f} s | "
+            f"{m['naive_root']:.1f} s | {m['lower_root']:.1f} s | {m['root/naive']:.2f} | {m['root/lower']:.2f} |"
+        )
+    if planning:
+        rows.append(f"\n`./pants --changed-since=HEAD list` with {planning['size']} images: {planning['median_seconds']:.2f} s (median of {planning['runs']}).")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--plan-size", type=int, default=1000, help="0 to skip")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/bbc-bench"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in args.sizes:
+        results.append(measure(size, args.runs, args.workdir))
+        print(f"N={size}: {json.dumps(results[-1]['median_seconds'])}", flush=True)
+    planning = plan(args.plan_size, args.runs, args.workdir) if args.plan_size else None
+    report = table(results, planning)
+    print(report)
+    out = Path("bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"incremental-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(json.dumps({"results": results, "planning": planning, "table": report}, indent=2))
+    print(f"Wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
