@@ -82,16 +82,15 @@ def change(repo: Repo, name: str) -> None:
 
 def measure(size: int, runs: int, workdir: Path) -> dict:
     repo = Repo(workdir / f"bench-{size}", Path.cwd())
+    naive_prefix = f"{repo.prefix}-naive"
     try:
         names, parents = family(repo, size)
-        naive_prefix = f"{repo.prefix}-naive"
         leaf, leaf_chain = names[-1], ["root", parents[names[-1]], names[-1]]
         pants(repo, "list", "::")  # start pantsd and parse everything once
         figures: dict[str, list[float]] = {k: [] for k in ("first", "noop", "leaf", "root", "naive_leaf", "lower_leaf", "naive_root", "lower_root")}
         for _ in range(runs):
             repo.git("checkout", "-q", "-f", "main")
-            for image in repo.docker.images.list(filters={"reference": f"{repo.prefix}/*"}):
-                repo.docker.images.remove(image.id, force=True)
+            repo.remove_images(repo.prefix)
             figures["first"].append(timed(lambda: pants(repo, "package", "::")))
             figures["noop"].append(timed(lambda: pants(repo, "package", "::")))
             docker_build(repo, names, parents, naive_prefix)  # the naive images exist before we time them
@@ -110,8 +109,7 @@ def measure(size: int, runs: int, workdir: Path) -> dict:
         medians["root/lower"] = medians["root"] / medians["lower_root"]
         return {"size": size, "runs": runs, "median_seconds": medians, "all_seconds": figures}
     finally:
-        for image in repo.docker.images.list(filters={"reference": f"{repo.prefix}-naive/*"}):
-            repo.docker.images.remove(image.id, force=True)
+        repo.remove_images(naive_prefix)
         repo.close()
 
 

@@ -6,7 +6,7 @@ Plain data in, plain data out; the Pants rules build `Image`s from targets and D
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from bbc.versions import caret_range, range_allows
 
@@ -19,10 +19,6 @@ class Image:
     parent: str | None = None  # the parent's address; None for a root
     parent_versions: str | None = None  # the npm-style range of parent versions it accepts
     build_file: str = ""  # where a fix goes, e.g. "images/root/BUILD"
-
-
-class HierarchyError(Exception):
-    """A broken chain: the message names the images and the fix."""
 
 
 class Hierarchy:
@@ -71,17 +67,6 @@ class Hierarchy:
             ordered.append(root)
             ordered.extend(self.descendants(root))
         return ordered
-
-    def walk(self) -> Iterator[tuple[int, str]]:
-        """(depth, address) in tree order, for printing."""
-
-        def visit(address: str, depth: int) -> Iterator[tuple[int, str]]:
-            yield depth, address
-            for child in self.children(address):
-                yield from visit(child, depth + 1)
-
-        for root in self.roots():
-            yield from visit(root, 0)
 
     def find_cycle(self) -> list[str] | None:
         """A cycle as a path that ends where it starts, or None."""
@@ -133,11 +118,6 @@ class Hierarchy:
         if cycle:
             return [cycle_message(cycle)]
         return [problem for address in self.order() for problem in self.problems_of(address)]
-
-    def check(self) -> None:
-        problems = self.problems()
-        if problems:
-            raise HierarchyError("\n\n".join(problems))
 
 
 def range_message(child: Image, parent: Image) -> str:

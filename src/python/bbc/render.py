@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from bbc.hierarchy import Hierarchy
 from bbc.versions import version_tags
@@ -49,6 +49,14 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
     return "\n".join(lines)
 
 
+def _edges(hierarchy: Hierarchy) -> Iterator[tuple[str, str, str, bool]]:
+    """(parent, child, child's range, whether it holds), parents first."""
+    for address in hierarchy.order():
+        image = hierarchy[address]
+        if image.parent:
+            yield image.parent, address, image.parent_versions or "?", bool(hierarchy.parent_range_holds(address))
+
+
 def dot(hierarchy: Hierarchy) -> str:
     lines = [
         "digraph bbc {",
@@ -59,11 +67,9 @@ def dot(hierarchy: Hierarchy) -> str:
     for address in hierarchy.order():
         image = hierarchy[address]
         lines.append(f'  "{address}" [label="{image.repository}\\n{image.version}"];')
-    for address in hierarchy.order():
-        image = hierarchy[address]
-        if image.parent:
-            color = "" if hierarchy.parent_range_holds(address) else ", color=red, fontcolor=red"
-            lines.append(f'  "{image.parent}" -> "{address}" [label="{image.parent_versions or "?"}"{color}];')
+    for parent, child, accepted, holds in _edges(hierarchy):
+        color = "" if holds else ", color=red, fontcolor=red"
+        lines.append(f'  "{parent}" -> "{child}" [label="{accepted}"{color}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -77,11 +83,7 @@ def mermaid(hierarchy: Hierarchy) -> str:
     for address in hierarchy.order():
         image = hierarchy[address]
         lines.append(f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}"]')
-    for address in hierarchy.order():
-        image = hierarchy[address]
-        if image.parent:
-            arrow = "-->" if hierarchy.parent_range_holds(address) else "-.->"
-            lines.append(
-                f'  {_mermaid_id(image.parent)} {arrow}|"{image.parent_versions or "?"}"| {_mermaid_id(address)}'
-            )
+    for parent, child, accepted, holds in _edges(hierarchy):
+        arrow = "-->" if holds else "-.->"
+        lines.append(f'  {_mermaid_id(parent)} {arrow}|"{accepted}"| {_mermaid_id(child)}')
     return "\n".join(lines) + "\n"

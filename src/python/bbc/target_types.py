@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from pants.engine.addresses import Address
 from pants.engine.target import (
@@ -16,11 +16,16 @@ from pants.util.strutil import help_text
 from bbc.versions import VersionError, parse_range, parse_version
 
 
-def _invalid(cls: type, address: Address, error: Exception) -> InvalidFieldException:
-    return InvalidFieldException(
-        f"The `{cls.alias}` field of {address} (in {address.spec_path or '.'}/BUILD) is "
-        f"invalid: {error}"
-    )
+def _checked(cls: type, address: Address, value: str, check: Callable[[str], object]) -> str:
+    """`value` if `check` accepts it, else an error naming the field, target and BUILD file."""
+    try:
+        check(value)
+    except VersionError as e:
+        raise InvalidFieldException(
+            f"The `{cls.alias}` field of {address} (in {address.spec_path or '.'}/BUILD) is "
+            f"invalid: {e}"
+        ) from None
+    return value
 
 
 class ImageVersionField(StringField):
@@ -40,11 +45,7 @@ class ImageVersionField(StringField):
     def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
         value = super().compute_value(raw_value, address)
         assert value is not None
-        try:
-            parse_version(value)
-        except VersionError as e:
-            raise _invalid(cls, address, e) from None
-        return value
+        return _checked(cls, address, value, parse_version)
 
 
 class ParentVersionsField(StringField):
@@ -61,12 +62,7 @@ class ParentVersionsField(StringField):
     @classmethod
     def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
         value = super().compute_value(raw_value, address)
-        if value is not None:
-            try:
-                parse_range(value)
-            except VersionError as e:
-                raise _invalid(cls, address, e) from None
-        return value
+        return None if value is None else _checked(cls, address, value, parse_range)
 
 
 class ContractTestsField(DictStringToStringField):

@@ -159,6 +159,11 @@ class Repo:
             ["git", *args], cwd=self.root, check=True, capture_output=True, text=True
         ).stdout
 
+    def reset(self) -> None:
+        """Back to main as committed: undo a test's edits, branches and new files."""
+        self.git("checkout", "-q", "-f", "main")
+        self.git("clean", "-q", "-fd", "img", "3rdparty")
+
     def commit(self, message: str) -> None:
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
@@ -199,11 +204,14 @@ class Repo:
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
             except (ProcessLookupError, ValueError):
                 pass
-        # Children first: Docker refuses to remove an image that others are built on.
-        images = self.docker.images.list(filters={"reference": f"{self.prefix}/*"})
+        self.remove_images(self.prefix)
+        self.docker.close()
+
+    def remove_images(self, prefix: str) -> None:
+        """Every image named `<prefix>/...`, children first (Docker keeps parents of others)."""
+        images = self.docker.images.list(filters={"reference": f"{prefix}/*"})
         for image in sorted(images, key=lambda i: i.attrs["Created"], reverse=True):
             try:
                 self.docker.images.remove(image.id, force=True)
             except docker.errors.APIError:
                 pass
-        self.docker.close()

@@ -98,8 +98,7 @@ def test_results_are_cached_by_image_and_command_and_forced_again(repo: Repo) ->
 @pytest.fixture
 def scratch(repo: Repo):
     yield repo
-    repo.git("checkout", "-q", "-f", "main")
-    repo.git("clean", "-q", "-fd", "img")
+    repo.reset()
 
 
 def test_changed_since_tests_the_changed_images_and_their_descendants(scratch: Repo) -> None:

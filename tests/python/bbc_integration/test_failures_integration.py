@@ -35,8 +35,7 @@ def repo(tmp_path_factory) -> Repo:
 def scratch(repo: Repo):
     """Changes made in a test are undone after it (and main's images restored)."""
     yield repo
-    repo.git("checkout", "-q", "-f", "main")
-    repo.git("clean", "-q", "-fd", "img")
+    repo.reset()
     assert repo.pants("package", "::").returncode == 0
 
 

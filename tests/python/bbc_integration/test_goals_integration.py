@@ -28,8 +28,7 @@ def repo(tmp_path_factory) -> Repo:
 @pytest.fixture
 def scratch(repo: Repo):
     yield repo
-    repo.git("checkout", "-q", "-f", "main")
-    repo.git("clean", "-q", "-fd")
+    repo.reset()
 
 
 def test_check_passes_when_nothing_changed(repo: Repo) -> None:

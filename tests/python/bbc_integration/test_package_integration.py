@@ -56,7 +56,7 @@ def branch(repo: Repo):
     try:
         yield
     finally:
-        repo.git("checkout", "-q", "-f", "main")
+        repo.reset()
         repo.git("branch", "-q", "-D", name)
         restored = repo.pants("package", "::")
         assert restored.returncode == 0, restored.output

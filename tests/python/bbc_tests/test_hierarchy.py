@@ -40,14 +40,6 @@ def test_descendants_and_ancestors():
     assert hierarchy.descendants("apps/web:web") == []
 
 
-def test_walk_gives_depths_in_tree_order():
-    assert [(d, a) for d, a in family().walk()][:3] == [
-        (0, "images/root:root"),
-        (1, "images/python:python"),
-        (2, "images/flask:flask"),
-    ]
-
-
 def test_a_healthy_family_has_no_problems():
     assert family().problems() == []
 
