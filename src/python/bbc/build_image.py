@@ -9,6 +9,7 @@ to date and is not built again.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 
@@ -26,7 +27,16 @@ from pants.backend.docker.util_rules.docker_build_context import (
     DockerBuildContextRequest,
 )
 from pants.engine.addresses import Address
-from pants.engine.fs import Digest, DigestContents, PathGlobs, Snapshot
+from pants.engine.fs import (
+    CreateDigest,
+    Digest,
+    DigestContents,
+    DigestSubset,
+    FileContent,
+    MergeDigests,
+    PathGlobs,
+    Snapshot,
+)
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
@@ -46,6 +56,11 @@ from bbc.versions import content_tag, variant_tag, version_tags
 
 PROD, TEST_BASE, TEST = "prod", "test-base", "test"
 IIDFILE = "__bbc_image.iid"
+# The Dockerfile that is built: the image's own plus one LABEL instruction. (One LABEL step
+# costs a third of what the same labels as --label flags cost the classic builder.)
+LABELLED_DOCKERFILE = "__bbc_Dockerfile"
+# Part of every content hash: bump it when the plugin changes how it builds images.
+RECIPE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -184,7 +199,7 @@ async def build_image(
     field_set = DockerPackageFieldSet.create(target)
     build_options = tuple(get_build_options(context, field_set, options.build_target_stage, target))
     inputs_hash = stable_hash(
-        (context.digest, recipe.dockerfile, build_args, sorted(labels.items()), build_options,
+        (RECIPE_VERSION, context.digest, recipe.dockerfile, build_args, sorted(labels.items()), build_options,
          recipe.base.image_id if recipe.base else None)
     )
     tags = (*recipe.tags, content_tag(recipe.tags[0], inputs_hash))
@@ -206,21 +221,25 @@ async def build_image(
     if revision:
         labels["org.opencontainers.image.revision"] = revision
 
+    dockerfile = await Get(DigestContents, DigestSubset(context.digest, PathGlobs([recipe.dockerfile])))
+    label = " ".join(f"{json.dumps(name)}={json.dumps(value)}" for name, value in labels.items())
+    labelled = f"{dockerfile[0].content.decode().rstrip()}\nLABEL {label}\n".encode()
+    labelled_digest = await Get(Digest, CreateDigest([FileContent(LABELLED_DOCKERFILE, labelled)]))
+    input_digest = await Get(Digest, MergeDigests([context.digest, labelled_digest]))
+
     argv = [docker.path, "build", "--iidfile", IIDFILE, *build_options]
-    for name, value in labels.items():
-        argv += ["--label", f"{name}={value}"]
     for ref in result.refs:
         argv += ["--tag", ref]
     for arg in build_args:
         argv += ["--build-arg", arg]
-    argv += ["--file", recipe.dockerfile, field_set.get_context_root(options.default_context_root)]
+    argv += ["--file", LABELLED_DOCKERFILE, field_set.get_context_root(options.default_context_root)]
     process_result = await Get(
         FallibleProcessResult,
         Process(
             argv=tuple(argv),
             description=f"Building {result.refs[0]} ({request.address})",
             env={**docker_env.env, **context.build_env.environment, "BBC_RUN_TOKEN": run_token.value},
-            input_digest=context.digest,
+            input_digest=input_digest,
             output_files=(IIDFILE,),
             # Not PER_SESSION: pantsd would rerun it while re-validating an up-to-date image.
             cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
