@@ -67,7 +67,15 @@ def pants(repo: Repo, *args: str) -> None:
 def docker_build(repo: Repo, names: list[str], parents: dict[str, str], tag_prefix: str) -> None:
     """The seed's way: one plain `docker build` per image, parents first."""
     for name in names:
-        args = ["docker", "build", "-q", "-t", f"{tag_prefix}/{name}", "-f", f"img/{name}/Dockerfile"]
+        args = [
+            "docker",
+            "build",
+            "-q",
+            "-t",
+            f"{tag_prefix}/{name}",
+            "-f",
+            f"img/{name}/Dockerfile",
+        ]
         if parents[name]:
             args += ["--build-arg", f"SOURCE_IMAGE={tag_prefix}/{parents[name]}"]
         subprocess.run([*args, "."], cwd=repo.root, check=True, capture_output=True)
@@ -76,7 +84,10 @@ def docker_build(repo: Repo, names: list[str], parents: dict[str, str], tag_pref
 def change(repo: Repo, name: str) -> None:
     """A change Docker has never seen, to the image `name`, committed on a branch off main."""
     repo.git("checkout", "-q", "-B", "bench-change", "main")
-    repo.write(f"img/{name}/Dockerfile", repo.read(f"img/{name}/Dockerfile") + f"RUN echo {uuid.uuid4().hex} > /change\n")
+    repo.write(
+        f"img/{name}/Dockerfile",
+        repo.read(f"img/{name}/Dockerfile") + f"RUN echo {uuid.uuid4().hex} > /change\n",
+    )
     repo.commit(f"Change {name}")
 
 
@@ -87,20 +98,41 @@ def measure(size: int, runs: int, workdir: Path) -> dict:
         names, parents = family(repo, size)
         leaf, leaf_chain = names[-1], ["root", parents[names[-1]], names[-1]]
         pants(repo, "list", "::")  # start pantsd and parse everything once
-        figures: dict[str, list[float]] = {k: [] for k in ("first", "noop", "leaf", "root", "naive_leaf", "lower_leaf", "naive_root", "lower_root")}
+        figures: dict[str, list[float]] = {
+            k: []
+            for k in (
+                "first",
+                "noop",
+                "leaf",
+                "root",
+                "naive_leaf",
+                "lower_leaf",
+                "naive_root",
+                "lower_root",
+            )
+        }
         for _ in range(runs):
             repo.git("checkout", "-q", "-f", "main")
             repo.remove_images(repo.prefix)
             figures["first"].append(timed(lambda: pants(repo, "package", "::")))
             figures["noop"].append(timed(lambda: pants(repo, "package", "::")))
-            docker_build(repo, names, parents, naive_prefix)  # the naive images exist before we time them
-            for what, target, affected in (("leaf", leaf, leaf_chain[-1:]), ("root", "root", names)):
+            docker_build(
+                repo, names, parents, naive_prefix
+            )  # the naive images exist before we time them
+            for what, target, affected in (
+                ("leaf", leaf, leaf_chain[-1:]),
+                ("root", "root", names),
+            ):
                 change(repo, target)
                 figures[what].append(timed(lambda: pants(repo, "--changed-since=main", "package")))
                 change(repo, target)
-                figures[f"naive_{what}"].append(timed(lambda: docker_build(repo, names, parents, naive_prefix)))
+                figures[f"naive_{what}"].append(
+                    timed(lambda: docker_build(repo, names, parents, naive_prefix))
+                )
                 change(repo, target)
-                figures[f"lower_{what}"].append(timed(lambda: docker_build(repo, affected, parents, naive_prefix)))
+                figures[f"lower_{what}"].append(
+                    timed(lambda: docker_build(repo, affected, parents, naive_prefix))
+                )
                 repo.git("checkout", "-q", "-f", "main")
         medians = {k: statistics.median(v) for k, v in figures.items()}
         medians["leaf/naive"] = medians["leaf"] / medians["naive_leaf"]
@@ -121,7 +153,12 @@ def plan(size: int, runs: int, workdir: Path) -> dict:
         repo.git("reset", "-q", "--soft", "HEAD~1")  # an uncommitted change for HEAD to see
         pants(repo, "--changed-since=HEAD", "list")  # warm pantsd
         times = [timed(lambda: pants(repo, "--changed-since=HEAD", "list")) for _ in range(runs)]
-        return {"size": size, "runs": runs, "median_seconds": statistics.median(times), "all_seconds": times}
+        return {
+            "size": size,
+            "runs": runs,
+            "median_seconds": statistics.median(times),
+            "all_seconds": times,
+        }
     finally:
         repo.close()
 
@@ -139,12 +176,16 @@ def table(results: list[dict], planning: dict | None) -> str:
             f"{m['naive_root']:.1f} s | {m['lower_root']:.1f} s | {m['root/naive']:.2f} | {m['root/lower']:.2f} |"
         )
     if planning:
-        rows.append(f"\n`./pants --changed-since=HEAD list` with {planning['size']} images: {planning['median_seconds']:.2f} s (median of {planning['runs']}).")
+        rows.append(
+            f"\n`./pants --changed-since=HEAD list` with {planning['size']} images: {planning['median_seconds']:.2f} s (median of {planning['runs']})."
+        )
     return "\n".join(rows)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--plan-size", type=int, default=1000, help="0 to skip")
@@ -161,7 +202,9 @@ def main() -> None:
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"incremental-{time.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps({"results": results, "planning": planning, "table": report}, indent=2))
+    path.write_text(
+        json.dumps({"results": results, "planning": planning, "table": report}, indent=2)
+    )
     print(f"Wrote {path}")
 
 

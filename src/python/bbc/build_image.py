@@ -92,6 +92,7 @@ class ImageBuild:
 @dataclass(frozen=True)
 class _Recipe:
     dockerfile: str
+    dockerfile_digest: Digest | None  # where to read it; None: from the build context
     base: ImageBuild | None  # what the parent argument is set to
     base_arg: str | None
     build_args: tuple[str, ...]  # beyond the context's
@@ -114,31 +115,46 @@ def _image_refs(
     )
 
 
-async def _recipe(request: ImageBuildRequest, target: Target, info: ImageInfo, graph: ImageGraph) -> _Recipe | ImageBuild:
+async def _recipe(
+    request: ImageBuildRequest, target: Target, info: ImageInfo, graph: ImageGraph
+) -> _Recipe | ImageBuild:
     """How to build the variant, or the failure that prevents it."""
-    parent_address = graph.parent(request.address)
+    address, version = request.address, info.version
+    parent_address = graph.parent(address)
     parent = await Get(ImageBuild, ImageBuildRequest(parent_address)) if parent_address else None
     if parent is not None and not parent.ok:
-        return ImageBuild(request.address, request.variant, blocked_by=parent.blocked_by or parent.address)
+        return ImageBuild(address, request.variant, blocked_by=parent.blocked_by or parent.address)
     if request.variant == PROD:
-        return _Recipe(info.dockerfile, parent, info.parent_arg, (), version_tags(info.version))
+        return _Recipe(info.dockerfile, None, parent, info.parent_arg, (), version_tags(version))
 
     mode = target[TestVariantField].value
     if mode is None:
-        return _failed(request, f"{request.address} has no test variant: set test_variant='sandwich' or 'build-arg' in {info.build_file}.")
+        return _failed(
+            request,
+            f"{address} has no test variant: set test_variant='sandwich' or 'build-arg' in "
+            f"{info.build_file}.",
+        )
     if request.variant == TEST and mode == "build-arg":
-        return _Recipe(info.dockerfile, parent, info.parent_arg, target[TestBuildArgsField].value or (), (variant_tag(info.version),))
+        test_args = target[TestBuildArgsField].value or ()
+        return _Recipe(
+            info.dockerfile, None, parent, info.parent_arg, test_args, (variant_tag(version),)
+        )
     if request.variant == TEST:
-        base = await Get(ImageBuild, ImageBuildRequest(request.address, TEST_BASE))
+        base = await Get(ImageBuild, ImageBuildRequest(address, TEST_BASE))
         if not base.ok:
             return replace(base, variant=TEST)
-        return _Recipe(info.dockerfile, base, info.parent_arg, (), (variant_tag(info.version),))
+        return _Recipe(info.dockerfile, None, base, info.parent_arg, (), (variant_tag(version),))
 
     # The sandwich's bottom: the test Dockerfile built FROM the parent.
-    test_dockerfile = os.path.join(request.address.spec_path, target[TestDockerfileField].value)
+    test_dockerfile = os.path.join(address.spec_path, target[TestDockerfileField].value)
     if parent is None:
-        return _failed(request, f"{request.address} is a root image: there is no parent to sandwich a test layer on. Use test_variant='build-arg' in {info.build_file}.")
-    contents = await Get(DigestContents, PathGlobs([test_dockerfile]))
+        return _failed(
+            request,
+            f"{address} is a root image: there is no parent to sandwich a test layer on. Use "
+            f"test_variant='build-arg' in {info.build_file}.",
+        )
+    digest = await Get(Digest, PathGlobs([test_dockerfile]))
+    contents = await Get(DigestContents, Digest, digest)
     if not contents:
         return _failed(
             request,
@@ -147,13 +163,12 @@ async def _recipe(request: ImageBuildRequest, target: Target, info: ImageInfo, g
             f"starting `ARG SOURCE_IMAGE` / `FROM $SOURCE_IMAGE`), point `test_dockerfile` at it, "
             f"or use test_variant='build-arg'.",
         )
-    digest = await Get(Digest, PathGlobs([test_dockerfile]))
     parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(digest, test_dockerfile))
     try:
         arg = parent_arg(test_dockerfile, parsed.instructions)
     except ChainError as e:
-        return _failed(request, f"{request.address}: {e}")
-    return _Recipe(test_dockerfile, parent, arg, (), (f"{variant_tag(info.version)}-base",))
+        return _failed(request, f"{address}: {e}")
+    return _Recipe(test_dockerfile, digest, parent, arg, (), (f"{variant_tag(version)}-base",))
 
 
 def _failed(request: ImageBuildRequest, failure: str) -> ImageBuild:
@@ -185,13 +200,17 @@ async def build_image(
     if problems:
         return _failed(request, "\n\n".join(problems))
     info = graph.infos[request.address]
-    wrapped = await Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>"))
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
+    )
     target = wrapped.target
     recipe = await _recipe(request, target, info, graph)
     if isinstance(recipe, ImageBuild):
         return recipe
 
-    context = await Get(DockerBuildContext, DockerBuildContextRequest(request.address, build_upstream_images=False))
+    context = await Get(
+        DockerBuildContext, DockerBuildContextRequest(request.address, build_upstream_images=False)
+    )
     build_args = (*context.build_args, *recipe.build_args)
     if recipe.base is not None and recipe.base_arg is not None:
         build_args = (*build_args, f"{recipe.base_arg}={recipe.base.refs[0]}")
@@ -199,8 +218,15 @@ async def build_image(
     field_set = DockerPackageFieldSet.create(target)
     build_options = tuple(get_build_options(context, field_set, options.build_target_stage, target))
     inputs_hash = stable_hash(
-        (RECIPE_VERSION, context.digest, recipe.dockerfile, build_args, sorted(labels.items()), build_options,
-         recipe.base.image_id if recipe.base else None)
+        (
+            RECIPE_VERSION,
+            context.digest,
+            recipe.dockerfile,
+            build_args,
+            sorted(labels.items()),
+            build_options,
+            recipe.base.image_id if recipe.base else None,
+        )
     )
     tags = (*recipe.tags, content_tag(recipe.tags[0], inputs_hash))
     registries = _image_refs(target, tags, request.variant, options)
@@ -221,7 +247,14 @@ async def build_image(
     if revision:
         labels["org.opencontainers.image.revision"] = revision
 
-    dockerfile = await Get(DigestContents, DigestSubset(context.digest, PathGlobs([recipe.dockerfile])))
+    dockerfile_digest = recipe.dockerfile_digest or await Get(
+        Digest, DigestSubset(context.digest, PathGlobs([recipe.dockerfile]))
+    )
+    dockerfile = await Get(DigestContents, Digest, dockerfile_digest)
+    if not dockerfile:
+        return replace(
+            result, failure=f"{request.address}: {recipe.dockerfile} is not in its build context."
+        )
     label = " ".join(f"{json.dumps(name)}={json.dumps(value)}" for name, value in labels.items())
     labelled = f"{dockerfile[0].content.decode().rstrip()}\nLABEL {label}\n".encode()
     labelled_digest = await Get(Digest, CreateDigest([FileContent(LABELLED_DOCKERFILE, labelled)]))
@@ -232,13 +265,21 @@ async def build_image(
         argv += ["--tag", ref]
     for arg in build_args:
         argv += ["--build-arg", arg]
-    argv += ["--file", LABELLED_DOCKERFILE, field_set.get_context_root(options.default_context_root)]
+    argv += [
+        "--file",
+        LABELLED_DOCKERFILE,
+        field_set.get_context_root(options.default_context_root),
+    ]
     process_result = await Get(
         FallibleProcessResult,
         Process(
             argv=tuple(argv),
             description=f"Building {result.refs[0]} ({request.address})",
-            env={**docker_env.env, **context.build_env.environment, "BBC_RUN_TOKEN": run_token.value},
+            env={
+                **docker_env.env,
+                **context.build_env.environment,
+                "BBC_RUN_TOKEN": run_token.value,
+            },
             input_digest=input_digest,
             output_files=(IIDFILE,),
             # Not PER_SESSION: pantsd would rerun it while re-validating an up-to-date image.
@@ -246,7 +287,9 @@ async def build_image(
             level=LogLevel.INFO,
         ),
     )
-    stdout, stderr = process_result.stdout.decode(errors="replace"), process_result.stderr.decode(errors="replace")
+    stdout, stderr = process_result.stdout.decode(errors="replace"), process_result.stderr.decode(
+        errors="replace"
+    )
     if process_result.exit_code != 0:
         if "Cannot connect to the Docker daemon" in stderr:
             raise engine_error("build", process_result.stderr)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 _STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
-_NOISE = ("DEPRECATED:", "BuildKit is currently disabled", "environment-variable.", "Install the buildx")
+_NOISE = (
+    "DEPRECATED:",
+    "BuildKit is currently disabled",
+    "environment-variable.",
+    "Install the buildx",
+)
 
 
 def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:

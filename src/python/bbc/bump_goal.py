@@ -54,11 +54,15 @@ async def bbc_bump(
     requested = [t.address for t in targets if t.address in graph.infos]
     broken = [graph.infos[a].error for a in requested if graph.infos[a].error]
     if not requested or broken:
-        console.print_stderr("\n\n".join(broken) or "bbc-bump: name the docker_image targets to bump.")
+        console.print_stderr(
+            "\n\n".join(broken) or "bbc-bump: name the docker_image targets to bump."
+        )
         return Bump(exit_code=1)
     addresses = {str(a): a for a in graph.infos}
     try:
-        changes = plan_bumps(graph.hierarchy, [str(a) for a in requested], bump.level, bump.descendants)
+        changes = plan_bumps(
+            graph.hierarchy, [str(a) for a in requested], bump.level, bump.descendants
+        )
     except VersionError as e:
         console.print_stderr(f"bbc-bump: {e}")
         return Bump(exit_code=1)
@@ -73,9 +77,18 @@ async def bbc_bump(
         for change in per_file[content.path]:
             address: Address = addresses[change.address]
             default_name = os.path.basename(address.spec_path)
-            text = set_field(text, address.target_name, default_name, "version", change.new_version, after="name")
+            text = set_field(
+                text, address.target_name, default_name, "version", change.new_version, after="name"
+            )
             if change.new_range:
-                text = set_field(text, address.target_name, default_name, "parent_versions", change.new_range, after="version")
+                text = set_field(
+                    text,
+                    address.target_name,
+                    default_name,
+                    "parent_versions",
+                    change.new_range,
+                    after="version",
+                )
         rewritten.append(FileContent(content.path, text.encode()))
     workspace.write_digest(await Get(Digest, CreateDigest(rewritten)))
     for change in changes:

@@ -29,7 +29,9 @@ def plan_bumps(
             for child in hierarchy.descendants(address):
                 levels.setdefault(child, "patch")
     changes = []
-    for address in hierarchy.order():  # parents first: a child's range sees its parent's new version
+    for (
+        address
+    ) in hierarchy.order():  # parents first: a child's range sees its parent's new version
         if address not in levels:
             continue
         image = hierarchy[address]
@@ -38,5 +40,7 @@ def plan_bumps(
         if image.parent and image.parent in levels and image.parent_versions:
             widened = range_admitting(image.parent_versions, versions[image.parent])
             new_range = widened if widened != image.parent_versions else None
-        changes.append(Change(address, image.version, versions[address], image.parent_versions, new_range))
+        changes.append(
+            Change(address, image.version, versions[address], image.parent_versions, new_range)
+        )
     return changes

@@ -73,7 +73,9 @@ async def bbc_check(
         Address(os.path.dirname(path), target_name=name)
         for path, old in zip(build_files, old_builds)
         for name in changed_targets(
-            old.stdout if old.exit_code == 0 else "", new_text.get(path, ""), os.path.basename(os.path.dirname(path))
+            old.stdout if old.exit_code == 0 else "",
+            new_text.get(path, ""),
+            os.path.basename(os.path.dirname(path)),
         )
     }
 
@@ -87,7 +89,8 @@ async def bbc_check(
     changed = [
         address
         for address, own, parent in zip(images, mine, theirs)
-        if _generators({t.address for t in own.closure} - {t.address for t in parent.closure}) & changed_inputs
+        if _generators({t.address for t in own.closure} - {t.address for t in parent.closure})
+        & changed_inputs
     ]
     old_image_builds = await MultiGet(
         Get(GitResult, GitRequest(("show", f"{check.since}:{graph.infos[a].build_file}"), token))
@@ -97,7 +100,16 @@ async def bbc_check(
     problems = []
     for address, old_build in zip(changed, old_image_builds):
         info = graph.infos[address]
-        old = field_value(old_build.stdout, address.target_name, os.path.basename(address.spec_path), "version") if old_build.exit_code == 0 else None
+        old = (
+            field_value(
+                old_build.stdout,
+                address.target_name,
+                os.path.basename(address.spec_path),
+                "version",
+            )
+            if old_build.exit_code == 0
+            else None
+        )
         if old == info.version:
             problems.append(
                 f"{address}: its inputs changed since {check.since} but its version is still "
@@ -109,7 +121,9 @@ async def bbc_check(
     for problem in problems:
         console.print_stderr(problem + "\n")
     if not problems:
-        console.print_stdout(f"{len(images)} images: versions and ranges are consistent with {check.since}.")
+        console.print_stdout(
+            f"{len(images)} images: versions and ranges are consistent with {check.since}."
+        )
     return Check(exit_code=1 if problems else 0)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pants.backend.docker.target_types import DockerImageSourceField
@@ -31,13 +31,19 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.option.option_types import SkipOption
 from pants.option.subsystem import Subsystem
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from bbc.build_image import PROD, TEST, ImageBuild, ImageBuildRequest
 from bbc.docker_engine import DockerEnv
 from bbc.image_graph import ImageGraph
 from bbc.subsystem import BBC
-from bbc.target_types import ContractTestsField, ImageVersionField, TestCommandField, TestVariantField
+from bbc.target_types import (
+    ContractTestsField,
+    ImageVersionField,
+    TestCommandField,
+    TestVariantField,
+)
 from bbc.test_report import Check, junit_xml, summary
 
 REPORTS = "bbc-reports"
@@ -68,10 +74,6 @@ class ContainerTestRequest(TestRequest):
     field_set_type = ContainerTestFieldSet
 
 
-def _docker_run(docker: DockerBinary, image_id: str, *args: str) -> tuple[str, ...]:
-    return (docker.path, "run", "--rm", "--entrypoint", args[0], image_id, *args[1:])
-
-
 async def _report(
     address: Address,
     checks: list[Check],
@@ -98,97 +100,32 @@ async def _report(
     )
 
 
-@rule(desc="Run container tests", level=LogLevel.DEBUG)
-async def run_container_tests(
-    batch: ContainerTestRequest.Batch[ContainerTestFieldSet, Any],
-    test_subsystem: TestSubsystem,
-    graph: ImageGraph,
-    bbc: BBC,
-    docker: DockerBinary,
-    bash: BashBinary,
-    env: DockerEnv,
-) -> TestResult:
-    address = batch.single_element.address
-    name = str(address)
-    cache_scope = ProcessCacheScope.PER_SESSION if test_subsystem.force else ProcessCacheScope.SUCCESSFUL
+@dataclass(frozen=True)
+class _Runner:
+    """How this run starts containers: Docker, its environment, and the test cache scope."""
 
-    def process(argv: tuple[str, ...], description: str, path: str = "", **kwargs: Any) -> Process:
-        return Process(argv, description=description, env={**env.env, "PATH": path} if path else env.env,
-                       cache_scope=cache_scope, level=LogLevel.DEBUG, timeout_seconds=900, **kwargs)
+    docker: DockerBinary
+    env: DockerEnv
+    cache_scope: ProcessCacheScope
 
-    wrapped = await Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>"))
-    target = wrapped.target
-    variant, command = target[TestVariantField].value, target[TestCommandField].value
-    if bool(variant) != bool(command):
-        problem = f"{address} sets {'test_variant' if variant else 'test_command'} without {'test_command' if variant else 'test_variant'}: set both in {address.spec_path}/BUILD, or neither."
-        return await _report(address, [Check("configuration", "test_variant and test_command", False, problem)], test_subsystem)
+    def run(self, image_id: str, entrypoint: str, *args: str, description: str) -> Process:
+        argv = (self.docker.path, "run", "--rm", "--entrypoint", entrypoint, image_id, *args)
+        return self.process(argv, description)
 
-    prod = await Get(ImageBuild, ImageBuildRequest(address, PROD))
-    if not prod.ok:
-        why = prod.failure or f"its ancestor {prod.blocked_by} failed to build"
-        return await _report(address, [Check("build", "production image", False, why)], test_subsystem)
-
-    # Contract tests: this image's and every ancestor's, run in this image.
-    declaring = [address, *(a for a in _ancestors(graph, address))]
-    wrapped_ancestors = await MultiGet(
-        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>")) for a in declaring
-    )
-    contracts = [
-        (str(w.target.address), title, shell)
-        for w in wrapped_ancestors
-        for title, shell in (w.target[ContractTestsField].value or {}).items()
-    ]
-    contract_results = await MultiGet(
-        Get(FallibleProcessResult, Process, process(_docker_run(docker, prod.image_id, "/bin/sh", "-c", shell),
-                                                    f"Contract '{title}' on {address}"))
-        for _, title, shell in contracts
-    )
-    checks = [
-        Check("contract tests", f"{title} (from {origin})", r.exit_code == 0, (r.stdout + r.stderr).decode(errors="replace"))
-        for (origin, title, _), r in zip(contracts, contract_results)
-    ]
-    last = contract_results[-1] if contract_results else None
-    if not variant:
-        return await _report(address, checks, test_subsystem, last)
-
-    test = await Get(ImageBuild, ImageBuildRequest(address, TEST))
-    if not test.ok:
-        checks.append(Check("build", "test variant", False, test.failure or f"{test.blocked_by} failed to build"))
-        return await _report(address, checks, test_subsystem, last)
-
-    packages = tuple(bbc.test_only_packages)
-    if packages:
-        checks.extend(await _clean_checks(address, packages, prod, test, process, docker))
-
-    # The report folder must be writable by the image's non-root user.
-    tools = await Get(BinaryShims, BinaryShimsRequest.for_binaries(
-        "mkdir", "chmod", rationale="prepare the test report folder", search_path=SEARCH_PATHS))
-    script = 'mkdir -p "$1" && chmod 777 "$1" && exec "$2" run --rm -e BBC_REPORTS_DIR=/bbc-reports -v "$PWD/$1:/bbc-reports" --entrypoint /bin/sh "$3" -c "$4"'
-    ran = await Get(FallibleProcessResult, Process, process(
-        (bash.path, "-c", script, "bash", REPORTS, docker.path, test.image_id, command),
-        f"Run the tests of {address} in its test variant", tools.path_component, output_directories=(REPORTS,),
-        immutable_input_digests=tools.immutable_input_digests))
-    checks.append(Check("tests", command, ran.exit_code == 0, (ran.stdout + ran.stderr).decode(errors="replace")))
-    reports = await Get(DigestContents, Digest, ran.output_digest)
-    app_xml = [FileContent(f"{_stem(name)}.{os.path.basename(c.path)}", c.content) for c in reports if c.path.endswith(".xml")]
-    return await _report(address, checks, test_subsystem, ran, app_xml)
+    def process(self, argv: tuple[str, ...], description: str, **kwargs: Any) -> Process:
+        return Process(
+            argv,
+            description=description,
+            env=self.env.env,
+            cache_scope=self.cache_scope,
+            level=LogLevel.DEBUG,
+            timeout_seconds=900,
+            **kwargs,
+        )
 
 
-async def _clean_checks(address, packages, prod: ImageBuild, test: ImageBuild, process, docker) -> list[Check]:
-    """Test-only packages: absent from the production image, present in the test variant."""
-    in_prod, in_test = await MultiGet(
-        Get(FallibleProcessResult, Process, process(_docker_run(docker, image_id, "python", "-c", INSTALLED, *packages),
-                                                    f"List test-only packages in {address} ({kind})"))
-        for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
-    )
-    checks = []
-    for kind, result, wanted in (("production image", in_prod, False), ("test variant", in_test, True)):
-        found = set(result.stdout.decode().split())
-        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
-        verb = "has" if wanted else "has none of"
-        checks.append(Check("production is clean", f"the {kind} {verb} {', '.join(packages)}", passed,
-                            f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"))
-    return checks
+def _output(result: FallibleProcessResult) -> str:
+    return (result.stdout + result.stderr).decode(errors="replace")
 
 
 def _ancestors(graph: ImageGraph, address):
@@ -200,6 +137,157 @@ def _ancestors(graph: ImageGraph, address):
 
 def _stem(address: str) -> str:
     return address.replace("/", ".").replace(":", ".")
+
+
+async def _contract_checks(
+    address: Address, prod: ImageBuild, graph: ImageGraph, runner: _Runner
+) -> tuple[list[Check], FallibleProcessResult | None]:
+    """The contract tests of the image and of every ancestor, run in the production image."""
+    declaring = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
+        for a in (address, *_ancestors(graph, address))
+    )
+    contracts = [
+        (str(w.target.address), title, shell)
+        for w in declaring
+        for title, shell in (w.target[ContractTestsField].value or {}).items()
+    ]
+    results = await MultiGet(
+        Get(
+            FallibleProcessResult,
+            Process,
+            runner.run(
+                prod.image_id,
+                "/bin/sh",
+                "-c",
+                shell,
+                description=f"Contract '{title}' on {address}",
+            ),
+        )
+        for _, title, shell in contracts
+    )
+    checks = [
+        Check("contract tests", f"{title} (from {origin})", r.exit_code == 0, _output(r))
+        for (origin, title, _), r in zip(contracts, results)
+    ]
+    return checks, (results[-1] if results else None)
+
+
+async def _clean_checks(
+    address: Address, packages: tuple[str, ...], prod: ImageBuild, test: ImageBuild, runner: _Runner
+) -> list[Check]:
+    """Test-only packages: absent from the production image, present in the test variant."""
+    in_prod, in_test = await MultiGet(
+        Get(
+            FallibleProcessResult,
+            Process,
+            runner.run(
+                image_id,
+                "python",
+                "-c",
+                INSTALLED,
+                *packages,
+                description=f"List test-only packages in {address} ({kind})",
+            ),
+        )
+        for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
+    )
+    checks = []
+    for kind, result, wanted in (
+        ("production image", in_prod, False),
+        ("test variant", in_test, True),
+    ):
+        found = set(result.stdout.decode().split())
+        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
+        name = f"the {kind} {'has' if wanted else 'has none of'} {', '.join(packages)}"
+        output = f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"
+        checks.append(Check("production is clean", name, passed, output))
+    return checks
+
+
+async def _app_tests(
+    address: Address, test: ImageBuild, command: str, runner: _Runner, bash: BashBinary
+) -> tuple[Check, FallibleProcessResult, list[FileContent]]:
+    """`test_command` in the test variant, with a report folder the image's user can write."""
+    tools = await Get(
+        BinaryShims,
+        BinaryShimsRequest.for_binaries(
+            "mkdir", "chmod", rationale="prepare the test report folder", search_path=SEARCH_PATHS
+        ),
+    )
+    script = (
+        'mkdir -p "$1" && chmod 777 "$1" && exec "$2" run --rm -e BBC_REPORTS_DIR=/bbc-reports '
+        '-v "$PWD/$1:/bbc-reports" --entrypoint /bin/sh "$3" -c "$4"'
+    )
+    process = runner.process(
+        (bash.path, "-c", script, "bash", REPORTS, runner.docker.path, test.image_id, command),
+        f"Run the tests of {address} in its test variant",
+        output_directories=(REPORTS,),
+        immutable_input_digests=tools.immutable_input_digests,
+    )
+    process = replace(process, env=FrozenDict({**process.env, "PATH": tools.path_component}))
+    ran = await Get(FallibleProcessResult, Process, process)
+    reports = await Get(DigestContents, Digest, ran.output_digest)
+    stem = _stem(str(address))
+    xml = [
+        FileContent(f"{stem}.{os.path.basename(c.path)}", c.content)
+        for c in reports
+        if c.path.endswith(".xml")
+    ]
+    return Check("tests", command, ran.exit_code == 0, _output(ran)), ran, xml
+
+
+@rule(desc="Run container tests", level=LogLevel.DEBUG)
+async def run_container_tests(
+    batch: ContainerTestRequest.Batch[ContainerTestFieldSet, Any],
+    test_subsystem: TestSubsystem,
+    graph: ImageGraph,
+    bbc: BBC,
+    docker: DockerBinary,
+    bash: BashBinary,
+    env: DockerEnv,
+) -> TestResult:
+    address = batch.single_element.address
+    force = test_subsystem.force
+    runner = _Runner(
+        docker, env, ProcessCacheScope.PER_SESSION if force else ProcessCacheScope.SUCCESSFUL
+    )
+    wrapped = await Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>"))
+    variant, command = (
+        wrapped.target[TestVariantField].value,
+        wrapped.target[TestCommandField].value,
+    )
+    if bool(variant) != bool(command):
+        given, missing = (
+            ("test_variant", "test_command") if variant else ("test_command", "test_variant")
+        )
+        problem = f"{address} sets {given} without {missing}: set both in {address.spec_path}/BUILD, or neither."
+        return await _report(
+            address, [Check("configuration", given, False, problem)], test_subsystem
+        )
+
+    prod = await Get(ImageBuild, ImageBuildRequest(address, PROD))
+    if not prod.ok:
+        why = prod.failure or f"its ancestor {prod.blocked_by} failed to build"
+        return await _report(
+            address, [Check("build", "production image", False, why)], test_subsystem
+        )
+    checks, last = await _contract_checks(address, prod, graph, runner)
+    if not variant:
+        return await _report(address, checks, test_subsystem, last)
+
+    test = await Get(ImageBuild, ImageBuildRequest(address, TEST))
+    if not test.ok:
+        why = test.failure or f"{test.blocked_by} failed to build"
+        return await _report(
+            address, [*checks, Check("build", "test variant", False, why)], test_subsystem, last
+        )
+    if bbc.test_only_packages:
+        checks.extend(
+            await _clean_checks(address, tuple(bbc.test_only_packages), prod, test, runner)
+        )
+    app_check, ran, app_xml = await _app_tests(address, test, command, runner, bash)
+    return await _report(address, [*checks, app_check], test_subsystem, ran, app_xml)
 
 
 def rules():

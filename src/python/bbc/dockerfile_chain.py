@@ -55,7 +55,9 @@ def _stages_and_args(instructions: Sequence[Instruction]) -> tuple[list[_Stage],
     return stages, global_args
 
 
-def _final_base(dockerfile: str, instructions: Sequence[Instruction]) -> tuple[_Stage, dict[str, str]]:
+def _final_base(
+    dockerfile: str, instructions: Sequence[Instruction]
+) -> tuple[_Stage, dict[str, str]]:
     """The stage the final stage descends from through named stages, and the global ARGs."""
     stages, global_args = _stages_and_args(instructions)
     if not stages:

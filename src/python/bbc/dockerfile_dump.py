@@ -14,7 +14,11 @@ if __name__ == "__main__":
         json.dumps(
             {
                 path: [
-                    {"cmd": command.cmd.upper(), "value": list(command.value), "line": command.start_line}
+                    {
+                        "cmd": command.cmd.upper(),
+                        "value": list(command.value),
+                        "line": command.start_line,
+                    }
                     for command in parse_file(path)
                 ]
                 for path in sys.argv[1:]

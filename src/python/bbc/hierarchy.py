@@ -137,4 +137,3 @@ def cycle_message(cycle: list[str]) -> str:
         f"parent, ending at a root built FROM scratch; change the ARG SOURCE_IMAGE of one of "
         f"these Dockerfiles to break the cycle."
     )
-

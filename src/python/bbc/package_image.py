@@ -88,9 +88,13 @@ async def package_bbc_image(field_set: BBCImageFieldSet, run_token: RunToken) ->
         relpath=info_path,
         image_id=build.image_id,
         tags=build.refs,
-        extra_log_lines=(f"{status}: {', '.join(build.refs)}", f"Docker image ID: {build.image_id}"),
+        extra_log_lines=(
+            f"{status}: {', '.join(build.refs)}",
+            f"Docker image ID: {build.image_id}",
+        ),
     )
     return BuiltPackage(digest, (image,))
+
 
 def rules():
     return [*collect_rules(), UnionRule(PackageFieldSet, BBCImageFieldSet)]

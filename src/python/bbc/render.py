@@ -18,7 +18,13 @@ def _range(hierarchy: Hierarchy, address: str) -> str:
     if image.parent is None:
         return ""
     holds = hierarchy.parent_range_holds(address)
-    verdict = "ok" if holds else "missing" if holds is None else f"NOT MET by {hierarchy[image.parent].version}"
+    verdict = (
+        "ok"
+        if holds
+        else "missing"
+        if holds is None
+        else f"NOT MET by {hierarchy[image.parent].version}"
+    )
     return f"parent {image.parent_versions or '(no range)'} {verdict}"
 
 
@@ -37,7 +43,9 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
         ]
         if sizes and address in sizes:
             parent_size = sizes.get(image.parent or "", 0)
-            parts.append(f"{_megabytes(sizes[address])} (+{_megabytes(sizes[address] - parent_size)})")
+            parts.append(
+                f"{_megabytes(sizes[address])} (+{_megabytes(sizes[address] - parent_size)})"
+            )
         lines.append(prefix + branch + "  ".join(p for p in parts if p))
         children = hierarchy.children(address)
         child_prefix = prefix if depth == 0 else prefix + ("   " if last else "│  ")
@@ -54,7 +62,9 @@ def _edges(hierarchy: Hierarchy) -> Iterator[tuple[str, str, str, bool]]:
     for address in hierarchy.order():
         image = hierarchy[address]
         if image.parent:
-            yield image.parent, address, image.parent_versions or "?", bool(hierarchy.parent_range_holds(address))
+            yield image.parent, address, image.parent_versions or "?", bool(
+                hierarchy.parent_range_holds(address)
+            )
 
 
 def dot(hierarchy: Hierarchy) -> str:
@@ -82,7 +92,9 @@ def mermaid(hierarchy: Hierarchy) -> str:
     lines = ["graph TD"]
     for address in hierarchy.order():
         image = hierarchy[address]
-        lines.append(f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}"]')
+        lines.append(
+            f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}"]'
+        )
     for parent, child, accepted, holds in _edges(hierarchy):
         arrow = "-->" if holds else "-.->"
         lines.append(f'  {_mermaid_id(parent)} {arrow}|"{accepted}"| {_mermaid_id(child)}')

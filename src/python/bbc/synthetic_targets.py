@@ -104,11 +104,16 @@ async def infer_bbc_image_dependencies(
     dockerfile = await Get(ParsedDockerfile, ImageDockerfileRequest(address))
     inferred = []
     configured = {arg.partition("=")[0] for arg in docker.build_args}
-    declared = {a.partition("=")[0] for i in dockerfile.instructions if i.cmd == "ARG" for a in i.value}
+    declared = {
+        a.partition("=")[0] for i in dockerfile.instructions if i.cmd == "ARG" for a in i.value
+    }
     if configured & declared:
         inferred.append(CONFIG)
     target = wrapped.target
-    if target.get(TestVariantField).value == "sandwich" and target.get(TestDockerfileField).value == TEST_DOCKERFILE:
+    if (
+        target.get(TestVariantField).value == "sandwich"
+        and target.get(TestDockerfileField).value == TEST_DOCKERFILE
+    ):
         exists = await Get(Paths, PathGlobs([os.path.join(address.spec_path, TEST_DOCKERFILE)]))
         if exists.files:
             inferred.append(Address(address.spec_path, target_name=TEST_DOCKERFILE))

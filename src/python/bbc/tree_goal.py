@@ -36,7 +36,9 @@ class Tree(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-async def _sizes(graph: ImageGraph, docker: DockerBinary, env: DockerEnv, token: RunToken) -> dict[str, int]:
+async def _sizes(
+    graph: ImageGraph, docker: DockerBinary, env: DockerEnv, token: RunToken
+) -> dict[str, int]:
     refs = {f"{image.repository}:{image.version}": a for a, image in graph.hierarchy.images.items()}
     result = await Get(
         FallibleProcessResult,
@@ -74,12 +76,20 @@ async def bbc_tree(
         FileContent(f"{OUTPUT_DIR}/hierarchy.mmd", mermaid(hierarchy).encode()),
     ]
     digest = await Get(Digest, CreateDigest(files))
-    dot_paths = await Get(BinaryPaths, BinaryPathRequest(binary_name="dot", search_path=SEARCH_PATHS))
+    dot_paths = await Get(
+        BinaryPaths, BinaryPathRequest(binary_name="dot", search_path=SEARCH_PATHS)
+    )
     if dot_paths.first_path:
         svg = await Get(
             ProcessResult,
             Process(
-                argv=(dot_paths.first_path.path, "-Tsvg", f"{OUTPUT_DIR}/hierarchy.dot", "-o", f"{OUTPUT_DIR}/hierarchy.svg"),
+                argv=(
+                    dot_paths.first_path.path,
+                    "-Tsvg",
+                    f"{OUTPUT_DIR}/hierarchy.dot",
+                    "-o",
+                    f"{OUTPUT_DIR}/hierarchy.svg",
+                ),
                 input_digest=digest,
                 output_files=(f"{OUTPUT_DIR}/hierarchy.svg",),
                 description="Render the hierarchy with Graphviz",
@@ -88,7 +98,10 @@ async def bbc_tree(
         )
         digest = await Get(Digest, MergeDigests([digest, svg.output_digest]))
     workspace.write_digest(digest, path_prefix=str(dist_dir.relpath))
-    written = ", ".join(f"{dist_dir.relpath}/{OUTPUT_DIR}/hierarchy.{ext}" for ext in ("dot", "mmd", "svg")[: 3 if dot_paths.first_path else 2])
+    written = ", ".join(
+        f"{dist_dir.relpath}/{OUTPUT_DIR}/hierarchy.{ext}"
+        for ext in ("dot", "mmd", "svg")[: 3 if dot_paths.first_path else 2]
+    )
     console.print_stderr(f"\nWrote {written}")
     return Tree(exit_code=1 if problems else 0)
 

@@ -92,7 +92,9 @@ class Run:
     def packaged(self) -> dict[str, str]:
         """Target name -> "Built" or "Up to date", from `package`'s output."""
         found = {}
-        for status, repository in re.findall(r"^(Built|Up to date): [^/\s]+/([^:\s]+):", self.output, re.M):
+        for status, repository in re.findall(
+            r"^(Built|Up to date): [^/\s]+/([^:\s]+):", self.output, re.M
+        ):
             found[repository] = status
         return found
 
@@ -112,7 +114,10 @@ class Repo:
             self._copy(path, f"{PLUGIN_DIR}/{path.name}")
         for name in ("python-default.lock", "python-default.txt"):
             self._copy(source_root / "3rdparty/python" / name, f"3rdparty/python/{name}")
-        self.write("3rdparty/python/BUILD", 'python_requirements(name="reqs", source="python-default.txt")\n')
+        self.write(
+            "3rdparty/python/BUILD",
+            'python_requirements(name="reqs", source="python-default.txt")\n',
+        )
         self.write("pants.toml", pants_toml(self.prefix))
         self.write("BUILD", "")
         self.write(".gitignore", "/dist/\n/.pids/\n/.pants.d/\n")
@@ -144,7 +149,13 @@ class Repo:
         )
 
     def add_child(
-        self, name: str, parent: str, *lines: str, version: str = "1.0.0", accepts: str = "^1.0", extra: str = ""
+        self,
+        name: str,
+        parent: str,
+        *lines: str,
+        version: str = "1.0.0",
+        accepts: str = "^1.0",
+        extra: str = "",
     ) -> None:
         path = f"img/{name}"
         self.versions[name] = version
@@ -181,7 +192,11 @@ class Repo:
 
     def start_pants(self, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
-            ["./pants", *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            ["./pants", *args],
+            cwd=self.root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
 
     def ref(self, name: str, tag: str) -> str:
@@ -191,7 +206,9 @@ class Repo:
         """The id of `name:tag`; by default the newest build (`latest`; a prerelease's own tag)."""
         version = self.versions[name]
         try:
-            return self.docker.images.get(self.ref(name, tag or ("latest" if "-" not in version else version))).id
+            return self.docker.images.get(
+                self.ref(name, tag or ("latest" if "-" not in version else version))
+            ).id
         except docker.errors.ImageNotFound:
             return None
 

@@ -21,16 +21,31 @@ from bbc_integration.fixture import Repo
 def repo(tmp_path_factory) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
     # The fixture's images have no Python: the test-only-packages check is for Python images.
-    repo.write("pants.toml", repo.read("pants.toml") + "\n[bbc]\ntest_only_packages = []\n\n[test]\nreport = true\n")
+    repo.write(
+        "pants.toml",
+        repo.read("pants.toml") + "\n[bbc]\ntest_only_packages = []\n\n[test]\nreport = true\n",
+    )
     repo.add_root("root", extra=', contract_tests={"has busybox": "test -x /bin/busybox"}')
-    repo.add_child("mid", "root", "RUN echo mid > /mid", extra=', contract_tests={"has /mid": "grep -q mid /mid"}')
     repo.add_child(
-        "leaf", "mid", "RUN echo leaf > /leaf",
+        "mid",
+        "root",
+        "RUN echo mid > /mid",
+        extra=', contract_tests={"has /mid": "grep -q mid /mid"}',
+    )
+    repo.add_child(
+        "leaf",
+        "mid",
+        "RUN echo leaf > /leaf",
         extra=', test_variant="sandwich", test_command="test -f /test-tools && grep -q leaf /leaf && echo leaf-tests-ran"',
     )
-    repo.write("img/leaf/Dockerfile.test", "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN touch /test-tools\n")
+    repo.write(
+        "img/leaf/Dockerfile.test", "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN touch /test-tools\n"
+    )
     repo.add_child(
-        "other", "mid", "ARG TEST_TOOLS=", 'RUN if [ -n "$TEST_TOOLS" ]; then touch /test-tools; fi',
+        "other",
+        "mid",
+        "ARG TEST_TOOLS=",
+        'RUN if [ -n "$TEST_TOOLS" ]; then touch /test-tools; fi',
         extra=', test_variant="build-arg", test_build_args=["TEST_TOOLS=yes"], test_command="test -f /test-tools && echo other-tests-ran > $BBC_REPORTS_DIR/result.txt"',
     )
     repo.add_child("plain", "root", "RUN true")
@@ -42,24 +57,39 @@ def repo(tmp_path_factory) -> Repo:
 
 
 def lines_for(output: str, address: str) -> list[str]:
-    return [line for line in output.splitlines() if line.startswith(("PASS ", "FAIL ")) and f" {address} " in line]
+    return [
+        line
+        for line in output.splitlines()
+        if line.startswith(("PASS ", "FAIL ")) and f" {address} " in line
+    ]
 
 
 def test_every_image_is_tested_and_contracts_are_inherited(repo: Repo) -> None:
     output = repo.first_run.output
     assert repo.first_run.returncode == 0, output
-    for address in ("img/root:root", "img/mid:mid", "img/leaf:leaf", "img/other:other", "img/plain:plain"):
+    for address in (
+        "img/root:root",
+        "img/mid:mid",
+        "img/leaf:leaf",
+        "img/other:other",
+        "img/plain:plain",
+    ):
         assert f"✓ {address} succeeded" in output
     leaf = lines_for(output, "img/leaf:leaf")
     assert "PASS img/leaf:leaf [contract tests] has busybox (from img/root:root)" in leaf
     assert "PASS img/leaf:leaf [contract tests] has /mid (from img/mid:mid)" in leaf
     assert any(line.startswith("PASS img/leaf:leaf [tests] test -f /test-tools") for line in leaf)
-    assert lines_for(output, "img/plain:plain") == ["PASS img/plain:plain [contract tests] has busybox (from img/root:root)"]
+    assert lines_for(output, "img/plain:plain") == [
+        "PASS img/plain:plain [contract tests] has busybox (from img/root:root)"
+    ]
 
 
 def test_junit_xml_is_written_under_dist(repo: Repo) -> None:
     xml = repo.read("dist/test/reports/img.leaf.leaf.bbc.xml")
-    assert '<testcase classname="img/leaf:leaf contract tests" name="has /mid (from img/mid:mid)"' in xml
+    assert (
+        '<testcase classname="img/leaf:leaf contract tests" name="has /mid (from img/mid:mid)"'
+        in xml
+    )
     assert '<testcase classname="img/leaf:leaf tests" name="test -f /test-tools' in xml
     assert "<failure" not in xml
 
@@ -82,17 +112,25 @@ def test_the_sandwich_puts_the_test_layer_between_the_parent_and_the_app(repo: R
     base = repo.docker.images.get(repo.ref("leaf", "1.0.0-test-base"))
     variant = repo.docker.images.get(repo.ref("leaf", "1.0.0-test"))
     assert base.labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.0.0")
-    assert variant.labels["org.opencontainers.image.base.name"] == repo.ref("leaf", "1.0.0-test-base")
+    assert variant.labels["org.opencontainers.image.base.name"] == repo.ref(
+        "leaf", "1.0.0-test-base"
+    )
     assert variant.labels["io.bbc.variant"] == "test"
     # The production image is built on the production parent, never on a test layer.
-    assert repo.docker.images.get(repo.ref("leaf", "1.0.0")).labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.0.0")
+    assert repo.docker.images.get(repo.ref("leaf", "1.0.0")).labels[
+        "org.opencontainers.image.base.name"
+    ] == repo.ref("mid", "1.0.0")
 
 
 def test_results_are_cached_by_image_and_command_and_forced_again(repo: Repo) -> None:
     again = repo.pants("test", "img/leaf:leaf")
-    assert re.search(r"✓ img/leaf:leaf succeeded in [\d.]+s \((memoized|cached locally)\)", again.output), again.output
+    assert re.search(
+        r"✓ img/leaf:leaf succeeded in [\d.]+s \((memoized|cached locally)\)", again.output
+    ), again.output
     forced = repo.pants("test", "--test-force", "img/leaf:leaf")
-    assert re.search(r"✓ img/leaf:leaf succeeded in [\d.]+s\.?$", forced.output, re.M), forced.output
+    assert re.search(
+        r"✓ img/leaf:leaf succeeded in [\d.]+s\.?$", forced.output, re.M
+    ), forced.output
 
 
 @pytest.fixture
@@ -104,7 +142,9 @@ def scratch(repo: Repo):
 def test_changed_since_tests_the_changed_images_and_their_descendants(scratch: Repo) -> None:
     repo = scratch
     repo.git("checkout", "-q", "-b", "change-mid")
-    repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo changed > /changed\n")
+    repo.write(
+        "img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo changed > /changed\n"
+    )
     repo.commit("Change mid")
     result = repo.pants("--changed-since=main", "test")
     assert result.returncode == 0, result.output
@@ -114,7 +154,12 @@ def test_changed_since_tests_the_changed_images_and_their_descendants(scratch: R
 
 def test_a_broken_app_test_fails_and_shows_its_output(scratch: Repo) -> None:
     repo = scratch
-    repo.write("img/leaf/BUILD", repo.read("img/leaf/BUILD").replace("grep -q leaf /leaf", "echo 'leaf is broken: no /nothing' && test -f /nothing"))
+    repo.write(
+        "img/leaf/BUILD",
+        repo.read("img/leaf/BUILD").replace(
+            "grep -q leaf /leaf", "echo 'leaf is broken: no /nothing' && test -f /nothing"
+        ),
+    )
     result = repo.pants("test", "img/leaf:leaf")
     assert result.returncode != 0
     assert "✕ img/leaf:leaf failed" in result.output

@@ -48,11 +48,18 @@ def tags_of(repo: Repo, name: str) -> dict[str, str]:
     }
 
 
-def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_build(scratch: Repo) -> None:
+def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_build(
+    scratch: Repo,
+) -> None:
     repo = scratch
     before = {name: tags_of(repo, name) for name in ("mid", "leaf", "other")}
-    repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo broken && exit 3\n")
-    repo.write("img/other/Dockerfile", repo.read("img/other/Dockerfile") + "RUN sleep 3 && echo again > /again\n")
+    repo.write(
+        "img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo broken && exit 3\n"
+    )
+    repo.write(
+        "img/other/Dockerfile",
+        repo.read("img/other/Dockerfile") + "RUN sleep 3 && echo again > /again\n",
+    )
 
     result = repo.pants("package", "::")
 
@@ -61,7 +68,10 @@ def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_bu
         f"img/mid:mid ({repo.prefix}/mid:1.0.0) failed to build at img/mid/Dockerfile step 4/"
         in result.output
     )
-    assert "(RUN echo broken && exit 3): The command '/bin/sh -c echo broken && exit 3' returned a non-zero code: 3" in result.output
+    assert (
+        "(RUN echo broken && exit 3): The command '/bin/sh -c echo broken && exit 3' returned a non-zero code: 3"
+        in result.output
+    )
     assert "Not built: img/leaf:leaf (because img/mid:mid failed)." in result.output
     assert "Traceback" not in result.output
     # No tag of the failed image or its descendant moved; the unrelated image was rebuilt.
@@ -73,11 +83,16 @@ def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_bu
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(scratch: Repo, signum) -> None:
+def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(
+    scratch: Repo, signum
+) -> None:
     repo = scratch
     before = tags_of(repo, "slow")
     # A change no earlier test built (Docker's cache would finish it at once).
-    repo.write("img/slow/Dockerfile", repo.read("img/slow/Dockerfile") + f"RUN sleep 6 && echo {signum} > /version\n")
+    repo.write(
+        "img/slow/Dockerfile",
+        repo.read("img/slow/Dockerfile") + f"RUN sleep 6 && echo {signum} > /version\n",
+    )
 
     process = repo.start_pants("package", "img/slow:slow")
     assert process.stdout is not None
@@ -98,7 +113,11 @@ def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(s
     after = tags_of(repo, "slow")
     [content_tag] = set(after) - set(before)  # old builds keep their (immutable) content tags
     version_tags = [repo.ref("slow", t) for t in ("1.0.0", "1.0", "1", "latest")]
-    assert {after[t] for t in (*version_tags, content_tag)} == {after[content_tag]} != {before[version_tags[0]]}
+    assert (
+        {after[t] for t in (*version_tags, content_tag)}
+        == {after[content_tag]}
+        != {before[version_tags[0]]}
+    )
 
 
 BAD_INPUT = [
@@ -117,7 +136,10 @@ BAD_INPUT = [
     ),
     (
         "a cycle",
-        lambda repo: (repo.add_child("bad", "cyc", "RUN true"), repo.add_child("cyc", "bad", "RUN true")),
+        lambda repo: (
+            repo.add_child("bad", "cyc", "RUN true"),
+            repo.add_child("cyc", "bad", "RUN true"),
+        ),
         "The images form a cycle: img/bad:bad -> img/cyc:cyc -> img/bad:bad. Each image must descend "
         "from exactly one parent",
     ),
@@ -145,7 +167,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("what, make, message", BAD_INPUT, ids=[case[0] for case in BAD_INPUT])
-def test_bad_input_gets_a_message_naming_the_target_and_the_fix(scratch: Repo, what, make, message) -> None:
+def test_bad_input_gets_a_message_naming_the_target_and_the_fix(
+    scratch: Repo, what, make, message
+) -> None:
     make(scratch)
     result = scratch.pants("package", "img/bad:bad")
     assert result.returncode != 0
@@ -155,7 +179,9 @@ def test_bad_input_gets_a_message_naming_the_target_and_the_fix(scratch: Repo, w
 
 def test_a_docker_engine_that_does_not_answer_is_one_clear_line(repo: Repo) -> None:
     result = repo.pants(
-        "package", "::", env={"BBC_DOCKER_AUTOSTART": "0", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+        "package",
+        "::",
+        env={"BBC_DOCKER_AUTOSTART": "0", "DOCKER_HOST": "unix:///nonexistent/docker.sock"},
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
@@ -163,4 +189,3 @@ def test_a_docker_engine_that_does_not_answer_is_one_clear_line(repo: Repo) -> N
         "unix:///nonexistent/docker.sock. Is the docker daemon running?). Start one (for example "
         "`sudo systemctl start docker`), or unset BBC_DOCKER_AUTOSTART so that ./pants starts it."
     ]
-

@@ -18,7 +18,12 @@ def repo(tmp_path_factory) -> Repo:
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid", version="1.2.0")
     repo.add_child("leaf", "mid", "RUN echo leaf > /leaf", version="0.1.0", accepts="~1.2.0")
-    repo.write("img/leaf/BUILD", "# The leaf.\n" + repo.read("img/leaf/BUILD") + "\nfile(name='notes', source='notes.txt')\n")
+    repo.write(
+        "img/leaf/BUILD",
+        "# The leaf.\n"
+        + repo.read("img/leaf/BUILD")
+        + "\nfile(name='notes', source='notes.txt')\n",
+    )
     repo.write("img/leaf/notes.txt", "notes\n")
     repo.commit("A chain")
     yield repo
@@ -91,8 +96,14 @@ def test_tree_prints_the_chain_and_writes_dot_and_mermaid(repo: Repo) -> None:
     assert result.returncode == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("img/root:root  ")
-    assert lines[1].startswith(f"└─ img/mid:mid  {repo.prefix}/mid:1.2.0  tags 1.2.0, 1.2, 1, latest  parent ^1.0 ok")
-    assert lines[2].startswith(f"   └─ img/leaf:leaf  {repo.prefix}/leaf:0.1.0  tags 0.1.0, 0.1, 0, latest  parent ~1.2.0 ok")
-    assert '"img/mid:mid" -> "img/leaf:leaf" [label="~1.2.0"];' in repo.read("dist/bbc/hierarchy.dot")
+    assert lines[1].startswith(
+        f"└─ img/mid:mid  {repo.prefix}/mid:1.2.0  tags 1.2.0, 1.2, 1, latest  parent ^1.0 ok"
+    )
+    assert lines[2].startswith(
+        f"   └─ img/leaf:leaf  {repo.prefix}/leaf:0.1.0  tags 0.1.0, 0.1, 0, latest  parent ~1.2.0 ok"
+    )
+    assert '"img/mid:mid" -> "img/leaf:leaf" [label="~1.2.0"];' in repo.read(
+        "dist/bbc/hierarchy.dot"
+    )
     assert repo.read("dist/bbc/hierarchy.mmd").startswith("graph TD\n")
     assert repo.read("dist/bbc/hierarchy.svg").lstrip().startswith("<?xml")

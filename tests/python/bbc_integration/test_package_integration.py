@@ -28,7 +28,9 @@ def repo(tmp_path_factory) -> Repo:
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid", version="1.2.0")
     repo.add_child("leaf", "mid", "RUN echo leaf > /leaf", accepts="^1.2")
-    repo.add_child("greeter", "mid", "ARG GREETING", 'RUN echo "$GREETING" > /greeting', accepts="^1.2")
+    repo.add_child(
+        "greeter", "mid", "ARG GREETING", 'RUN echo "$GREETING" > /greeting', accepts="^1.2"
+    )
     repo.add_child("tool", "root", "COPY img.tool/tool-pex.pex /opt/tool.pex")
     repo.write(
         "img/tool/BUILD",
@@ -39,7 +41,12 @@ def repo(tmp_path_factory) -> Repo:
     repo.add_root("root2", version="2.0.0-rc.1")
     repo.add_child("other", "root2", "COPY img/other/data.txt /data.txt", accepts="^2.0.0-rc.1")
     repo.write("img/other/data.txt", "one\n")
-    repo.write("img/other/BUILD", repo.read("img/other/BUILD").replace(')\n', ', dependencies=[":data"])\nfile(name="data", source="data.txt")\n'))
+    repo.write(
+        "img/other/BUILD",
+        repo.read("img/other/BUILD").replace(
+            ")\n", ', dependencies=[":data"])\nfile(name="data", source="data.txt")\n'
+        ),
+    )
     repo.commit("A small BBC hierarchy")
     first = repo.pants("package", "::")
     assert first.returncode == 0, first.output
@@ -65,7 +72,13 @@ def branch(repo: Repo):
 def test_first_package_builds_every_image_parents_first(repo: Repo) -> None:
     output = repo.first_run.output
     assert repo.first_run.built() == set(ALL)
-    for child, parent in [("mid", "root"), ("leaf", "mid"), ("greeter", "mid"), ("toolkid", "tool"), ("other", "root2")]:
+    for child, parent in [
+        ("mid", "root"),
+        ("leaf", "mid"),
+        ("greeter", "mid"),
+        ("toolkid", "tool"),
+        ("other", "root2"),
+    ]:
         parent_done = output.index(f"Completed: Building {repo.prefix}/{parent}:")
         child_started = output.index(f"Starting: Building {repo.prefix}/{child}:")
         assert parent_done < child_started, (parent, child)
@@ -85,7 +98,9 @@ def test_tags_are_exact_first_then_moving_plus_a_content_tag(repo: Repo) -> None
 def test_a_prerelease_gets_only_its_exact_tag(repo: Repo) -> None:
     tags = repo.docker.images.get(repo.ref("root2", "2.0.0-rc.1")).tags
     assert repo.ref("root2", "latest") not in tags
-    assert [t for t in tags if not t.startswith(repo.ref("root2", "2.0.0-rc.1-"))] == [repo.ref("root2", "2.0.0-rc.1")]
+    assert [t for t in tags if not t.startswith(repo.ref("root2", "2.0.0-rc.1-"))] == [
+        repo.ref("root2", "2.0.0-rc.1")
+    ]
 
 
 def test_oci_labels(repo: Repo) -> None:
@@ -96,7 +111,10 @@ def test_oci_labels(repo: Repo) -> None:
     assert labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.2.0")
     assert labels["org.opencontainers.image.revision"] == head
     assert "org.opencontainers.image.created" not in labels  # it would defeat Docker's cache
-    assert "org.opencontainers.image.base.name" not in repo.docker.images.get(repo.ref("root", "1.0.0")).labels
+    assert (
+        "org.opencontainers.image.base.name"
+        not in repo.docker.images.get(repo.ref("root", "1.0.0")).labels
+    )
 
 
 def test_a_second_package_builds_nothing(repo: Repo) -> None:
@@ -124,11 +142,36 @@ def changed_since_main(repo: Repo) -> tuple[dict[str, str], dict[str, bool], str
 
 def test_changes_rebuild_exactly_the_changed_images_and_their_descendants(repo: Repo) -> None:
     cases = [
-        ("a leaf's Dockerfile", lambda: repo.write("img/leaf/Dockerfile", repo.read("img/leaf/Dockerfile") + "RUN echo more > /more\n"), {"leaf"}),
-        ("a root's Dockerfile", lambda: repo.write("img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN echo v2 > /version\n"), {"root", "mid", "leaf", "greeter", "tool", "toolkid"}),
-        ("a BUILD field (version)", lambda: repo.write("img/mid/BUILD", repo.read("img/mid/BUILD").replace('version="1.2.0"', 'version="1.2.1"')), {"mid", "leaf", "greeter"}),
+        (
+            "a leaf's Dockerfile",
+            lambda: repo.write(
+                "img/leaf/Dockerfile", repo.read("img/leaf/Dockerfile") + "RUN echo more > /more\n"
+            ),
+            {"leaf"},
+        ),
+        (
+            "a root's Dockerfile",
+            lambda: repo.write(
+                "img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN echo v2 > /version\n"
+            ),
+            {"root", "mid", "leaf", "greeter", "tool", "toolkid"},
+        ),
+        (
+            "a BUILD field (version)",
+            lambda: repo.write(
+                "img/mid/BUILD",
+                repo.read("img/mid/BUILD").replace('version="1.2.0"', 'version="1.2.1"'),
+            ),
+            {"mid", "leaf", "greeter"},
+        ),
         ("a file an image copies", lambda: repo.write("img/other/data.txt", "two\n"), {"other"}),
-        ("a build argument in pants.toml", lambda: repo.write("pants.toml", repo.read("pants.toml").replace("GREETING=hello", "GREETING=bonjour")), {"greeter"}),
+        (
+            "a build argument in pants.toml",
+            lambda: repo.write(
+                "pants.toml", repo.read("pants.toml").replace("GREETING=hello", "GREETING=bonjour")
+            ),
+            {"greeter"},
+        ),
     ]
     for what, edit, expected in cases:
         with branch(repo):
@@ -137,7 +180,9 @@ def test_changes_rebuild_exactly_the_changed_images_and_their_descendants(repo: 
             packaged, changed, output = changed_since_main(repo)
             assert set(packaged) == expected, f"{what}:\n{output}"
             assert all(status == "Built" for status in packaged.values()), f"{what}:\n{output}"
-            assert {name for name, moved in changed.items() if moved} == expected, f"{what}:\n{output}"
+            assert {
+                name for name, moved in changed.items() if moved
+            } == expected, f"{what}:\n{output}"
 
 
 def test_a_lockfile_change_rebuilds_the_images_that_consume_it(repo: Repo) -> None:

@@ -25,6 +25,10 @@ def test_the_readme_shows_what_bbc_tree_draws(tmp_path: Path) -> None:
         shown = re.search(r"```mermaid\n(.*?)```", Path("README.md").read_text(), re.S)
         assert shown, "README.md lost its mermaid picture"
         assert shown.group(1) == drawn, f"README.md's picture is stale; bbc-tree draws:\n{drawn}"
-        assert re.search(r"^└─ images/python:python  bbc/python:\S+  tags .* parent \^1.0 ok", result.stdout, re.M)
+        assert re.search(
+            r"^└─ images/python:python  bbc/python:\S+  tags .* parent \^1.0 ok",
+            result.stdout,
+            re.M,
+        )
     finally:
         repo.close()

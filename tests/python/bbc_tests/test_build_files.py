@@ -2,7 +2,7 @@ import pytest
 
 from bbc.build_files import BuildFileError, changed_targets, field_value, set_field
 
-BUILD = '''# The flask image.
+BUILD = """# The flask image.
 docker_image(
     name="flask",
     version="1.0.0",  # bumped by bbc-bump
@@ -10,7 +10,7 @@ docker_image(
 )
 
 pex_binary(name="deps", resolve="images")
-'''
+"""
 
 
 def test_field_value_reads_the_literal():
@@ -51,11 +51,13 @@ def test_set_field_refuses_what_it_cannot_edit():
     with pytest.raises(BuildFileError, match="no target named 'nope'"):
         set_field(BUILD, "nope", "flask", "version", "2.0.0", after="name")
     with pytest.raises(BuildFileError, match="not a plain string literal"):
-        set_field('docker_image(version=VERSION)\n', "x", "x", "version", "2.0.0", after="name")
+        set_field("docker_image(version=VERSION)\n", "x", "x", "version", "2.0.0", after="name")
 
 
 def test_changed_targets_ignores_formatting_and_comments():
-    reformatted = BUILD.replace("# The flask image.", "# Flask.").replace("  # bumped by bbc-bump", "")
+    reformatted = BUILD.replace("# The flask image.", "# Flask.").replace(
+        "  # bumped by bbc-bump", ""
+    )
     assert changed_targets(BUILD, reformatted, "flask") == set()
     bumped = BUILD.replace('"1.0.0"', '"1.0.1"') + 'files(name="new", sources=["*.txt"])\n'
     assert changed_targets(BUILD, bumped, "flask") == {"flask", "new"}

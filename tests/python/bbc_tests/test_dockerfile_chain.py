@@ -13,17 +13,23 @@ def parse(text):
 
 
 def test_a_child_chains_through_its_parent_argument():
-    chain = final_chain("Dockerfile", parse("ARG SOURCE_IMAGE=images/root:root\nFROM $SOURCE_IMAGE\nRUN x"), {})
+    chain = final_chain(
+        "Dockerfile", parse("ARG SOURCE_IMAGE=images/root:root\nFROM $SOURCE_IMAGE\nRUN x"), {}
+    )
     assert chain == Chain("SOURCE_IMAGE", "images/root:root")
 
 
 def test_a_build_arg_overrides_the_default():
-    chain = final_chain("Dockerfile", parse("ARG SOURCE_IMAGE=a:a\nFROM ${SOURCE_IMAGE}"), {"SOURCE_IMAGE": "b:b"})
+    chain = final_chain(
+        "Dockerfile", parse("ARG SOURCE_IMAGE=a:a\nFROM ${SOURCE_IMAGE}"), {"SOURCE_IMAGE": "b:b"}
+    )
     assert chain.parent_ref == "b:b"
 
 
 def test_a_root_starts_from_scratch():
-    assert final_chain("Dockerfile", parse("FROM scratch\nADD rootfs.tar /"), {}) == Chain(None, None)
+    assert final_chain("Dockerfile", parse("FROM scratch\nADD rootfs.tar /"), {}) == Chain(
+        None, None
+    )
 
 
 def test_multi_stage_final_stage_descends_through_named_stages():
@@ -42,7 +48,10 @@ def test_a_final_stage_from_an_outside_image_is_refused_with_the_fix():
     with pytest.raises(ChainError) as error:
         final_chain("apps/x/Dockerfile", parse(text), {})
     message = str(error.value)
-    assert "apps/x/Dockerfile line 3: the final stage is FROM debian:12, which is not a BBC image." in message
+    assert (
+        "apps/x/Dockerfile line 3: the final stage is FROM debian:12, which is not a BBC image."
+        in message
+    )
     assert "It declares ARG SOURCE_IMAGE=images/root:root, but never uses it" in message
     assert "FROM $SOURCE_IMAGE" in message
 
@@ -58,7 +67,10 @@ def test_an_undeclared_argument_is_refused():
 
 
 def test_parent_arg_needs_no_value_for_a_test_dockerfile():
-    assert parent_arg("Dockerfile.test", parse("ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN t")) == "SOURCE_IMAGE"
+    assert (
+        parent_arg("Dockerfile.test", parse("ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN t"))
+        == "SOURCE_IMAGE"
+    )
 
 
 def test_no_from_at_all():

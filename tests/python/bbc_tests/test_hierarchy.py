@@ -3,7 +3,9 @@ from bbc.hierarchy import Hierarchy, Image
 
 def image(address, version="1.0.0", parent=None, parent_versions=None):
     name = address.split(":")[1]
-    return Image(address, version, f"bbc/{name}", parent, parent_versions, f"{address.split(':')[0]}/BUILD")
+    return Image(
+        address, version, f"bbc/{name}", parent, parent_versions, f"{address.split(':')[0]}/BUILD"
+    )
 
 
 def family():
@@ -21,7 +23,10 @@ def family():
 def test_parents_come_before_children():
     order = family().order()
     assert order[0] == "images/root:root"
-    for child, parent in [("images/python:python", "images/root:root"), ("apps/web:web", "images/flask:flask")]:
+    for child, parent in [
+        ("images/python:python", "images/root:root"),
+        ("apps/web:web", "images/flask:flask"),
+    ]:
         assert order.index(parent) < order.index(child)
 
 

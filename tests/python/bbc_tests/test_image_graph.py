@@ -42,7 +42,9 @@ PYTHON = info("images/python", "1.1.0", "images/root:root", "^1.0")
 
 
 def test_parents_are_resolved_from_the_parent_argument():
-    graph = graph_of(ROOT, PYTHON, info("apps/job", parent_ref="images/python", parent_versions="^1.1"))
+    graph = graph_of(
+        ROOT, PYTHON, info("apps/job", parent_ref="images/python", parent_versions="^1.1")
+    )
     assert graph.parent(Address("apps/job", target_name="job")) == PYTHON.address
     assert graph.parent(PYTHON.address) == ROOT.address
     assert graph.parent(ROOT.address) is None
@@ -75,5 +77,7 @@ def test_a_cycle_is_a_problem_of_every_image_on_or_below_it():
     below = info("x/c", parent_ref="x/a:a", parent_versions="^1")
     graph = graph_of(a, b, below, ROOT)
     for address in (a.address, b.address, below.address):
-        assert graph.problems(address)[0].startswith("The images form a cycle: x/a:a -> x/b:b -> x/a:a.")
+        assert graph.problems(address)[0].startswith(
+            "The images form a cycle: x/a:a -> x/b:b -> x/a:a."
+        )
     assert graph.problems(ROOT.address) == []

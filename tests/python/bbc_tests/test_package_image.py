@@ -26,7 +26,9 @@ ROOT, LEAF, OTHER = (Address("img/root"), Address("img/leaf"), Address("img/othe
 BUILDS = {
     ROOT: ImageBuild(ROOT, "prod", "sha256:r", refs("bbc/root", "1.0.0", "latest"), built=True),
     OTHER: ImageBuild(OTHER, "prod", "sha256:o", refs("bbc/other", "2.0.0")),
-    LEAF: ImageBuild(LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"),
+    LEAF: ImageBuild(
+        LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
+    ),
 }
 
 
@@ -35,7 +37,9 @@ class _FieldSet:
         self.address = address
         self.version = type("V", (), {"value": version})()
         self.output_path = type(
-            "O", (), {"value_or_default": lambda _, file_ending: f"{address.spec_path}/info.{file_ending}"}
+            "O",
+            (),
+            {"value_or_default": lambda _, file_ending: f"{address.spec_path}/info.{file_ending}"},
         )()
 
 
@@ -50,7 +54,11 @@ def package(address: Address, run_token: str, asked_for: list):
         rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token)],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
-            MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda c: created.append(c) or EMPTY_DIGEST),
+            MockGet(
+                output_type=Digest,
+                input_types=(CreateDigest,),
+                mock=lambda c: created.append(c) or EMPTY_DIGEST,
+            ),
         ],
     )
     return result, created

@@ -27,7 +27,9 @@ def test_dot_draws_parent_to_child_edges_and_marks_broken_ranges():
     text = dot(FAMILY)
     assert text.startswith("digraph bbc {")
     assert '"images/root:root" -> "images/python:python" [label="^1.0"];' in text
-    assert '"images/python:python" -> "apps/web:web" [label="^2.0", color=red, fontcolor=red];' in text
+    assert (
+        '"images/python:python" -> "apps/web:web" [label="^2.0", color=red, fontcolor=red];' in text
+    )
 
 
 def test_mermaid():

@@ -41,7 +41,9 @@ def test_version_is_required(rule_runner: RuleRunner) -> None:
 
 
 def test_malformed_range_names_the_syntax(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"img/BUILD": 'docker_image(version="1.0.0", parent_versions="one or two")'})
+    rule_runner.write_files(
+        {"img/BUILD": 'docker_image(version="1.0.0", parent_versions="one or two")'}
+    )
     with engine_error(
         InvalidTargetException,
         contains="The `parent_versions` field of img:img (in img/BUILD) is invalid: 'one or two' is not a version range",
