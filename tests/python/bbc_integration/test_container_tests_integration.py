@@ -133,12 +133,6 @@ def test_results_are_cached_by_image_and_command_and_forced_again(repo: Repo) ->
     ), forced.output
 
 
-@pytest.fixture
-def scratch(repo: Repo):
-    yield repo
-    repo.reset()
-
-
 def test_changed_since_tests_the_changed_images_and_their_descendants(scratch: Repo) -> None:
     repo = scratch
     repo.git("checkout", "-q", "-b", "change-mid")

@@ -33,7 +33,7 @@ def repo(tmp_path_factory) -> Repo:
 
 @pytest.fixture
 def scratch(repo: Repo):
-    """Changes made in a test are undone after it (and main's images restored)."""
+    """As conftest's, and main's images are built again: these tests compare tags with them."""
     yield repo
     repo.reset()
     assert repo.pants("package", "::").returncode == 0

@@ -30,12 +30,6 @@ def repo(tmp_path_factory) -> Repo:
     repo.close()
 
 
-@pytest.fixture
-def scratch(repo: Repo):
-    yield repo
-    repo.reset()
-
-
 def test_check_passes_when_nothing_changed(repo: Repo) -> None:
     result = repo.pants("bbc-check", "::")
     assert result.returncode == 0, result.output
