@@ -77,8 +77,11 @@ async def package_bbc_image(field_set: BBCImageFieldSet, run_token: RunToken) ->
     requested.add(field_set.address)
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
     if not build.ok:
-        others = await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(requested))
-        raise ImageBuildFailed(failure_report(others) or f"{build.blocked_by} failed to build.")
+        builds = await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(requested))
+        # The ancestors that stopped requested images, for their own error messages.
+        blockers = {b.blocked_by for b in builds if b.blocked_by} - requested
+        builds += await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(blockers))
+        raise ImageBuildFailed(failure_report(builds) or f"{build.blocked_by} failed to build.")
     info_path = field_set.output_path.value_or_default(file_ending="docker-info.json")
     digest = await Get(
         Digest, CreateDigest([FileContent(info_path, docker_info(build, field_set.version.value))])

@@ -22,13 +22,14 @@ def refs(repository, *tags):
     )
 
 
-ROOT, LEAF, OTHER = (Address("img/root"), Address("img/leaf"), Address("img/other"))
+ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
 BUILDS = {
     ROOT: ImageBuild(ROOT, "prod", "sha256:r", refs("bbc/root", "1.0.0", "latest"), built=True),
     OTHER: ImageBuild(OTHER, "prod", "sha256:o", refs("bbc/other", "2.0.0")),
     LEAF: ImageBuild(
         LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
     ),
+    CHILD: ImageBuild(CHILD, "prod", blocked_by=LEAF),
 }
 
 
@@ -92,3 +93,13 @@ def test_other_runs_are_not_waited_for():
     with pytest.raises(ImageBuildFailed):
         package(LEAF, "run-4", asked_for)
     assert asked_for == [LEAF, LEAF]
+
+
+def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():
+    asked_for: list = []
+    with pytest.raises(ImageBuildFailed) as error:
+        package(CHILD, "run-5", asked_for)
+    assert LEAF in asked_for
+    report = str(error.value)
+    assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
+    assert "Not built: img/child:child (because img/leaf:leaf failed)." in report
