@@ -38,7 +38,7 @@ from pants.engine.fs import (
     Snapshot,
 )
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
-from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 from pants.util.strutil import stable_hash
@@ -287,9 +287,8 @@ async def build_image(
             level=LogLevel.INFO,
         ),
     )
-    stdout, stderr = process_result.stdout.decode(errors="replace"), process_result.stderr.decode(
-        errors="replace"
-    )
+    stdout = process_result.stdout.decode(errors="replace")
+    stderr = process_result.stderr.decode(errors="replace")
     if process_result.exit_code != 0:
         if "Cannot connect to the Docker daemon" in stderr:
             raise engine_error("build", process_result.stderr)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 
-from pants.engine.addresses import Address
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, PathGlobs, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
@@ -58,7 +57,6 @@ async def bbc_bump(
             "\n\n".join(broken) or "bbc-bump: name the docker_image targets to bump."
         )
         return Bump(exit_code=1)
-    addresses = {str(a): a for a in graph.infos}
     try:
         changes = plan_bumps(
             graph.hierarchy, [str(a) for a in requested], bump.level, bump.descendants
@@ -69,13 +67,13 @@ async def bbc_bump(
 
     per_file: dict[str, list[Change]] = defaultdict(list)
     for change in changes:
-        per_file[graph.infos[addresses[change.address]].build_file].append(change)
+        per_file[graph.infos[graph.address(change.address)].build_file].append(change)
     contents = await Get(DigestContents, PathGlobs(sorted(per_file)))
     rewritten = []
     for content in contents:
         text = content.content.decode()
         for change in per_file[content.path]:
-            address: Address = addresses[change.address]
+            address = graph.address(change.address)
             default_name = os.path.basename(address.spec_path)
             text = set_field(
                 text, address.target_name, default_name, "version", change.new_version, after="name"

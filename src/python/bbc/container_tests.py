@@ -128,13 +128,6 @@ def _output(result: FallibleProcessResult) -> str:
     return (result.stdout + result.stderr).decode(errors="replace")
 
 
-def _ancestors(graph: ImageGraph, address):
-    parent = graph.parent(address)
-    while parent is not None:
-        yield parent
-        parent = graph.parent(parent)
-
-
 def _stem(address: str) -> str:
     return address.replace("/", ".").replace(":", ".")
 
@@ -145,7 +138,7 @@ async def _contract_checks(
     """The contract tests of the image and of every ancestor, run in the production image."""
     declaring = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
-        for a in (address, *_ancestors(graph, address))
+        for a in (address, *graph.ancestors(address))
     )
     contracts = [
         (str(w.target.address), title, shell)

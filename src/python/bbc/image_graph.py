@@ -105,6 +105,18 @@ class ImageGraph:
     def parent(self, address: Address) -> Address | None:
         return self.parents.get(address)
 
+    def address(self, spec: str) -> Address:
+        """The image's Address from its string form (the hierarchy's names)."""
+        return self._addresses[spec]
+
+    @cached_property
+    def _addresses(self) -> dict[str, Address]:
+        return {str(a): a for a in self.infos}
+
+    def ancestors(self, address: Address) -> list[Address]:
+        """Parent first, root last."""
+        return [self.address(a) for a in self.hierarchy.ancestors(str(address))]
+
     def problems(self, address: Address) -> list[str]:
         """What stops this image from being built, each naming the fix (not its ancestors')."""
         info = self.infos[address]

@@ -8,7 +8,7 @@ from pants.backend.docker.util_rules.docker_binary import DockerBinary
 from pants.core.util_rules.distdir import DistDir
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, SEARCH_PATHS
 from pants.engine.console import Console
-from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, Workspace
+from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, Snapshot, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope, ProcessResult
 from pants.engine.rules import Get, collect_rules, goal_rule
@@ -98,11 +98,8 @@ async def bbc_tree(
         )
         digest = await Get(Digest, MergeDigests([digest, svg.output_digest]))
     workspace.write_digest(digest, path_prefix=str(dist_dir.relpath))
-    written = ", ".join(
-        f"{dist_dir.relpath}/{OUTPUT_DIR}/hierarchy.{ext}"
-        for ext in ("dot", "mmd", "svg")[: 3 if dot_paths.first_path else 2]
-    )
-    console.print_stderr(f"\nWrote {written}")
+    written = await Get(Snapshot, Digest, digest)
+    console.print_stderr(f"\nWrote {', '.join(f'{dist_dir.relpath}/{f}' for f in written.files)}")
     return Tree(exit_code=1 if problems else 0)
 
 
