@@ -2,9 +2,13 @@
 
 A failed build is returned, not raised, so that `package` can finish every unrelated image
 before it reports the failures (see package_image.py). Descendants of a failed image are not
-built. An image whose content tag (its version plus a hash of every build input, the
-parent's image id included) already names the local image that all its tags point to is up
-to date and is not built again.
+built. An image is up to date, and not built again, when its content tag (its version plus a
+hash of every build input) already names the local image all its tags point to and its parent
+was not rebuilt in this run.
+
+The hash chains the parent's content tag, not its image id, so the same sources give the same
+content tag on any machine: `publish` relies on it to tell a release from a rebuild. A child of
+a published parent records the parent's registry digest in a label: see `Base`.
 """
 
 from __future__ import annotations
@@ -60,13 +64,15 @@ IIDFILE = "__bbc_image.iid"
 # costs a third of what the same labels as --label flags cost the classic builder.)
 LABELLED_DOCKERFILE = "__bbc_Dockerfile"
 # Part of every content hash: bump it when the plugin changes how it builds images.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 
 
 @dataclass(frozen=True)
 class ImageBuildRequest:
     address: Address
     variant: str = PROD
+    # Build on the parent as published in this run (see publish_image.py), not as packaged.
+    publish: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ class ImageBuild:
     address: Address
     variant: str
     image_id: str = ""
-    registries: tuple[ImageRefRegistry, ...] = ()  # every ref, per registry
+    registries: tuple[ImageRefRegistry, ...] = ()  # every local ref
+    tags: tuple[str, ...] = ()  # bare tags: exact first, content tag last
     built: bool = False  # False: it was up to date
     failure: str | None = None  # why this image failed to build
     blocked_by: Address | None = None  # the ancestor whose failure stopped it
@@ -88,24 +95,48 @@ class ImageBuild:
         """Every `[registry/]repository:tag` of the image, its exact version first."""
         return tuple(tag.full_name for registry in self.registries for tag in registry.tags)
 
+    @property
+    def content_tag(self) -> str:
+        return self.tags[-1] if self.tags else ""
+
+
+@dataclass(frozen=True)
+class BaseRequest:
+    address: Address  # the parent
+    publish: bool
+
+
+@dataclass(frozen=True)
+class Base:
+    """A child's parent: the image it builds FROM, and what its `base.*` labels say.
+
+    When the parent is published (pushed in this run, or found in the engine with a registry
+    digest), `name` is its registry ref and `digest` its manifest digest there; otherwise
+    `name` is its local ref. The rule is in publish_image.py.
+    """
+
+    build: ImageBuild
+    name: str
+    digest: str | None = None
+    blocked_by: Address | None = None  # the ancestor that failed to build or to publish
+
 
 @dataclass(frozen=True)
 class _Recipe:
     dockerfile: str
     dockerfile_digest: Digest | None  # where to read it; None: from the build context
-    base: ImageBuild | None  # what the parent argument is set to
+    base: Base | None  # what the parent argument is set to
     base_arg: str | None
     build_args: tuple[str, ...]  # beyond the context's
     tags: tuple[str, ...]  # bare tags, first one first
 
 
-def _image_refs(
-    target: Target, tags: tuple[str, ...], variant: str, options: DockerOptions
+def image_refs(
+    target: Target, tags: tuple[str, ...], options: DockerOptions, registries: DockerRegistries
 ) -> tuple[ImageRefRegistry, ...]:
+    """Pants' refs of the image with these tags: per registry, or bare with no registries."""
     field_set = DockerPackageFieldSet.create(target)
     field_set = replace(field_set, tags=DockerImageTagsField(tags, target.address))
-    # Test variants are never pushed, so they get no registry names.
-    registries = options.registries() if variant == PROD else DockerRegistries.from_dict({})
     return tuple(
         field_set.image_refs(
             default_repository=options.default_repository,
@@ -115,15 +146,21 @@ def _image_refs(
     )
 
 
+# Local images are always named without a registry (`bbc/root:1.0.0`): registries only
+# matter to `publish`, so configuring one renames and rebuilds nothing.
+NO_REGISTRIES = DockerRegistries.from_dict({})
+
+
 async def _recipe(
     request: ImageBuildRequest, target: Target, info: ImageInfo, graph: ImageGraph
 ) -> _Recipe | ImageBuild:
     """How to build the variant, or the failure that prevents it."""
     address, version = request.address, info.version
     parent_address = graph.parent(address)
-    parent = await Get(ImageBuild, ImageBuildRequest(parent_address)) if parent_address else None
-    if parent is not None and not parent.ok:
-        return ImageBuild(address, request.variant, blocked_by=parent.blocked_by or parent.address)
+    publish = request.publish and request.variant == PROD
+    parent = await Get(Base, BaseRequest(parent_address, publish)) if parent_address else None
+    if parent is not None and parent.blocked_by:
+        return ImageBuild(address, request.variant, blocked_by=parent.blocked_by)
     if request.variant == PROD:
         return _Recipe(info.dockerfile, None, parent, info.parent_arg, (), version_tags(version))
 
@@ -143,7 +180,14 @@ async def _recipe(
         base = await Get(ImageBuild, ImageBuildRequest(address, TEST_BASE))
         if not base.ok:
             return replace(base, variant=TEST)
-        return _Recipe(info.dockerfile, None, base, info.parent_arg, (), (variant_tag(version),))
+        return _Recipe(
+            info.dockerfile,
+            None,
+            Base(base, base.refs[0]),
+            info.parent_arg,
+            (),
+            (variant_tag(version),),
+        )
 
     # The sandwich's bottom: the test Dockerfile built FROM the parent.
     test_dockerfile = os.path.join(address.spec_path, target[TestDockerfileField].value)
@@ -181,7 +225,9 @@ def _labels(info: ImageInfo, recipe: _Recipe, variant: str) -> dict[str, str]:
         "org.opencontainers.image.version": info.version,
     }
     if recipe.base is not None:
-        labels["org.opencontainers.image.base.name"] = recipe.base.refs[0]
+        labels["org.opencontainers.image.base.name"] = recipe.base.name
+        if recipe.base.digest:
+            labels["org.opencontainers.image.base.digest"] = recipe.base.digest
     if variant != PROD:
         labels["io.bbc.variant"] = variant
     return labels
@@ -213,7 +259,7 @@ async def build_image(
     )
     build_args = (*context.build_args, *recipe.build_args)
     if recipe.base is not None and recipe.base_arg is not None:
-        build_args = (*build_args, f"{recipe.base_arg}={recipe.base.refs[0]}")
+        build_args = (*build_args, f"{recipe.base_arg}={recipe.base.build.refs[0]}")
     labels = _labels(info, recipe, request.variant)
     field_set = DockerPackageFieldSet.create(target)
     build_options = tuple(get_build_options(context, field_set, options.build_target_stage, target))
@@ -225,16 +271,21 @@ async def build_image(
             build_args,
             sorted(labels.items()),
             build_options,
-            recipe.base.image_id if recipe.base else None,
+            recipe.base.build.content_tag if recipe.base else None,
         )
     )
     tags = (*recipe.tags, content_tag(recipe.tags[0], inputs_hash))
-    registries = _image_refs(target, tags, request.variant, options)
-    result = ImageBuild(request.address, request.variant, registries=registries)
+    registries = image_refs(target, tags, options, NO_REGISTRIES)
+    result = ImageBuild(request.address, request.variant, registries=registries, tags=tags)
 
     local = await Get(LocalImages)
     content_id = local.ids.get(result.refs[-1]) if result.refs else None
-    if content_id and all(local.ids.get(ref) == content_id for ref in result.refs):
+    parent_rebuilt = recipe.base is not None and recipe.base.build.built
+    if (
+        content_id
+        and not parent_rebuilt
+        and all(local.ids.get(ref) == content_id for ref in result.refs)
+    ):
         return replace(result, image_id=content_id)
 
     snapshot = await Get(Snapshot, Digest, context.digest)

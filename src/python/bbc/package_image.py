@@ -8,6 +8,9 @@ Which images this run asked for: `Specs` cannot reach a `PackageFieldSet` rule (
 members only see `EnvironmentName`), so each `package` rule records its image under the
 run's token before it waits on anything slow. All of them start together, long before a
 `docker build` can fail.
+
+During `publish`, `package` builds nothing: publish_image.py builds each image only once its
+parent is pushed, so that the image records the parent's registry digest.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from pants.backend.docker.package_types import BuiltDockerImage
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.core.goals.package import BuiltPackage, OutputPathField, PackageFieldSet
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, FileContent
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent
+from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
@@ -72,7 +76,11 @@ def docker_info(build: ImageBuild, version: str) -> bytes:
 
 
 @rule
-async def package_bbc_image(field_set: BBCImageFieldSet, run_token: RunToken) -> BuiltPackage:
+async def package_bbc_image(
+    field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
+) -> BuiltPackage:
+    if goals.is_running("publish"):
+        return BuiltPackage(EMPTY_DIGEST, ())
     requested = _requested_in_run(run_token.value)
     requested.add(field_set.address)
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))

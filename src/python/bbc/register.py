@@ -23,6 +23,7 @@ from bbc import (
     git,
     image_graph,
     package_image,
+    publish_image,
     run_image,
     run_token,
     synthetic_targets,
@@ -41,7 +42,7 @@ def target_types():
 
 def rules():
     return [
-        # Pants' docker backend, except its package, run and publish goals (ours replace them).
+        # Pants' docker backend, except its package, run and publish rules (ours replace them).
         *dependencies.rules(),
         *docker_binary.rules(),
         *docker_build_args.rules(),
@@ -62,6 +63,7 @@ def rules():
         *git.rules(),
         *image_graph.rules(),
         *package_image.rules(),
+        *publish_image.rules(),
         *run_image.rules(),
         *run_token.rules(),
         *synthetic_targets.rules(),

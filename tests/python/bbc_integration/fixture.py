@@ -6,6 +6,7 @@ removed (with the repository's pantsd) by `close()`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -174,6 +175,21 @@ class Repo:
         """Back to main as committed: undo a test's edits, branches and new files."""
         self.git("checkout", "-q", "-f", "main")
         self.git("clean", "-q", "-fd", "img", "3rdparty")
+
+    @contextlib.contextmanager
+    def branch(self, *restore: str):
+        """Work on a branch off main; afterwards main is checked out and, given arguments,
+        `./pants <restore>` run (to restore main's images)."""
+        name = f"change-{uuid.uuid4().hex[:6]}"
+        self.git("checkout", "-q", "-b", name)
+        try:
+            yield
+        finally:
+            self.reset()
+            self.git("branch", "-q", "-D", name)
+            if restore:
+                restored = self.pants(*restore)
+                assert restored.returncode == 0, restored.output
 
     def commit(self, message: str) -> None:
         self.git("add", "-A")

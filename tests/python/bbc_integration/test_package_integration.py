@@ -11,8 +11,6 @@ The hierarchy (all offline, from Debian's static busybox):
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from pathlib import Path
 
 import pytest
@@ -53,20 +51,6 @@ def repo(tmp_path_factory) -> Repo:
     repo.first_run = first  # type: ignore[attr-defined]
     yield repo
     repo.close()
-
-
-@contextlib.contextmanager
-def branch(repo: Repo):
-    """Work on a branch off main; afterwards main is checked out and its images restored."""
-    name = f"change-{uuid.uuid4().hex[:6]}"
-    repo.git("checkout", "-q", "-b", name)
-    try:
-        yield
-    finally:
-        repo.reset()
-        repo.git("branch", "-q", "-D", name)
-        restored = repo.pants("package", "::")
-        assert restored.returncode == 0, restored.output
 
 
 def test_first_package_builds_every_image_parents_first(repo: Repo) -> None:
@@ -174,7 +158,7 @@ def test_changes_rebuild_exactly_the_changed_images_and_their_descendants(repo: 
         ),
     ]
     for what, edit, expected in cases:
-        with branch(repo):
+        with repo.branch("package", "::"):
             edit()
             repo.commit(f"Change {what}")
             packaged, changed, output = changed_since_main(repo)
@@ -188,7 +172,7 @@ def test_changes_rebuild_exactly_the_changed_images_and_their_descendants(repo: 
 def test_a_lockfile_change_rebuilds_the_images_that_consume_it(repo: Repo) -> None:
     # img/tool copies a pex resolved from 3rdparty/python/python-default.lock; a new pin in the
     # lockfile (regenerated from PyPI) changes the pex, so tool and its descendant are rebuilt.
-    with branch(repo):
+    with repo.branch("package", "::"):
         requirements = "3rdparty/python/python-default.txt"
         repo.write(requirements, repo.read(requirements).replace("pytest==7.0.1", "pytest==7.1.3"))
         regenerated = repo.pants("generate-lockfiles", "--resolve=python-default")

@@ -5,6 +5,7 @@ from pants.backend.docker.goals.package_image import ImageRefRegistry, ImageRefT
 from pants.core.goals.package import BuiltPackage
 from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest
+from pants.engine.goal import CurrentExecutingGoals
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from bbc.build_image import ImageBuild, ImageBuildRequest
@@ -44,7 +45,7 @@ class _FieldSet:
         )()
 
 
-def package(address: Address, run_token: str, asked_for: list):
+def package(address: Address, run_token: str, asked_for: list, goals=CurrentExecutingGoals()):
     def build(request: ImageBuildRequest) -> ImageBuild:
         asked_for.append(request.address)
         return BUILDS[request.address]
@@ -52,7 +53,7 @@ def package(address: Address, run_token: str, asked_for: list):
     created = []
     result = run_rule_with_mocks(
         package_bbc_image,
-        rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token)],
+        rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
             MockGet(
@@ -73,6 +74,15 @@ def test_a_built_image_is_packaged_with_its_refs_exact_first():
     assert artifact.extra_log_lines[0] == "Built: bbc/root:1.0.0, bbc/root:latest"
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}
+
+
+def test_package_builds_nothing_while_publish_runs():
+    asked_for: list = []
+    result, created = package(
+        ROOT, "run-p", asked_for, CurrentExecutingGoals({"publish": object})  # type: ignore
+    )
+    assert result.artifacts == () and result.digest == EMPTY_DIGEST
+    assert asked_for == [] and created == []
 
 
 def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all():

@@ -1,0 +1,240 @@
+"""`./pants publish` with real Pants, real Docker and a real registry (Debian's docker-registry
+on a loopback port), in a temporary repository:
+
+    root 1.0.0 ── mid 1.0.0 ── leaf 1.0.0    leaf has a sandwich test variant
+              └── side 1.0.0
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo, Run
+from bbc_integration.registry import Registry
+
+ALL = ("root", "mid", "leaf", "side")
+MOVING = {"1.0", "1", "latest"}
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Registry:
+    registry = Registry(tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.close()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, registry: Registry) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo.write(
+        "pants.toml",
+        repo.read("pants.toml")
+        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
+        + "\n[bbc]\ntest_only_packages = []\n",
+    )
+    repo.add_root("root")
+    repo.add_child("mid", "root", "RUN echo mid > /mid")
+    repo.add_child(
+        "leaf",
+        "mid",
+        "RUN echo leaf > /leaf",
+        extra=', test_variant="sandwich", test_command="test -f /test-tools"',
+    )
+    repo.write(
+        "img/leaf/Dockerfile.test", "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN touch /test-tools\n"
+    )
+    repo.add_child("side", "root", "RUN echo side > /side")
+    repo.commit("Images to publish")
+    # The test variant exists locally before the first publish: it must still not be pushed.
+    tested = repo.pants("test", "img/leaf:leaf")
+    assert tested.returncode == 0, tested.output
+    repo.first_publish = repo.pants("publish", "::")  # type: ignore[attr-defined]
+    yield repo
+    repo.close()
+    repo.remove_images(f"{registry.address}/{repo.prefix}")
+
+
+def repository(repo: Repo, registry: Registry, name: str) -> str:
+    return f"{registry.address}/{repo.prefix}/{name}"
+
+
+def registry_state(repo: Repo, registry: Registry) -> dict[str, dict[str, str | None]]:
+    return {name: registry.digests(f"{repo.prefix}/{name}") for name in ALL}
+
+
+def pushed(run: Run) -> list[str]:
+    """Refs the run pushed, in push order (from the plugin's process descriptions)."""
+    refs: list[str] = []
+    for repository, tags in re.findall(r"Completed: Pushing (\S+):(\S+)$", run.output, re.M):
+        refs += [f"{repository}:{tag}" for tag in tags.split(",")]
+    return refs
+
+
+def record(repo: Repo, name: str) -> dict:
+    return json.loads(repo.read(f"dist/bbc/published/{repo.prefix}/{name}.json"))
+
+
+def test_publish_pushes_every_semver_tag_parents_first(repo: Repo, registry: Registry) -> None:
+    first = repo.first_publish
+    assert first.returncode == 0, first.output
+    assert registry.catalog() == {f"{repo.prefix}/{name}" for name in ALL}
+    for name in ALL:
+        tags = registry.tags(f"{repo.prefix}/{name}")
+        content = {t for t in tags if re.fullmatch(r"1\.0\.0-[0-9a-f]{12}", t)}
+        assert tags == {"1.0.0", *MOVING, *content} and len(content) == 1, (name, tags)
+        assert f"✓ {repository(repo, registry, name)}:1.0.0 published to @it." in first.output
+    order = pushed(first)
+    position = {ref: i for i, ref in enumerate(order)}
+
+    def at(name: str, tag: str) -> int:
+        return position[f"{repository(repo, registry, name)}:{tag}"]
+
+    for name in ALL:  # the exact version first, the moving tags only after it
+        assert all(at(name, "1.0.0") < at(name, tag) for tag in MOVING)
+    for child, parent in [("mid", "root"), ("leaf", "mid"), ("side", "root")]:
+        assert at(parent, "latest") < at(child, "1.0.0")
+
+
+def test_test_variants_are_never_pushed(repo: Repo, registry: Registry) -> None:
+    assert repo.image_id("leaf", "1.0.0-test"), "the fixture built the test variant locally"
+    assert not any("-test" in tag for tag in registry.tags(f"{repo.prefix}/leaf"))
+
+
+def test_digests_are_recorded_and_children_label_their_parents_digest(
+    repo: Repo, registry: Registry
+) -> None:
+    for name in ALL:
+        entry = record(repo, name)["registries"][0]
+        digest = registry.digest(f"{repo.prefix}/{name}", "1.0.0")
+        assert entry["digest"] == digest
+        assert entry["pinned"] == f"{repository(repo, registry, name)}@{digest}"
+    for child, parent in [("mid", "root"), ("leaf", "mid"), ("side", "root")]:
+        labels = repo.docker.images.get(repo.ref(child, "1.0.0")).labels
+        assert (
+            labels["org.opencontainers.image.base.digest"]
+            == record(repo, parent)["registries"][0]["digest"]
+        )
+        assert (
+            labels["org.opencontainers.image.base.name"]
+            == f"{repository(repo, registry, parent)}:1.0.0"
+        )
+    assert (
+        "org.opencontainers.image.base.digest"
+        not in repo.docker.images.get(repo.ref("root", "1.0.0")).labels
+    )
+
+
+def test_a_second_publish_pushes_nothing(repo: Repo, registry: Registry) -> None:
+    before = registry_state(repo, registry)
+    again = repo.pants("publish", "::")
+    assert again.returncode == 0, again.output
+    assert pushed(again) == []
+    for name in ALL:
+        assert f"{repository(repo, registry, name)}:1.0.0 published to @it (already there" in (
+            again.output
+        )
+    assert registry_state(repo, registry) == before
+
+
+def test_package_after_publish_builds_nothing(repo: Repo) -> None:
+    run = repo.pants("package", "::")
+    assert run.returncode == 0, run.output
+    assert run.built() == set(), run.output
+
+
+def test_changed_content_under_a_released_version_is_refused(
+    repo: Repo, registry: Registry
+) -> None:
+    before = registry_state(repo, registry)
+    with repo.branch():
+        repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo v2 > /v2\n")
+        repo.commit("Change mid without a version bump")
+        refused = repo.pants("publish", "::")
+        assert refused.returncode != 0
+        out = refused.output
+        assert (
+            f"{repository(repo, registry, 'mid')}:1.0.0 is already released with different" in out
+        )
+        assert "bump the version (./pants bbc-bump --level=patch img/mid:mid)" in out
+        assert f"✕ {repository(repo, registry, 'mid')}:1.0.0 failed" in out
+        assert "img/leaf:leaf was not published: its ancestor img/mid:mid failed" in out
+        assert f"{repository(repo, registry, 'side')}:1.0.0 published to @it (already" in out
+        assert registry_state(repo, registry) == before
+
+        bumped = repo.pants("bbc-bump", "--level=minor", "--descendants", "img/mid:mid")
+        assert bumped.returncode == 0, bumped.output
+        repo.commit("Bump mid (1.1.0) and its descendant leaf (1.0.1)")
+        released = repo.pants("publish", "::")
+        assert released.returncode == 0, released.output
+        for name, version in [("mid", "1.1.0"), ("leaf", "1.0.1")]:
+            repo_name = f"{repo.prefix}/{name}"
+            assert {"1.0.0", version} <= registry.tags(repo_name)
+            assert registry.digest(repo_name, "1.0.0") == before[name]["1.0.0"]
+            new = registry.digest(repo_name, version)
+            assert new != before[name]["1.0.0"]
+            assert registry.digest(repo_name, "1") == registry.digest(repo_name, "latest") == new
+        assert registry.digest(f"{repo.prefix}/mid", "1.0") == before["mid"]["1.0.0"]
+        for name in ("root", "side"):
+            assert registry.digests(f"{repo.prefix}/{name}") == before[name]
+
+    # Main still says mid 1.0.0 and leaf 1.0.0: publishing it again changes no release and
+    # moves no tag back from the newer ones.
+    after = registry_state(repo, registry)
+    again = repo.pants("publish", "::")
+    assert again.returncode == 0, again.output
+    assert pushed(again) == []
+    assert f"{repository(repo, registry, 'leaf')}:latest skipped (a newer release" in again.output
+    assert registry_state(repo, registry) == after
+
+
+def test_changed_since_publishes_only_the_changed_subtree(repo: Repo, registry: Registry) -> None:
+    before = registry_state(repo, registry)
+    with repo.branch():
+        repo.write("img/side/Dockerfile", repo.read("img/side/Dockerfile") + "RUN echo 2 > /2\n")
+        repo.write("img/side/BUILD", repo.read("img/side/BUILD").replace('"1.0.0"', '"1.0.1"'))
+        repo.commit("Change side")
+        run = repo.pants("--changed-since=main", "publish")
+        assert run.returncode == 0, run.output
+        side = repository(repo, registry, "side")
+        assert set(pushed(run)) == {f"{side}:{t}" for t in ("1.0.1", "1.0", "1", "latest")} | {
+            ref for ref in pushed(run) if ref.startswith(f"{side}:1.0.1-")
+        }
+        assert registry.tags(f"{repo.prefix}/side") >= {"1.0.0", "1.0.1"}
+        for name in ("root", "mid", "leaf"):
+            assert registry.digests(f"{repo.prefix}/{name}") == before[name]
+            assert repository(repo, registry, name) not in "".join(
+                line for line in run.output.splitlines() if "published" in line
+            )
+    assert repo.pants("package", "::").returncode == 0
+
+
+def test_a_clean_machine_republishing_the_same_sources_is_a_no_op(
+    repo: Repo, registry: Registry
+) -> None:
+    """Another machine builds the same sources into different bits (timestamps): the release
+    is recognised by its content tag, and the registry's bits are adopted, not overwritten."""
+    before = registry_state(repo, registry)
+    repo.remove_images(repo.prefix)
+    repo.remove_images(f"{registry.address}/{repo.prefix}")
+    run = repo.pants("publish", "::")
+    assert run.returncode == 0, run.output
+    assert pushed(run) == []
+    assert registry_state(repo, registry) == before
+    assert "Pulling" in run.output
+    # The local images are now the released ones, so children are built on what they label.
+    for name in ALL:
+        image = repo.docker.images.get(repo.ref(name, "1.0.0"))
+        assert (
+            f"{repository(repo, registry, name)}@{before[name]['1.0.0']}"
+            in image.attrs["RepoDigests"]
+        )
+
+
+def test_registries_can_be_overridden_per_environment(repo: Repo) -> None:
+    run = repo.pants("publish", "img/root:root", env={"PANTS_DOCKER_REGISTRIES": "{}"})
+    assert run.returncode == 0, run.output
+    assert f"{repo.prefix}/root:1.0.0 skipped (no registry: add one to pants.toml" in run.output
