@@ -49,6 +49,7 @@ from bbc.publish_plan import (
     parse_manifest_inspect,
     plan_push,
     repo_digest,
+    tool_message,
 )
 from bbc.run_token import RunToken
 from bbc.target_types import ImageVersionField
@@ -176,7 +177,11 @@ async def _list_tags(
         return tuple(json.loads(result.stdout)["Tags"] or ())
     if "404" in stderr or "NAME_UNKNOWN" in stderr or "name unknown" in stderr:
         return ()  # a new repository
-    return f"the registry did not answer (skopeo list-tags {dest.repository}: {stderr})"
+    return (
+        f"the registry did not answer: {tool_message(stderr)}. Check its address in "
+        f"[docker.registries] and that it runs (this repository's local one: "
+        f"build-support/local-registry.sh start)."
+    )
 
 
 async def _inspect(

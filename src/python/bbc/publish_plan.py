@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -137,6 +138,12 @@ def is_insecure(registry_address: str, registry_config: Mapping) -> bool:
         ip in ipaddress.ip_network(cidr)
         for cidr in registry_config.get("InsecureRegistryCIDRs") or ()
     )
+
+
+def tool_message(stderr: str) -> str:
+    """skopeo's one-line reason without its log decoration (`time=... level=fatal msg="..."`)."""
+    found = re.findall(r'msg="((?:[^"\\]|\\.)*)"', stderr)
+    return found[-1].replace('\\"', '"') if found else stderr.strip()
 
 
 def repo_digest(repo_digests: tuple[str, ...], repository: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,15 @@ def test_registries_can_be_overridden_per_environment(repo: Repo) -> None:
     run = repo.pants("publish", "img/root:root", env={"PANTS_DOCKER_REGISTRIES": "{}"})
     assert run.returncode == 0, run.output
     assert f"{repo.prefix}/root:1.0.0 skipped (no registry: add one to pants.toml" in run.output
+
+
+def test_a_registry_that_does_not_answer_is_named_with_the_fix(repo: Repo) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{s.getsockname()[1]}"
+    registries = f"{{'it': {{'address': '{closed}', 'default': True}}}}"
+    run = repo.pants("publish", "img/root:root", env={"PANTS_DOCKER_REGISTRIES": registries})
+    assert run.returncode != 0
+    assert f"img/root:root in @it ({closed}): the registry did not answer" in run.output
+    assert "Check its address in [docker.registries]" in run.output
+    assert "Traceback" not in run.output

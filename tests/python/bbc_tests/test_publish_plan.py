@@ -9,6 +9,7 @@ from bbc.publish_plan import (
     plan_push,
     released_versions,
     repo_digest,
+    tool_message,
 )
 from bbc.versions import parse_version
 
@@ -138,3 +139,15 @@ def test_content_tags_and_prereleases_do_not_count_as_releases():
 
 def test_extra_registry_tags_always_move():
     assert may_move("stable", "1.0.0", [parse_version("2.0.0")])
+
+
+def test_tool_messages_lose_their_log_decoration():
+    stderr = (
+        'time="2026-11-28T18:04:46Z" level=fatal msg="Error listing repository tags: pinging '
+        'container registry r:5000: Get \\"http://r:5000/v2/\\": connection refused"\n'
+    )
+    assert tool_message(stderr) == (
+        "Error listing repository tags: pinging container registry r:5000: Get "
+        '"http://r:5000/v2/": connection refused'
+    )
+    assert tool_message("plain failure\n") == "plain failure"
