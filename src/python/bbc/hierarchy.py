@@ -60,6 +60,15 @@ class Hierarchy:
                 frontier.extend(self.children(child))
         return found
 
+    def around(self, addresses: Iterable[str]) -> Hierarchy:
+        """The part of the hierarchy the given images are in: them, their ancestors (so every
+        chain still starts at its root) and their descendants."""
+        kept: set[str] = set()
+        for address in addresses:
+            if address in self.images:
+                kept |= {address, *self.ancestors(address), *self.descendants(address)}
+        return Hierarchy(image for a, image in self.images.items() if a in kept)
+
     def order(self) -> list[str]:
         """All images, parents before children (roots in name order)."""
         ordered: list[str] = []

@@ -7,6 +7,7 @@ import json
 from pants.backend.docker.util_rules.docker_binary import DockerBinary
 from pants.core.util_rules.distdir import DistDir
 from pants.core.util_rules.system_binaries import BinaryPathRequest, BinaryPaths, SEARCH_PATHS
+from pants.engine.addresses import Addresses
 from pants.engine.console import Console
 from pants.engine.fs import CreateDigest, Digest, FileContent, MergeDigests, Snapshot, Workspace
 from pants.engine.goal import Goal, GoalSubsystem
@@ -15,6 +16,7 @@ from pants.engine.rules import Get, collect_rules, goal_rule
 from pants.util.logging import LogLevel
 
 from bbc.docker_engine import DockerEnv
+from bbc.hierarchy import Hierarchy
 from bbc.image_graph import ImageGraph
 from bbc.render import dot, mermaid, text_tree
 from bbc.run_token import RunToken
@@ -27,7 +29,9 @@ class TreeSubsystem(GoalSubsystem):
     help = (
         "Print the BBC image hierarchy (version, tags, each parent range and whether it holds, "
         "and sizes of the images built locally), and write it to dist/bbc/ as hierarchy.dot, "
-        "hierarchy.mmd (Mermaid) and, where Graphviz's `dot` is installed, hierarchy.svg."
+        "hierarchy.mmd (Mermaid) and, where Graphviz's `dot` is installed, hierarchy.svg. "
+        "Given images (`./pants bbc-tree apps/web:web`), only their chains: their ancestors "
+        "and descendants."
     )
 
 
@@ -37,9 +41,9 @@ class Tree(Goal):
 
 
 async def _sizes(
-    graph: ImageGraph, docker: DockerBinary, env: DockerEnv, token: RunToken
+    hierarchy: Hierarchy, docker: DockerBinary, env: DockerEnv, token: RunToken
 ) -> dict[str, int]:
-    refs = {f"{image.repository}:{image.version}": a for a, image in graph.hierarchy.images.items()}
+    refs = {f"{image.repository}:{image.version}": a for a, image in hierarchy.images.items()}
     result = await Get(
         FallibleProcessResult,
         Process(
@@ -64,10 +68,16 @@ async def bbc_tree(
     docker: DockerBinary,
     env: DockerEnv,
     token: RunToken,
+    specified: Addresses,
 ) -> Tree:
     hierarchy = graph.hierarchy
-    console.print_stdout(text_tree(hierarchy, await _sizes(graph, docker, env, token)))
-    problems = [info.error for info in graph.infos.values() if info.error] + hierarchy.problems()
+    shown = {str(a) for a in graph.infos}
+    if specified:
+        hierarchy = hierarchy.around(str(a) for a in specified)
+        shown = set(hierarchy.images) | {str(a) for a in specified}
+    console.print_stdout(text_tree(hierarchy, await _sizes(hierarchy, docker, env, token)))
+    errors = [info.error for a, info in graph.infos.items() if info.error and str(a) in shown]
+    problems = errors + hierarchy.problems()
     for problem in problems:
         console.print_stderr(f"\n{problem}")
 

@@ -101,3 +101,18 @@ def test_tree_prints_the_chain_and_writes_dot_and_mermaid(repo: Repo) -> None:
     )
     assert repo.read("dist/bbc/hierarchy.mmd").startswith("graph TD\n")
     assert repo.read("dist/bbc/hierarchy.svg").lstrip().startswith("<?xml")
+
+
+def test_tree_of_given_images_shows_only_their_chains(scratch: Repo) -> None:
+    scratch.add_root("lone")
+    scratch.add_child("lonekid", "lone")
+    result = scratch.pants("bbc-tree", "img/mid:mid")
+    assert result.returncode == 0, result.output
+    shown = [
+        line.replace("└─", "").replace("├─", "").split()[0]
+        for line in result.stdout.splitlines()
+        if line.strip()
+    ]
+    assert shown == ["img/root:root", "img/mid:mid", "img/leaf:leaf"]
+    whole = scratch.pants("bbc-tree")
+    assert "img/lone:lone" in whole.stdout and "img/lonekid:lonekid" in whole.stdout

@@ -86,3 +86,15 @@ def test_cycle_is_reported_as_a_path():
     [problem] = hierarchy.problems()
     assert problem.startswith("The images form a cycle: a:a -> c:c -> b:b -> a:a.")
     assert hierarchy.problems_of("d:d") == []
+
+
+def test_around_keeps_the_chains_of_the_given_images():
+    hierarchy = family()
+    part = hierarchy.around(["images/flask:flask"])
+    assert part.order() == [
+        "images/root:root",
+        "images/python:python",
+        "images/flask:flask",
+        "apps/web:web",
+    ]
+    assert hierarchy.around(["not/an:image"]).order() == []
