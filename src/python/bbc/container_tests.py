@@ -44,7 +44,7 @@ from bbc.target_types import (
     TestCommandField,
     TestVariantField,
 )
-from bbc.test_report import Check, junit_xml, summary
+from bbc.junit_report import Check, junit_xml, summary
 
 REPORTS = "bbc-reports"
 # Runs in the image, on its own Python: which of the named distributions are installed.

@@ -37,7 +37,9 @@ def junit_xml(address: str, checks: list[Check]) -> bytes:
             failures=str(sum(not c.passed for c in members)),
         )
         for check in members:
-            case = ET.SubElement(suite, "testcase", classname=f"{address} {suite_name}", name=check.name)
+            case = ET.SubElement(
+                suite, "testcase", classname=f"{address} {suite_name}", name=check.name
+            )
             if not check.passed:
                 ET.SubElement(case, "failure", message="failed").text = check.output
             elif check.output:
