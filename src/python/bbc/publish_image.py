@@ -244,6 +244,14 @@ def _script(bash: BashBinary, script: str, *args: str) -> tuple[str, ...]:
     return (bash.path, "-c", script, "bash", *args)
 
 
+async def _run_loud(
+    argv: tuple[str, ...], env: DockerEnv, run_token: RunToken, desc: str
+) -> FallibleProcessResult:
+    """A pull or push: shown in Pants' progress while it runs."""
+    process = _registry_process(argv, env, run_token, desc, LogLevel.INFO)
+    return await Get(FallibleProcessResult, Process, process)
+
+
 @rule(desc="Publishing to a registry", level=LogLevel.DEBUG)
 async def publish_to_registry(
     request: RegistryPublishRequest,
@@ -275,16 +283,11 @@ async def publish_to_registry(
     if plan.adopt:
         # The same sources were released from another build: use those bits here too, so that
         # children are built on (and label) exactly what the registry holds.
-        pulled = await Get(
-            FallibleProcessResult,
-            Process,
-            _registry_process(
-                _script(bash, ADOPT_SCRIPT, docker.path, plan.adopt, *build.refs),
-                env,
-                run_token,
-                f"Pulling {plan.adopt}, the released build of {build.refs[0]}",
-                LogLevel.INFO,
-            ),
+        pulled = await _run_loud(
+            _script(bash, ADOPT_SCRIPT, docker.path, plan.adopt, *build.refs),
+            env,
+            run_token,
+            f"Pulling {plan.adopt}, the released build of {build.refs[0]}",
         )
         if pulled.exit_code != 0:
             tail = output_tail(pulled.stderr.decode(errors="replace"))
@@ -295,16 +298,11 @@ async def publish_to_registry(
     held = remote.get(dest.exact)
     if not plan.push:
         return replace(result, digest=held.manifest_digest if held else None)
-    pushed = await Get(
-        FallibleProcessResult,
-        Process,
-        _registry_process(
-            _script(bash, PUSH_SCRIPT, docker.path, build.image_id, *plan.push),
-            env,
-            run_token,
-            f"Pushing {dest.repository}:{','.join(ref.rsplit(':', 1)[1] for ref in plan.push)}",
-            LogLevel.INFO,
-        ),
+    pushed = await _run_loud(
+        _script(bash, PUSH_SCRIPT, docker.path, build.image_id, *plan.push),
+        env,
+        run_token,
+        f"Pushing {dest.repository}:{','.join(ref.rsplit(':', 1)[1] for ref in plan.push)}",
     )
     stderr = pushed.stderr.decode(errors="replace")
     if pushed.exit_code != 0:
