@@ -51,7 +51,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.build_output import failure_summary, output_tail
 from bbc.dockerfile_chain import ChainError, parent_arg
 from bbc.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
-from bbc.docker_engine import DockerEnv, LocalImages, engine_error
+from bbc.docker_engine import DockerEnv, LocalImages, raise_if_engine_down
 from bbc.git import GitRequest, GitResult
 from bbc.image_graph import ImageGraph, ImageInfo
 from bbc.run_token import RunToken
@@ -340,9 +340,8 @@ async def build_image(
     )
     stdout = process_result.stdout.decode(errors="replace")
     stderr = process_result.stderr.decode(errors="replace")
+    raise_if_engine_down("build", process_result)
     if process_result.exit_code != 0:
-        if "Cannot connect to the Docker daemon" in stderr:
-            raise engine_error("build", process_result.stderr)
         summary = failure_summary(recipe.dockerfile, stdout, stderr)
         return replace(
             result,

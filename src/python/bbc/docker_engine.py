@@ -35,6 +35,13 @@ def engine_error(command: str, stderr: bytes) -> DockerEngineError:
     )
 
 
+def raise_if_engine_down(command: str, result: FallibleProcessResult) -> None:
+    """A failed `docker <command>` that could not reach the engine stops the run with
+    `engine_error`; any other failure is the caller's to report."""
+    if result.exit_code != 0 and b"Cannot connect to the Docker daemon" in result.stderr:
+        raise engine_error(command, result.stderr)
+
+
 @dataclass(frozen=True)
 class DockerEnv:
     """The environment of `docker` processes: `[docker].env_vars`."""

@@ -42,13 +42,20 @@ from pants.util.logging import LogLevel
 
 from bbc.build_image import Base, BaseRequest, ImageBuild, ImageBuildRequest, image_refs
 from bbc.build_output import output_tail
-from bbc.docker_engine import DockerEnv, LocalImages, RegistryConfig, SkopeoBinary, engine_error
+from bbc.docker_engine import (
+    DockerEnv,
+    LocalImages,
+    RegistryConfig,
+    SkopeoBinary,
+    raise_if_engine_down,
+)
 from bbc.publish_plan import (
     RemoteTag,
     is_insecure,
     parse_manifest_inspect,
     plan_push,
     repo_digest,
+    tag_of,
     tool_message,
 )
 from bbc.run_token import RunToken
@@ -73,7 +80,9 @@ class Destination:
         return (self.exact, self.content, *self.moving)
 
 
-def destinations(target: Target, build: ImageBuild, options: DockerOptions) -> tuple:
+def destinations(
+    target: Target, build: ImageBuild, options: DockerOptions
+) -> tuple[Destination, ...]:
     """Where `publish` pushes the image: the registries it selects, minus skip_push ones."""
     found = []
     for refs in image_refs(target, build.tags, options, options.registries()):
@@ -133,7 +142,7 @@ class ImagePublish:
 
     @property
     def ok(self) -> bool:
-        return self.failure is None and self.blocked_by is None and self.build.ok
+        return self.failure is None and self.blocked_by is None
 
 
 def _registry_process(
@@ -208,13 +217,12 @@ async def _inspect(
     )
     found: dict[str, RemoteTag | None] = {}
     for ref, result in zip(refs, results):
+        raise_if_engine_down("manifest inspect", result)
         stderr = result.stderr.decode(errors="replace").strip()
         if result.exit_code == 0:
             found[ref] = parse_manifest_inspect(result.stdout.decode())
         elif "no such manifest" in stderr:
             found[ref] = None
-        elif "Cannot connect to the Docker daemon" in stderr:
-            raise engine_error("manifest inspect", result.stderr)
         else:
             return f"could not look up {ref}: {stderr}"
     return found
@@ -269,7 +277,7 @@ async def publish_to_registry(
     tags = await _list_tags(dest, insecure, skopeo, env, run_token)
     if isinstance(tags, str):
         return replace(result, failure=f"{where}: {tags}")
-    held_refs = tuple(ref for ref in dest.refs if ref.rsplit(":", 1)[1] in tags)
+    held_refs = tuple(ref for ref in dest.refs if tag_of(ref) in tags)
     remote = await _inspect(held_refs, insecure, docker, env, run_token)
     if isinstance(remote, str):
         return replace(result, failure=f"{where}: {remote}")
@@ -289,6 +297,7 @@ async def publish_to_registry(
             run_token,
             f"Pulling {plan.adopt}, the released build of {build.refs[0]}",
         )
+        raise_if_engine_down("pull", pulled)
         if pulled.exit_code != 0:
             tail = output_tail(pulled.stderr.decode(errors="replace"))
             return replace(result, failure=f"{where}: pulling {plan.adopt} failed:\n{tail}")
@@ -302,13 +311,12 @@ async def publish_to_registry(
         _script(bash, PUSH_SCRIPT, docker.path, build.image_id, *plan.push),
         env,
         run_token,
-        f"Pushing {dest.repository}:{','.join(ref.rsplit(':', 1)[1] for ref in plan.push)}",
+        f"Pushing {dest.repository}:{','.join(tag_of(ref) for ref in plan.push)}",
     )
-    stderr = pushed.stderr.decode(errors="replace")
+    raise_if_engine_down("push", pushed)
     if pushed.exit_code != 0:
-        if "Cannot connect to the Docker daemon" in stderr:
-            raise engine_error("push", pushed.stderr)
-        return replace(result, failure=f"{where}: {output_tail(stderr)}")
+        tail = output_tail(pushed.stderr.decode(errors="replace"))
+        return replace(result, failure=f"{where}: {tail}")
     digests = tuple(json.loads(pushed.stdout.decode() or "[]"))
     return replace(result, pushed=plan.push, digest=repo_digest(digests, dest.repository))
 
@@ -362,8 +370,6 @@ async def base(request: BaseRequest, options: DockerOptions) -> Base:
     build = await Get(ImageBuild, ImageBuildRequest(request.address))
     if not build.ok:
         return Base(build, "", blocked_by=build.blocked_by or build.address)
-    if not options.registries().registries:
-        return Base(build, build.refs[0])
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
     )

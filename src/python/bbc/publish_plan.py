@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 
 import semver
 
-from bbc.versions import VersionError, parse_version
+from bbc.versions import VersionError, parse_version, version_tags
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class PushPlan:
     refusal: str | None = None
 
 
-def _tag(ref: str) -> str:
+def tag_of(ref: str) -> str:
+    """`1.2` of `registry:5000/bbc/web:1.2`."""
     return ref.rsplit(":", 1)[1]
 
 
@@ -54,18 +55,12 @@ def released_versions(tags: Iterable[str]) -> tuple[semver.Version, ...]:
 
 
 def may_move(tag: str, version: str, released: Iterable[semver.Version]) -> bool:
-    """A moving tag never goes back: `X.Y`, `X` and `latest` point at the highest release they
-    cover. Other tags (a registry's `extra_image_tags`) always move."""
-    ours = parse_version(version)
-    if tag == "latest":
-        covered = list(released)
-    elif tag == f"{ours.major}.{ours.minor}":
-        covered = [r for r in released if (r.major, r.minor) == (ours.major, ours.minor)]
-    elif tag == str(ours.major):
-        covered = [r for r in released if r.major == ours.major]
-    else:
+    """A moving tag never goes back: `X.Y`, `X` and `latest` point at the highest release whose
+    tags include them. Other tags (a registry's `extra_image_tags`) always move."""
+    if tag not in version_tags(version):
         return True
-    return all(ours >= r for r in covered)
+    ours = parse_version(version)
+    return all(ours >= r for r in released if tag in version_tags(str(r)))
 
 
 def plan_push(
@@ -83,8 +78,8 @@ def plan_push(
     `registry_tags`: every tag of the repository there.
     """
     released = released_versions(registry_tags)
-    version = _tag(exact)
-    movable = tuple(ref for ref in moving if may_move(_tag(ref), version, released))
+    version = tag_of(exact)
+    movable = tuple(ref for ref in moving if may_move(tag_of(ref), version, released))
     held_back = tuple(ref for ref in moving if ref not in movable)
     held = remote.get(exact)
     if held is None:
