@@ -1,4 +1,5 @@
-"""Blessed Base Containers: wires the plugin's rules and Pants' docker building blocks."""
+"""Blessed Base Containers: wires the plugin's rules, goals and targets, on top of the building
+blocks of Pants' docker backend (its package, run and publish rules are replaced by ours)."""
 
 from pants.backend.docker.subsystems import dockerfile_parser
 from pants.backend.docker.target_types import DockerImageTarget
@@ -12,37 +13,20 @@ from pants.backend.docker.util_rules import (
     dockerfile,
 )
 
-from bbc import (
-    build_image,
-    bump_goal,
-    ca_certificates,
-    check_goal,
-    container_tests,
-    docker_engine,
-    dockerfiles,
-    git,
-    image_graph,
-    package_image,
-    publish_image,
-    run_image,
-    run_token,
-    synthetic_targets,
-    tree_goal,
-)
-from bbc.target_types import PLUGIN_FIELDS
+from bbc.goals import bump, check, package, publish, run, test, tree
+from bbc.rules import base, build, ca_certificates, docker, dockerfiles, git, image_graph
+from bbc.rules import publish as publish_rules
+from bbc.rules import registry, run_token, synthetic_targets
+from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
 
 
 def target_types():
-    return [
-        DockerImageTarget,
-        ca_certificates.ExtraCACertificatesTarget,
-        *synthetic_targets.target_types(),
-    ]
+    return [DockerImageTarget, ExtraCACertificatesTarget, BuildConfigTarget]
 
 
 def rules():
     return [
-        # Pants' docker backend, except its package, run and publish rules (ours replace them).
+        # Pants' docker backend, except its package, run and publish rules.
         *dependencies.rules(),
         *docker_binary.rules(),
         *docker_build_args.rules(),
@@ -52,20 +36,24 @@ def rules():
         *dockerfile_parser.rules(),
         *docker_target_types_rules(),
         *(DockerImageTarget.register_plugin_field(field) for field in PLUGIN_FIELDS),
-        # The plugin.
-        *build_image.rules(),
-        *bump_goal.rules(),
+        # The plugin's building blocks.
+        *base.rules(),
+        *build.rules(),
         *ca_certificates.rules(),
-        *check_goal.rules(),
-        *container_tests.rules(),
-        *docker_engine.rules(),
+        *docker.rules(),
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
-        *package_image.rules(),
-        *publish_image.rules(),
-        *run_image.rules(),
+        *publish_rules.rules(),
+        *registry.rules(),
         *run_token.rules(),
         *synthetic_targets.rules(),
-        *tree_goal.rules(),
+        # Its goals.
+        *bump.rules(),
+        *check.rules(),
+        *package.rules(),
+        *publish.rules(),
+        *run.rules(),
+        *test.rules(),
+        *tree.rules(),
     ]

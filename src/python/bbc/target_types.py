@@ -1,4 +1,4 @@
-"""Fields the plugin adds to `docker_image`: version, parent range and tests."""
+"""Fields the plugin adds to `docker_image` (version, parent range, tests), and its own targets."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ from typing import Callable, Optional
 
 from pants.engine.addresses import Address
 from pants.engine.target import (
+    COMMON_TARGET_FIELDS,
     DictStringToStringField,
     InvalidFieldException,
+    MultipleSourcesField,
+    SingleSourceField,
     StringField,
     StringSequenceField,
+    Target,
 )
 from pants.util.strutil import help_text
 
-from bbc.versions import VersionError, parse_range, parse_version
+from bbc.core.versions import VersionError, parse_range, parse_version
 
 
 def _checked(cls: type, address: Address, value: str, check: Callable[[str], object]) -> str:
@@ -21,9 +25,9 @@ def _checked(cls: type, address: Address, value: str, check: Callable[[str], obj
     try:
         check(value)
     except VersionError as e:
+        # Pants puts the BUILD file's path and line in front of this message.
         raise InvalidFieldException(
-            f"The `{cls.alias}` field of {address} (in {address.spec_path or '.'}/BUILD) is "
-            f"invalid: {e}"
+            f"The `{cls.alias}` field of {address} is invalid: {e}"
         ) from None
     return value
 
@@ -124,3 +128,32 @@ PLUGIN_FIELDS = (
     TestDockerfileField,
     TestBuildArgsField,
 )
+
+
+class ExtraCACertificatesSourcesField(MultipleSourcesField):
+    alias = "_sources"
+    default = ()
+    help = "Nothing to set: the certificates come from `[bbc].extra_ca_certs_dir`."
+
+
+class ExtraCACertificatesTarget(Target):
+    alias = "extra_ca_certificates"
+    core_fields = (*COMMON_TARGET_FIELDS, ExtraCACertificatesSourcesField)
+    help = help_text(
+        """
+        The build host's extra CA certificates (`*.crt` in `[bbc].extra_ca_certs_dir`), as files
+        in `<this directory>/<target name>/` of the build context of the images depending on it,
+        with a README. Install them with `update-ca-certificates`.
+        """
+    )
+
+
+class BuildConfigSourceField(SingleSourceField):
+    alias = "source"
+    required = True
+
+
+class BuildConfigTarget(Target):
+    alias = "_bbc_build_config"
+    core_fields = (*COMMON_TARGET_FIELDS, BuildConfigSourceField)
+    help = "Pants' configuration file, as consumed by images (made by the BBC plugin)."

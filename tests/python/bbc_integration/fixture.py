@@ -111,8 +111,8 @@ class Repo:
         self.versions: dict[str, str] = {}  # image name -> version, as added
         for name in LAUNCHER_FILES:
             self._copy(source_root / name, name)
-        for path in (source_root / PLUGIN_DIR).glob("*.py"):
-            self._copy(path, f"{PLUGIN_DIR}/{path.name}")
+        for path in (source_root / PLUGIN_DIR).rglob("*.py"):
+            self._copy(path, str(path.relative_to(source_root)))
         for name in ("python-default.lock", "python-default.txt"):
             self._copy(source_root / "3rdparty/python" / name, f"3rdparty/python/{name}")
         self.write(

@@ -27,7 +27,7 @@ def test_malformed_version_names_the_target_the_value_and_the_rule(rule_runner: 
     with engine_error(
         InvalidTargetException,
         contains=(
-            "apps/web/BUILD:1: The `version` field of apps/web:web (in apps/web/BUILD) is invalid: '1.2' is not a "
+            "apps/web/BUILD:1: The `version` field of apps/web:web is invalid: '1.2' is not a "
             "semantic version: it must be MAJOR.MINOR.PATCH"
         ),
     ):
@@ -46,6 +46,6 @@ def test_malformed_range_names_the_syntax(rule_runner: RuleRunner) -> None:
     )
     with engine_error(
         InvalidTargetException,
-        contains="The `parent_versions` field of img:img (in img/BUILD) is invalid: 'one or two' is not a version range",
+        contains="img/BUILD:1: The `parent_versions` field of img:img is invalid: 'one or two' is not a version range",
     ):
         rule_runner.get_target(Address("img"))

@@ -1,0 +1,173 @@
+"""The rules a BBC chain must keep, each broken one reported with its fix.
+
+Docker allows only a straight chain: the final stage of a BBC image must descend (through
+any named stages) from `FROM $SOURCE_IMAGE`, whose value is the parent's target address, or
+from `FROM scratch` for a root. In the hierarchy: no cycles, and every child says which parent
+versions it accepts (`parent_versions`), a range its parent's version is in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from bbc.core.hierarchy import Hierarchy, Image
+from bbc.core.versions import caret_range
+
+_ARG_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
+@dataclass(frozen=True)
+class Instruction:
+    cmd: str  # upper case, e.g. "FROM"
+    value: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A root (`parent_arg` None) or the argument and value naming the parent image."""
+
+    parent_arg: str | None
+    parent_ref: str | None
+
+
+class ChainError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Stage:
+    name: str | None
+    base: str
+    line: int
+
+
+def _stages_and_args(instructions: Sequence[Instruction]) -> tuple[list[_Stage], dict[str, str]]:
+    stages: list[_Stage] = []
+    global_args: dict[str, str] = {}  # ARGs before the first FROM: the only ones FROM can use
+    for instruction in instructions:
+        if instruction.cmd == "ARG" and not stages:
+            for arg in instruction.value:
+                name, _, default = arg.partition("=")
+                global_args[name] = default.strip("\"'")
+        elif instruction.cmd == "FROM":
+            value = instruction.value
+            named = len(value) == 3 and value[1].upper() == "AS"
+            stages.append(_Stage(value[2] if named else None, value[0], instruction.line))
+    return stages, global_args
+
+
+def _final_base(
+    dockerfile: str, instructions: Sequence[Instruction]
+) -> tuple[_Stage, dict[str, str]]:
+    """The stage the final stage descends from through named stages, and the global ARGs."""
+    stages, global_args = _stages_and_args(instructions)
+    if not stages:
+        raise ChainError(f"{dockerfile} has no FROM instruction.")
+    index = len(stages) - 1
+    while True:
+        stage = stages[index]
+        earlier = {s.name.lower(): i for i, s in enumerate(stages[:index]) if s.name}
+        if stage.base.lower() not in earlier:
+            return stage, global_args
+        index = earlier[stage.base.lower()]
+
+
+def parent_arg(dockerfile: str, instructions: Sequence[Instruction]) -> str | None:
+    """The ARG whose value is the final stage's base; None for FROM scratch."""
+    stage, global_args = _final_base(dockerfile, instructions)
+    if stage.base == "scratch":
+        return None
+    arg_ref = _ARG_REF.match(stage.base)
+    if not arg_ref:
+        raise ChainError(_not_chained(dockerfile, stage, global_args))
+    arg = arg_ref.group(1)
+    if arg not in global_args:
+        raise ChainError(
+            f"{dockerfile} line {stage.line}: FROM {stage.base} uses ARG {arg}, which is not "
+            f"declared before the first FROM. Add `ARG {arg}=<address of the parent image>` at "
+            f"the top of {dockerfile}."
+        )
+    return arg
+
+
+def final_chain(
+    dockerfile: str, instructions: Sequence[Instruction], build_args: Mapping[str, str]
+) -> Chain:
+    """The chain of the final stage; `build_args` are values set outside the Dockerfile."""
+    arg = parent_arg(dockerfile, instructions)
+    if arg is None:
+        return Chain(parent_arg=None, parent_ref=None)
+    _, global_args = _stages_and_args(instructions)
+    value = build_args.get(arg) or global_args[arg]
+    if not value:
+        raise ChainError(
+            f"{dockerfile}: ARG {arg} has no value, so the parent image is unknown. Give it the "
+            f"parent's target address: `ARG {arg}=images/python:python` (for example)."
+        )
+    return Chain(parent_arg=arg, parent_ref=value)
+
+
+def _not_chained(dockerfile: str, stage: _Stage, global_args: Mapping[str, str]) -> str:
+    declared = [f"ARG {name}={value}" for name, value in global_args.items() if ":" in value]
+    hint = f"It declares {', '.join(declared)}, but never uses it as the base. " if declared else ""
+    return (
+        f"{dockerfile} line {stage.line}: the final stage is FROM {stage.base}, which is not a "
+        f"BBC image. {hint}A BBC image must chain from its parent: `ARG SOURCE_IMAGE=<address of "
+        f"the parent image>` then `FROM $SOURCE_IMAGE`; only a root image starts FROM scratch."
+    )
+
+
+def problems_of(hierarchy: Hierarchy, address: str) -> list[str]:
+    """What is wrong with one image's place in the chain (its ancestors' own aside)."""
+    cycle = hierarchy.find_cycle()
+    if cycle and (address in cycle or set(hierarchy.ancestors(address)) & set(cycle)):
+        return [cycle_message(cycle)]
+    image = hierarchy[address]
+    if image.parent is None:
+        if image.parent_versions is None:
+            return []
+        return [
+            f"{address} sets parent_versions={image.parent_versions!r} but has no parent "
+            f"image (its Dockerfile starts FROM scratch). Remove parent_versions from "
+            f"{image.build_file}."
+        ]
+    parent = hierarchy[image.parent]
+    if image.parent_versions is None:
+        return [
+            f"{address} descends from {parent.address} but does not say which of its "
+            f"versions it accepts. Add parent_versions={caret_range(parent.version)!r} to "
+            f"{address} in {image.build_file}."
+        ]
+    if not hierarchy.parent_range_holds(address):
+        return [range_message(image, parent)]
+    return []
+
+
+def problems(hierarchy: Hierarchy) -> list[str]:
+    """Every broken rule of the chain, each as one paragraph naming the targets and the fix."""
+    cycle = hierarchy.find_cycle()
+    if cycle:
+        return [cycle_message(cycle)]
+    return [problem for address in hierarchy.order() for problem in problems_of(hierarchy, address)]
+
+
+def range_message(child: Image, parent: Image) -> str:
+    return (
+        f"{child.address} accepts {parent.address} versions {child.parent_versions!r} "
+        f"(parent_versions in {child.build_file}), but {parent.address} is at {parent.version}. "
+        f"Either rebuild and test {child.address} on {parent.version} and set parent_versions="
+        f"{caret_range(parent.version)!r} (`./pants bbc-bump "
+        f"--level=patch --descendants {parent.address}` does this for every descendant), or keep "
+        f"{parent.address} at a version in {child.parent_versions!r}."
+    )
+
+
+def cycle_message(cycle: list[str]) -> str:
+    return (
+        f"The images form a cycle: {' -> '.join(cycle)}. Each image must descend from exactly one "
+        f"parent, ending at a root built FROM scratch; change the ARG SOURCE_IMAGE of one of "
+        f"these Dockerfiles to break the cycle."
+    )

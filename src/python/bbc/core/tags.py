@@ -1,0 +1,96 @@
+"""Every tag and image reference the plugin makes: plain functions over strings.
+
+An image `bbc/flask` at version 1.4.2 is tagged, exact first: `1.4.2`, `1.4`, `1`, `latest`
+(a prerelease gets only its exact tag), plus the immutable content tag `1.4.2-<hash>`. Its test
+variant is `1.4.2-test` (a sandwich's lower layer `1.4.2-test-base`). In a registry the same
+tags sit under `<registry address>/<repository>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bbc.core.versions import parse_version
+
+CONTENT_HASH_LENGTH = 12
+MOVING = "latest"
+
+
+def version_tags(version: str) -> tuple[str, ...]:
+    """The exact and moving tags of a version, exact first: a prerelease gets only its own."""
+    parsed = parse_version(version)
+    if parsed.prerelease:
+        return (str(parsed),)
+    return (str(parsed), f"{parsed.major}.{parsed.minor}", str(parsed.major), MOVING)
+
+
+def content_tag(version: str, content_hash: str) -> str:
+    """The immutable tag of one content: the version plus a short hash of every build input."""
+    return f"{parse_version(version)}-{content_hash[:CONTENT_HASH_LENGTH]}"
+
+
+def variant_tag(version: str) -> str:
+    """The tag of an image's test variant: never pushed, never a parent."""
+    return f"{parse_version(version)}-test"
+
+
+def variant_base_tag(version: str) -> str:
+    """The tag of a sandwich test variant's lower layer (the test Dockerfile on the parent)."""
+    return f"{variant_tag(version)}-base"
+
+
+def ref(repository: str, tag: str) -> str:
+    """`bbc/flask:1.4.2`."""
+    return f"{repository}:{tag}"
+
+
+def tag_of(image_ref: str) -> str:
+    """`1.4` of `registry:5000/bbc/flask:1.4`."""
+    return image_ref.rsplit(":", 1)[1]
+
+
+def repository_of(image_ref: str) -> str:
+    """`registry:5000/bbc/flask` of `registry:5000/bbc/flask:1.4`."""
+    return image_ref.rsplit(":", 1)[0]
+
+
+def pinned(repository: str, digest: str) -> str:
+    """A reference that always gives the same bits: `registry/bbc/flask@sha256:...`."""
+    return f"{repository}@{digest}"
+
+
+@dataclass(frozen=True)
+class RegistryRefs:
+    """An image's references in one registry: what `publish` pushes there."""
+
+    alias: str
+    address: str  # the registry's, e.g. 127.0.0.1:5000
+    repository: str  # <address>/<repository>
+    exact: str
+    content: str
+    moving: tuple[str, ...]  # X.Y, X, latest and the registry's extra tags
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return (self.exact, self.content, *self.moving)
+
+
+def registry_refs(
+    alias: str,
+    address: str,
+    repository: str,
+    version: str,
+    content: str,
+    extra_tags: tuple[str, ...] = (),
+) -> RegistryRefs:
+    """The refs of an image with this version and content tag in the registry at `address`."""
+    remote = f"{address}/{repository}"
+    exact, *moving = version_tags(version)
+    return RegistryRefs(
+        alias,
+        address,
+        remote,
+        ref(remote, exact),
+        ref(remote, content),
+        tuple(ref(remote, tag) for tag in (*moving, *extra_tags)),
+    )

@@ -1,0 +1,120 @@
+"""The `package` rule for BBC images: a failure stops its descendants, not the others.
+
+`build_image` returns failures instead of raising them. Pants cancels every other build as
+soon as one `package` rule raises, so a rule whose image failed first waits for all the
+images this run asked for, then raises one report of everything that failed.
+
+Which images this run asked for: `Specs` cannot reach a `PackageFieldSet` rule (union
+members only see `EnvironmentName`), so each `package` rule records its image under the
+run's token before it waits on anything slow. All of them start together, long before a
+`docker build` can fail.
+
+During `publish`, `package` builds nothing: rules/publish.py builds each image only once its
+parent is pushed, so that the image records the parent's registry digest.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pants.backend.docker.goals.package_image import DockerInfoV1, ImageRefRegistry, ImageRefTag
+from pants.backend.docker.package_types import BuiltDockerImage
+from pants.backend.docker.target_types import DockerImageSourceField
+from pants.core.goals.package import BuiltPackage, OutputPathField, PackageFieldSet
+from pants.engine.addresses import Address
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent
+from pants.engine.goal import CurrentExecutingGoals
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.unions import UnionRule
+
+from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.rules.run_token import RunToken
+from bbc.target_types import ImageVersionField
+
+
+class ImageBuildFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class BBCImageFieldSet(PackageFieldSet):
+    required_fields = (DockerImageSourceField, ImageVersionField)
+
+    source: DockerImageSourceField
+    version: ImageVersionField
+    output_path: OutputPathField
+
+
+_REQUESTED: dict[str, set[Address]] = {}  # run token -> images `package` was asked for
+
+
+def _requested_in_run(run_token: str) -> set[Address]:
+    if run_token not in _REQUESTED and len(_REQUESTED) >= 8:  # pantsd lives on; forget old runs
+        del _REQUESTED[next(iter(_REQUESTED))]
+    return _REQUESTED.setdefault(run_token, set())
+
+
+def failure_report(builds: tuple[ImageBuild, ...]) -> str | None:
+    failed = [b for b in builds if b.failure]
+    if not failed:
+        return None
+    blocked = sorted(f"{b.address} (because {b.blocked_by} failed)" for b in builds if b.blocked_by)
+    good = sorted(str(b.address) for b in builds if b.ok)
+    lines = [b.failure or "" for b in failed]
+    if blocked:
+        lines.append("Not built: " + ", ".join(blocked) + ".")
+    if good:
+        lines.append("Built or up to date: " + ", ".join(good) + ".")
+    return "\n\n".join(lines)
+
+
+def docker_info(build: ImageBuild, version: str) -> bytes:
+    """Pants' docker-info.json of the image, plus what the plugin knows."""
+    refs = ImageRefRegistry(
+        registry=None,
+        repository=build.repository,
+        tags=tuple(
+            ImageRefTag(tag, tag, image_ref, False)
+            for tag, image_ref in zip(build.tags, build.refs)
+        ),
+    )
+    info = json.loads(DockerInfoV1.serialize((refs,), image_id=build.image_id))
+    info["bbc"] = {"version": version, "built": build.built}
+    return json.dumps(info, indent=2, sort_keys=True).encode()
+
+
+@rule
+async def package_bbc_image(
+    field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
+) -> BuiltPackage:
+    if goals.is_running("publish"):
+        return BuiltPackage(EMPTY_DIGEST, ())
+    requested = _requested_in_run(run_token.value)
+    requested.add(field_set.address)
+    build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
+    if not build.ok:
+        builds = await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(requested))
+        # The ancestors that stopped requested images, for their own error messages.
+        blockers = {b.blocked_by for b in builds if b.blocked_by} - requested
+        builds += await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(blockers))
+        raise ImageBuildFailed(failure_report(builds) or f"{build.blocked_by} failed to build.")
+    info_path = field_set.output_path.value_or_default(file_ending="docker-info.json")
+    digest = await Get(
+        Digest, CreateDigest([FileContent(info_path, docker_info(build, field_set.version.value))])
+    )
+    status = "Built" if build.built else "Up to date"
+    image = BuiltDockerImage(
+        relpath=info_path,
+        image_id=build.image_id,
+        tags=build.refs,
+        extra_log_lines=(
+            f"{status}: {', '.join(build.refs)}",
+            f"Docker image ID: {build.image_id}",
+        ),
+    )
+    return BuiltPackage(digest, (image,))
+
+
+def rules():
+    return [*collect_rules(), UnionRule(PackageFieldSet, BBCImageFieldSet)]

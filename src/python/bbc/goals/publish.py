@@ -1,0 +1,122 @@
+"""`./pants publish` of BBC images: report what rules/publish.py pushed, and record it.
+
+Each published image's record, `dist/bbc/published/<repository>.json`, says per registry the
+manifest digest of `X.Y.Z`, the pinned reference, its tags and which of them this run pushed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from pants.backend.docker.target_types import DockerImageSourceField
+from pants.core.goals.publish import (
+    PublishFieldSet,
+    PublishOutputData,
+    PublishPackages,
+    PublishProcesses,
+    PublishRequest,
+)
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.process import InteractiveProcess
+from pants.engine.rules import Get, collect_rules, rule
+
+from bbc.core.tags import pinned
+from bbc.rules.publish import ImagePublish, ImagePublishRequest
+from bbc.target_types import ImageVersionField
+
+RECORD_DIR = "dist/bbc/published"
+
+
+class BBCPublishRequest(PublishRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class BBCPublishFieldSet(PublishFieldSet):
+    publish_request_type = BBCPublishRequest
+    required_fields = (DockerImageSourceField, ImageVersionField)
+
+    source: DockerImageSourceField
+    version: ImageVersionField
+
+    def get_output_data(self) -> PublishOutputData:
+        return PublishOutputData({"publisher": "bbc", **super().get_output_data()})
+
+
+def record(published: ImagePublish) -> dict:
+    """What dist/bbc/published/<repository>.json says: how to pin each published ref."""
+    build = published.build
+    return {
+        "address": str(published.address),
+        "image_id": build.image_id,
+        "version": build.tags[0],
+        "content_tag": build.content_tag,
+        "registries": [
+            {
+                "alias": r.destination.alias,
+                "registry": r.destination.address,
+                "repository": r.destination.repository,
+                "digest": r.digest,
+                "pinned": pinned(r.destination.repository, r.digest) if r.digest else None,
+                "tags": list(r.destination.refs),
+                "pushed": list(r.pushed),
+            }
+            for r in published.registries
+        ],
+    }
+
+
+def _bash(bash: BashBinary, script: str, *args: str, **kwargs) -> InteractiveProcess:
+    return InteractiveProcess(argv=(bash.path, "-c", script, "bash", *args), **kwargs)
+
+
+def _failing(bash: BashBinary, message: str) -> InteractiveProcess:
+    return _bash(bash, 'printf "\\n%s\\n" "$1" >&2; exit 1', message)
+
+
+@rule(desc="Reporting a published image")
+async def publish_bbc_image(request: BBCPublishRequest, bash: BashBinary) -> PublishProcesses:
+    published = await Get(ImagePublish, ImagePublishRequest(request.field_set.address))
+    build, address = published.build, published.address
+    name = build.refs[0] if build.refs else str(address)
+    if published.blocked_by:
+        blocker = await Get(ImagePublish, ImagePublishRequest(published.blocked_by))
+        reason = (blocker.failure or "").split("\n")[0]
+        message = (
+            f"{address} was not published: its ancestor {published.blocked_by} failed. {reason}"
+        )
+        return PublishProcesses([PublishPackages((name,), _failing(bash, message))])
+    if published.failure:
+        failed = [r.destination.exact for r in published.registries if r.failure] or [name]
+        return PublishProcesses([PublishPackages(tuple(failed), _failing(bash, published.failure))])
+    if published.not_pushed:
+        return PublishProcesses([PublishPackages((name,), None, f"({published.not_pushed})")])
+
+    path = os.path.join(RECORD_DIR, f"{build.repository}.json")
+    text = json.dumps(record(published), indent=2, sort_keys=True)
+    write = _bash(
+        bash,
+        'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"',
+        path,
+        text,
+        run_in_workspace=True,
+    )
+    jobs = []
+    for r in published.registries:
+        data = PublishOutputData({"digest": r.digest, "record": path})
+        where = f"@{r.destination.alias}"
+        if r.pushed:
+            jobs.append(PublishPackages(r.pushed, write, where, data))
+        if r.destination.exact not in r.pushed:
+            note = f"{where} (already there with this content, {r.digest})"
+            jobs.append(PublishPackages((r.destination.exact,), write, note, data))
+        if r.held_back:
+            note = f"(a newer release in @{r.destination.alias} holds it)"
+            jobs.append(PublishPackages(r.held_back, None, note, data))
+    return PublishProcesses(jobs)
+
+
+def rules():
+    return [*collect_rules(), *BBCPublishFieldSet.rules()]

@@ -1,0 +1,40 @@
+"""`./pants run` of a BBC image: build it (and its parents), then `docker run` its exact tag."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.backend.docker.target_types import DockerImageSourceField
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
+from pants.engine.fs import EMPTY_DIGEST
+from pants.engine.rules import Get, collect_rules, rule
+
+from bbc.goals.package import ImageBuildFailed, failure_report
+from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.rules.docker import Docker
+from bbc.target_types import ImageVersionField
+
+
+@dataclass(frozen=True)
+class BBCRunFieldSet(RunFieldSet):
+    required_fields = (DockerImageSourceField, ImageVersionField)
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
+
+
+@rule
+async def run_bbc_image(
+    field_set: BBCRunFieldSet, docker: Docker, options: DockerOptions
+) -> RunRequest:
+    build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
+    if not build.ok:
+        raise ImageBuildFailed(failure_report((build,)) or f"{build.blocked_by} failed to build.")
+    return RunRequest(
+        digest=EMPTY_DIGEST,
+        args=(docker.path, "run", *options.run_args, build.refs[0]),
+        extra_env=dict(docker.env),
+    )
+
+
+def rules():
+    return [*collect_rules(), *BBCRunFieldSet.rules()]

@@ -1,0 +1,161 @@
+"""How the plugin runs docker (`Docker`: the one factory of docker processes), what the engine
+holds, and one clear message when the engine does not answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.backend.docker.util_rules.docker_binary import DockerBinary
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.frozendict import FrozenDict
+from pants.util.logging import LogLevel
+
+from bbc.rules.run_token import RunToken
+
+
+class DockerEngineError(Exception):
+    pass
+
+
+def engine_error(command: str, stderr: bytes) -> DockerEngineError:
+    reason = next((line for line in stderr.decode(errors="replace").splitlines() if line), "")
+    return DockerEngineError(
+        f"The Docker engine is not answering (`docker {command}`: {reason.strip()}). Start it "
+        f"(./pants starts one itself unless BBC_DOCKER_AUTOSTART=0) or point DOCKER_HOST at "
+        f"one, then run again."
+    )
+
+
+def raise_if_engine_down(command: str, result: FallibleProcessResult) -> None:
+    """A failed `docker <command>` that could not reach the engine stops the run with
+    `engine_error`; any other failure is the caller's to report."""
+    if result.exit_code != 0 and b"Cannot connect to the Docker daemon" in result.stderr:
+        raise engine_error(command, result.stderr)
+
+
+def per_run_process(
+    argv: tuple[str, ...],
+    *,
+    description: str,
+    run_token: str,
+    env: Mapping[str, str],
+    cache_scope: ProcessCacheScope | None = None,
+    level: LogLevel = LogLevel.DEBUG,
+    **kwargs: Any,
+) -> Process:
+    """A process that runs once per run of ./pants (see run_token.py) unless given a
+    `cache_scope`; then it is cached like any process, keyed on its argv and inputs."""
+    per_run = {"BBC_RUN_TOKEN": run_token} if cache_scope is None else {}
+    return Process(
+        argv=argv,
+        env={**env, **per_run},
+        description=description,
+        # Not PER_SESSION: pantsd would rerun it while re-validating an older result.
+        cache_scope=cache_scope or ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+        level=level,
+        **kwargs,
+    )
+
+
+@dataclass(frozen=True)
+class Docker:
+    """The docker CLI as the plugin runs it: its binary, its environment (`[docker].env_vars`)
+    and this run's token. Every docker `Process` the plugin runs comes from `process` or
+    `script`."""
+
+    path: str
+    env: FrozenDict[str, str]
+    run_token: str
+
+    def process(self, *args: str, description: str, **kwargs: Any) -> Process:
+        """`docker <args>`, once per run unless given a `cache_scope` (see `per_run_process`)."""
+        env = {**self.env, **kwargs.pop("env", {})}
+        return per_run_process(
+            (self.path, *args),
+            description=description,
+            run_token=self.run_token,
+            env=env,
+            **kwargs,
+        )
+
+    def script(
+        self, bash: BashBinary, script: str, *args: str, description: str, **kwargs: Any
+    ) -> Process:
+        """A bash script of several steps, which runs docker as "$DOCKER"."""
+        env = {**self.env, "DOCKER": self.path, **kwargs.pop("env", {})}
+        return per_run_process(
+            (bash.path, "-c", script, "bash", *args),
+            description=description,
+            run_token=self.run_token,
+            env=env,
+            **kwargs,
+        )
+
+
+@rule
+async def docker_tool(
+    binary: DockerBinary, options: DockerOptions.EnvironmentAware, run_token: RunToken
+) -> Docker:
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(options.env_vars))
+    return Docker(binary.path, FrozenDict(env), run_token.value)
+
+
+async def _ask(docker: Docker, command: tuple[str, ...], description: str) -> bytes:
+    """The engine's answer to a query, once per run."""
+    result = await Get(
+        FallibleProcessResult, Process, docker.process(*command, description=description)
+    )
+    if result.exit_code != 0:
+        raise engine_error(" ".join(c for c in command[:2] if not c.startswith("-")), result.stderr)
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class LocalImages:
+    """What the engine holds at the start of this run: image id of every local `repo:tag`, and
+    the registry digests (`repo@sha256:...`) of every image pushed or pulled."""
+
+    ids: FrozenDict[str, str]
+    repo_digests: FrozenDict[str, tuple[str, ...]]
+
+
+@rule(desc="Listing local Docker images", level=LogLevel.DEBUG)
+async def local_images(docker: Docker) -> LocalImages:
+    listing = "{{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}"
+    command = ("image", "ls", "--digests", "--no-trunc", "--format", listing)
+    stdout = await _ask(docker, command, "List local Docker images")
+    ids: dict[str, str] = {}
+    digests: dict[str, set[str]] = {}
+    for line in stdout.decode().splitlines():
+        repository, tag, image_id, digest = line.split()
+        if tag != "<none>":
+            ids[f"{repository}:{tag}"] = image_id
+        if digest != "<none>":
+            digests.setdefault(image_id, set()).add(f"{repository}@{digest}")
+    return LocalImages(
+        FrozenDict(ids), FrozenDict({i: tuple(sorted(d)) for i, d in digests.items()})
+    )
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    """The engine's registry settings (`docker info`): which registries it reaches over HTTP."""
+
+    config: FrozenDict[str, Any]
+
+
+@rule(desc="Reading the Docker engine's registry settings", level=LogLevel.DEBUG)
+async def registry_config(docker: Docker) -> RegistryConfig:
+    command = ("info", "--format", "{{json .RegistryConfig}}")
+    stdout = await _ask(docker, command, "Read the Docker engine's registry settings")
+    return RegistryConfig(FrozenDict.deep_freeze(json.loads(stdout) or {}))
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,210 @@
+"""The one client of container registries: skopeo reads, docker pushes and pulls.
+
+Reads (`skopeo list-tags`, `skopeo inspect --raw`) use the engine's view of each registry: plain
+HTTP where `docker info` says the engine uses it (so reads and `docker push` agree), and
+Docker's credentials (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`). Every call
+runs again in each run of ./pants, keyed on the image it concerns: a read is never answered from
+an earlier run or from a build that has since changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from pants.core.util_rules.system_binaries import (
+    BashBinary,
+    BinaryPath,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+    SearchPath,
+)
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from bbc.core.build_output import output_tail
+from bbc.core.registry_data import RemoteTag, is_insecure, parse_manifest, tool_message
+from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
+
+
+class RegistryError(Exception):
+    pass
+
+
+class SkopeoBinary(BinaryPath):
+    """skopeo: reads registries (tags, manifests) without pulling, with Docker's credentials."""
+
+
+@rule(desc="Finding skopeo", level=LogLevel.DEBUG)
+async def find_skopeo() -> SkopeoBinary:
+    request = BinaryPathRequest(
+        binary_name="skopeo",
+        search_path=SearchPath(("/usr/bin", "/bin", "/usr/local/bin")),
+        test=BinaryPathTest(args=["--version"]),
+    )
+    paths = await Get(BinaryPaths, BinaryPathRequest, request)
+    if paths.first_path is None:
+        raise RegistryError(
+            "`publish` needs skopeo to read registries, and it is not installed. ./pants "
+            "installs it on Debian hosts (build-support/host-packages.txt); elsewhere install "
+            "your system's skopeo package."
+        )
+    return SkopeoBinary(paths.first_path.path, paths.first_path.fingerprint)
+
+
+@dataclass(frozen=True)
+class Registries:
+    """How to reach registries: the tools, and the engine's registry settings."""
+
+    skopeo: SkopeoBinary
+    docker: Docker
+    bash: BashBinary
+    config: RegistryConfig
+
+    def _read(self, address: str, *args: str, description: str, key: str) -> Process:
+        flags = ["--tls-verify=false"] if is_insecure(address, self.config.config) else []
+        docker_config = self.docker.env.get("DOCKER_CONFIG") or os.path.join(
+            self.docker.env.get("HOME", ""), ".docker"
+        )
+        authfile = os.path.join(docker_config, "config.json")
+        if os.path.exists(authfile):
+            flags += ["--authfile", authfile]
+        # Docker's environment, once per run; `key` ties the read to what it is for, so that a
+        # build that changed during the run reads again.
+        return per_run_process(
+            (self.skopeo.path, args[0], *flags, *args[1:]),
+            description=description,
+            run_token=self.docker.run_token,
+            env={**self.docker.env, "BBC_READ_FOR": key},
+        )
+
+
+@rule
+async def registries(
+    skopeo: SkopeoBinary, docker: Docker, bash: BashBinary, config: RegistryConfig
+) -> Registries:
+    return Registries(skopeo, docker, bash, config)
+
+
+def _not_found(stderr: str) -> bool:
+    return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
+
+
+def _unreachable(stderr: str) -> str:
+    return (
+        f"the registry did not answer: {tool_message(stderr)}. Check its address in "
+        f"[docker.registries] and that it runs (this repository's local one: "
+        f"build-support/local-registry.sh start)."
+    )
+
+
+async def list_tags(registries: Registries, address: str, repository: str, key: str):
+    """Every tag of `repository` (`<address>/<name>`), or why the registry did not say."""
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._read(
+            address,
+            "list-tags",
+            f"docker://{repository}",
+            description=f"Listing the tags of {repository}",
+            key=key,
+        ),
+    )
+    stderr = result.stderr.decode(errors="replace").strip()
+    if result.exit_code == 0:
+        return tuple(json.loads(result.stdout)["Tags"] or ())
+    if _not_found(stderr):
+        return ()  # a new repository
+    return _unreachable(stderr)
+
+
+async def inspect(registries: Registries, address: str, refs: tuple[str, ...], key: str):
+    """What each ref points at in the registry (None: nothing), or why the registry did not say."""
+    results = await MultiGet(
+        Get(
+            FallibleProcessResult,
+            Process,
+            registries._read(
+                address,
+                "inspect",
+                "--raw",
+                f"docker://{ref}",
+                description=f"Looking up {ref}",
+                key=key,
+            ),
+        )
+        for ref in refs
+    )
+    found: dict[str, RemoteTag | None] = {}
+    for ref, result in zip(refs, results):
+        stderr = result.stderr.decode(errors="replace").strip()
+        if result.exit_code == 0:
+            found[ref] = parse_manifest(result.stdout)
+        elif _not_found(stderr):
+            found[ref] = None
+        else:
+            return f"could not look up {ref}: {tool_message(stderr)}"
+    return found
+
+
+# Tag every ref from the image, push them in order (stop at the first failure), then print the
+# image's registry digests.
+_PUSH = """\
+set -eu
+image=$1; shift
+for ref in "$@"; do "$DOCKER" tag "$image" "$ref"; done
+for ref in "$@"; do "$DOCKER" push --quiet "$ref" >&2 || { echo "pushing $ref failed" >&2; exit 1; }; done
+"$DOCKER" image inspect --format '{{json .RepoDigests}}' "$image"
+"""
+
+# Pull the registry's image of a release and give it the local tags; print its image id.
+_PULL = """\
+set -eu
+remote=$1; shift
+"$DOCKER" pull --quiet "$remote" >&2
+for ref in "$@"; do "$DOCKER" tag "$remote" "$ref"; done
+"$DOCKER" image inspect --format '{{.Id}}' "$remote"
+"""
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A push or pull: its output, or why it failed."""
+
+    stdout: str = ""
+    failure: str | None = None
+
+
+async def _transfer(
+    registries: Registries, script: str, args: tuple[str, ...], description: str, command: str
+) -> Transfer:
+    process = registries.docker.script(
+        registries.bash, script, *args, description=description, level=LogLevel.INFO
+    )
+    result = await Get(FallibleProcessResult, Process, process)
+    raise_if_engine_down(command, result)
+    if result.exit_code != 0:
+        return Transfer(failure=output_tail(result.stderr.decode(errors="replace")))
+    return Transfer(stdout=result.stdout.decode())
+
+
+async def push(
+    registries: Registries, image_id: str, refs: tuple[str, ...], description: str
+) -> Transfer:
+    """Tag the image as each ref and push them in this order; stdout: its RepoDigests."""
+    return await _transfer(registries, _PUSH, (image_id, *refs), description, "push")
+
+
+async def pull(
+    registries: Registries, remote: str, local_refs: tuple[str, ...], description: str
+) -> Transfer:
+    """Pull `remote` and tag it with the local refs; stdout: its image id."""
+    return await _transfer(registries, _PULL, (remote, *local_refs), description, "pull")
+
+
+def rules():
+    return collect_rules()

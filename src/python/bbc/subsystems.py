@@ -1,0 +1,43 @@
+"""Every option of the plugin: `[bbc]`, and `[container-tests]` (the test tool of images)."""
+
+from __future__ import annotations
+
+from pants.option.option_types import SkipOption, StrListOption, StrOption
+from pants.option.subsystem import Subsystem
+from pants.util.strutil import softwrap
+
+
+class BBC(Subsystem):
+    options_scope = "bbc"
+    help = "Blessed Base Containers: versions, hierarchy and tests of `docker_image` targets."
+
+    extra_ca_certs_dir = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            A folder on the build host with extra CA certificates (`*.crt`, PEM) that every
+            image must trust, such as a TLS-inspecting proxy's. `extra_ca_certificates` targets
+            copy them into the root image's build context; an empty or missing folder adds none.
+            """
+        ),
+    )
+    test_only_packages = StrListOption(
+        default=["pytest"],
+        help=softwrap(
+            """
+            Python distributions that may only be in test variants. For every image with a test
+            variant, `./pants test` checks they are absent from the production image and present
+            in the test variant.
+            """
+        ),
+    )
+
+
+class ContainerTestsSubsystem(Subsystem):
+    options_scope = "container-tests"
+    name = "container tests"
+    help = (
+        "The tests `./pants test` runs in BBC images (see the `contract_tests` and `test_command` "
+        "fields)."
+    )
+    skip = SkipOption("test")

@@ -1,0 +1,132 @@
+import pytest
+
+from bbc.core.chain import (
+    Chain,
+    ChainError,
+    Instruction,
+    final_chain,
+    parent_arg,
+    problems,
+    problems_of,
+)
+from bbc.core.hierarchy import Hierarchy
+
+from bbc_tests.core.test_hierarchy import family, image
+
+
+def parse(text):
+    """A tiny stand-in for the real parser: one instruction per line, no continuations."""
+    instructions = []
+    for number, line in enumerate(text.strip().splitlines(), start=1):
+        cmd, *value = line.split()
+        instructions.append(Instruction(cmd.upper(), tuple(value), number))
+    return instructions
+
+
+def test_a_child_chains_through_its_parent_argument():
+    chain = final_chain(
+        "Dockerfile", parse("ARG SOURCE_IMAGE=images/root:root\nFROM $SOURCE_IMAGE\nRUN x"), {}
+    )
+    assert chain == Chain("SOURCE_IMAGE", "images/root:root")
+
+
+def test_a_build_arg_overrides_the_default():
+    chain = final_chain(
+        "Dockerfile", parse("ARG SOURCE_IMAGE=a:a\nFROM ${SOURCE_IMAGE}"), {"SOURCE_IMAGE": "b:b"}
+    )
+    assert chain.parent_ref == "b:b"
+
+
+def test_a_root_starts_from_scratch():
+    assert final_chain("Dockerfile", parse("FROM scratch\nADD rootfs.tar /"), {}) == Chain(
+        None, None
+    )
+
+
+def test_multi_stage_final_stage_descends_through_named_stages():
+    text = """
+    ARG SOURCE_IMAGE=images/python:python
+    FROM $SOURCE_IMAGE AS install
+    RUN install
+    FROM install AS tested
+    FROM tested
+    """
+    assert final_chain("Dockerfile", parse(text), {}).parent_ref == "images/python:python"
+
+
+def test_a_final_stage_from_an_outside_image_is_refused_with_the_fix():
+    text = "ARG SOURCE_IMAGE=images/root:root\nFROM $SOURCE_IMAGE AS build\nFROM debian:12\nCOPY --from=build /x /x"
+    with pytest.raises(ChainError) as error:
+        final_chain("apps/x/Dockerfile", parse(text), {})
+    message = str(error.value)
+    assert (
+        "apps/x/Dockerfile line 3: the final stage is FROM debian:12, which is not a BBC image."
+        in message
+    )
+    assert "It declares ARG SOURCE_IMAGE=images/root:root, but never uses it" in message
+    assert "FROM $SOURCE_IMAGE" in message
+
+
+def test_an_argument_without_a_value_is_refused():
+    with pytest.raises(ChainError, match="ARG SOURCE_IMAGE has no value"):
+        final_chain("Dockerfile", parse("ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE"), {})
+
+
+def test_an_undeclared_argument_is_refused():
+    with pytest.raises(ChainError, match="not declared before the first FROM"):
+        final_chain("Dockerfile", parse("FROM $SOURCE_IMAGE"), {})
+
+
+def test_parent_arg_needs_no_value_for_a_test_dockerfile():
+    assert (
+        parent_arg("Dockerfile.test", parse("ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN t"))
+        == "SOURCE_IMAGE"
+    )
+
+
+def test_no_from_at_all():
+    with pytest.raises(ChainError, match="has no FROM instruction"):
+        final_chain("Dockerfile", parse("RUN x"), {})
+
+
+def test_a_healthy_family_has_no_problems():
+    assert problems(family()) == []
+
+
+def test_parent_outside_range_names_both_images_both_versions_and_the_fix():
+    hierarchy = Hierarchy(
+        [image("a:a", "2.0.0"), image("b:b", parent="a:a", parent_versions="^1.0")]
+    )
+    [problem] = problems(hierarchy)
+    assert "b:b accepts a:a versions '^1.0'" in problem
+    assert "a:a is at 2.0.0" in problem
+    assert "parent_versions='^2.0'" in problem
+    assert "bbc-bump" in problem
+
+
+def test_child_without_range_is_told_what_to_add():
+    hierarchy = Hierarchy([image("a:a", "1.3.0"), image("b:b", parent="a:a")])
+    assert problems(hierarchy) == [
+        "b:b descends from a:a but does not say which of its versions it accepts. "
+        "Add parent_versions='^1.3' to b:b in b/BUILD."
+    ]
+
+
+def test_root_with_a_range_is_an_error():
+    [problem] = problems(Hierarchy([image("a:a", parent_versions="^1")]))
+    assert "has no parent image" in problem
+
+
+def test_cycle_is_reported_as_a_path():
+    hierarchy = Hierarchy(
+        [
+            image("a:a", parent="c:c", parent_versions="^1"),
+            image("b:b", parent="a:a", parent_versions="^1"),
+            image("c:c", parent="b:b", parent_versions="^1"),
+            image("d:d"),
+        ]
+    )
+    assert hierarchy.find_cycle() == ["a:a", "c:c", "b:b", "a:a"]
+    [problem] = problems(hierarchy)
+    assert problem.startswith("The images form a cycle: a:a -> c:c -> b:b -> a:a.")
+    assert problems_of(hierarchy, "d:d") == []

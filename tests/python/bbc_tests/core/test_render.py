@@ -1,0 +1,40 @@
+from bbc.core.hierarchy import Hierarchy, Image
+from bbc.core.render import dot, mermaid, text_tree
+
+FAMILY = Hierarchy(
+    [
+        Image("images/root:root", "1.0.0", "bbc/root"),
+        Image("images/python:python", "1.1.0", "bbc/python", "images/root:root", "^1.0"),
+        Image("apps/web:web", "0.1.0", "bbc/web", "images/python:python", "^2.0"),
+        Image("apps/job:job", "2.0.0-rc.1", "bbc/job", "images/root:root", "^1.0"),
+    ]
+)
+
+
+def test_text_tree_shows_versions_tags_ranges_and_sizes():
+    sizes = {"images/root:root": 100_000_000, "images/python:python": 150_000_000}
+    assert text_tree(FAMILY, sizes) == "\n".join(
+        [
+            "images/root:root  bbc/root:1.0.0  tags 1.0.0, 1.0, 1, latest  100.0 MB (+100.0 MB)",
+            "├─ apps/job:job  bbc/job:2.0.0-rc.1  tags 2.0.0-rc.1  parent ^1.0 ok",
+            "└─ images/python:python  bbc/python:1.1.0  tags 1.1.0, 1.1, 1, latest  parent ^1.0 ok  150.0 MB (+50.0 MB)",
+            "   └─ apps/web:web  bbc/web:0.1.0  tags 0.1.0, 0.1, 0, latest  parent ^2.0 NOT MET by 1.1.0",
+        ]
+    )
+
+
+def test_dot_draws_parent_to_child_edges_and_marks_broken_ranges():
+    text = dot(FAMILY)
+    assert text.startswith("digraph bbc {")
+    assert '"images/root:root" -> "images/python:python" [label="^1.0"];' in text
+    assert (
+        '"images/python:python" -> "apps/web:web" [label="^2.0", color=red, fontcolor=red];' in text
+    )
+
+
+def test_mermaid():
+    text = mermaid(FAMILY)
+    assert text.splitlines()[0] == "graph TD"
+    assert '  images_root_root["bbc/root 1.0.0<br/>images/root:root"]' in text
+    assert '  images_root_root -->|"^1.0"| images_python_python' in text
+    assert '  images_python_python -.->|"^2.0"| apps_web_web' in text

@@ -1,0 +1,65 @@
+import pytest
+
+from bbc.core.tags import (
+    RegistryRefs,
+    content_tag,
+    pinned,
+    ref,
+    registry_refs,
+    repository_of,
+    tag_of,
+    variant_base_tag,
+    variant_tag,
+    version_tags,
+)
+from bbc.core.versions import VersionError
+
+
+def test_release_tags_are_exact_first_then_moving():
+    assert version_tags("1.4.2") == ("1.4.2", "1.4", "1", "latest")
+
+
+def test_prerelease_gets_only_its_exact_tag():
+    assert version_tags("2.0.0-rc.1") == ("2.0.0-rc.1",)
+
+
+def test_content_and_test_tags():
+    assert content_tag("1.4.2", "0123456789abcdef0123") == "1.4.2-0123456789ab"
+    assert variant_tag("1.4.2") == "1.4.2-test"
+    assert variant_base_tag("1.4.2") == "1.4.2-test-base"
+
+
+def test_every_tag_checks_the_version():
+    for make in (version_tags, variant_tag, lambda v: content_tag(v, "abc")):
+        with pytest.raises(VersionError, match="MAJOR.MINOR.PATCH"):
+            make("1.2")
+
+
+def test_refs_and_their_parts():
+    assert ref("bbc/flask", "1.4") == "bbc/flask:1.4"
+    assert tag_of("127.0.0.1:5000/bbc/flask:1.4") == "1.4"
+    assert repository_of("127.0.0.1:5000/bbc/flask:1.4") == "127.0.0.1:5000/bbc/flask"
+    assert pinned("r/bbc/flask", "sha256:ab") == "r/bbc/flask@sha256:ab"
+
+
+def test_registry_refs_exact_then_content_then_moving_and_extra_tags():
+    refs = registry_refs("bbc", "r:5000", "bbc/web", "1.2.3", "1.2.3-abc", ("nightly",))
+    assert refs == RegistryRefs(
+        alias="bbc",
+        address="r:5000",
+        repository="r:5000/bbc/web",
+        exact="r:5000/bbc/web:1.2.3",
+        content="r:5000/bbc/web:1.2.3-abc",
+        moving=(
+            "r:5000/bbc/web:1.2",
+            "r:5000/bbc/web:1",
+            "r:5000/bbc/web:latest",
+            "r:5000/bbc/web:nightly",
+        ),
+    )
+    assert refs.refs[:2] == (refs.exact, refs.content)
+
+
+def test_a_prerelease_has_no_moving_refs_in_a_registry():
+    refs = registry_refs("bbc", "r", "bbc/web", "2.0.0-rc.1", "2.0.0-rc.1-abc")
+    assert refs.moving == ()

@@ -1,0 +1,104 @@
+import json
+
+import pytest
+from pants.core.goals.package import BuiltPackage
+from pants.engine.addresses import Address
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest
+from pants.engine.goal import CurrentExecutingGoals
+from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
+
+from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.goals.package import ImageBuildFailed, package_bbc_image
+from bbc.rules.run_token import RunToken
+
+
+ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
+BUILDS = {
+    ROOT: ImageBuild(ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest"), built=True),
+    OTHER: ImageBuild(OTHER, "prod", "sha256:o", "bbc/other", ("2.0.0",)),
+    LEAF: ImageBuild(
+        LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
+    ),
+    CHILD: ImageBuild(CHILD, "prod", blocked_by=LEAF),
+}
+
+
+class _FieldSet:
+    def __init__(self, address: Address, version: str) -> None:
+        self.address = address
+        self.version = type("V", (), {"value": version})()
+        self.output_path = type(
+            "O",
+            (),
+            {"value_or_default": lambda _, file_ending: f"{address.spec_path}/info.{file_ending}"},
+        )()
+
+
+def package(address: Address, run_token: str, asked_for: list, goals=CurrentExecutingGoals()):
+    def build(request: ImageBuildRequest) -> ImageBuild:
+        asked_for.append(request.address)
+        return BUILDS[request.address]
+
+    created = []
+    result = run_rule_with_mocks(
+        package_bbc_image,
+        rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
+        mock_gets=[
+            MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
+            MockGet(
+                output_type=Digest,
+                input_types=(CreateDigest,),
+                mock=lambda c: created.append(c) or EMPTY_DIGEST,
+            ),
+        ],
+    )
+    return result, created
+
+
+def test_a_built_image_is_packaged_with_its_refs_exact_first():
+    result, [created] = package(ROOT, "run-1", [])
+    assert isinstance(result, BuiltPackage)
+    [artifact] = result.artifacts
+    assert artifact.tags == ("bbc/root:1.0.0", "bbc/root:latest")
+    assert artifact.extra_log_lines[0] == "Built: bbc/root:1.0.0, bbc/root:latest"
+    info = json.loads(created[0].content)
+    assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}
+
+
+def test_package_builds_nothing_while_publish_runs():
+    asked_for: list = []
+    result, created = package(
+        ROOT, "run-p", asked_for, CurrentExecutingGoals({"publish": object})  # type: ignore
+    )
+    assert result.artifacts == () and result.digest == EMPTY_DIGEST
+    assert asked_for == [] and created == []
+
+
+def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all():
+    package(ROOT, "run-2", [])
+    package(OTHER, "run-2", [])
+    asked_for: list = []
+    with pytest.raises(ImageBuildFailed) as error:
+        package(LEAF, "run-2", asked_for)
+    assert set(asked_for) == {LEAF, ROOT, OTHER}
+    report = str(error.value)
+    assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
+    assert "Built or up to date: img/other:other, img/root:root." in report
+
+
+def test_other_runs_are_not_waited_for():
+    package(OTHER, "run-3", [])
+    asked_for: list = []
+    with pytest.raises(ImageBuildFailed):
+        package(LEAF, "run-4", asked_for)
+    assert asked_for == [LEAF, LEAF]
+
+
+def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():
+    asked_for: list = []
+    with pytest.raises(ImageBuildFailed) as error:
+        package(CHILD, "run-5", asked_for)
+    assert LEAF in asked_for
+    report = str(error.value)
+    assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
+    assert "Not built: img/child:child (because img/leaf:leaf failed)." in report
