@@ -124,7 +124,7 @@ BAD_INPUT = [
     (
         "a malformed version",
         lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0"),
-        "img/bad/BUILD:1: The `version` field of img/bad:bad (in img/bad/BUILD) is invalid: "
+        "img/bad/BUILD:1: The `version` field of img/bad:bad is invalid: "
         "'1.0' is not a semantic version: it must be MAJOR.MINOR.PATCH",
     ),
     (

@@ -1,0 +1,77 @@
+"""The real Dockerfile parsing path: Pants' parser pex reads what Docker reads."""
+
+from textwrap import dedent
+
+import pytest
+from pants.engine.addresses import Address
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from bbc.core.chain import Instruction
+from bbc.rules.dockerfiles import ImageDockerfileRequest, ParsedDockerfile
+
+from bbc_tests.rule_runner import plugin_rule_runner
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    return plugin_rule_runner(QueryRule(ParsedDockerfile, [ImageDockerfileRequest]))
+
+
+def parse(rule_runner: RuleRunner, address: Address) -> ParsedDockerfile:
+    return rule_runner.request(ParsedDockerfile, [ImageDockerfileRequest(address)])
+
+
+def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {
+            "img/BUILD": 'docker_image(version="1.0.0")',
+            "img/Dockerfile": dedent(
+                """\
+                # syntax=docker/dockerfile:1
+                ARG SOURCE_IMAGE=images/python:python
+                FROM $SOURCE_IMAGE AS install
+                # a comment between continuation lines does not end the instruction
+                RUN apt-get update \\
+                # (still the same RUN)
+                 && apt-get install -y curl
+                FROM $SOURCE_IMAGE
+                COPY --from=install --chown=bbc:bbc /opt/venv/ /opt/venv/
+                ENV A=1 \\
+                    B=2
+                """
+            ),
+        }
+    )
+    parsed = parse(rule_runner, Address("img"))
+    assert parsed.path == "img/Dockerfile"
+    assert [(i.cmd, i.line) for i in parsed.instructions] == [
+        ("ARG", 2),
+        ("FROM", 3),
+        ("RUN", 5),
+        ("FROM", 8),
+        ("COPY", 9),
+        ("ENV", 10),
+    ]
+    assert parsed.instructions[0] == Instruction("ARG", ("SOURCE_IMAGE=images/python:python",), 2)
+    assert parsed.instructions[1].value == ("$SOURCE_IMAGE", "AS", "install")
+    assert parsed.instructions[2].value == ("apt-get update  && apt-get install -y curl",)
+    assert parsed.instructions[4].value == ("/opt/venv/", "/opt/venv/")
+
+
+def test_a_dockerfile_given_as_instructions_is_parsed_too(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "gen/BUILD": dedent(
+                """\
+                docker_image(
+                    version="1.0.0",
+                    instructions=["ARG SOURCE_IMAGE=img:img", "FROM $SOURCE_IMAGE", "RUN true"],
+                )
+                """
+            )
+        }
+    )
+    parsed = parse(rule_runner, Address("gen"))
+    assert [i.cmd for i in parsed.instructions] == ["ARG", "FROM", "RUN"]
