@@ -14,7 +14,7 @@ from pants.backend.docker.util_rules import (
 )
 
 from bbc.goals import bump, check, package, publish, run, test, tree
-from bbc.rules import base, build, ca_certificates, docker, dockerfiles, git, image_graph
+from bbc.rules import base, build, ca_certificates, content, docker, dockerfiles, git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
 from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
@@ -40,6 +40,7 @@ def rules():
         *base.rules(),
         *build.rules(),
         *ca_certificates.rules(),
+        *content.rules(),
         *docker.rules(),
         *dockerfiles.rules(),
         *git.rules(),

@@ -73,6 +73,18 @@ def set_field(
     return f'{source[:end]}{separator}{field}="{value}"{source[end:]}'
 
 
+def target_definition(
+    source: str, target_name: str, default_name: str, ignore: frozenset[str] = frozenset()
+) -> str | None:
+    """The target's definition as written (its type and fields, formatting and comments aside,
+    the `ignore`d fields left out), or None when the BUILD file does not define it."""
+    call = _target_call(source, target_name, default_name)
+    if call is None:
+        return None
+    kept = sorted((k.arg or "**", ast.dump(k.value)) for k in call.keywords if k.arg not in ignore)
+    return f"{ast.dump(call.func)}({kept})"
+
+
 def changed_targets(old_source: str, new_source: str, default_name: str) -> set[str]:
     """Names of the targets a BUILD file change added or changed (formatting and comments aside)."""
     old = {name: ast.dump(call) for name, call in _calls(old_source, default_name).items()}

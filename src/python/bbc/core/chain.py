@@ -134,6 +134,8 @@ def problems_of(hierarchy: Hierarchy, address: str) -> list[str]:
             f"image (its Dockerfile starts FROM scratch). Remove parent_versions from "
             f"{image.build_file}."
         ]
+    if image.parent not in hierarchy.images:
+        return []  # a parent that cannot be built: its own problem stops this image too
     parent = hierarchy[image.parent]
     if image.parent_versions is None:
         return [
@@ -152,6 +154,26 @@ def problems(hierarchy: Hierarchy) -> list[str]:
     if cycle:
         return [cycle_message(cycle)]
     return [problem for address in hierarchy.order() for problem in problems_of(hierarchy, address)]
+
+
+def duplicate_repositories(repositories: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """For every image that shares its repository with another, why that is an error.
+    `repositories`: image address -> (repository, BUILD file)."""
+    by_repository: dict[str, list[str]] = {}
+    for address, (repository, _) in sorted(repositories.items()):
+        by_repository.setdefault(repository, []).append(address)
+    problems = {}
+    for repository, addresses in by_repository.items():
+        if len(addresses) < 2:
+            continue
+        where = ", ".join(f"{a} ({repositories[a][1]})" for a in addresses)
+        for address in addresses:
+            problems[address] = (
+                f"{address}: the images {where} are all named {repository}, so their tags "
+                f"would overwrite each other. One repository, one image: rename all but one "
+                f"target (its `name`), or give each its own `repository` field."
+            )
+    return problems
 
 
 def range_message(child: Image, parent: Image) -> str:

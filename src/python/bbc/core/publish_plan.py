@@ -1,29 +1,58 @@
-"""What publishing one image to one registry must do, given what the registry holds. No Pants.
+"""What publishing may do, given what a registry holds. Plain logic, no Pants.
 
-A released version is immutable. The registry's `X.Y.Z` holds the same release as a local
-build when it is the very same image (same config digest), or when the registry also holds
-the build's content tag (`X.Y.Z-<hash of every build input>`) on the same manifest: the same
-sources, built on another machine. Anything else under `X.Y.Z` is a different release.
+A released version is immutable. The registry's `X.Y.Z` is the same release as a local build
+when its image carries the same content label (`io.bbc.content`, the hash of every build
+input): the same sources, wherever they were built. Anything else under `X.Y.Z` is another
+release, and publishing this build as `X.Y.Z` is refused.
+
+Moving tags (`X.Y`, `X`, `latest`) never go back: each points at the highest release whose
+tags include it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable
 
 import semver
 
-from bbc.core.registry_data import RemoteTag
 from bbc.core.tags import tag_of, version_tags
 from bbc.core.versions import VersionError, parse_version
 
 
 @dataclass(frozen=True)
-class PushPlan:
-    push: tuple[str, ...] = ()  # refs to push, in this order
-    adopt: str | None = None  # pull this ref first: the registry's bits of the same release
-    held_back: tuple[str, ...] = ()  # moving tags that stay on a newer release
-    refusal: str | None = None
+class Release:
+    """What a registry's tag holds: its manifest, and its image's id and content label."""
+
+    manifest_digest: str
+    image_id: str | None  # None: not a single image (a manifest list, say)
+    content: str | None  # None: no content label (not a BBC image)
+
+    def same_content(self, content_hash: str) -> bool:
+        return self.content == content_hash
+
+
+def _short(content: str | None) -> str:
+    return content[:12] if content else "none: not built by the BBC plugin"
+
+
+def refusal(exact: str, held: Release, content_hash: str, target: str) -> str:
+    return (
+        f"{exact} is already released with different content (registry: content "
+        f"{_short(held.content)}, manifest {held.manifest_digest}; this build: content "
+        f"{content_hash[:12]}). A released version never changes: bump the version (./pants "
+        f"bbc-bump --level=patch {target}; with --descendants when its children change too) and "
+        f"publish again."
+    )
+
+
+def lost_race(exact: str, held: Release, content_hash: str, target: str) -> str:
+    return (
+        f"another publisher released {exact} first, with different content (registry: content "
+        f"{_short(held.content)}, manifest {held.manifest_digest}; this build: content "
+        f"{content_hash[:12]}). This build was not released as {exact}. Bump the version "
+        f"(./pants bbc-bump --level=patch {target}) and publish again."
+    )
 
 
 def released_versions(tags: Iterable[str]) -> tuple[semver.Version, ...]:
@@ -48,42 +77,10 @@ def may_move(tag: str, version: str, released: Iterable[semver.Version]) -> bool
     return all(ours >= r for r in released if tag in version_tags(str(r)))
 
 
-def plan_push(
-    exact: str,
-    content: str,
-    moving: tuple[str, ...],
-    image_id: str,
-    remote: Mapping[str, RemoteTag | None],
-    registry_tags: Iterable[str] = (),
-    target: str = "<target>",
-) -> PushPlan:
-    """Exact first, then the content tag, then the moving tags; never a changed `X.Y.Z`.
-
-    `remote`: what each of the image's refs points at in the registry (None: absent);
-    `registry_tags`: every tag of the repository there.
-    """
+def moving_plan(
+    version: str, moving: tuple[str, ...], registry_tags: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the moving refs this release may move, the ones a newer release holds)."""
     released = released_versions(registry_tags)
-    version = tag_of(exact)
-    movable = tuple(ref for ref in moving if may_move(tag_of(ref), version, released))
-    held_back = tuple(ref for ref in moving if ref not in movable)
-    held = remote.get(exact)
-    if held is None:
-        return PushPlan(push=(exact, content, *movable), held_back=held_back)
-    same_image = held.config_digest == image_id
-    content_held = remote.get(content)
-    same_sources = content_held is not None and content_held.manifest_digest == held.manifest_digest
-    if not (same_image or same_sources):
-        return PushPlan(
-            refusal=(
-                f"{exact} is already released with different content (registry config "
-                f"{held.config_digest or held.manifest_digest}, this build {image_id}, built from "
-                f"inputs it does not hold: {content}). A released version never changes: bump "
-                f"the version (./pants bbc-bump --level=patch {target}) and publish again."
-            )
-        )
-    stale = tuple(
-        ref
-        for ref in (content, *movable)
-        if remote.get(ref) is None or remote[ref].manifest_digest != held.manifest_digest
-    )
-    return PushPlan(push=stale, adopt=None if same_image else exact, held_back=held_back)
+    movable = tuple(r for r in moving if may_move(tag_of(r), version, released))
+    return movable, tuple(r for r in moving if r not in movable)

@@ -6,23 +6,31 @@ import hashlib
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
 from typing import Mapping
 
-
-@dataclass(frozen=True)
-class RemoteTag:
-    """What a registry's tag points at."""
-
-    manifest_digest: str
-    config_digest: str | None  # None: not a single image (a manifest list, say)
+from bbc.core.content import CONTENT_LABEL
+from bbc.core.publish_plan import Release
 
 
-def parse_manifest(raw: bytes) -> RemoteTag:
-    """A tag's manifest, exactly as the registry serves it (`skopeo inspect --raw`)."""
-    manifest = json.loads(raw)
-    config = manifest.get("config") or {}  # none: a manifest list, one entry per platform
-    return RemoteTag(f"sha256:{hashlib.sha256(raw).hexdigest()}", config.get("digest"))
+def sha256_digest(raw: bytes) -> str:
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def parse_manifest(raw: bytes) -> tuple[str, str | None]:
+    """(manifest digest, config digest) of a manifest exactly as the registry serves it
+    (`skopeo inspect --raw`); no config digest for a manifest list (one per platform)."""
+    config = json.loads(raw).get("config") or {}
+    return sha256_digest(raw), config.get("digest")
+
+
+def parse_release(manifest: bytes, config: bytes | None) -> Release:
+    """A tag's release from its raw manifest and raw image config (`skopeo inspect --config
+    --raw`; the image id is the config's digest)."""
+    digest, config_digest = parse_manifest(manifest)
+    if config is None or config_digest is None:
+        return Release(digest, config_digest, None)
+    labels = (json.loads(config).get("config") or {}).get("Labels") or {}
+    return Release(digest, sha256_digest(config), labels.get(CONTENT_LABEL))
 
 
 def is_insecure(registry_address: str, registry_config: Mapping) -> bool:
@@ -50,12 +58,3 @@ def tool_message(stderr: str) -> str:
     """skopeo's one-line reason without its log decoration (`time=... level=fatal msg="..."`)."""
     found = re.findall(r'msg="((?:[^"\\]|\\.)*)"', stderr)
     return found[-1].replace('\\"', '"') if found else stderr.strip()
-
-
-def repo_digest(repo_digests: tuple[str, ...], repository: str) -> str | None:
-    """The digest of `repository` among an image's RepoDigests (`repo@sha256:...`)."""
-    for entry in repo_digests:
-        repo, _, digest = entry.rpartition("@")
-        if repo == repository:
-            return digest
-    return None

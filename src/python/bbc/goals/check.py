@@ -1,35 +1,49 @@
-"""`./pants bbc-check [--since=main] <images>`: version discipline against a git ref.
+"""`./pants bbc-check [--since=main] <images>`: what `publish` will accept, checked before it runs.
 
-Fails for every image whose own inputs changed since the ref while its version did not, and
-for every image whose parent is outside its accepted range: a root's change tells exactly
-which descendants need a bump.
+An image needs a new version when its content hash changed since the ref (the merge base of the
+ref and HEAD, as `--changed-since` compares) while its version did not. The same inputs that
+make the content hash are compared here: its own files, the BUILD definitions of what it
+consumes, its locked packages, its build arguments, and its parent's content. Every image that
+needs a bump is named with the reason, then the one command that bumps them all. Every parent
+must also be in its children's `parent_versions`.
 """
 
 from __future__ import annotations
 
 import os
 
-from pants.engine.addresses import Address
 from pants.engine.console import Console
-from pants.engine.fs import DigestContents, PathGlobs
+from pants.engine.fs import PathGlobs, Paths
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
-from pants.engine.target import Targets, TransitiveTargets, TransitiveTargetsRequest
+from pants.engine.target import Targets
 from pants.option.option_types import StrOption
 from pants.vcs.changed import ChangedOptions, DependentsOption
 from pants.vcs.git import GitWorktreeRequest, MaybeGitWorktree
 
-from bbc.core.build_files import changed_targets, field_value
-from bbc.rules.git import GitRequest, GitResult
+from bbc.core.build_files import field_value
+from bbc.core.content import lock_subset
+from bbc.core.version_check import (
+    configured_build_args,
+    content_changes,
+    default_repository,
+    fix_command,
+    own_changes,
+)
+from bbc.rules.content import ImageInputs, ImageInputsRequest
+from bbc.rules.git import FilesAtRevision, FilesAtRevisionRequest, GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph
+
+PANTS_TOML = "pants.toml"
 
 
 class CheckSubsystem(GoalSubsystem):
     name = "bbc-check"
     help = (
-        "Check version discipline: every image whose inputs changed since a git ref must have a "
-        "new version, and every parent must be within its children's parent_versions."
+        "Check that `publish` will accept every image: each one whose content changed since a "
+        "git ref needs a new version, and every parent must be within its children's "
+        "parent_versions."
     )
     since = StrOption(default="main", help="The git ref to compare with.")
 
@@ -39,19 +53,11 @@ class Check(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def _generators(addresses: set[Address]) -> set[Address]:
-    """The addresses and, for generated targets, their generators' (a BUILD diff names those)."""
-    return addresses | {a.maybe_convert_to_target_generator() for a in addresses}
-
-
 @goal_rule
 async def bbc_check(
-    console: Console,
-    check: CheckSubsystem,
-    graph: ImageGraph,
-    targets: Targets,
+    console: Console, check: CheckSubsystem, graph: ImageGraph, targets: Targets
 ) -> Check:
-    images = [t.address for t in targets if t.address in graph.infos]
+    requested = {t.address for t in targets if t.address in graph.infos}
     maybe_worktree, base = await MultiGet(
         Get(MaybeGitWorktree, GitWorktreeRequest()),
         Get(GitResult, GitRequest(("merge-base", check.since, "HEAD"))),
@@ -62,77 +68,71 @@ async def bbc_check(
             f"existing git ref: ./pants bbc-check --since=<ref> ::"
         )
         return Check(exit_code=1)
+    merge_base = base.stdout.strip()
     # Pants' own --changed-since files: since the merge base, uncommitted and untracked ones too.
-    changed_files = set(
+    changed_files = sorted(
         ChangedOptions(check.since, None, DependentsOption.NONE).changed_files(
             maybe_worktree.git_worktree
         )
     )
-    merge_base = base.stdout.strip()
-    build_files = sorted(f for f in changed_files if os.path.basename(f).split(".")[0] == "BUILD")
-    owners, new_builds = await MultiGet(
-        Get(Owners, OwnersRequest(tuple(sorted(changed_files - set(build_files))))),
-        Get(DigestContents, PathGlobs(build_files)),
+    images = [a for a in graph.infos if graph.infos[a].error is None]
+    all_inputs = await MultiGet(Get(ImageInputs, ImageInputsRequest(a)) for a in images)
+    existing = await Get(Paths, PathGlobs(changed_files))
+    deleted = sorted(set(changed_files) - set(existing.files))
+    owners_of_deleted = await MultiGet(Get(Owners, OwnersRequest((f,))) for f in deleted)
+    paths = {PANTS_TOML} | {graph.infos[a].build_file for a in images}
+    for inputs in all_inputs:
+        paths |= {d.build_file for d in inputs.definitions} | {p for p, _ in inputs.lock_names}
+    old, now = await MultiGet(
+        Get(FilesAtRevision, FilesAtRevisionRequest(merge_base, tuple(sorted(paths)))),
+        Get(FilesAtRevision, FilesAtRevisionRequest("HEAD", (PANTS_TOML,))),
     )
-    old_builds = await MultiGet(
-        Get(GitResult, GitRequest(("show", f"{merge_base}:{f}"))) for f in build_files
-    )
-    # A BUILD file change changes only the targets whose definitions changed.
-    new_text = {c.path: c.content.decode() for c in new_builds}
-    changed_inputs = set(owners) | {
-        Address(os.path.dirname(path), target_name=name)
-        for path, old in zip(build_files, old_builds)
-        for name in changed_targets(
-            old.stdout if old.exit_code == 0 else "",
-            new_text.get(path, ""),
-            os.path.basename(os.path.dirname(path)),
+    text = {p: c.decode(errors="replace") for p, c in old.files.items()}
+    old_toml, now_toml = text.get(PANTS_TOML, ""), now.files.get(PANTS_TOML, b"").decode()
+    old_args = configured_build_args(old_toml)
+    repository_changed = default_repository(old_toml) != default_repository(now_toml)
+
+    own: dict[str, list[str]] = {}
+    for address, inputs in zip(images, all_inputs):
+        own_paths = {p for p, _ in inputs.inputs.files}
+        changed = [f for f in changed_files if f in own_paths] + [
+            f for f, owners in zip(deleted, owners_of_deleted) if set(owners) & inputs.file_targets
+        ]
+        own[str(address)] = own_changes(
+            inputs.inputs,
+            changed,
+            {d.address: d.read(text.get(d.build_file, "")) for d in inputs.definitions},
+            {p: lock_subset(text.get(p, ""), names) for p, names in inputs.lock_names},
+            inputs.build_args.resolve(old_args),
+            repository_changed,
         )
-    }
-
-    # An image's own inputs: what its build consumes, less what its parent's build consumes.
-    parents = [graph.parent(a) for a in images]
-    closures = await MultiGet(
-        Get(TransitiveTargets, TransitiveTargetsRequest([a] if a else []))
-        for a in (*images, *parents)
-    )
-    mine, theirs = closures[: len(images)], closures[len(images) :]
-    changed = [
-        address
-        for address, own, parent in zip(images, mine, theirs)
-        if _generators({t.address for t in own.closure} - {t.address for t in parent.closure})
-        & changed_inputs
-    ]
-    old_image_builds = await MultiGet(
-        Get(GitResult, GitRequest(("show", f"{merge_base}:{graph.infos[a].build_file}")))
-        for a in changed
-    )
-
     problems = []
-    for address, old_build in zip(changed, old_image_builds):
-        info = graph.infos[address]
-        old = (
-            field_value(
-                old_build.stdout,
-                address.target_name,
-                os.path.basename(address.spec_path),
-                "version",
-            )
-            if old_build.exit_code == 0
-            else None
+    needing = []
+    for address, reasons in content_changes(graph.hierarchy, own).items():
+        image = graph.address(address)
+        info = graph.infos[image]
+        then = field_value(
+            text.get(info.build_file, ""),
+            image.target_name,
+            os.path.basename(image.spec_path),
+            "version",
         )
-        if old == info.version:
-            problems.append(
-                f"{address}: its inputs changed since {check.since} but its version is still "
-                f"{info.version}. Bump it: ./pants bbc-bump --level=patch {address} (or minor, "
-                f"or major for a breaking change)."
-            )
-    for address in images:
+        if then is None or then != info.version or image not in requested:
+            continue  # new since the ref, already bumped, or not asked about
+        needing.append(address)
+        problems.append(
+            f"{address}: its content changed since {check.since} ({'; '.join(reasons)}), but its "
+            f"version is still {info.version}. A released version never changes."
+        )
+    for address in sorted(requested):
         problems.extend(graph.problems(address))
     for problem in problems:
         console.print_stderr(problem + "\n")
+    if needing:
+        console.print_stderr(f"Fix: {fix_command(needing, graph.hierarchy)}")
     if not problems:
         console.print_stdout(
-            f"{len(images)} images: versions and ranges are consistent with {check.since}."
+            f"{len(requested)} images: versions and ranges are consistent with {check.since}."
         )
     return Check(exit_code=1 if problems else 0)
 

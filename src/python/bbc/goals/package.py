@@ -28,7 +28,7 @@ from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
-from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
 from bbc.target_types import ImageVersionField
 

@@ -1,4 +1,5 @@
-"""`./pants run` of a BBC image: build it (and its parents), then `docker run` its exact tag."""
+"""`./pants run` of a BBC image: build it (and its parents), then `docker run` it by image id
+(a tag could be moved by another checkout in between)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pants.engine.fs import EMPTY_DIGEST
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.goals.package import ImageBuildFailed, failure_report
-from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import Docker
 from bbc.target_types import ImageVersionField
 
@@ -31,7 +32,7 @@ async def run_bbc_image(
         raise ImageBuildFailed(failure_report((build,)) or f"{build.blocked_by} failed to build.")
     return RunRequest(
         digest=EMPTY_DIGEST,
-        args=(docker.path, "run", *options.run_args, build.refs[0]),
+        args=(docker.path, "run", *options.run_args, build.image_id),
         extra_env=dict(docker.env),
     )
 

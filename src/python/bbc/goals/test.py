@@ -31,7 +31,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
 from bbc.core.junit import Check, junit_xml, summary
-from bbc.rules.build import PROD, TEST, ImageBuild, ImageBuildRequest
+from bbc.rules.build_types import PROD, TEST, ImageBuild, ImageBuildRequest
 from bbc.rules.docker import Docker
 from bbc.rules.image_graph import ImageGraph
 from bbc.subsystems import BBC, ContainerTestsSubsystem

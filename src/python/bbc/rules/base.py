@@ -1,24 +1,20 @@
-"""A child's parent: the image it is built FROM, and what its `base.*` labels say.
+"""A child's parent, as the child is built on it.
 
 During `publish` the parent is the one published in this run (pushed, or found already
-released), so the child's labels name its registry ref and manifest digest. Otherwise it is the
-parent as built, labelled from the engine's records when the parent was pushed or pulled before.
+released), and the child's `base.*` labels name its registry ref and manifest digest.
+Otherwise it is the parent as built here, named by its local content tag.
 """
 
 from __future__ import annotations
 
-from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.engine.rules import Get, collect_rules, rule
-from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.core.registry_data import repo_digest
-from bbc.rules.build import Base, BaseRequest, ImageBuild, ImageBuildRequest
-from bbc.rules.docker import LocalImages
-from bbc.rules.publish import ImagePublish, ImagePublishRequest, destinations
+from bbc.rules.build_types import Base, BaseRequest, ImageBuild, ImageBuildRequest
+from bbc.rules.publish import ImagePublish, ImagePublishRequest
 
 
 @rule
-async def base(request: BaseRequest, options: DockerOptions) -> Base:
+async def base(request: BaseRequest) -> Base:
     if request.publish:
         published = await Get(ImagePublish, ImagePublishRequest(request.address))
         if not published.ok:
@@ -26,20 +22,12 @@ async def base(request: BaseRequest, options: DockerOptions) -> Base:
         first = next(iter(published.registries), None)
         if first is not None and first.digest:
             return Base(published.build, first.destination.exact, first.digest)
-        return Base(published.build, published.build.refs[0])
+        return Base(published.build, published.build.content_ref)
 
     build = await Get(ImageBuild, ImageBuildRequest(request.address))
     if not build.ok:
         return Base(build, "", blocked_by=build.blocked_by or build.address)
-    wrapped = await Get(
-        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
-    )
-    local = await Get(LocalImages)
-    for dest in destinations(wrapped.target, build, options)[:1]:
-        digest = repo_digest(local.repo_digests.get(build.image_id, ()), dest.repository)
-        if digest:
-            return Base(build, dest.exact, digest)
-    return Base(build, build.refs[0])
+    return Base(build, build.content_ref)
 
 
 def rules():

@@ -118,29 +118,17 @@ async def _ask(docker: Docker, command: tuple[str, ...], description: str) -> by
 
 @dataclass(frozen=True)
 class LocalImages:
-    """What the engine holds at the start of this run: image id of every local `repo:tag`, and
-    the registry digests (`repo@sha256:...`) of every image pushed or pulled."""
+    """What the engine holds at the start of this run: the image id of every local `repo:tag`."""
 
     ids: FrozenDict[str, str]
-    repo_digests: FrozenDict[str, tuple[str, ...]]
 
 
 @rule(desc="Listing local Docker images", level=LogLevel.DEBUG)
 async def local_images(docker: Docker) -> LocalImages:
-    listing = "{{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}"
-    command = ("image", "ls", "--digests", "--no-trunc", "--format", listing)
+    command = ("image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")
     stdout = await _ask(docker, command, "List local Docker images")
-    ids: dict[str, str] = {}
-    digests: dict[str, set[str]] = {}
-    for line in stdout.decode().splitlines():
-        repository, tag, image_id, digest = line.split()
-        if tag != "<none>":
-            ids[f"{repository}:{tag}"] = image_id
-        if digest != "<none>":
-            digests.setdefault(image_id, set()).add(f"{repository}@{digest}")
-    return LocalImages(
-        FrozenDict(ids), FrozenDict({i: tuple(sorted(d)) for i, d in digests.items()})
-    )
+    pairs = (line.split() for line in stdout.decode().splitlines())
+    return LocalImages(FrozenDict({ref: i for ref, i in pairs if not ref.endswith(":<none>")}))
 
 
 @dataclass(frozen=True)

@@ -150,10 +150,15 @@ def _resolve_parent(info: ImageInfo, known: set[Address]) -> tuple[Address | Non
 async def image_graph(targets: AllDockerImageTargets) -> ImageGraph:
     infos = await MultiGet(Get(ImageInfo, ImageInfoRequest(t.address)) for t in targets)
     known = {info.address for info in infos}
+    duplicates = chain.duplicate_repositories(
+        {str(i.address): (i.repository, i.build_file) for i in infos}
+    )
     resolved = {}
     parents = {}
     for info in infos:
         parent, error = _resolve_parent(info, known)
+        if str(info.address) in duplicates:
+            info = replace(info, error=duplicates[str(info.address)])
         resolved[info.address] = _with_error(info, error) if error else info
         if parent is not None:
             parents[info.address] = parent

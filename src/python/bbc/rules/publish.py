@@ -12,7 +12,6 @@ core/publish_plan.py decides what to push; a released version never changes.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
@@ -24,11 +23,10 @@ from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 from pants.util.value_interpolation import InterpolationContext
 
-from bbc.core.publish_plan import plan_push
-from bbc.core.registry_data import repo_digest
+from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.tags import RegistryRefs, registry_refs, tag_of
-from bbc.rules.build import ImageBuild, ImageBuildRequest
-from bbc.rules.registry import Registries, inspect, list_tags, pull, push
+from bbc.rules.build_types import ImageBuild, ImageBuildRequest
+from bbc.rules.registry import Registries, list_tags, pull, push, read_manifests, read_release
 
 
 def destinations(
@@ -97,57 +95,102 @@ class ImagePublish:
         return self.failure is None and self.blocked_by is None
 
 
+_NOTHING = Release("none (the tag was removed)", None, None)
+
+
+async def _push(
+    registries: Registries, build: ImageBuild, dest: RegistryRefs, refs: tuple[str, ...]
+):
+    """Push `refs` of the build, in order; the failure, if any."""
+    description = f"Pushing {dest.repository}:{','.join(tag_of(r) for r in refs)}"
+    return (await push(registries, build.image_id, refs, description)).failure
+
+
 @rule(desc="Publishing to a registry", level=LogLevel.DEBUG)
 async def publish_to_registry(
     request: RegistryPublishRequest, registries: Registries
 ) -> RegistryPublish:
+    """Release the build in one registry, safe against other publishers of the same version:
+    the content tag first, then `X.Y.Z` only if nobody released it meanwhile (read again just
+    before the push, and read back after it), then the moving tags."""
     dest, build = request.destination, request.build
     result = RegistryPublish(dest, build)
-    where = f"{build.address} in @{dest.alias} ({dest.address})"
-    key = build.image_id
-    tags = await list_tags(registries, dest.address, dest.repository, key)
+    where, target = f"{build.address} in @{dest.alias} ({dest.address})", str(build.address)
+
+    def fail(why: str) -> RegistryPublish:
+        return replace(result, failure=f"{where}: {why}")
+
+    def reading(step: str) -> str:  # every reading of the registry is its own process
+        return f"{build.content_hash}:{step}"
+
+    tags = await list_tags(registries, dest.address, dest.repository, reading("tags"))
     if isinstance(tags, str):
-        return replace(result, failure=f"{where}: {tags}")
-    held_refs = tuple(r for r in dest.refs if tag_of(r) in tags)
-    remote = await inspect(registries, dest.address, held_refs, key)
-    if isinstance(remote, str):
-        return replace(result, failure=f"{where}: {remote}")
-    plan = plan_push(
-        dest.exact, dest.content, dest.moving, build.image_id, remote, tags, str(build.address)
+        return fail(tags)
+    held = await read_release(registries, dest.address, dest.exact, reading("exact"))
+    if isinstance(held, str):
+        return fail(held)
+    if held is not None and not held.same_content(build.content_hash):
+        return fail(refusal(dest.exact, held, build.content_hash, target))
+    released = held or await read_release(
+        registries, dest.address, dest.content, reading("content")
     )
-    if plan.refusal:
-        return replace(result, failure=f"{where}: {plan.refusal}")
-    result = replace(result, held_back=plan.held_back)
-
-    if plan.adopt:
-        # The same sources were released from another build: use those bits here too, so that
-        # children are built on (and label) exactly what the registry holds.
-        pulled = await pull(
-            registries,
-            plan.adopt,
-            build.refs,
-            f"Pulling {plan.adopt}, the released build of {build.refs[0]}",
-        )
-        if pulled.failure:
-            return replace(
-                result, failure=f"{where}: pulling {plan.adopt} failed:\n{pulled.failure}"
+    if isinstance(released, str):
+        return fail(released)
+    if released is not None and released.same_content(build.content_hash):
+        if released.image_id != build.image_id:
+            # The same sources, built elsewhere: use the registry's bits here too, so that
+            # children are built on (and label) exactly what the registry holds.
+            source = dest.exact if held is not None else dest.content
+            pulled = await pull(
+                registries, source, build.refs, f"Pulling {source}, the released {build.refs[0]}"
             )
-        build = replace(build, image_id=pulled.stdout.strip(), built=True)
-        result = replace(result, build=build)
+            if pulled.failure:
+                return fail(f"pulling {source} failed:\n{pulled.failure}")
+            build = replace(build, image_id=pulled.stdout.strip(), built=True)
+            result = replace(result, build=build)
 
-    held = remote.get(dest.exact)
-    if not plan.push:
-        return replace(result, digest=held.manifest_digest if held else None)
-    pushed = await push(
-        registries,
-        build.image_id,
-        plan.push,
-        f"Pushing {dest.repository}:{','.join(tag_of(r) for r in plan.push)}",
+    pushed: tuple[str, ...] = ()
+    if released is None or tag_of(dest.content) not in tags:
+        failure = await _push(registries, build, dest, (dest.content,))
+        if failure:
+            return fail(failure)
+        pushed += (dest.content,)
+    if held is None:
+        again = await read_release(registries, dest.address, dest.exact, reading("recheck"))
+        if isinstance(again, str):
+            return fail(again)
+        if again is not None and not again.same_content(build.content_hash):
+            return fail(lost_race(dest.exact, again, build.content_hash, target))
+        if again is None:
+            failure = await _push(registries, build, dest, (dest.exact,))
+            if failure:
+                return fail(failure)
+            pushed += (dest.exact,)
+        back = await read_release(registries, dest.address, dest.exact, reading("readback"))
+        if isinstance(back, str):
+            return fail(back)
+        if back is None or not back.same_content(build.content_hash):
+            return fail(lost_race(dest.exact, back or _NOTHING, build.content_hash, target))
+
+    movable, held_back = moving_plan(tag_of(dest.exact), dest.moving, tags)
+    current = await read_manifests(
+        registries, dest.address, (dest.exact, *movable), reading("moving")
     )
-    if pushed.failure:
-        return replace(result, failure=f"{where}: {pushed.failure}")
-    digests = tuple(json.loads(pushed.stdout or "[]"))
-    return replace(result, pushed=plan.push, digest=repo_digest(digests, dest.repository))
+    if isinstance(current, str):
+        return fail(current)
+    stale = tuple(r for r in movable if current[r] != current[dest.exact])
+    if stale:
+        failure = await _push(registries, build, dest, stale)
+        if failure:
+            return fail(failure)
+        pushed += stale
+    # Read once more: a publisher that overwrote X.Y.Z after our reading back won the race.
+    final = await read_release(registries, dest.address, dest.exact, reading("final"))
+    if isinstance(final, str):
+        return fail(final)
+    if final is None or not final.same_content(build.content_hash):
+        return fail(lost_race(dest.exact, final or _NOTHING, build.content_hash, target))
+    return replace(result, pushed=pushed, held_back=held_back, digest=final.manifest_digest)
 
 
 @rule(desc="Publishing an image")

@@ -26,7 +26,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.core.build_output import output_tail
-from bbc.core.registry_data import RemoteTag, is_insecure, parse_manifest, tool_message
+from bbc.core.registry_data import is_insecure, parse_manifest, parse_release, tool_message
 from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
 
 
@@ -122,43 +122,82 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
     return _unreachable(stderr)
 
 
-async def inspect(registries: Registries, address: str, refs: tuple[str, ...], key: str):
-    """What each ref points at in the registry (None: nothing), or why the registry did not say."""
-    results = await MultiGet(
-        Get(
-            FallibleProcessResult,
-            Process,
-            registries._read(
-                address,
-                "inspect",
-                "--raw",
-                f"docker://{ref}",
-                description=f"Looking up {ref}",
-                key=key,
-            ),
-        )
-        for ref in refs
+async def _raw(registries: Registries, address: str, ref: str, key: str, *flags: str):
+    """`skopeo inspect --raw` of a ref: its bytes, None when the registry has no such tag, or
+    why the registry did not say."""
+    what = "image config" if flags else "manifest"
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._read(
+            address,
+            "inspect",
+            *flags,
+            "--raw",
+            f"docker://{ref}",
+            description=f"Reading the {what} of {ref}",
+            key=key,
+        ),
     )
-    found: dict[str, RemoteTag | None] = {}
-    for ref, result in zip(refs, results):
-        stderr = result.stderr.decode(errors="replace").strip()
-        if result.exit_code == 0:
-            found[ref] = parse_manifest(result.stdout)
-        elif _not_found(stderr):
-            found[ref] = None
-        else:
-            return f"could not look up {ref}: {tool_message(stderr)}"
-    return found
+    if result.exit_code == 0:
+        return result.stdout
+    stderr = result.stderr.decode(errors="replace").strip()
+    return None if _not_found(stderr) else f"could not read {ref}: {tool_message(stderr)}"
 
 
-# Tag every ref from the image, push them in order (stop at the first failure), then print the
-# image's registry digests.
+async def read_manifests(registries: Registries, address: str, refs: tuple[str, ...], key: str):
+    """The manifest digest each ref points at (None: no such tag), or why the registry did not
+    say."""
+    found = await MultiGet(Get(_Raw, _RawRequest(address, ref, key)) for ref in refs)
+    digests: dict[str, str | None] = {}
+    for ref, raw in zip(refs, found):
+        if isinstance(raw.value, str):
+            return raw.value
+        digests[ref] = parse_manifest(raw.value)[0] if raw.value is not None else None
+    return digests
+
+
+async def read_release(registries: Registries, address: str, ref: str, key: str):
+    """What the registry's `ref` holds (manifest, image id, content label), None when it holds
+    nothing there, or why the registry did not say. `key` names this reading: a later reading
+    of the same ref in the same run needs its own."""
+    manifest, config = await MultiGet(
+        Get(_Raw, _RawRequest(address, ref, key)),
+        Get(_Raw, _RawRequest(address, ref, key, config=True)),
+    )
+    for raw in (manifest, config):
+        if isinstance(raw.value, str):
+            return raw.value
+    if manifest.value is None:
+        return None
+    return parse_release(manifest.value, config.value)
+
+
+@dataclass(frozen=True)
+class _RawRequest:
+    address: str
+    ref: str
+    key: str
+    config: bool = False
+
+
+@dataclass(frozen=True)
+class _Raw:
+    value: bytes | str | None
+
+
+@rule
+async def raw(request: _RawRequest, registries: Registries) -> _Raw:
+    flags = ("--config",) if request.config else ()
+    return _Raw(await _raw(registries, request.address, request.ref, request.key, *flags))
+
+
+# Tag every ref from the image and push them in order; stop at the first failure.
 _PUSH = """\
 set -eu
 image=$1; shift
 for ref in "$@"; do "$DOCKER" tag "$image" "$ref"; done
 for ref in "$@"; do "$DOCKER" push --quiet "$ref" >&2 || { echo "pushing $ref failed" >&2; exit 1; }; done
-"$DOCKER" image inspect --format '{{json .RepoDigests}}' "$image"
 """
 
 # Pull the registry's image of a release and give it the local tags; print its image id.
@@ -195,7 +234,7 @@ async def _transfer(
 async def push(
     registries: Registries, image_id: str, refs: tuple[str, ...], description: str
 ) -> Transfer:
-    """Tag the image as each ref and push them in this order; stdout: its RepoDigests."""
+    """Tag the image as each ref and push them in this order."""
     return await _transfer(registries, _PUSH, (image_id, *refs), description, "push")
 
 

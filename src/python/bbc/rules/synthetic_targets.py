@@ -7,6 +7,8 @@
 - `<dir>:Dockerfile.test` is a `file` target for each `Dockerfile.test`. An image with a
   sandwich test variant depends on it, which puts it in the build context and makes changes
   to it changes of the image.
+- An image depends on the files its `shell_command`s run (their `execution_dependencies`),
+  so that a change to such a script (images/root/mkrootfs.sh) is a change of the image.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from dataclasses import dataclass
 
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageDependenciesField
-from pants.engine.addresses import Address
+from pants.backend.shell.target_types import ShellCommandExecutionDependenciesField
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.fs import PathGlobs, Paths
 from pants.engine.internals.synthetic_targets import SyntheticAddressMaps, SyntheticTargetsRequest
 from pants.engine.internals.target_adaptor import TargetAdaptor
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
+    DependenciesRequest,
+    ExplicitlyProvidedDependencies,
     FieldSet,
     InferDependenciesRequest,
     InferredDependencies,
+    Targets,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -103,6 +109,21 @@ async def infer_bbc_image_dependencies(
         exists = await Get(Paths, PathGlobs([os.path.join(address.spec_path, TEST_DOCKERFILE)]))
         if exists.files:
             inferred.append(Address(address.spec_path, target_name=TEST_DOCKERFILE))
+    # The files its shell_commands run (not dependencies of theirs, so not otherwise seen).
+    provided = await Get(
+        ExplicitlyProvidedDependencies, DependenciesRequest(request.field_set.dependencies)
+    )
+    explicit = await Get(Targets, Addresses(provided.includes))
+    scripts = await MultiGet(
+        Get(
+            Addresses,
+            UnparsedAddressInputs,
+            dep[ShellCommandExecutionDependenciesField].to_unparsed_address_inputs(),
+        )
+        for dep in explicit
+        if dep.has_field(ShellCommandExecutionDependenciesField)
+    )
+    inferred.extend(a for found in scripts for a in found)
     return InferredDependencies(inferred)
 
 

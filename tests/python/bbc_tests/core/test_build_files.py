@@ -1,6 +1,12 @@
 import pytest
 
-from bbc.core.build_files import BuildFileError, changed_targets, field_value, set_field
+from bbc.core.build_files import (
+    BuildFileError,
+    changed_targets,
+    field_value,
+    set_field,
+    target_definition,
+)
 
 BUILD = """# The flask image.
 docker_image(
@@ -62,3 +68,15 @@ def test_changed_targets_ignores_formatting_and_comments():
     bumped = BUILD.replace('"1.0.0"', '"1.0.1"') + 'files(name="new", sources=["*.txt"])\n'
     assert changed_targets(BUILD, bumped, "flask") == {"flask", "new"}
     assert changed_targets("", BUILD, "flask") == {"flask", "deps"}
+
+
+def test_a_definition_ignores_formatting_comments_and_the_ignored_fields():
+    one = 'docker_image(name="web", version="1.0.0", contract_tests={"a": "true"})\n'
+    two = '# the web app\ndocker_image(\n    version="1.0.0",\n    name="web",\n)\n'
+    ignore = frozenset({"contract_tests"})
+    assert target_definition(one, "web", "x", ignore) == target_definition(two, "web", "x", ignore)
+    assert target_definition(one, "web", "x") != target_definition(two, "web", "x")
+    assert target_definition(one.replace("1.0.0", "1.0.1"), "web", "x", ignore) != (
+        target_definition(one, "web", "x", ignore)
+    )
+    assert target_definition(one, "other", "x") is None

@@ -6,6 +6,7 @@ from bbc.core.chain import (
     Instruction,
     final_chain,
     parent_arg,
+    duplicate_repositories,
     problems,
     problems_of,
 )
@@ -130,3 +131,23 @@ def test_cycle_is_reported_as_a_path():
     [problem] = problems(hierarchy)
     assert problem.startswith("The images form a cycle: a:a -> c:c -> b:b -> a:a.")
     assert problems_of(hierarchy, "d:d") == []
+
+
+def test_two_images_with_one_repository_are_both_told_how_to_rename():
+    found = duplicate_repositories(
+        {
+            "a/x:x": ("bbc/x", "a/x/BUILD"),
+            "b/x:x": ("bbc/x", "b/x/BUILD.pants"),
+            "c/y:y": ("bbc/y", "c/y/BUILD"),
+        }
+    )
+    assert set(found) == {"a/x:x", "b/x:x"}
+    assert found["b/x:x"].startswith(
+        "b/x:x: the images a/x:x (a/x/BUILD), b/x:x (b/x/BUILD.pants) are all named bbc/x"
+    )
+    assert "rename all but one target" in found["a/x:x"]
+
+
+def test_a_child_of_a_broken_parent_has_no_problem_of_its_own():
+    hierarchy = Hierarchy([image("b:b", parent="a:a", parent_versions="^1")])
+    assert problems_of(hierarchy, "b:b") == []

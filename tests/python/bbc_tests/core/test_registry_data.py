@@ -1,26 +1,31 @@
 import hashlib
 import json
 
-from bbc.core.registry_data import (
-    RemoteTag,
-    is_insecure,
-    parse_manifest,
-    repo_digest,
-    tool_message,
-)
+from bbc.core.publish_plan import Release
+from bbc.core.registry_data import is_insecure, parse_manifest, parse_release, tool_message
+
+
+def sha(raw: bytes) -> str:
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
 def test_a_manifest_gives_its_own_digest_and_its_config_digest():
     # The manifest digest is the sha256 of the bytes exactly as served (skopeo inspect --raw).
     raw = b'{"schemaVersion": 2,\n "config": {"digest": "sha256:cfg"}, "layers": []}'
-    assert parse_manifest(raw) == RemoteTag(
-        f"sha256:{hashlib.sha256(raw).hexdigest()}", "sha256:cfg"
-    )
+    assert parse_manifest(raw) == (sha(raw), "sha256:cfg")
 
 
 def test_a_manifest_list_has_no_single_config():
     raw = json.dumps({"schemaVersion": 2, "manifests": [{"digest": "sha256:amd64"}]}).encode()
-    assert parse_manifest(raw).config_digest is None
+    assert parse_manifest(raw)[1] is None
+
+
+def test_a_release_is_read_from_its_manifest_and_its_image_config():
+    config = json.dumps({"config": {"Labels": {"io.bbc.content": "abc"}}}).encode()
+    manifest = json.dumps({"config": {"digest": sha(config)}}).encode()
+    assert parse_release(manifest, config) == Release(sha(manifest), sha(config), "abc")
+    unlabelled = json.dumps({"config": {}}).encode()
+    assert parse_release(manifest, unlabelled).content is None
 
 
 ENGINE = {
@@ -40,12 +45,6 @@ def test_insecure_registries_follow_the_engine():
     assert not is_insecure("ghcr.io", ENGINE)
     assert not is_insecure("10.0.0.5:5000", ENGINE)
     assert not is_insecure("docker.io", ENGINE)
-
-
-def test_repo_digest_picks_the_registry_repository():
-    digests = ("a:5000/bbc/web@sha256:1", "b:5000/bbc/web@sha256:2")
-    assert repo_digest(digests, "b:5000/bbc/web") == "sha256:2"
-    assert repo_digest(digests, "c:5000/bbc/web") is None
 
 
 def test_tool_messages_lose_their_log_decoration():

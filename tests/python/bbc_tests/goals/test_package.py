@@ -7,7 +7,7 @@ from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest
 from pants.engine.goal import CurrentExecutingGoals
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
-from bbc.rules.build import ImageBuild, ImageBuildRequest
+from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
 from bbc.rules.run_token import RunToken
 

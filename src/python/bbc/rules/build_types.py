@@ -1,0 +1,70 @@
+"""What building an image variant asks for and gives back, shared by the build rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.engine.addresses import Address
+
+from bbc.core.tags import ref
+
+PROD, TEST_BASE, TEST = "prod", "test-base", "test"
+
+
+@dataclass(frozen=True)
+class ImageBuildRequest:
+    address: Address
+    variant: str = PROD
+    # Build on the parent as published in this run (see rules/publish.py), not as packaged.
+    publish: bool = False
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    address: Address
+    variant: str
+    image_id: str = ""
+    repository: str = ""  # local: never with a registry (registries only matter to publish)
+    tags: tuple[str, ...] = ()  # exact first, content tag last
+    content_hash: str = ""  # the image's identity (core/content.py)
+    built: bool = False  # False: it was up to date
+    failure: str | None = None  # why this image failed to build
+    blocked_by: Address | None = None  # the ancestor whose failure stopped it
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.blocked_by is None
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        """Every local `repository:tag` of the image, its exact version first."""
+        return tuple(ref(self.repository, tag) for tag in self.tags)
+
+    @property
+    def content_tag(self) -> str:
+        return self.tags[-1] if self.tags else ""
+
+    @property
+    def content_ref(self) -> str:
+        """The immutable local name of exactly this content: what children are built FROM."""
+        return self.refs[-1] if self.tags else ""
+
+
+@dataclass(frozen=True)
+class BaseRequest:
+    address: Address  # the parent
+    publish: bool
+
+
+@dataclass(frozen=True)
+class Base:
+    """A child's parent: the image it is built FROM, and what its `base.*` labels say.
+
+    During `publish`, `name` is the parent's registry ref and `digest` its manifest digest
+    there; otherwise `name` is the parent's local content ref. The rule is in base.py.
+    """
+
+    build: ImageBuild
+    name: str
+    digest: str | None = None
+    blocked_by: Address | None = None  # the ancestor that failed to build or to publish

@@ -1,0 +1,103 @@
+"""How to build each variant of an image: which Dockerfile, FROM what, with which arguments.
+
+- prod: the image's Dockerfile on its parent.
+- test, `build-arg` mode: the same Dockerfile with `test_build_args` added.
+- test, `sandwich` mode: the image's Dockerfile on its `test-base` variant, which is the test
+  Dockerfile (test tools only) on the image's parent.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+
+from pants.engine.fs import Digest, DigestContents, PathGlobs
+from pants.engine.rules import Get
+from pants.engine.target import Target
+
+from bbc.core.chain import ChainError, parent_arg
+from bbc.core.tags import variant_base_tag, variant_tag, version_tags
+from bbc.rules.build_types import (
+    PROD,
+    TEST,
+    TEST_BASE,
+    Base,
+    BaseRequest,
+    ImageBuild,
+    ImageBuildRequest,
+)
+from bbc.rules.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
+from bbc.rules.image_graph import ImageGraph, ImageInfo
+from bbc.target_types import TestBuildArgsField, TestDockerfileField, TestVariantField
+
+
+@dataclass(frozen=True)
+class Recipe:
+    dockerfile: str
+    dockerfile_digest: Digest | None  # where to read it; None: from the build context
+    base: Base | None  # the parent the variant is built FROM
+    base_arg: str | None  # the ARG that names it
+    build_args: tuple[str, ...]  # the variant's own, beyond the image's
+    tags: tuple[str, ...]  # the version's tags, exact first (the content tag comes later)
+
+
+def failed(request: ImageBuildRequest, failure: str) -> ImageBuild:
+    return ImageBuild(request.address, request.variant, failure=failure)
+
+
+async def recipe(
+    request: ImageBuildRequest, target: Target, info: ImageInfo, graph: ImageGraph
+) -> Recipe | ImageBuild:
+    """How to build the variant, or the failure that prevents it."""
+    address, version = request.address, info.version
+    parent_address = graph.parent(address)
+    publish = request.publish and request.variant == PROD
+    parent = await Get(Base, BaseRequest(parent_address, publish)) if parent_address else None
+    if parent is not None and parent.blocked_by:
+        return ImageBuild(address, request.variant, blocked_by=parent.blocked_by)
+    if request.variant == PROD:
+        return Recipe(info.dockerfile, None, parent, info.parent_arg, (), version_tags(version))
+
+    mode = target[TestVariantField].value
+    if mode is None:
+        return failed(
+            request,
+            f"{address} has no test variant: set test_variant='sandwich' or 'build-arg' in "
+            f"{info.build_file}.",
+        )
+    if request.variant == TEST and mode == "build-arg":
+        test_args = target[TestBuildArgsField].value or ()
+        return Recipe(
+            info.dockerfile, None, parent, info.parent_arg, test_args, (variant_tag(version),)
+        )
+    if request.variant == TEST:
+        base = await Get(ImageBuild, ImageBuildRequest(address, TEST_BASE))
+        if not base.ok:
+            return replace(base, variant=TEST)
+        under = Base(base, base.content_ref)
+        return Recipe(info.dockerfile, None, under, info.parent_arg, (), (variant_tag(version),))
+
+    # The sandwich's bottom: the test Dockerfile built FROM the parent.
+    test_dockerfile = os.path.join(address.spec_path, target[TestDockerfileField].value)
+    if parent is None:
+        return failed(
+            request,
+            f"{address} is a root image: there is no parent to sandwich a test layer on. Use "
+            f"test_variant='build-arg' in {info.build_file}.",
+        )
+    digest = await Get(Digest, PathGlobs([test_dockerfile]))
+    contents = await Get(DigestContents, Digest, digest)
+    if not contents:
+        return failed(
+            request,
+            f"{request.address} asks for a sandwich test variant (test_variant='sandwich' in "
+            f"{info.build_file}), but {test_dockerfile} does not exist. Add it (test tools only, "
+            f"starting `ARG SOURCE_IMAGE` / `FROM $SOURCE_IMAGE`), point `test_dockerfile` at it, "
+            f"or use test_variant='build-arg'.",
+        )
+    parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(digest, test_dockerfile))
+    try:
+        arg = parent_arg(test_dockerfile, parsed.instructions)
+    except ChainError as e:
+        return failed(request, f"{address}: {e}")
+    return Recipe(test_dockerfile, digest, parent, arg, (), (variant_base_tag(version),))
