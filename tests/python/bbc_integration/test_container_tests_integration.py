@@ -111,15 +111,16 @@ def test_test_tools_are_in_the_test_variant_only(repo: Repo, name: str) -> None:
 def test_the_sandwich_puts_the_test_layer_between_the_parent_and_the_app(repo: Repo) -> None:
     base = repo.docker.images.get(repo.ref("leaf", "1.0.0-test-base"))
     variant = repo.docker.images.get(repo.ref("leaf", "1.0.0-test"))
-    assert base.labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.0.0")
-    assert variant.labels["org.opencontainers.image.base.name"] == repo.ref(
+    # Each layer is built FROM the content tag of the one under it.
+    assert base.labels["org.opencontainers.image.base.name"] == repo.content_ref("mid", "1.0.0")
+    assert variant.labels["org.opencontainers.image.base.name"] == repo.content_ref(
         "leaf", "1.0.0-test-base"
     )
     assert variant.labels["io.bbc.variant"] == "test"
     # The production image is built on the production parent, never on a test layer.
     assert repo.docker.images.get(repo.ref("leaf", "1.0.0")).labels[
         "org.opencontainers.image.base.name"
-    ] == repo.ref("mid", "1.0.0")
+    ] == repo.content_ref("mid", "1.0.0")
 
 
 def test_results_are_cached_by_image_and_command_and_forced_again(repo: Repo) -> None:

@@ -42,10 +42,16 @@ def test_check_names_each_image_whose_inputs_changed_without_a_new_version(scrat
     result = repo.pants("bbc-check", "::")
     assert result.returncode == 1
     assert (
-        "img/mid:mid: its inputs changed since main but its version is still 1.2.0. Bump it: "
-        "./pants bbc-bump --level=patch img/mid:mid"
+        "img/mid:mid: its content changed since main (its files changed: img/mid/Dockerfile), "
+        "but its version is still 1.2.0."
     ) in result.stderr
-    assert "img/leaf:leaf:" not in result.stderr  # a parent's change is not the child's
+    # A parent's change changes its children's content too: the leaf is built on the new mid.
+    assert (
+        "img/leaf:leaf: its content changed since main (its parent img/mid:mid changed), but its "
+        "version is still 0.1.0."
+    ) in result.stderr
+    assert "img/root:root:" not in result.stderr
+    assert result.stderr.rstrip().endswith("Fix: ./pants bbc-bump --level=patch --descendants img/mid:mid")
 
 
 def test_a_bump_satisfies_the_check_and_rewrites_only_the_version(scratch: Repo) -> None:
@@ -59,7 +65,7 @@ def test_a_bump_satisfies_the_check_and_rewrites_only_the_version(scratch: Repo)
     # The leaf accepts ~1.2.0, which 1.3.0 leaves: the check names it and the fix.
     check = repo.pants("bbc-check", "::")
     assert check.returncode == 1
-    assert "img/mid:mid: its inputs changed" not in check.stderr
+    assert "img/mid:mid: its content changed" not in check.stderr
     assert "img/leaf:leaf accepts img/mid:mid versions '~1.2.0'" in check.stderr
     assert "img/mid:mid is at 1.3.0" in check.stderr
 

@@ -92,7 +92,10 @@ def test_oci_labels(repo: Repo) -> None:
     head = repo.git("log", "-1", "--format=%H", "--", "img/leaf").strip()
     assert labels["org.opencontainers.image.version"] == "1.0.0"
     assert labels["org.opencontainers.image.title"] == f"{repo.prefix}/leaf"
-    assert labels["org.opencontainers.image.base.name"] == repo.ref("mid", "1.2.0")
+    # Built FROM its parent's immutable content tag, never a moving tag.
+    assert labels["org.opencontainers.image.base.name"] == repo.content_ref("mid", "1.2.0")
+    content = repo.content_ref("leaf", "1.0.0").rsplit("-", 1)[1]
+    assert labels["io.bbc.content"].startswith(content) and len(labels["io.bbc.content"]) == 64
     assert labels["org.opencontainers.image.revision"] == head
     assert "org.opencontainers.image.created" not in labels  # it would defeat Docker's cache
     assert (

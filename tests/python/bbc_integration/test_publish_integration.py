@@ -160,7 +160,7 @@ def test_changed_content_under_a_released_version_is_refused(
         assert (
             f"{repository(repo, registry, 'mid')}:1.0.0 is already released with different" in out
         )
-        assert "bump the version (./pants bbc-bump --level=patch img/mid:mid)" in out
+        assert "bump the version (./pants bbc-bump --level=patch img/mid:mid;" in out
         assert f"✕ {repository(repo, registry, 'mid')}:1.0.0 failed" in out
         assert "img/leaf:leaf was not published: its ancestor img/mid:mid failed" in out
         assert f"{repository(repo, registry, 'side')}:1.0.0 published to @it (already" in out

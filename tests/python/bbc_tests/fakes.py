@@ -1,0 +1,113 @@
+"""Fakes for rule tests: process results, and a registry that answers the plugin's registry
+client (skopeo reads, docker pushes and pulls) from memory and records what was done."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from pants.engine.fs import EMPTY_DIGEST, EMPTY_FILE_DIGEST, Digest
+from pants.engine.internals.native_engine import ProcessExecutionEnvironment
+from pants.engine.process import FallibleProcessResult, Process, ProcessResultMetadata
+
+
+def process_result(
+    stdout: bytes = b"", stderr: bytes = b"", exit_code: int = 0, output_digest: Digest = EMPTY_DIGEST
+) -> FallibleProcessResult:
+    return FallibleProcessResult(
+        stdout=stdout,
+        stdout_digest=EMPTY_FILE_DIGEST,
+        stderr=stderr,
+        stderr_digest=EMPTY_FILE_DIGEST,
+        exit_code=exit_code,
+        output_digest=output_digest,
+        metadata=ProcessResultMetadata(
+            0,
+            ProcessExecutionEnvironment(
+                environment_name=None,
+                platform="linux_x86_64",
+                docker_image=None,
+                remote_execution=False,
+                remote_execution_extra_platform_properties=[],
+            ),
+            "ran",
+            0,
+        ),
+    )
+
+
+def sha(raw: bytes) -> str:
+    return f"sha256:{hashlib.sha256(raw).hexdigest()}"
+
+
+def image_config(content: str | None, salt: str = "") -> bytes:
+    labels = {"io.bbc.content": content} if content else {}
+    return json.dumps({"config": {"Labels": labels}, "salt": salt}).encode()
+
+
+@dataclass
+class FakeRegistry:
+    """One repository's tags, as skopeo and docker see them; `images` are the engine's."""
+
+    repository: str
+    images: dict[str, bytes] = field(default_factory=dict)  # image id -> config
+    tags: dict[str, bytes] = field(default_factory=dict)  # tag -> config of the image there
+    log: list[tuple] = field(default_factory=list)
+    down: bool = False
+    # Another publisher's push, done just before the named reading (a race).
+    meanwhile: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def add_image(self, config: bytes) -> str:
+        self.images[sha(config)] = config
+        return sha(config)
+
+    @staticmethod
+    def manifest(config: bytes) -> bytes:
+        return json.dumps({"schemaVersion": 2, "config": {"digest": sha(config)}}).encode()
+
+    def digest(self, tag: str) -> str:
+        return sha(self.manifest(self.tags[tag]))
+
+    def _tag(self, ref: str) -> str:
+        repository, tag = ref.removeprefix("docker://").rsplit(":", 1)
+        assert repository == self.repository, ref
+        return tag
+
+    def raw(self, ref: str, config: bool, key: str) -> bytes | str | None:
+        step = key.rsplit(":", 1)[-1]
+        if step in self.meanwhile and not config:
+            tag, other = self.meanwhile.pop(step)
+            self.tags[tag] = other
+            self.log.append(("other publisher", tag))
+        if self.down:
+            return "could not read: connection refused"
+        tag = self._tag(ref)
+        if not config:
+            self.log.append(("read", tag, step))
+        if tag not in self.tags:
+            return None
+        return self.tags[tag] if config else self.manifest(self.tags[tag])
+
+    def run(self, process: Process) -> FallibleProcessResult:
+        argv = process.argv
+        if argv[1] == "list-tags":
+            if self.down:
+                return process_result(stderr=b'level=fatal msg="connection refused"', exit_code=1)
+            self.log.append(("list-tags",))
+            return process_result(json.dumps({"Tags": sorted(self.tags)}).encode())
+        script, args = argv[2], argv[4:]
+        if "push --quiet" in script:
+            image, refs = args[0], args[1:]
+            self.log.append(("push", *(self._tag(r) for r in refs)))
+            for ref in refs:
+                self.tags[self._tag(ref)] = self.images[image]
+            return process_result()
+        remote = args[0]
+        self.log.append(("pull", self._tag(remote)))
+        config = self.tags[self._tag(remote)]
+        return process_result(self.add_image(config).encode() + b"\n")
+
+    @property
+    def pushes(self) -> list[tuple]:
+        return [entry for entry in self.log if entry[0] == "push"]

@@ -1,0 +1,161 @@
+"""The registry reads and pushes of publishing one image, against a registry in memory."""
+
+from __future__ import annotations
+
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.addresses import Address
+from pants.engine.process import FallibleProcessResult, Process
+from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
+from pants.util.frozendict import FrozenDict
+
+from bbc.core.tags import registry_refs
+from bbc.rules.build_types import ImageBuild
+from bbc.rules.docker import Docker, RegistryConfig
+from bbc.rules.publish import RegistryPublish, RegistryPublishRequest, publish_to_registry
+from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
+
+from bbc_tests.fakes import FakeRegistry, image_config
+
+OURS, THEIRS = "a" * 64, "b" * 64
+DEST = registry_refs("it", "r:5000", "bbc/web", "1.2.3", f"1.2.3-{OURS[:12]}")
+CONTENT_TAG = f"1.2.3-{OURS[:12]}"
+REGISTRIES = Registries(
+    SkopeoBinary("/usr/bin/skopeo"),
+    Docker("/usr/bin/docker", FrozenDict(), "token"),
+    BashBinary("/bin/bash"),
+    RegistryConfig(FrozenDict({"InsecureRegistryCIDRs": ("127.0.0.0/8",)})),
+)
+
+
+def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
+    build = ImageBuild(
+        Address("apps/web", target_name="web"),
+        "prod",
+        image_id,
+        "bbc/web",
+        ("1.2.3", "1.2", "1", "latest", CONTENT_TAG),
+        OURS,
+    )
+    return run_rule_with_mocks(
+        publish_to_registry,
+        rule_args=[RegistryPublishRequest(DEST, build), REGISTRIES],
+        mock_gets=[
+            MockGet(output_type=FallibleProcessResult, input_types=(Process,), mock=registry.run),
+            MockGet(
+                output_type=_Raw,
+                input_types=(_RawRequest,),
+                mock=lambda r: _Raw(registry.raw(r.ref, r.config, r.key)),
+            ),
+        ],
+    )
+
+
+def fresh() -> tuple[FakeRegistry, str]:
+    registry = FakeRegistry("r:5000/bbc/web")
+    return registry, registry.add_image(image_config(OURS))
+
+
+def test_nothing_released_pushes_content_then_exact_then_moving_reading_between():
+    registry, image = fresh()
+    result = publish(registry, image)
+    assert result.failure is None
+    assert registry.log == [
+        ("list-tags",),
+        ("read", "1.2.3", "exact"),
+        ("read", CONTENT_TAG, "content"),
+        ("push", CONTENT_TAG),
+        ("read", "1.2.3", "recheck"),
+        ("push", "1.2.3"),
+        ("read", "1.2.3", "readback"),
+        ("read", "1.2.3", "moving"),
+        ("read", "1.2", "moving"),
+        ("read", "1", "moving"),
+        ("read", "latest", "moving"),
+        ("push", "1.2", "1", "latest"),
+        ("read", "1.2.3", "final"),
+    ]
+    assert result.pushed == (DEST.content, DEST.exact, *DEST.moving)
+    assert result.digest == registry.digest("1.2.3")
+
+
+def test_the_same_release_again_pushes_nothing():
+    registry, image = fresh()
+    publish(registry, image)
+    registry.log.clear()
+    result = publish(registry, image)
+    assert result.failure is None and result.pushed == () and registry.pushes == []
+    assert result.digest == registry.digest("1.2.3")
+
+
+def test_the_same_sources_built_elsewhere_are_pulled_not_pushed_again():
+    registry = FakeRegistry("r:5000/bbc/web")
+    elsewhere = registry.add_image(image_config(OURS, salt="built on CI"))
+    publish(registry, elsewhere)
+    registry.log.clear()
+    here = registry.add_image(image_config(OURS, salt="built here"))
+    result = publish(registry, here)
+    assert result.failure is None and registry.pushes == []
+    assert ("pull", "1.2.3") in registry.log
+    assert result.build.image_id == elsewhere and result.build.built
+
+
+def test_different_content_under_a_released_version_is_refused_and_nothing_is_pushed():
+    registry, image = fresh()
+    registry.tags["1.2.3"] = image_config(THEIRS)
+    result = publish(registry, image)
+    assert result.failure is not None
+    assert "r:5000/bbc/web:1.2.3 is already released with different content" in result.failure
+    assert "./pants bbc-bump --level=patch apps/web:web" in result.failure
+    assert registry.pushes == []
+
+
+def test_moving_tags_held_by_a_newer_release_stay_there():
+    registry, image = fresh()
+    newer = image_config("c" * 64)
+    registry.tags.update({"1.3.0": newer, "1": newer, "latest": newer})
+    result = publish(registry, image)
+    assert result.failure is None
+    assert registry.pushes[-1] == ("push", "1.2")
+    assert result.held_back == ("r:5000/bbc/web:1", "r:5000/bbc/web:latest")
+    assert registry.tags["latest"] == newer
+
+
+def test_a_release_by_another_publisher_just_before_our_push_wins():
+    registry, image = fresh()
+    registry.meanwhile["recheck"] = ("1.2.3", image_config(THEIRS))
+    result = publish(registry, image)
+    assert result.failure is not None
+    assert "another publisher released r:5000/bbc/web:1.2.3 first" in result.failure
+    assert registry.pushes == [("push", CONTENT_TAG)]
+    assert registry.tags["1.2.3"] == image_config(THEIRS)
+
+
+def test_an_overwrite_after_our_push_is_caught_by_reading_back():
+    for step in ("readback", "final"):
+        registry, image = fresh()
+        registry.meanwhile[step] = ("1.2.3", image_config(THEIRS))
+        result = publish(registry, image)
+        assert result.failure is not None, step
+        assert "another publisher released r:5000/bbc/web:1.2.3 first" in result.failure
+        assert result.digest is None
+
+
+def test_a_publish_killed_after_the_content_tag_resumes_from_any_machine():
+    registry = FakeRegistry("r:5000/bbc/web")
+    killed = registry.add_image(image_config(OURS, salt="first machine"))
+    registry.tags[CONTENT_TAG] = registry.images[killed]
+    here = registry.add_image(image_config(OURS, salt="second machine"))
+    result = publish(registry, here)
+    assert result.failure is None
+    assert ("pull", CONTENT_TAG) in registry.log
+    assert registry.pushes[0] == ("push", "1.2.3")
+    assert registry.tags["1.2.3"] == registry.images[killed]
+
+
+def test_a_registry_that_does_not_answer_says_where_and_how_to_check():
+    registry, image = fresh()
+    registry.down = True
+    result = publish(registry, image)
+    assert result.failure is not None
+    assert result.failure.startswith("apps/web:web in @it (r:5000): the registry did not answer")
+    assert "build-support/local-registry.sh start" in result.failure
