@@ -231,7 +231,9 @@ class Repo:
     def content_ref(self, name: str, version: str) -> str:
         """The local content tag of `name` at `version`: `<prefix>/<name>:<version>-<hash>`."""
         image = self.docker.images.get(self.ref(name, version))
-        [found] = [t for t in image.tags if re.fullmatch(rf".*:{re.escape(version)}-[0-9a-f]{{12}}", t)]
+        [found] = [
+            t for t in image.tags if re.fullmatch(rf".*:{re.escape(version)}-[0-9a-f]{{12}}", t)
+        ]
         return found
 
     def ids(self, *names: str) -> dict[str, str | None]:

@@ -51,7 +51,9 @@ def test_check_names_each_image_whose_inputs_changed_without_a_new_version(scrat
         "version is still 0.1.0."
     ) in result.stderr
     assert "img/root:root:" not in result.stderr
-    assert result.stderr.rstrip().endswith("Fix: ./pants bbc-bump --level=patch --descendants img/mid:mid")
+    assert result.stderr.rstrip().endswith(
+        "Fix: ./pants bbc-bump --level=patch --descendants img/mid:mid"
+    )
 
 
 def test_a_bump_satisfies_the_check_and_rewrites_only_the_version(scratch: Repo) -> None:

@@ -13,7 +13,10 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessResultMe
 
 
 def process_result(
-    stdout: bytes = b"", stderr: bytes = b"", exit_code: int = 0, output_digest: Digest = EMPTY_DIGEST
+    stdout: bytes = b"",
+    stderr: bytes = b"",
+    exit_code: int = 0,
+    output_digest: Digest = EMPTY_DIGEST,
 ) -> FallibleProcessResult:
     return FallibleProcessResult(
         stdout=stdout,

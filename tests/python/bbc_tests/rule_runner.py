@@ -33,6 +33,9 @@ def repository_options() -> list[str]:
     ]
 
 
+ENV = {"PATH", "HOME", "BBC_CACHE_DIR", "BBC_PYTHON39_DIR"}
+
+
 def plugin_rule_runner(*queries: QueryRule, options: list[str] = ()) -> RuleRunner:
     rule_runner = RuleRunner(
         target_types=[
@@ -44,6 +47,6 @@ def plugin_rule_runner(*queries: QueryRule, options: list[str] = ()) -> RuleRunn
     )
     rule_runner.set_options(
         [*repository_options(), *options],
-        env_inherit={"PATH", "HOME", "BBC_CACHE_DIR", "BBC_PYTHON39_DIR"},
+        env_inherit=ENV,
     )
     return rule_runner

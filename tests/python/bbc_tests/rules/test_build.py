@@ -1,0 +1,235 @@
+"""The build rule with the plugin's real rules and a fake docker: the exact `docker build` it
+runs for each variant, up-to-date detection, and its failures."""
+
+from __future__ import annotations
+
+import re
+from textwrap import dedent
+
+import pytest
+from pants.engine.addresses import Address
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from bbc.rules.build_types import PROD, TEST, TEST_BASE, ImageBuild, ImageBuildRequest
+
+from bbc_tests.fake_docker import FakeDocker
+from bbc_tests.rule_runner import ENV, plugin_rule_runner, repository_options
+
+ROOT, MID = Address("img/root", target_name="root"), Address("img/mid", target_name="mid")
+JOB, APP = Address("img/job", target_name="job"), Address("img/app", target_name="app")
+
+
+def options(fake: FakeDocker, greeting: str = "hello") -> list[str]:
+    return [
+        *repository_options(),
+        *fake.options(),
+        "--docker-default-repository=it/{name}",
+        f"--docker-build-args=['GREETING={greeting}', 'UNUSED=1']",
+    ]
+
+
+def new_run(rule_runner: RuleRunner, fake: FakeDocker, **changes: str) -> None:
+    """As a new ./pants run: a new session (and run token), with these options."""
+    rule_runner.set_options(options(fake, **changes), env_inherit=ENV)
+
+
+@pytest.fixture(scope="module")
+def module_setup(tmp_path_factory) -> tuple[RuleRunner, FakeDocker]:
+    fake = FakeDocker(tmp_path_factory.mktemp("docker"))
+    rule_runner = plugin_rule_runner(QueryRule(ImageBuild, [ImageBuildRequest]))
+    child = "ARG SOURCE_IMAGE={}\nFROM $SOURCE_IMAGE\n"
+    rule_runner.write_files(
+        {
+            "img/root/BUILD": 'docker_image(name="root", version="1.0.0")',
+            "img/root/Dockerfile": "FROM scratch\nLABEL root=yes\n",
+            "img/mid/BUILD": dedent(
+                """\
+                docker_image(
+                    name="mid",
+                    version="1.2.0",
+                    parent_versions="^1.0",
+                    extra_build_args=["EXTRA=1"],
+                )
+                """
+            ),
+            "img/mid/Dockerfile": child.format("img/root:root")
+            + "ARG GREETING\nARG EXTRA\nRUN echo $GREETING $EXTRA\n",
+            "img/job/BUILD": dedent(
+                """\
+                docker_image(
+                    name="job",
+                    version="2.0.0",
+                    parent_versions="^1.2",
+                    test_variant="build-arg",
+                    test_build_args=["TOOLS=pytest"],
+                    test_command="true",
+                )
+                """
+            ),
+            "img/job/Dockerfile": child.format("img/mid:mid") + "ARG TOOLS=none\nRUN echo $TOOLS\n",
+            "img/app/BUILD": dedent(
+                """\
+                docker_image(
+                    name="app",
+                    version="0.1.0",
+                    parent_versions="^1.2",
+                    test_variant="sandwich",
+                    test_command="true",
+                )
+                """
+            ),
+            "img/app/Dockerfile": child.format("img/mid:mid") + "RUN echo app\n",
+            "img/app/Dockerfile.test": "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN echo tools\n",
+        }
+    )
+    return rule_runner, fake
+
+
+@pytest.fixture
+def setup(module_setup) -> tuple[RuleRunner, FakeDocker]:
+    """Each test starts with an empty engine, in a new run."""
+    rule_runner, fake = module_setup
+    fake.forget()
+    fake.fail_builds(False)
+    new_run(rule_runner, fake)
+    return rule_runner, fake
+
+
+def build(rule_runner: RuleRunner, address: Address, variant: str = PROD) -> ImageBuild:
+    return rule_runner.request(ImageBuild, [ImageBuildRequest(address, variant)])
+
+
+def builds(fake: FakeDocker) -> list[list[str]]:
+    return [list(call.argv) for call in fake.calls("build")]
+
+
+def test_a_child_is_built_from_its_parents_content_tag_with_its_build_args(setup) -> None:
+    rule_runner, fake = setup
+    mid = build(rule_runner, MID)
+    root_build, mid_build = builds(fake)
+    root_content = [root_build[i + 1] for i, arg in enumerate(root_build) if arg == "--tag"][-1]
+    assert re.fullmatch(r"it/root:1\.0\.0-[0-9a-f]{12}", root_content)
+    assert mid.ok and mid.built and mid.tags[:4] == ("1.2.0", "1.2", "1", "latest")
+    assert mid_build == [
+        "build",
+        "--iidfile",
+        "__bbc_image.iid",
+        "--pull=False",
+        *[arg for ref in mid.refs for arg in ("--tag", ref)],
+        "--build-arg",
+        "EXTRA=1",
+        "--build-arg",
+        "GREETING=hello",
+        "--build-arg",
+        "UNUSED=1",
+        "--build-arg",
+        f"SOURCE_IMAGE={root_content}",
+        "--file",
+        "__bbc_Dockerfile",
+        ".",
+    ]
+    assert mid.content_ref == f"it/mid:1.2.0-{mid.content_hash[:12]}"
+    dockerfile = fake.dockerfile("it/mid:1.2.0")
+    assert dockerfile.startswith("ARG SOURCE_IMAGE=img/root:root\n")
+    labels = dockerfile.splitlines()[-1]
+    assert labels.startswith('LABEL "org.opencontainers.image.title"="it/mid"')
+    assert f'"io.bbc.content"="{mid.content_hash}"' in labels
+    assert f'"org.opencontainers.image.base.name"="{root_content}"' in labels
+    assert fake.images()[mid.content_ref] == mid.image_id
+
+
+def test_an_image_whose_content_tag_is_in_the_engine_is_not_built_again(setup) -> None:
+    rule_runner, fake = setup
+    first = build(rule_runner, MID)
+    new_run(rule_runner, fake)
+    again = build(rule_runner, MID)
+    assert len(builds(fake)) == 2  # root and mid, once each
+    assert not again.built and again.image_id == first.image_id
+    assert again.content_hash == first.content_hash
+
+
+def test_moved_version_tags_are_moved_back_without_a_build(setup) -> None:
+    rule_runner, fake = setup
+    first = build(rule_runner, MID)
+    with open(fake.state / "images", "a") as images:
+        images.write(f"it/mid:1.2.0 sha256:{'f' * 64}\n")  # another checkout's mid
+    new_run(rule_runner, fake)
+    again = build(rule_runner, MID)
+    assert len(builds(fake)) == 2
+    tagged = [c.argv for c in fake.calls("tag")]
+    assert tagged == [("tag", first.image_id, "it/mid:1.2.0")]
+    assert not again.built
+
+
+def test_a_build_args_value_is_part_of_the_content(setup) -> None:
+    rule_runner, fake = setup
+    before = build(rule_runner, MID)
+    new_run(rule_runner, fake, greeting="bonjour")
+    after = build(rule_runner, MID)
+    assert after.content_hash != before.content_hash and after.built
+
+
+def test_a_failed_build_names_the_step_and_moves_no_tag(setup) -> None:
+    rule_runner, fake = setup
+    build(rule_runner, ROOT)
+    fake.fail_builds()
+    new_run(rule_runner, fake)
+    failed = build(rule_runner, MID)
+    assert not failed.ok and not failed.built
+    assert failed.failure is not None and failed.failure.startswith(
+        "img/mid:mid (it/mid:1.2.0) failed to build at img/mid/Dockerfile step 2/3 (RUN false): "
+        "The command '/bin/sh -c false' returned a non-zero code: 1"
+    )
+    assert not any(ref.startswith("it/mid:") for ref in fake.images())
+
+
+def test_a_parent_missing_from_the_engine_is_never_looked_up_elsewhere(setup) -> None:
+    rule_runner, fake = setup
+    root = build(rule_runner, ROOT)
+    fake.forget()  # the engine lost every image after root was built, in the same run
+    missing = build(rule_runner, MID)
+    assert missing.failure == (
+        f"img/mid:mid is built FROM its parent's content tag {root.content_ref}, which is not in "
+        f"the Docker engine (removed during this run?). Build the parent again: ./pants package "
+        f"img/root:root"
+    )
+    assert builds(fake) == []  # docker build never ran, so nothing was pulled
+
+
+def test_a_build_arg_test_variant_adds_its_arguments_and_its_own_tags(setup) -> None:
+    rule_runner, fake = setup
+    prod = build(rule_runner, JOB)
+    test = build(rule_runner, JOB, TEST)
+    assert test.tags[0] == "2.0.0-test" and test.content_hash != prod.content_hash
+    test_build = builds(fake)[-1]
+    assert test_build[test_build.index("UNUSED=1") + 1 :] == [
+        "--build-arg",
+        "TOOLS=pytest",
+        "--build-arg",
+        f"SOURCE_IMAGE={prod_parent(fake)}",
+        "--file",
+        "__bbc_Dockerfile",
+        ".",
+    ]
+    assert '"io.bbc.variant"="test"' in fake.dockerfile("it/job:2.0.0-test")
+
+
+def prod_parent(fake: FakeDocker) -> str:
+    """The content tag of mid as built."""
+    [mid] = [ref for ref in fake.images() if re.fullmatch(r"it/mid:1\.2\.0-[0-9a-f]{12}", ref)]
+    return mid
+
+
+def test_a_sandwich_puts_the_test_dockerfile_between_the_parent_and_the_image(setup) -> None:
+    rule_runner, fake = setup
+    test = build(rule_runner, APP, TEST)
+    base_build, app_build = builds(fake)[-2:]
+    assert base_build[base_build.index("--tag") + 1] == "it/app:0.1.0-test-base"
+    assert f"SOURCE_IMAGE={prod_parent(fake)}" in base_build
+    assert fake.dockerfile("it/app:0.1.0-test-base").startswith(
+        "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN echo tools\n"
+    )
+    [base_content] = [r for r in fake.images() if r.startswith("it/app:0.1.0-test-base-")]
+    assert f"SOURCE_IMAGE={base_content}" in app_build
+    assert test.tags[0] == "0.1.0-test"
+    assert build(rule_runner, APP, TEST_BASE).content_ref == base_content
