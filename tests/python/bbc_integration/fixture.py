@@ -50,7 +50,7 @@ def pants_toml(prefix: str, extra: str = "") -> str:
 [GLOBAL]
 pants_version = "{version.group(1)}"
 pythonpath = ["%(buildroot)s/src/python"]
-backend_packages = ["pants.backend.python", "bbc"]
+backend_packages = ["pants.backend.python", "pants.backend.shell", "bbc"]
 ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
 
 [subprocess-environment]
@@ -102,13 +102,24 @@ class Run:
     def built(self) -> set[str]:
         return {name for name, status in self.packaged().items() if status == "Built"}
 
+    def reported(self) -> dict[str, tuple[str, str]]:
+        """Target name -> (content ref, image id) that `package` reported for it."""
+        found = {}
+        for refs, image_id in re.findall(
+            r"^(?:Built|Up to date): (.+)\nDocker image ID: (\S+)", self.output, re.M
+        ):
+            content = refs.split(", ")[-1]
+            found[content.split("/", 1)[1].split(":")[0]] = (content, image_id)
+        return found
+
 
 class Repo:
-    def __init__(self, root: Path, source_root: Path) -> None:
+    def __init__(self, root: Path, source_root: Path, prefix: str | None = None) -> None:
         self.root = root
-        self.prefix = f"bbcit{uuid.uuid4().hex[:8]}"
+        self.prefix = prefix or f"bbcit{uuid.uuid4().hex[:8]}"
         self.docker = docker.from_env()
         self.versions: dict[str, str] = {}  # image name -> version, as added
+        self.env: dict[str, str] = {}  # for every ./pants run in this repository
         for name in LAUNCHER_FILES:
             self._copy(source_root / name, name)
         for path in (source_root / PLUGIN_DIR).rglob("*.py"):
@@ -125,6 +136,25 @@ class Repo:
         self.git("init", "-q", "-b", "main")
         self.git("config", "user.email", "it@example.com")
         self.git("config", "user.name", "Integration test")
+
+    def clone(self, root: Path, own_pants_cache: Path | None = None) -> Repo:
+        """A `git clone` of this repository (its images keep their names): another checkout.
+        With `own_pants_cache`, its Pants runs share no cache with this one's."""
+        subprocess.run(["git", "clone", "-q", str(self.root), str(root)], check=True)
+        other = Repo.__new__(Repo)
+        other.root, other.prefix, other.docker = root, self.prefix, docker.from_env()
+        other.versions, other.env = dict(self.versions), dict(self.env)
+        other.git("config", "user.email", "it@example.com")
+        other.git("config", "user.name", "Integration test")
+        other.git("checkout", "-q", "-B", "main")
+        if own_pants_cache is not None:
+            other.env.update(
+                {
+                    "PANTS_LOCAL_STORE_DIR": str(own_pants_cache / "lmdb_store"),
+                    "PANTS_NAMED_CACHES_DIR": str(own_pants_cache / "named_caches"),
+                }
+            )
+        return other
 
     def _copy(self, source: Path, name: str) -> None:
         target = self.root / name
@@ -202,7 +232,7 @@ class Repo:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **self.env, **(env or {})},
         )
         return Run(result.returncode, result.stdout, result.stderr)
 
@@ -213,6 +243,7 @@ class Repo:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env={**os.environ, **self.env},
         )
 
     def ref(self, name: str, tag: str) -> str:
@@ -239,12 +270,15 @@ class Repo:
     def ids(self, *names: str) -> dict[str, str | None]:
         return {name: self.image_id(name) for name in names}
 
-    def close(self) -> None:
+    def close_pantsd(self) -> None:
         for pid_file in self.root.glob(".pids/*/pantsd/pid"):
             try:
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
             except (ProcessLookupError, ValueError):
                 pass
+
+    def close(self) -> None:
+        self.close_pantsd()
         self.remove_images(self.prefix)
         self.docker.close()
 

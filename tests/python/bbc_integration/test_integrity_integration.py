@@ -1,0 +1,309 @@
+"""Release integrity on a shared engine and a shared registry: real Pants, Docker and registry.
+
+    root ─┬─ mid ── leaf       mid says who built it (/who)
+          ├─ greeter           consumes GREETING from pants.toml
+          ├─ gen               copies what a shell_command (gen.sh) writes
+          └─ tool              copies a pex resolved from python-default.lock
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo, Run
+from bbc_integration.registry import Registry
+
+IMAGES = ("root", "mid", "leaf", "greeter", "gen", "tool")
+
+
+def family(repo: Repo, who: str = "first") -> None:
+    repo.add_root("root")
+    repo.add_child("mid", "root", f"RUN echo {who} > /who")
+    repo.add_child("leaf", "mid", "RUN cat /who > /leaf")
+    repo.add_child("greeter", "root", "ARG GREETING", 'RUN echo "$GREETING" > /greeting')
+    repo.add_child("gen", "root", "COPY img/gen/data.txt /data.txt")
+    repo.write("img/gen/gen.sh", "#!/bin/bash\necho generated\n")
+    repo.write(
+        "img/gen/BUILD",
+        repo.read("img/gen/BUILD").replace(")\n", ', dependencies=[":data"])\n')
+        + 'shell_command(name="data", command="bash gen.sh > data.txt", tools=["bash"], '
+        'execution_dependencies=[":script"], output_files=["data.txt"])\n'
+        'file(name="script", source="gen.sh")\n',
+    )
+    repo.add_child("tool", "root", "COPY img.tool/tool-pex.pex /opt/tool.pex")
+    repo.write(
+        "img/tool/BUILD",
+        repo.read("img/tool/BUILD")
+        + 'pex_binary(name="tool-pex", dependencies=["3rdparty/python:reqs#pytest"])\n',
+    )
+
+
+def with_registry(repo: Repo, registry: Registry) -> None:
+    repo.write(
+        "pants.toml",
+        repo.read("pants.toml")
+        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
+    )
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Registry:
+    registry = Registry(tmp_path_factory.mktemp("registry"))
+    yield registry
+    registry.close()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, registry: Registry) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    family(repo)
+    with_registry(repo, registry)
+    repo.commit("A family")
+    published = repo.pants("publish", "::")
+    assert published.returncode == 0, published.output
+    yield repo
+    repo.close()
+    repo.remove_images(f"{registry.address}/{repo.prefix}")
+
+
+def packaged(repo: Repo) -> Run:
+    result = repo.pants("package", "::")
+    assert result.returncode == 0, result.output
+    return result
+
+
+def test_the_same_sources_give_the_same_content_tags_in_a_clone_with_its_own_cache(
+    repo: Repo, tmp_path: Path
+) -> None:
+    here = packaged(repo).reported()
+    clone = repo.clone(tmp_path / "clone", own_pants_cache=tmp_path / "cache")
+    try:
+        there = packaged(clone).reported()
+    finally:
+        clone.close_pantsd()
+    assert {name: ref for name, (ref, _) in there.items()} == {
+        name: ref for name, (ref, _) in here.items()
+    }
+    assert set(here) == set(IMAGES)
+
+
+def test_pulling_a_parent_from_the_registry_changes_no_content_tag(
+    repo: Repo, registry: Registry
+) -> None:
+    before = packaged(repo).reported()
+    repo.docker.images.pull(f"{registry.address}/{repo.prefix}/root", tag="1.0.0")
+    after = packaged(repo)
+    assert after.reported() == before
+    assert after.built() == set()
+
+
+def test_two_checkouts_with_the_same_names_build_on_their_own_parents(tmp_path: Path) -> None:
+    first = Repo(tmp_path / "first", Path.cwd())
+    second = Repo(tmp_path / "second", Path.cwd(), prefix=first.prefix)
+    try:
+        for checkout, who in ((first, "first"), (second, "second")):
+            checkout.add_root("root")
+            checkout.add_child("mid", "root", f"RUN echo {who} > /who")
+            checkout.add_child("leaf", "mid", "RUN cat /who > /leaf")
+            checkout.commit("Same names and versions, different content")
+        for _ in range(2):
+            runs = [c.start_pants("package", "::") for c in (first, second)]
+            outputs = [run.communicate(timeout=900)[0] for run in runs]
+            for checkout, who, run, output in zip(
+                (first, second), ("first", "second"), runs, outputs
+            ):
+                assert run.returncode == 0, output
+                reported = Run(0, output, "").reported()
+                for name in ("mid", "leaf"):
+                    ref, image_id = reported[name]
+                    image = checkout.docker.images.get(ref)
+                    assert image.id == image_id
+                    assert ref.endswith(image.labels["io.bbc.content"][:12])
+                    shown = checkout.docker.containers.run(
+                        image_id, ["cat", f"/{'who' if name == 'mid' else 'leaf'}"], remove=True
+                    )
+                    assert shown.decode().strip() == who, (name, output)
+                leaf = checkout.docker.images.get(reported["leaf"][0])
+                assert leaf.labels["org.opencontainers.image.base.name"] == reported["mid"][0]
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.fixture(scope="module")
+def duplicates(tmp_path_factory) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("dup"), Path.cwd())
+    repo.add_root("x")
+    repo.write("other/x/Dockerfile", "ARG SOURCE_IMAGE=img/x:x\nFROM $SOURCE_IMAGE\n")
+    repo.write("other/x/BUILD", 'docker_image(name="x", version="1.0.0", parent_versions="^1.0")\n')
+    repo.commit("Two images named x")
+    yield repo
+    repo.close()
+
+
+@pytest.mark.parametrize("goal", ["package", "test", "publish", "bbc-tree", "bbc-check"])
+def test_two_targets_with_one_repository_are_an_error_in_every_goal(
+    goal: str, duplicates: Repo
+) -> None:
+    result = duplicates.pants(goal, "::")
+    assert result.returncode != 0, result.output
+    message = " ".join(result.output.split())
+    assert (
+        f"the images img/x:x (img/x/BUILD), other/x:x (other/x/BUILD) are all named "
+        f"{duplicates.prefix}/x, so their tags would overwrite each other"
+    ) in message, result.output
+    assert "rename all but one target (its `name`), or give each its own `repository`" in message
+    assert duplicates.docker.images.list(name=f"{duplicates.prefix}/x") == []
+
+
+def check(repo: Repo) -> tuple[Run, dict[str, str]]:
+    """bbc-check's verdict: image name -> why it needs a new version; and its Fix line."""
+    result = repo.pants("bbc-check", "::")
+    named = dict(
+        re.findall(
+            r"^img/\w+:(\w+): its content changed since main \((.*)\), but", result.stderr, re.M
+        )
+    )
+    return result, named
+
+
+CHANGES = {
+    "a parent's Dockerfile": (
+        lambda repo: repo.write(
+            "img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN true\n"
+        ),
+        {"mid": "its files changed: img/mid/Dockerfile", "leaf": "its parent img/mid:mid changed"},
+    ),
+    "a script a shell_command runs": (
+        lambda repo: repo.write("img/gen/gen.sh", "#!/bin/bash\necho generated again\n"),
+        {"gen": "its files changed: img/gen/gen.sh"},
+    ),
+    "a build argument in pants.toml": (
+        lambda repo: repo.write(
+            "pants.toml", repo.read("pants.toml").replace("GREETING=hello", "GREETING=bonjour")
+        ),
+        {"greeter": "its build arguments changed: GREETING=hello -> GREETING=bonjour"},
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(CHANGES))
+def test_check_names_exactly_the_images_whose_content_changed_and_publish_agrees(
+    what: str, repo: Repo, registry: Registry
+) -> None:
+    edit, expected = CHANGES[what]
+    before = packaged(repo).reported()
+    with repo.branch():
+        edit(repo)
+        repo.commit(f"Change {what}")
+        result, named = check(repo)
+        assert result.returncode == 1, result.output
+        assert named == expected, result.stderr
+        changed = {n for n, (ref, _) in packaged(repo).reported().items() if ref != before[n][0]}
+        assert changed == set(expected), "bbc-check and the content tags disagree"
+        fix = re.search(r"^Fix: \./pants (.*)$", result.stderr, re.M)
+        assert fix, result.stderr
+        bumped = repo.pants(*fix.group(1).split())
+        assert bumped.returncode == 0, bumped.output
+        repo.commit("The suggested bump")
+        assert check(repo)[0].returncode == 0
+        published = repo.pants("publish", "::")
+        assert published.returncode == 0, published.output
+
+
+def test_a_lockfile_change_names_only_the_image_that_installs_from_it(repo: Repo) -> None:
+    with repo.branch():
+        requirements = "3rdparty/python/python-default.txt"
+        repo.write(requirements, repo.read(requirements).replace("pytest==7.0.1", "pytest==7.1.3"))
+        regenerated = repo.pants("generate-lockfiles", "--resolve=python-default")
+        assert regenerated.returncode == 0, regenerated.output
+        repo.commit("Upgrade pytest")
+        result, named = check(repo)
+        assert set(named) == {"tool"}, result.stderr
+        assert "pytest 7.0.1 -> 7.1.3" in named["tool"]
+        assert "Fix: ./pants bbc-bump --level=patch --descendants img/tool:tool" in result.stderr
+
+
+def test_a_publish_killed_after_its_content_tag_resumes_from_another_clone(
+    tmp_path: Path, registry: Registry
+) -> None:
+    first = Repo(tmp_path / "first", Path.cwd())
+    try:
+        first.add_root("root")
+        first.add_child("leaf", "root", "RUN echo leaf > /leaf")
+        with_registry(first, registry)
+        first.commit("Two images")
+        assert first.pants("publish", "img/root:root").returncode == 0
+        content = packaged(first).reported()["leaf"][0]
+        remote = f"{registry.address}/{content}"
+        # What a publish killed between its content-tag push and its X.Y.Z push leaves behind.
+        first.docker.images.get(content).tag(remote)
+        subprocess.run(["docker", "push", "-q", remote], check=True, capture_output=True)
+        assert "1.0.0" not in registry.tags(f"{first.prefix}/leaf")
+        first.remove_images(first.prefix)
+
+        second = first.clone(tmp_path / "second", own_pants_cache=tmp_path / "cache")
+        resumed = second.pants("publish", "::")
+        assert resumed.returncode == 0, resumed.output
+        leaf = f"{first.prefix}/leaf"
+        assert registry.digest(leaf, "1.0.0") == registry.digest(leaf, content.split(":")[1])
+        record = json.loads(second.read(f"dist/bbc/published/{leaf}.json"))
+        assert record["registries"][0]["digest"] == registry.digest(leaf, "1.0.0")
+        second.close_pantsd()
+    finally:
+        first.close()
+        first.remove_images(f"{registry.address}/{first.prefix}")
+
+
+def test_two_publishers_racing_on_one_version_one_wins_and_the_other_says_so(
+    tmp_path: Path, registry: Registry
+) -> None:
+    checkouts = []
+    try:
+        for who in ("first", "second"):
+            checkout = Repo(
+                tmp_path / who, Path.cwd(), prefix=checkouts[0].prefix if checkouts else None
+            )
+            checkout.add_root("root")
+            checkout.add_child("mid", "root", f"RUN echo {who} > /who")
+            checkout.add_child("leaf", "mid", "RUN cat /who > /leaf")
+            with_registry(checkout, registry)
+            checkout.commit("Same version, different content")
+            packaged(checkout)
+            checkouts.append(checkout)
+        runs = [c.start_pants("publish", "::") for c in checkouts]
+        outputs = [run.communicate(timeout=900)[0] for run in runs]
+        codes = [run.returncode for run in runs]
+        assert sorted(codes)[0] == 0 and sorted(codes)[1] != 0, outputs
+        winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
+        lost = " ".join(outputs[loser].split())
+        mid_ref = f"{registry.address}/{checkouts[0].prefix}/mid:1.0.0"
+        assert (
+            f"another publisher released {mid_ref} first" in lost
+            or f"{mid_ref} is already released with different content" in lost
+        ), outputs[loser]
+        prefix = checkouts[0].prefix
+        records = {
+            name: json.loads(checkouts[winner].read(f"dist/bbc/published/{prefix}/{name}.json"))
+            for name in ("mid", "leaf")
+        }
+        mid_digest = registry.digest(f"{prefix}/mid", "1.0.0")
+        assert records["mid"]["registries"][0]["digest"] == mid_digest
+        assert records["leaf"]["registries"][0]["digest"] == registry.digest(
+            f"{prefix}/leaf", "1.0.0"
+        )
+        remote_leaf = f"{registry.address}/{prefix}/leaf:1.0.0"
+        checkouts[winner].docker.images.pull(remote_leaf)
+        labels = checkouts[winner].docker.images.get(remote_leaf).labels
+        assert labels["org.opencontainers.image.base.digest"] == mid_digest
+        shown = checkouts[winner].docker.containers.run(remote_leaf, ["cat", "/leaf"], remove=True)
+        assert shown.decode().strip() == ("first", "second")[winner]
+    finally:
+        for checkout in checkouts:
+            checkout.close()
+            checkout.remove_images(f"{registry.address}/{checkout.prefix}")
