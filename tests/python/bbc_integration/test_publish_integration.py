@@ -22,13 +22,6 @@ MOVING = {"1.0", "1", "latest"}
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory) -> Registry:
-    registry = Registry(tmp_path_factory.mktemp("registry"))
-    yield registry
-    registry.close()
-
-
-@pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
     repo.write(

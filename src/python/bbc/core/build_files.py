@@ -83,10 +83,3 @@ def target_definition(
         return None
     kept = sorted((k.arg or "**", ast.dump(k.value)) for k in call.keywords if k.arg not in ignore)
     return f"{ast.dump(call.func)}({kept})"
-
-
-def changed_targets(old_source: str, new_source: str, default_name: str) -> set[str]:
-    """Names of the targets a BUILD file change added or changed (formatting and comments aside)."""
-    old = {name: ast.dump(call) for name, call in _calls(old_source, default_name).items()}
-    new = {name: ast.dump(call) for name, call in _calls(new_source, default_name).items()}
-    return {name for name, call in new.items() if old.get(name) != call}

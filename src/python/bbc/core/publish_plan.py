@@ -32,25 +32,26 @@ class Release:
         return self.content == content_hash
 
 
-def _short(content: str | None) -> str:
-    return content[:12] if content else "none: not built by the BBC plugin"
+def _both(held: Release, content_hash: str) -> str:
+    theirs = held.content[:12] if held.content else "none: not built by the BBC plugin"
+    return (
+        f"(registry: content {theirs}, manifest {held.manifest_digest}; this build: content "
+        f"{content_hash[:12]})"
+    )
 
 
 def refusal(exact: str, held: Release, content_hash: str, target: str) -> str:
     return (
-        f"{exact} is already released with different content (registry: content "
-        f"{_short(held.content)}, manifest {held.manifest_digest}; this build: content "
-        f"{content_hash[:12]}). A released version never changes: bump the version (./pants "
-        f"bbc-bump --level=patch {target}; with --descendants when its children change too) and "
-        f"publish again."
+        f"{exact} is already released with different content {_both(held, content_hash)}. A "
+        f"released version never changes: bump the version (./pants bbc-bump --level=patch "
+        f"{target}; with --descendants when its children change too) and publish again."
     )
 
 
 def lost_race(exact: str, held: Release, content_hash: str, target: str) -> str:
     return (
-        f"another publisher released {exact} first, with different content (registry: content "
-        f"{_short(held.content)}, manifest {held.manifest_digest}; this build: content "
-        f"{content_hash[:12]}). This build was not released as {exact}. Bump the version "
+        f"another publisher released {exact} first, with different content "
+        f"{_both(held, content_hash)}. This build was not released as {exact}. Bump the version "
         f"(./pants bbc-bump --level=patch {target}) and publish again."
     )
 

@@ -2,7 +2,6 @@ import pytest
 
 from bbc.core.build_files import (
     BuildFileError,
-    changed_targets,
     field_value,
     set_field,
     target_definition,
@@ -58,16 +57,6 @@ def test_set_field_refuses_what_it_cannot_edit():
         set_field(BUILD, "nope", "flask", "version", "2.0.0", after="name")
     with pytest.raises(BuildFileError, match="not a plain string literal"):
         set_field("docker_image(version=VERSION)\n", "x", "x", "version", "2.0.0", after="name")
-
-
-def test_changed_targets_ignores_formatting_and_comments():
-    reformatted = BUILD.replace("# The flask image.", "# Flask.").replace(
-        "  # bumped by bbc-bump", ""
-    )
-    assert changed_targets(BUILD, reformatted, "flask") == set()
-    bumped = BUILD.replace('"1.0.0"', '"1.0.1"') + 'files(name="new", sources=["*.txt"])\n'
-    assert changed_targets(BUILD, bumped, "flask") == {"flask", "new"}
-    assert changed_targets("", BUILD, "flask") == {"flask", "deps"}
 
 
 def test_a_definition_ignores_formatting_comments_and_the_ignored_fields():
