@@ -5,16 +5,15 @@ from pants.backend.docker.subsystems import dockerfile_parser
 from pants.backend.docker.target_types import DockerImageTarget
 from pants.backend.docker.target_types import rules as docker_target_types_rules
 from pants.backend.docker.util_rules import (
-    dependencies,
     docker_binary,
     docker_build_args,
     docker_build_context,
     docker_build_env,
-    dockerfile,
 )
 
 from bbc.goals import bump, check, package, publish, run, test, tree
-from bbc.rules import base, build, ca_certificates, content, docker, dockerfiles, git, image_graph
+from bbc.rules import base, build, ca_certificates, content, dependencies, docker, dockerfiles
+from bbc.rules import git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
 from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
@@ -26,13 +25,12 @@ def target_types():
 
 def rules():
     return [
-        # Pants' docker backend, except its package, run and publish rules.
-        *dependencies.rules(),
+        # Pants' docker backend, except its package, run and publish rules, its dependency
+        # inference and its Dockerfile codegen (ours replace them).
         *docker_binary.rules(),
         *docker_build_args.rules(),
         *docker_build_context.rules(),
         *docker_build_env.rules(),
-        *dockerfile.rules(),
         *dockerfile_parser.rules(),
         *docker_target_types_rules(),
         *(DockerImageTarget.register_plugin_field(field) for field in PLUGIN_FIELDS),
@@ -41,6 +39,7 @@ def rules():
         *build.rules(),
         *ca_certificates.rules(),
         *content.rules(),
+        *dependencies.rules(),
         *docker.rules(),
         *dockerfiles.rules(),
         *git.rules(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
 from pants.engine.addresses import Address
 from pants.engine.target import (
@@ -16,20 +16,6 @@ from pants.engine.target import (
     Target,
 )
 from pants.util.strutil import help_text
-
-from bbc.core.versions import VersionError, parse_range, parse_version
-
-
-def _checked(cls: type, address: Address, value: str, check: Callable[[str], object]) -> str:
-    """`value` if `check` accepts it, else an error naming the field, target and BUILD file."""
-    try:
-        check(value)
-    except VersionError as e:
-        # Pants puts the BUILD file's path and line in front of this message.
-        raise InvalidFieldException(
-            f"The `{cls.alias}` field of {address} is invalid: {e}"
-        ) from None
-    return value
 
 
 class ImageVersionField(StringField):
@@ -47,9 +33,15 @@ class ImageVersionField(StringField):
 
     @classmethod
     def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
+        if raw_value is None:
+            raise InvalidFieldException(
+                f"{address} has no `version`: every image managed by the BBC plugin needs one, "
+                f'for example version="1.0.0" (a new image) or the version it was last released '
+                f"as; later versions come from ./pants bbc-bump."
+            )
         value = super().compute_value(raw_value, address)
         assert value is not None
-        return _checked(cls, address, value, parse_version)
+        return value  # checked by the image graph, so that a bad one stops only its image
 
 
 class ParentVersionsField(StringField):
@@ -62,11 +54,6 @@ class ParentVersionsField(StringField):
         that has a parent; building fails when the parent's version is outside the range.
         """
     )
-
-    @classmethod
-    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
-        value = super().compute_value(raw_value, address)
-        return None if value is None else _checked(cls, address, value, parse_range)
 
 
 class ContractTestsField(DictStringToStringField):

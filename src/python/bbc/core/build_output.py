@@ -11,6 +11,8 @@ _NOISE = (
     "environment-variable.",
     "Install the buildx",
 )
+# The CLI's pointer to its help, printed after the real error (an unknown flag, a bad tag).
+_HELP = re.compile(r"^(See|Run) '?docker [a-z ]+--help'?")
 
 
 def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
@@ -18,7 +20,9 @@ def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
     errors = [
         line.strip()
         for line in stderr.splitlines()
-        if line.strip() and not any(line.strip().startswith(n) for n in _NOISE)
+        if line.strip()
+        and not any(line.strip().startswith(n) for n in _NOISE)
+        and not _HELP.match(line.strip())
     ]
     reason = errors[-1] if errors else "docker build failed"
     steps = _STEP.findall(stdout)

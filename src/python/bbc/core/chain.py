@@ -23,6 +23,7 @@ class Instruction:
     cmd: str  # upper case, e.g. "FROM"
     value: tuple[str, ...]
     line: int = 0
+    flags: tuple[str, ...] = ()  # e.g. ("--from=install", "--chown=bbc:bbc")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,42 @@ def parent_arg(dockerfile: str, instructions: Sequence[Instruction]) -> str | No
     return arg
 
 
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+
+
+def declared_args(instructions: Sequence[Instruction]) -> tuple[str, ...]:
+    """The names of every ARG the Dockerfile declares."""
+    names = {a.partition("=")[0] for i in instructions if i.cmd == "ARG" for a in i.value}
+    return tuple(sorted(names))
+
+
+def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
+    """The build-context paths COPY and ADD read (not those from another stage or image), with
+    ARG defaults substituted."""
+    defaults = {}
+    for i in instructions:
+        if i.cmd == "ARG":
+            for arg in i.value:
+                name, _, value = arg.partition("=")
+                defaults.setdefault(name, value.strip("\"'"))
+    found = []
+    for i in instructions:
+        if i.cmd in ("COPY", "ADD") and not any(f.startswith("--from") for f in i.flags):
+            for source in i.value[:-1]:
+                found.append(_VARIABLE.sub(lambda m: defaults.get(m.group(1), m.group(0)), source))
+    return tuple(found)
+
+
+def stage_arguments(
+    instructions: Sequence[Instruction], build_args: Mapping[str, str]
+) -> dict[str, str]:
+    """The value of every ARG a FROM line uses (any stage): the images a Dockerfile builds on."""
+    stages, global_args = _stages_and_args(instructions)
+    used = {m.group(1) for stage in stages for m in [_ARG_REF.match(stage.base)] if m}
+    values = {arg: build_args.get(arg) or global_args.get(arg, "") for arg in sorted(used)}
+    return {arg: value for arg, value in values.items() if value}
+
+
 def final_chain(
     dockerfile: str, instructions: Sequence[Instruction], build_args: Mapping[str, str]
 ) -> Chain:
@@ -120,12 +157,36 @@ def _not_chained(dockerfile: str, stage: _Stage, global_args: Mapping[str, str])
     )
 
 
+_ESCAPE = re.compile(r"^#\s*escape\s*=\s*(\S)", re.I)
+
+
+def dangling_continuation(dockerfile: str, text: str) -> str | None:
+    """Why a Dockerfile cannot be extended: its last instruction ends with a line continuation
+    (the plugin appends a LABEL instruction, which it would swallow), or None."""
+    lines = text.splitlines()
+    escape = next((m.group(1) for m in map(_ESCAPE.match, lines[:1]) if m), "\\")
+    for number in range(len(lines), 0, -1):
+        line = lines[number - 1].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith(escape):
+            return (
+                f"{dockerfile} line {number} ends with {escape!r}, continuing its instruction into "
+                f"nothing: the next instruction would be swallowed into it. Remove the trailing "
+                f"{escape!r}."
+            )
+        return None
+    return None
+
+
 def problems_of(hierarchy: Hierarchy, address: str) -> list[str]:
     """What is wrong with one image's place in the chain (its ancestors' own aside)."""
     cycle = hierarchy.find_cycle()
     if cycle and (address in cycle or set(hierarchy.ancestors(address)) & set(cycle)):
         return [cycle_message(cycle)]
     image = hierarchy[address]
+    if image.broken:
+        return []  # its own error says why
     if image.parent is None:
         if image.parent_versions is None:
             return []
@@ -134,7 +195,7 @@ def problems_of(hierarchy: Hierarchy, address: str) -> list[str]:
             f"image (its Dockerfile starts FROM scratch). Remove parent_versions from "
             f"{image.build_file}."
         ]
-    if image.parent not in hierarchy.images:
+    if image.parent not in hierarchy.images or hierarchy[image.parent].broken:
         return []  # a parent that cannot be built: its own problem stops this image too
     parent = hierarchy[image.parent]
     if image.parent_versions is None:

@@ -20,6 +20,7 @@ class Image:
     parent: str | None = None  # the parent's address; None for a root
     parent_versions: str | None = None  # the npm-style range of parent versions it accepts
     build_file: str = ""  # where a fix goes, e.g. "images/root/BUILD"
+    broken: bool = False  # it cannot be built (its error says why), nor its descendants
 
 
 class Hierarchy:
@@ -94,5 +95,7 @@ class Hierarchy:
         """Whether the parent's version is in the child's range; None for roots or no range."""
         image = self.images[address]
         if image.parent not in self.images or image.parent_versions is None:
+            return None
+        if image.broken or self.images[image.parent].broken:
             return None
         return range_allows(image.parent_versions, self.images[image.parent].version)

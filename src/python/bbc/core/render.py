@@ -15,8 +15,12 @@ def _megabytes(size: int) -> str:
 
 def _range(hierarchy: Hierarchy, address: str) -> str:
     image = hierarchy[address]
+    if image.broken:
+        return "CANNOT BE BUILT (see below)"
     if image.parent is None:
         return ""
+    if hierarchy[image.parent].broken:
+        return "blocked by its parent"
     holds = hierarchy.parent_range_holds(address)
     verdict = (
         "ok"
@@ -38,7 +42,7 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
         parts = [
             f"{address}",
             f"{image.repository}:{image.version}",
-            f"tags {', '.join(version_tags(image.version))}",
+            "" if image.broken else f"tags {', '.join(version_tags(image.version))}",
             _range(hierarchy, address),
         ]
         if sizes and address in sizes:

@@ -14,6 +14,7 @@ from bbc.core.versions import parse_version
 
 CONTENT_HASH_LENGTH = 12
 MOVING = "latest"
+MAX_TAG = 128  # Docker's limit
 
 
 def version_tags(version: str) -> tuple[str, ...]:
@@ -37,6 +38,18 @@ def variant_tag(version: str) -> str:
 def variant_base_tag(version: str) -> str:
     """The tag of a sandwich test variant's lower layer (the test Dockerfile on the parent)."""
     return f"{variant_tag(version)}-base"
+
+
+def longest_tag_problem(version: str) -> str | None:
+    """Why a version cannot be tagged (its longest tag is too long for Docker), or None."""
+    longest = f"{variant_base_tag(version)}-{'0' * CONTENT_HASH_LENGTH}"
+    if len(longest) <= MAX_TAG:
+        return None
+    return (
+        f"{version!r} is too long for Docker's tags: its longest tag ({longest[:20]}...) has "
+        f"{len(longest)} characters, Docker allows {MAX_TAG}; keep versions under "
+        f"{MAX_TAG - len(longest) + len(version) + 1} characters."
+    )
 
 
 def ref(repository: str, tag: str) -> str:

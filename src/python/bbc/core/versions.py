@@ -38,14 +38,57 @@ def bump(text: str, level: str) -> str:
     return str(parse_version(text).next_version(part=level))
 
 
+_SYNTAX = (
+    "use npm's syntax, for example '^1.2' (1.2.0 up to 2.0.0), '~1.2.3' (patches of 1.2), "
+    "'1.x', or comparisons such as '>=1.2.0 <2'."
+)
+
+
+def _bounds(comparators: list) -> tuple[tuple[semver.Version, bool] | None, ...]:
+    """The tightest (version, inclusive?) lower and upper bounds of one alternative of a range."""
+    lows, highs = [], []
+    for c in comparators:
+        version = semver.Version.parse(str(c.semver))
+        if c.operator in (">=", ">", ""):
+            lows.append((version, c.operator != ">"))
+        if c.operator in ("<=", "<", ""):
+            highs.append((version, c.operator != "<"))
+    lower = max(lows, key=lambda bound: (bound[0], not bound[1]), default=None)
+    upper = min(highs, key=lambda bound: (bound[0], bound[1]), default=None)
+    return lower, upper
+
+
 def parse_range(text: str) -> nodesemver.Range:
-    try:
-        return nodesemver.make_range(text, loose=False)
-    except (TypeError, ValueError):
+    """An npm range of parent versions: non-empty, each alternative satisfiable, and none that
+    admits every version."""
+    if not text.strip():
         raise VersionError(
-            f"{text!r} is not a version range: use npm's syntax, for example '^1.2' (1.2.0 up to "
-            "2.0.0), '~1.2.3' (patches of 1.2), '1.x', or comparisons such as '>=1.2.0 <2'."
-        ) from None
+            f"the range is empty: name the parent versions this image accepts; {_SYNTAX}"
+        )
+    try:
+        parsed = nodesemver.make_range(text, loose=False)
+    except (TypeError, ValueError):
+        raise VersionError(f"{text!r} is not a version range: {_SYNTAX}") from None
+    for alternative in parsed.set:
+        shown = " ".join(c.value for c in alternative) or "(nothing)"
+        if any(c.value == "" for c in alternative):
+            raise VersionError(
+                f"{text!r} admits every version (its alternative {shown} has no bounds; an "
+                f"empty `||` side does that): name the versions; {_SYNTAX}"
+            )
+        lower, upper = _bounds(alternative)
+        if upper is None and (lower is None or lower == (semver.Version(0, 0, 0), True)):
+            raise VersionError(f"{text!r} admits every version: name the versions; {_SYNTAX}")
+        if (
+            lower is not None
+            and upper is not None
+            and (lower[0] > upper[0] or (lower[0] == upper[0] and not (lower[1] and upper[1])))
+        ):
+            raise VersionError(
+                f"{text!r} admits no version ({shown} cannot hold together): name the versions "
+                f"this image accepts; {_SYNTAX}"
+            )
+    return parsed
 
 
 def range_allows(range_text: str, version_text: str) -> bool:

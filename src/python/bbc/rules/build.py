@@ -40,6 +40,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
 from bbc.core.build_output import failure_summary, output_tail
+from bbc.core.chain import dangling_continuation
 from bbc.core.content import CONTENT_LABEL, content_hash
 from bbc.core.tags import content_tag
 from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildRequest
@@ -205,8 +206,12 @@ async def build_image(
         return replace(
             result, failure=f"{request.address}: {plan.dockerfile} is not in its build context."
         )
+    text = dockerfile[0].content.decode()
+    dangling = dangling_continuation(plan.dockerfile, text)
+    if dangling:
+        return replace(result, failure=f"{request.address}: {dangling}")
     label = " ".join(f"{json.dumps(name)}={json.dumps(value)}" for name, value in labels.items())
-    labelled = f"{dockerfile[0].content.decode().rstrip()}\nLABEL {label}\n".encode()
+    labelled = f"{text.rstrip()}\nLABEL {label}\n".encode()
     labelled_digest = await Get(Digest, CreateDigest([FileContent(LABELLED_DOCKERFILE, labelled)]))
     input_digest = await Get(Digest, MergeDigests([context.digest, labelled_digest]))
 

@@ -38,8 +38,9 @@ from pants.engine.target import (
 from pants.util.frozendict import FrozenDict
 
 from bbc.core.build_files import target_definition
+from bbc.core.chain import declared_args
 from bbc.core.content import Inputs, lock_subset, requirement_name, resolved_build_args
-from bbc.rules.dockerfiles import ImageDockerfileRequest, ParsedDockerfile
+from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.rules.image_graph import ImageGraph
 from bbc.target_types import (
     BuildConfigTarget,
@@ -139,7 +140,7 @@ async def image_inputs(
         Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>")),
         Get(TransitiveTargets, TransitiveTargetsRequest([address])),
         Get(TransitiveTargets, TransitiveTargetsRequest([parent] if parent else [])),
-        Get(ParsedDockerfile, ImageDockerfileRequest(address)),
+        Get(ImageDockerfile, ImageDockerfileRequest(address)),
     )
     target = wrapped.target
     inherited = {t.address for t in theirs.closure}

@@ -17,6 +17,7 @@ if __name__ == "__main__":
                     {
                         "cmd": command.cmd.upper(),
                         "value": list(command.value),
+                        "flags": list(command.flags),
                         "line": command.start_line,
                     }
                     for command in parse_file(path)

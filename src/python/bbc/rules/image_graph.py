@@ -1,4 +1,11 @@
-"""Rules that build the BBC hierarchy from every `docker_image` target and its Dockerfile."""
+"""The BBC hierarchy: every `docker_image`, the parent its Dockerfile names, and what is wrong.
+
+`ImageParent` is the one answer to "what is this image built on": dependencies.py makes it
+the image's dependency in Pants' graph (so `--changed-since` selects its descendants) and the
+hierarchy uses it, so the two never disagree. A problem of one image (no Dockerfile, a parent
+that is not an image, a malformed version) is that image's error: it stops the image and its
+descendants, never the rest.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +14,92 @@ from functools import cached_property
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.target_types import AllDockerImageTargets
+from pants.backend.docker.target_types import AllDockerImageTargets, DockerImageSourceField
 from pants.backend.docker.util_rules.docker_build_args import (
     DockerBuildArgs,
     DockerBuildArgsRequest,
 )
-from pants.build_graph.address import AddressInput, BuildFileAddress, BuildFileAddressRequest
-from pants.engine.addresses import Address
+from pants.build_graph.address import BuildFileAddress, BuildFileAddressRequest
+from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
+from pants.engine.target import Target, Targets, WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.value_interpolation import InterpolationContext
 
 from bbc.core import chain
-from bbc.core.chain import ChainError, final_chain
+from bbc.core.chain import ChainError, final_chain, stage_arguments
 from bbc.core.hierarchy import Hierarchy, Image
-from bbc.rules.dockerfiles import ImageDockerfileRequest, ParsedDockerfile
+from bbc.core.tags import longest_tag_problem
+from bbc.core.versions import VersionError, parse_range, parse_version
+from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.target_types import ImageVersionField, ParentVersionsField
+
+
+@dataclass(frozen=True)
+class ImageParentRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class ImageParent:
+    """What an image's Dockerfile builds on: its parent image (None: a root), the images of its
+    other stages (a builder, say), and why they are unknown, if they are."""
+
+    address: Address | None
+    arg: str | None  # the ARG that names the parent, e.g. SOURCE_IMAGE
+    ref: str | None  # its value, e.g. images/python:python
+    stage_images: tuple[Address, ...] = ()
+    problem: str | None = None
+
+
+async def _images_named(values: list[str], owner: Address, origin: str) -> list[Target]:
+    addresses = await Get(
+        Addresses,
+        UnparsedAddressInputs(
+            values, owning_address=owner, description_of_origin=origin, skip_invalid_addresses=True
+        ),
+    )
+    return list(await Get(Targets, Addresses(addresses)))
+
+
+@rule
+async def image_parent(request: ImageParentRequest) -> ImageParent:
+    address = request.address
+    wrapped, dockerfile = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>")),
+        Get(ImageDockerfile, ImageDockerfileRequest(address)),
+    )
+    if dockerfile.parsed is None:
+        return ImageParent(None, None, None, problem=dockerfile.problem)
+    path, instructions = dockerfile.parsed.path, dockerfile.instructions
+    given = (await Get(DockerBuildArgs, DockerBuildArgsRequest(wrapped.target))).to_dict()
+    values = {k: v for k, v in given.items() if v is not None}
+    origin = f"the FROM arguments of {path}"
+    stages = await _images_named(
+        list(stage_arguments(instructions, values).values()), address, origin
+    )
+    stage_images = tuple(t.address for t in stages if t.has_field(DockerImageSourceField))
+    try:
+        found = final_chain(path, instructions, values)
+    except ChainError as e:
+        return ImageParent(None, None, None, stage_images, str(e))
+    if found.parent_ref is None:
+        return ImageParent(None, None, None, stage_images)
+    named = await _images_named([found.parent_ref], address, origin)
+    where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
+    if not named:
+        problem = (
+            f"{where} names no target, so the parent image is unknown. Set it to the address of "
+            f"the parent docker_image, for example `ARG {found.parent_arg}=images/python:python`."
+        )
+    elif not named[0].has_field(DockerImageSourceField):
+        problem = (
+            f"{where} names {named[0].address}, a `{named[0].alias}` target, not a "
+            f"docker_image. Set it to the address of the parent image."
+        )
+    else:
+        return ImageParent(named[0].address, found.parent_arg, found.parent_ref, stage_images)
+    return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)
 
 
 @dataclass(frozen=True)
@@ -32,11 +108,11 @@ class ImageInfo:
     version: str
     repository: str
     dockerfile: str
-    parent_arg: str | None  # the ARG that names the parent, e.g. SOURCE_IMAGE
-    parent_ref: str | None  # its value as written, e.g. images/python:python
+    parent: Address | None
+    parent_arg: str | None
     parent_versions: str | None
     build_file: str  # where a fix goes, e.g. images/root/BUILD
-    error: str | None = None  # why this image's chain is broken, naming the fix
+    error: str | None = None  # why this image cannot be built, naming the fix
 
 
 @dataclass(frozen=True)
@@ -49,64 +125,73 @@ def repository_of(target: Target, options: DockerOptions) -> str:
     return field_set.format_repository(options.default_repository, InterpolationContext())
 
 
+def _field_problem(target: Target, build_file: str) -> str | None:
+    """A malformed `version` or `parent_versions`: it stops this image only."""
+    version, accepted = target[ImageVersionField].value, target[ParentVersionsField].value
+    try:
+        parse_version(version)
+        too_long = longest_tag_problem(version)
+    except VersionError as e:
+        too_long = str(e)
+    if too_long:
+        return f"version={version!r} in {build_file} is invalid: {too_long}"
+    try:
+        if accepted is not None:
+            parse_range(accepted)
+    except VersionError as e:
+        return f"parent_versions={accepted!r} in {build_file} is invalid: {e}"
+    return None
+
+
 @rule
 async def image_info(request: ImageInfoRequest, options: DockerOptions) -> ImageInfo:
-    wrapped = await Get(
-        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
-    )
-    target = wrapped.target
-    dockerfile, build_args, build_file = await MultiGet(
-        Get(ParsedDockerfile, ImageDockerfileRequest(target.address)),
-        Get(DockerBuildArgs, DockerBuildArgsRequest(target)),
+    wrapped, parent, build_file = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
+        Get(ImageParent, ImageParentRequest(request.address)),
         Get(
             BuildFileAddress,
-            BuildFileAddressRequest(target.address, description_of_origin="<bbc>"),
+            BuildFileAddressRequest(request.address, description_of_origin="<bbc>"),
         ),
     )
-    explicit_args = {k: v for k, has, v in (a.partition("=") for a in build_args) if has}
-    info = ImageInfo(
+    target = wrapped.target
+    dockerfile = await Get(ImageDockerfile, ImageDockerfileRequest(request.address))
+    problem = _field_problem(target, build_file.rel_path) or parent.problem
+    return ImageInfo(
         address=target.address,
         version=target[ImageVersionField].value,
         repository=repository_of(target, options),
-        dockerfile=dockerfile.path,
-        parent_arg=None,
-        parent_ref=None,
+        dockerfile=dockerfile.parsed.path if dockerfile.parsed else "",
+        parent=parent.address,
+        parent_arg=parent.arg,
         parent_versions=target[ParentVersionsField].value,
         build_file=build_file.rel_path,
+        error=f"{target.address}: {problem}" if problem else None,
     )
-    try:
-        chain = final_chain(dockerfile.path, dockerfile.instructions, explicit_args)
-    except ChainError as e:
-        return _with_error(info, str(e))
-    return replace(info, parent_arg=chain.parent_arg, parent_ref=chain.parent_ref)
-
-
-def _with_error(info: ImageInfo, error: str) -> ImageInfo:
-    return replace(info, error=f"{info.address}: {error}")
 
 
 @dataclass(frozen=True)
 class ImageGraph:
     infos: FrozenDict[Address, ImageInfo]
-    parents: FrozenDict[Address, Address]  # only images whose parent is a known image
 
     @cached_property
     def hierarchy(self) -> Hierarchy:
+        """Every image, those that cannot be built included (marked broken), so that their
+        descendants keep their place in the family."""
         return Hierarchy(
             Image(
                 address=str(info.address),
                 version=info.version,
                 repository=info.repository,
-                parent=str(self.parents[a]) if a in self.parents else None,
+                parent=str(info.parent) if info.parent else None,
                 parent_versions=info.parent_versions,
                 build_file=info.build_file,
+                broken=info.error is not None,
             )
-            for a, info in self.infos.items()
-            if info.error is None
+            for info in self.infos.values()
         )
 
     def parent(self, address: Address) -> Address | None:
-        return self.parents.get(address)
+        return self.infos[address].parent
 
     def address(self, spec: str) -> Address:
         """The image's Address from its string form (the hierarchy's names)."""
@@ -126,43 +211,20 @@ class ImageGraph:
         return [info.error] if info.error else chain.problems_of(self.hierarchy, str(address))
 
 
-def _resolve_parent(info: ImageInfo, known: set[Address]) -> tuple[Address | None, str | None]:
-    if info.parent_ref is None:
-        return None, None
-    try:
-        parent = AddressInput.parse(
-            info.parent_ref,
-            relative_to=info.address.spec_path,
-            description_of_origin=f"ARG {info.parent_arg} in {info.dockerfile}",
-        ).dir_to_address()
-    except Exception:
-        parent = None
-    if parent in known:
-        return parent, None
-    return None, (
-        f"{info.dockerfile}: ARG {info.parent_arg}={info.parent_ref} names no docker_image "
-        f"target, so the parent image is unknown. Set it to the address of the parent image; "
-        f"the images are: {', '.join(sorted(str(a) for a in known))}."
-    )
-
-
 @rule
 async def image_graph(targets: AllDockerImageTargets) -> ImageGraph:
     infos = await MultiGet(Get(ImageInfo, ImageInfoRequest(t.address)) for t in targets)
-    known = {info.address for info in infos}
     duplicates = chain.duplicate_repositories(
         {str(i.address): (i.repository, i.build_file) for i in infos}
     )
-    resolved = {}
-    parents = {}
-    for info in infos:
-        parent, error = _resolve_parent(info, known)
-        if str(info.address) in duplicates:
-            info = replace(info, error=duplicates[str(info.address)])
-        resolved[info.address] = _with_error(info, error) if error else info
-        if parent is not None:
-            parents[info.address] = parent
-    return ImageGraph(FrozenDict(resolved), FrozenDict(parents))
+    return ImageGraph(
+        FrozenDict(
+            {
+                info.address: replace(info, error=info.error or duplicates.get(str(info.address)))
+                for info in infos
+            }
+        )
+    )
 
 
 def rules():

@@ -30,3 +30,20 @@ def test_failure_before_any_step():
 
 def test_output_tail():
     assert output_tail("a\nb\nc\n", lines=2) == "b\nc"
+
+
+def test_a_docker_cli_error_is_the_cause_not_the_pointer_to_help():
+    stderr = (
+        'invalid argument "bbc/x:1.0.0-'
+        + "a" * 120
+        + '" for "-t, --tag" flag: invalid reference format\n'
+        "See 'docker build --help'.\n"
+    )
+    assert failure_summary("img/x/Dockerfile", "", stderr).endswith(
+        'for "-t, --tag" flag: invalid reference format'
+    )
+    unknown = "unknown flag: --secret\nRun 'docker build --help' for more information\n"
+    assert (
+        failure_summary("img/x/Dockerfile", "", unknown)
+        == "img/x/Dockerfile: unknown flag: --secret"
+    )

@@ -1,6 +1,7 @@
 import pytest
 
 from bbc.core.chain import (
+    dangling_continuation,
     Chain,
     ChainError,
     Instruction,
@@ -151,3 +152,14 @@ def test_two_images_with_one_repository_are_both_told_how_to_rename():
 def test_a_child_of_a_broken_parent_has_no_problem_of_its_own():
     hierarchy = Hierarchy([image("b:b", parent="a:a", parent_versions="^1")])
     assert problems_of(hierarchy, "b:b") == []
+
+
+def test_a_dockerfile_ending_in_a_continuation_is_named_with_its_line():
+    text = "FROM scratch\nRUN echo a \\\n  && echo b \\\n\n# done\n"
+    assert dangling_continuation("img/a/Dockerfile", text) == (
+        "img/a/Dockerfile line 3 ends with '\\\\', continuing its instruction into nothing: the "
+        "next instruction would be swallowed into it. Remove the trailing '\\\\'."
+    )
+    assert dangling_continuation("d", "FROM scratch\nRUN a \\\n  b\n") is None
+    assert dangling_continuation("d", "# escape=`\nFROM scratch\nRUN a `\n") is not None
+    assert dangling_continuation("d", "# escape=`\nFROM scratch\nRUN a \\\n") is None

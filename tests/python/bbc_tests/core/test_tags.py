@@ -1,6 +1,7 @@
 import pytest
 
 from bbc.core.tags import (
+    longest_tag_problem,
     RegistryRefs,
     content_tag,
     pinned,
@@ -63,3 +64,10 @@ def test_registry_refs_exact_then_content_then_moving_and_extra_tags():
 def test_a_prerelease_has_no_moving_refs_in_a_registry():
     refs = registry_refs("bbc", "r", "bbc/web", "2.0.0-rc.1", "2.0.0-rc.1-abc")
     assert refs.moving == ()
+
+
+def test_a_version_too_long_for_docker_tags_is_named_with_the_limit():
+    assert longest_tag_problem("1.0.0-rc.1") is None
+    long = "1.0.0-" + "a" * 100
+    problem = longest_tag_problem(long)
+    assert problem is not None and "Docker allows 128" in problem and "129 characters" in problem

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from bbc.core.versions import (
@@ -68,3 +70,29 @@ def test_caret_range_and_range_admitting():
     assert caret_range("3.0.0-rc.2") == "^3.0.0-rc.2"
     assert range_admitting("^1.0", "1.7.0") == "^1.0"
     assert range_admitting("^1.0", "2.0.0") == "^2.0"
+
+
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ("", "the range is empty"),
+        ("   ", "the range is empty"),
+        ("^1.0 || ", "admits every version"),
+        ("*", "admits every version"),
+        ("x", "admits every version"),
+        (">=0.0.0", "admits every version"),
+        (">=2.0.0 <1.0.0", "admits no version (>=2.0.0 <1.0.0 cannot hold together)"),
+        (">1.0.0 <=1.0.0", "admits no version"),
+        ("^1.2 || >=3.0.0 <2.0.0", "admits no version"),
+    ],
+)
+def test_a_range_must_be_non_empty_satisfiable_and_not_admit_everything(bad, why):
+    with pytest.raises(VersionError, match=re.escape(why)):
+        parse_range(bad)
+
+
+@pytest.mark.parametrize(
+    "good", ["^1.0", "~1.2.3", "1.x", "1.0.0", ">=1.0.0", ">=1.0.0 <=1.0.0", "^1 || ^2"]
+)
+def test_reasonable_ranges_are_accepted(good):
+    assert parse_range(good) is not None

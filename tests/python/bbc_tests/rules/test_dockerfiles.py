@@ -7,18 +7,20 @@ from pants.engine.addresses import Address
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from bbc.core.chain import Instruction
-from bbc.rules.dockerfiles import ImageDockerfileRequest, ParsedDockerfile
+from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest, ParsedDockerfile
 
 from bbc_tests.rule_runner import plugin_rule_runner
 
 
 @pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
-    return plugin_rule_runner(QueryRule(ParsedDockerfile, [ImageDockerfileRequest]))
+    return plugin_rule_runner(QueryRule(ImageDockerfile, [ImageDockerfileRequest]))
 
 
 def parse(rule_runner: RuleRunner, address: Address) -> ParsedDockerfile:
-    return rule_runner.request(ParsedDockerfile, [ImageDockerfileRequest(address)])
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(address)])
+    assert found.parsed is not None, found.problem
+    return found.parsed
 
 
 def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
@@ -58,6 +60,7 @@ def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
     assert parsed.instructions[1].value == ("$SOURCE_IMAGE", "AS", "install")
     assert parsed.instructions[2].value == ("apt-get update  && apt-get install -y curl",)
     assert parsed.instructions[4].value == ("/opt/venv/", "/opt/venv/")
+    assert parsed.instructions[4].flags == ("--from=install", "--chown=bbc:bbc")
 
 
 def test_a_dockerfile_given_as_instructions_is_parsed_too(rule_runner: RuleRunner) -> None:
@@ -75,3 +78,24 @@ def test_a_dockerfile_given_as_instructions_is_parsed_too(rule_runner: RuleRunne
     )
     parsed = parse(rule_runner, Address("gen"))
     assert [i.cmd for i in parsed.instructions] == ["ARG", "FROM", "RUN"]
+
+
+def test_an_image_without_a_dockerfile_is_told_how_to_give_one(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"empty/BUILD": 'docker_image(version="1.0.0")'})
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("empty"))])
+    assert found.parsed is None
+    assert found.problem == (
+        "empty:empty has no Dockerfile: empty/Dockerfile does not exist. Add it, point the "
+        "target's `source` field at its Dockerfile, or write it in `instructions`."
+    )
+
+
+def test_a_dockerfile_and_instructions_both_are_refused(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "both/BUILD": 'docker_image(version="1.0.0", instructions=["FROM scratch"])',
+            "both/Dockerfile": "FROM scratch\n",
+        }
+    )
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("both"))])
+    assert found.problem is not None and "has both a Dockerfile (both/Dockerfile)" in found.problem

@@ -1,84 +1,114 @@
+"""The hierarchy from real targets and Dockerfiles: parents as Dockerfiles name them, and every
+broken image's own error, which stops it and its descendants but never the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
 from pants.engine.addresses import Address
-from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
+from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from bbc.rules.image_graph import ImageGraph, ImageInfo, ImageInfoRequest, image_graph
+from bbc.core.chain import problems
+from bbc.core.render import text_tree
+from bbc.rules.image_graph import ImageGraph
+
+from bbc_tests.rule_runner import plugin_rule_runner
+
+CHILD = "ARG SOURCE_IMAGE={}\nFROM $SOURCE_IMAGE\n"
 
 
-def info(spec_path, version="1.0.0", parent_ref=None, parent_versions=None):
-    name = spec_path.rsplit("/", 1)[-1]
-    return ImageInfo(
-        address=Address(spec_path, target_name=name),
-        version=version,
-        repository=f"bbc/{name}",
-        dockerfile=f"{spec_path}/Dockerfile",
-        parent_arg="SOURCE_IMAGE" if parent_ref else None,
-        parent_ref=parent_ref,
-        parent_versions=parent_versions,
-        build_file=f"{spec_path}/BUILD",
+def image(name: str, parent: str | None = None, **fields: str) -> dict[str, str]:
+    fields = {"version": "1.0.0", **({"parent_versions": "^1.0"} if parent else {}), **fields}
+    given = "".join(f", {k}={v!r}" for k, v in fields.items())
+    files = {f"img/{name}/BUILD": f'docker_image(name="{name}"{given})\n'}
+    files[f"img/{name}/Dockerfile"] = CHILD.format(parent) if parent else "FROM scratch\n"
+    return files
+
+
+@pytest.fixture(scope="module")
+def graph() -> ImageGraph:
+    rule_runner: RuleRunner = plugin_rule_runner(QueryRule(ImageGraph, []))
+    rule_runner.write_files(
+        {
+            **image("root"),
+            "img/root/BUILD": dedent(
+                """\
+                docker_image(name="root", version="1.0.0")
+                file(name="notes", source="notes.txt")
+                """
+            ),
+            "img/root/notes.txt": "not an image",
+            **image("mid", "img/root:root"),
+            **image("short", "img/root"),  # the short form of img/root:root
+            **image("leaf", "img/mid:mid"),
+            **image("onfile", "img/root:notes"),
+            **image("belowfile", "img/onfile:onfile"),
+            **image("external", None),
+            "img/external/Dockerfile": "FROM debian:12\n",
+            **image("nodockerfile", "img/root:root"),
+            **image("badversion", "img/root:root", version="1.0"),
+            **image("badrange", "img/root:root", parent_versions="^1.0 || "),
+            **image("orphan", "img/gone:gone"),
+        }
     )
+    (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
+    return rule_runner.request(ImageGraph, [])
 
 
-class _Target:
-    def __init__(self, address: Address) -> None:
-        self.address = address
+def info(graph: ImageGraph, name: str):
+    return graph.infos[Address(f"img/{name}", target_name=name)]
 
 
-def graph_of(*infos: ImageInfo) -> ImageGraph:
-    by_address = {i.address: i for i in infos}
-    return run_rule_with_mocks(
-        image_graph,
-        rule_args=[[_Target(a) for a in by_address]],
-        mock_gets=[
-            MockGet(
-                output_type=ImageInfo,
-                input_types=(ImageInfoRequest,),
-                mock=lambda request: by_address[request.address],
-            )
-        ],
+def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: ImageGraph) -> None:
+    assert info(graph, "mid").parent == Address("img/root", target_name="root")
+    assert info(graph, "short").parent == Address("img/root", target_name="root")
+    assert info(graph, "leaf").parent == Address("img/mid", target_name="mid")
+    assert info(graph, "root").parent is None
+    for name in ("root", "mid", "short", "leaf"):
+        assert info(graph, name).error is None, name
+
+
+@pytest.mark.parametrize(
+    "name, error",
+    [
+        (
+            "onfile",
+            "img/onfile:onfile: img/onfile/Dockerfile: ARG SOURCE_IMAGE=img/root:notes names "
+            "img/root:notes, a `file` target, not a docker_image. Set it to the address of the "
+            "parent image.",
+        ),
+        ("external", "img/external/Dockerfile line 1: the final stage is FROM debian:12"),
+        (
+            "nodockerfile",
+            "img/nodockerfile:nodockerfile has no Dockerfile: img/nodockerfile/Dockerfile does not exist",
+        ),
+        (
+            "badversion",
+            "version='1.0' in img/badversion/BUILD is invalid: '1.0' is not a semantic version",
+        ),
+        (
+            "badrange",
+            "parent_versions='^1.0 || ' in img/badrange/BUILD is invalid: '^1.0 || ' admits every version",
+        ),
+        ("orphan", "ARG SOURCE_IMAGE=img/gone:gone names no target"),
+    ],
+)
+def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
+    found = info(graph, name).error
+    assert found is not None and error in found, found
+
+
+def test_a_broken_image_keeps_its_place_and_stops_only_its_descendants(graph: ImageGraph) -> None:
+    hierarchy = graph.hierarchy
+    assert hierarchy["img/belowfile:belowfile"].parent == "img/onfile:onfile"
+    assert "img/belowfile:belowfile" not in hierarchy.roots()
+    assert graph.problems(Address("img/belowfile", target_name="belowfile")) == []
+    assert problems(hierarchy) == []  # the chain itself is sound; broken images say why
+    drawn = text_tree(hierarchy)
+    assert "img/onfile:onfile  onfile:1.0.0  CANNOT BE BUILT (see below)" in drawn
+    assert (
+        "img/belowfile:belowfile  belowfile:1.0.0  tags 1.0.0, 1.0, 1, latest  blocked by its parent"
+        in drawn
     )
-
-
-ROOT = info("images/root")
-PYTHON = info("images/python", "1.1.0", "images/root:root", "^1.0")
-
-
-def test_parents_are_resolved_from_the_parent_argument():
-    graph = graph_of(
-        ROOT, PYTHON, info("apps/job", parent_ref="images/python", parent_versions="^1.1")
-    )
-    assert graph.parent(Address("apps/job", target_name="job")) == PYTHON.address
-    assert graph.parent(PYTHON.address) == ROOT.address
-    assert graph.parent(ROOT.address) is None
-    assert graph.hierarchy.order() == ["images/root:root", "images/python:python", "apps/job:job"]
-    assert all(graph.problems(a) == [] for a in graph.infos)
-
-
-def test_a_missing_parent_names_the_argument_the_dockerfile_and_the_known_images():
-    graph = graph_of(ROOT, info("apps/job", parent_ref="images/nope:nope", parent_versions="^1"))
-    [problem] = graph.problems(Address("apps/job", target_name="job"))
-    assert problem == (
-        "apps/job:job: apps/job/Dockerfile: ARG SOURCE_IMAGE=images/nope:nope names no "
-        "docker_image target, so the parent image is unknown. Set it to the address of the "
-        "parent image; the images are: apps/job:job, images/root:root."
-    )
-    assert graph.problems(ROOT.address) == []
-
-
-def test_a_parent_outside_the_range_is_a_problem_of_the_child_only():
-    graph = graph_of(info("images/root", "2.0.0"), PYTHON)
-    [problem] = graph.problems(PYTHON.address)
-    assert "images/python:python accepts images/root:root versions '^1.0'" in problem
-    assert "images/root:root is at 2.0.0" in problem
-    assert graph.problems(ROOT.address) == []
-
-
-def test_a_cycle_is_a_problem_of_every_image_on_or_below_it():
-    a = info("x/a", parent_ref="x/b:b", parent_versions="^1")
-    b = info("x/b", parent_ref="x/a:a", parent_versions="^1")
-    below = info("x/c", parent_ref="x/a:a", parent_versions="^1")
-    graph = graph_of(a, b, below, ROOT)
-    for address in (a.address, b.address, below.address):
-        assert graph.problems(address)[0].startswith(
-            "The images form a cycle: x/a:a -> x/b:b -> x/a:a."
-        )
-    assert graph.problems(ROOT.address) == []
