@@ -14,7 +14,9 @@ _WORD = re.compile(r"[\w']+")
 
 @app.post("/api/wordcount")
 def wordcount():
+    top = request.args.get("top", "10")
+    if not top.isdigit():
+        return {"error": f"top must be a whole number of words, not {top!r}"}, 400
     text = request.get_data(as_text=True)
     counts = Counter(word.lower() for word in _WORD.findall(text))
-    top = int(request.args.get("top", 10))
-    return {"words": sum(counts.values()), "top": [[w, n] for w, n in counts.most_common(top)]}
+    return {"words": sum(counts.values()), "top": [[w, n] for w, n in counts.most_common(int(top))]}

@@ -22,3 +22,10 @@ def test_wordcount_counts_words_case_insensitively(client):
 
 def test_wordcount_of_nothing(client):
     assert client.post("/api/wordcount", data="").get_json() == {"words": 0, "top": []}
+
+
+@pytest.mark.parametrize("top", ["abc", "-1", "2.5", ""])
+def test_a_top_that_is_not_a_count_is_a_bad_request(client, top):
+    response = client.post(f"/api/wordcount?top={top}", data="a b")
+    assert response.status_code == 400
+    assert "top must be a whole number of words" in response.get_json()["error"]

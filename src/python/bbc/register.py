@@ -12,8 +12,8 @@ from pants.backend.docker.util_rules import (
 )
 
 from bbc.goals import bump, check, package, publish, run, test, tree
-from bbc.rules import base, build, ca_certificates, content, dependencies, docker, dockerfiles
-from bbc.rules import git, image_graph
+from bbc.rules import base, build, ca_certificates, containers, content, dependencies, docker
+from bbc.rules import dockerfiles, git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
 from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
@@ -38,6 +38,7 @@ def rules():
         *base.rules(),
         *build.rules(),
         *ca_certificates.rules(),
+        *containers.rules(),
         *content.rules(),
         *dependencies.rules(),
         *docker.rules(),

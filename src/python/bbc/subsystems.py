@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pants.option.option_types import SkipOption, StrListOption, StrOption
+from pants.option.option_types import IntOption, SkipOption, StrListOption, StrOption
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -41,3 +41,10 @@ class ContainerTestsSubsystem(Subsystem):
         "fields)."
     )
     skip = SkipOption("test")
+    output_limit = IntOption(
+        default=65536,
+        help=(
+            "The most characters of a check's output kept in reports and on screen; beyond it, "
+            "its beginning and end are kept and the report says how much was cut."
+        ),
+    )

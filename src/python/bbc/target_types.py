@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from pants.core.goals.test import TestTimeoutField
 from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
@@ -14,6 +15,7 @@ from pants.engine.target import (
     StringField,
     StringSequenceField,
     Target,
+    TriBoolField,
 )
 from pants.util.strutil import help_text
 
@@ -106,6 +108,29 @@ class TestBuildArgsField(StringSequenceField):
     help = "Build arguments (`NAME=value`) that turn the Dockerfile into its test variant."
 
 
+class ContainerTestsTimeoutField(TestTimeoutField):
+    help = help_text(
+        """
+        A time limit, in seconds, for each container test of this image (every contract test,
+        the test-only package check and `test_command` each get it). Without it,
+        `[test].timeout_default` applies, capped by `[test].timeout_maximum`. A check that runs
+        longer is stopped, its container removed, and reported as timed out.
+        """
+    )
+
+
+class TestOnlyPackagesCheckField(TriBoolField):
+    alias = "check_test_only_packages"
+    help = help_text(
+        """
+        Whether `./pants test` checks that `[bbc].test_only_packages` (pytest) are absent from
+        this image and present in its test variant. Unset: checked where the image has `python`
+        to list its distributions with, and reported as skipped where it has none. True: checked
+        (an image without `python` fails it). False: not checked.
+        """
+    )
+
+
 PLUGIN_FIELDS = (
     ImageVersionField,
     ParentVersionsField,
@@ -114,6 +139,8 @@ PLUGIN_FIELDS = (
     TestCommandField,
     TestDockerfileField,
     TestBuildArgsField,
+    ContainerTestsTimeoutField,
+    TestOnlyPackagesCheckField,
 )
 
 

@@ -4,8 +4,9 @@ For every image:
 - the contract tests of the image and of all its ancestors run in its production image;
 - with a test variant: the test-only packages must be absent from the production image and
   present in the variant, and `test_command` runs in the variant (its JUnit XML is kept).
-Every check is a process keyed by the image id and the command, so results are cached until
-the image changes; `--test-force` runs them again.
+Every check runs in its own container (rules/containers.py), within the image's test time
+limit, and is cached by the image id and the command until the image changes; `--test-force`
+runs them again. An image with nothing to check passes, and says so.
 """
 
 from __future__ import annotations
@@ -17,38 +18,36 @@ from typing import Any
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.core.goals.test import TestFieldSet, TestRequest, TestResult, TestSubsystem
-from pants.core.util_rules.system_binaries import (
-    SEARCH_PATHS,
-    BashBinary,
-    BinaryShims,
-    BinaryShimsRequest,
-)
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, FileDigest, Snapshot
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.process import FallibleProcessResult, ProcessCacheScope
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.target import WrappedTarget, WrappedTargetRequest
+from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
-from bbc.core.junit import Check, junit_xml, summary
+from bbc.core.junit import Check, capped, junit_xml, summary
 from bbc.rules.build_types import PROD, TEST, ImageBuild, ImageBuildRequest
-from bbc.rules.docker import Docker
+from bbc.rules.containers import ContainerResult, ContainerRun
 from bbc.rules.image_graph import ImageGraph
 from bbc.subsystems import BBC, ContainerTestsSubsystem
 from bbc.target_types import (
+    ContainerTestsTimeoutField,
     ContractTestsField,
     ImageVersionField,
     TestCommandField,
+    TestOnlyPackagesCheckField,
     TestVariantField,
 )
 
-REPORTS = "bbc-reports"
+REPORTS = "/tmp/bbc-reports"
+NO_PYTHON = 3
 # Runs in the image, on its own Python: which of the named distributions are installed.
 INSTALLED = (
     "import importlib.metadata as m, sys; "
     "names = {d.metadata['Name'].lower() for d in m.distributions()}; "
     "print(' '.join(p for p in sys.argv[1:] if p.lower() in names))"
 )
+_WITH_PYTHON = 'command -v python >/dev/null 2>&1 || exit 3; exec python -c "$0" "$@"'
 
 
 @dataclass(frozen=True)
@@ -56,11 +55,46 @@ class ContainerTestFieldSet(TestFieldSet):
     required_fields = (DockerImageSourceField, ImageVersionField)
 
     version: ImageVersionField
+    timeout: ContainerTestsTimeoutField
 
 
 class ContainerTestRequest(TestRequest):
     tool_subsystem = ContainerTestsSubsystem
     field_set_type = ContainerTestFieldSet
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """How this image's checks run: their time limit, cache scope and output limit."""
+
+    address: Address
+    time_limit: int
+    cache_scope: ProcessCacheScope
+    output_limit: int
+
+    def run(
+        self, image_id: str, command: str, *args: str, description: str, **kwargs: Any
+    ) -> ContainerRun:
+        """`/bin/sh -c <command> <args>` in a container of the image."""
+        create = ("--entrypoint", "/bin/sh", *kwargs.pop("env", ()), image_id, "-c", command, *args)
+        return ContainerRun(create, description, self.time_limit, self.cache_scope, **kwargs)
+
+    def check(
+        self, suite: str, name: str, ran: ContainerResult, passed: bool | None = None
+    ) -> Check:
+        output = ran.output
+        if ran.timed_out:
+            name = f"{name}: timed out after {self.time_limit} s"
+        return Check(
+            suite,
+            name,
+            ran.exit_code == 0 if passed is None else passed,
+            capped(output, self.output_limit),
+        )
+
+
+def _stem(address: str) -> str:
+    return address.replace("/", ".").replace(":", ".")
 
 
 async def _report(
@@ -74,10 +108,16 @@ async def _report(
     name = str(address)
     files = [FileContent(f"{_stem(name)}.bbc.xml", junit_xml(name, checks)), *extra_xml]
     xml = await Get(Snapshot, CreateDigest(files))
-    stdout = summary(name, checks).encode()
+    text = summary(name, checks)
+    if not checks:
+        text = (
+            f"{name}: nothing to test: no contract tests in its chain and no test variant. Add "
+            f"`contract_tests`, or `test_variant` and `test_command`, to test it.\n"
+        )
+    stdout = text.encode()
     return TestResult(
-        exit_code=0 if checks and all(c.passed for c in checks) else 1,
-        stdout=stdout.decode(),
+        exit_code=0 if all(c.passed for c in checks) else 1,
+        stdout=text,
         stdout_digest=FileDigest(hashlib.sha256(stdout).hexdigest(), len(stdout)),
         stderr="",
         stderr_digest=FileDigest(hashlib.sha256(b"").hexdigest(), 0),
@@ -87,36 +127,6 @@ async def _report(
         result_metadata=last.metadata if last else None,
         xml_results=xml,
     )
-
-
-@dataclass(frozen=True)
-class _Runner:
-    """How this run starts containers: Docker, and the test results' cache scope (results are
-    kept until the image changes, unless --test-force)."""
-
-    docker: Docker
-    cache_scope: ProcessCacheScope
-
-    def run(self, image_id: str, entrypoint: str, *args: str, description: str) -> Process:
-        return self.docker.process(
-            "run",
-            "--rm",
-            "--entrypoint",
-            entrypoint,
-            image_id,
-            *args,
-            description=description,
-            cache_scope=self.cache_scope,
-            timeout_seconds=900,
-        )
-
-
-def _output(result: FallibleProcessResult) -> str:
-    return (result.stdout + result.stderr).decode(errors="replace")
-
-
-def _stem(address: str) -> str:
-    return address.replace("/", ".").replace(":", ".")
 
 
 async def _contract_checks(
@@ -134,119 +144,116 @@ async def _contract_checks(
     ]
     results = await MultiGet(
         Get(
-            FallibleProcessResult,
-            Process,
-            runner.run(
-                prod.image_id,
-                "/bin/sh",
-                "-c",
-                shell,
-                description=f"Contract '{title}' on {address}",
-            ),
+            ContainerResult,
+            ContainerRun,
+            runner.run(prod.image_id, shell, description=f"Contract '{title}' on {address}"),
         )
         for _, title, shell in contracts
     )
     checks = [
-        Check("contract tests", f"{title} (from {origin})", r.exit_code == 0, _output(r))
+        runner.check("contract tests", f"{title} (from {origin})", r)
         for (origin, title, _), r in zip(contracts, results)
     ]
-    return checks, (results[-1] if results else None)
+    return checks, (results[-1].result if results else None)
 
 
 async def _clean_checks(
-    address: Address, packages: tuple[str, ...], prod: ImageBuild, test: ImageBuild, runner: _Runner
+    target: Target, packages: tuple[str, ...], prod: ImageBuild, test: ImageBuild, runner: _Runner
 ) -> list[Check]:
     """Test-only packages: absent from the production image, present in the test variant."""
-    in_prod, in_test = await MultiGet(
+    wanted_check = target[TestOnlyPackagesCheckField].value
+    listed = await MultiGet(
         Get(
-            FallibleProcessResult,
-            Process,
+            ContainerResult,
+            ContainerRun,
             runner.run(
                 image_id,
-                "python",
-                "-c",
+                _WITH_PYTHON,
                 INSTALLED,
                 *packages,
-                description=f"List test-only packages in {address} ({kind})",
+                description=f"List test-only packages in {target.address} ({kind})",
             ),
         )
         for image_id, kind in ((prod.image_id, "production"), (test.image_id, "test variant"))
     )
     checks = []
-    for kind, result, wanted in (
-        ("production image", in_prod, False),
-        ("test variant", in_test, True),
-    ):
-        found = set(result.stdout.decode().split())
-        passed = result.exit_code == 0 and all((p in found) is wanted for p in packages)
-        name = f"the {kind} {'has' if wanted else 'has none of'} {', '.join(packages)}"
-        output = f"installed: {sorted(found) or 'none'}\n{result.stderr.decode(errors='replace')}"
-        checks.append(Check("production is clean", name, passed, output))
+    for kind, ran, wanted in zip(("production image", "test variant"), listed, (False, True)):
+        what = f"the {kind} {'has' if wanted else 'has none of'} {', '.join(packages)}"
+        if ran.exit_code == NO_PYTHON and wanted_check is None:
+            checks.append(
+                Check(
+                    "production is clean",
+                    f"{what}: skipped, the image has no `python` to list its distributions "
+                    f"with (check_test_only_packages=False skips it knowingly)",
+                    True,
+                )
+            )
+            continue
+        found = set(ran.output.split()) if ran.exit_code == 0 else set()
+        passed = ran.exit_code == 0 and all((p in found) is wanted for p in packages)
+        if ran.exit_code == NO_PYTHON:
+            ran = ContainerResult(ran.exit_code, "the image has no `python`", ran.files, ran.result)
+        checks.append(
+            runner.check(
+                "production is clean", f"{what} (listed with the image's python)", ran, passed
+            )
+        )
     return checks
 
 
 async def _app_tests(
-    address: Address, test: ImageBuild, command: str, runner: _Runner, bash: BashBinary
+    address: Address, test: ImageBuild, command: str, runner: _Runner
 ) -> tuple[Check, FallibleProcessResult, list[FileContent]]:
-    """`test_command` in the test variant, with a report folder the image's user can write."""
-    tools = await Get(
-        BinaryShims,
-        BinaryShimsRequest.for_binaries(
-            "mkdir", "chmod", rationale="prepare the test report folder", search_path=SEARCH_PATHS
+    """`test_command` in the test variant; JUnit XML it writes to $BBC_REPORTS_DIR is kept."""
+    ran = await Get(
+        ContainerResult,
+        ContainerRun,
+        runner.run(
+            test.image_id,
+            'mkdir -p "$BBC_REPORTS_DIR" && exec /bin/sh -c "$0"',
+            command,
+            description=f"Run the tests of {address} in its test variant",
+            env=("--env", f"BBC_REPORTS_DIR={REPORTS}"),
+            copy_out=REPORTS,
         ),
     )
-    script = (
-        'mkdir -p "$1" && chmod 777 "$1" && exec "$DOCKER" run --rm -e BBC_REPORTS_DIR=/bbc-reports '
-        '-v "$PWD/$1:/bbc-reports" --entrypoint /bin/sh "$2" -c "$3"'
-    )
-    process = runner.docker.script(
-        bash,
-        script,
-        REPORTS,
-        test.image_id,
-        command,
-        description=f"Run the tests of {address} in its test variant",
-        cache_scope=runner.cache_scope,
-        timeout_seconds=900,
-        env={"PATH": tools.path_component},
-        output_directories=(REPORTS,),
-        immutable_input_digests=tools.immutable_input_digests,
-    )
-    ran = await Get(FallibleProcessResult, Process, process)
-    reports = await Get(DigestContents, Digest, ran.output_digest)
+    reports = await Get(DigestContents, Digest, ran.files)
     stem = _stem(str(address))
     xml = [
         FileContent(f"{stem}.{os.path.basename(c.path)}", c.content)
         for c in reports
         if c.path.endswith(".xml")
     ]
-    return Check("tests", command, ran.exit_code == 0, _output(ran)), ran, xml
+    return runner.check("tests", command, ran), ran.result, xml
 
 
 @rule(desc="Run container tests", level=LogLevel.DEBUG)
 async def run_container_tests(
     batch: ContainerTestRequest.Batch[ContainerTestFieldSet, Any],
     test_subsystem: TestSubsystem,
+    container_tests: ContainerTestsSubsystem,
     graph: ImageGraph,
     bbc: BBC,
-    docker: Docker,
-    bash: BashBinary,
 ) -> TestResult:
-    address = batch.single_element.address
-    force = test_subsystem.force
+    field_set = batch.single_element
+    address = field_set.address
     runner = _Runner(
-        docker, ProcessCacheScope.PER_SESSION if force else ProcessCacheScope.SUCCESSFUL
+        address,
+        field_set.timeout.calculate_from_global_options(test_subsystem) or 0,
+        ProcessCacheScope.PER_SESSION if test_subsystem.force else ProcessCacheScope.SUCCESSFUL,
+        container_tests.output_limit,
     )
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>"))
-    variant, command = (
-        wrapped.target[TestVariantField].value,
-        wrapped.target[TestCommandField].value,
-    )
+    target = wrapped.target
+    variant, command = target[TestVariantField].value, target[TestCommandField].value
     if bool(variant) != bool(command):
         given, missing = (
             ("test_variant", "test_command") if variant else ("test_command", "test_variant")
         )
-        problem = f"{address} sets {given} without {missing}: set both in {address.spec_path}/BUILD, or neither."
+        problem = (
+            f"{address} sets {given} without {missing}: set both in "
+            f"{graph.infos[address].build_file}, or neither."
+        )
         return await _report(
             address, [Check("configuration", given, False, problem)], test_subsystem
         )
@@ -267,11 +274,11 @@ async def run_container_tests(
         return await _report(
             address, [*checks, Check("build", "test variant", False, why)], test_subsystem, last
         )
-    if bbc.test_only_packages:
+    if bbc.test_only_packages and target[TestOnlyPackagesCheckField].value is not False:
         checks.extend(
-            await _clean_checks(address, tuple(bbc.test_only_packages), prod, test, runner)
+            await _clean_checks(target, tuple(bbc.test_only_packages), prod, test, runner)
         )
-    app_check, ran, app_xml = await _app_tests(address, test, command, runner, bash)
+    app_check, ran, app_xml = await _app_tests(address, test, command, runner)
     return await _report(address, [*checks, app_check], test_subsystem, ran, app_xml)
 
 

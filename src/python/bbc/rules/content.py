@@ -61,6 +61,8 @@ NOT_CONTENT = frozenset(
         "test_command",
         "test_dockerfile",
         "test_build_args",
+        "timeout",
+        "check_test_only_packages",
     }
 )
 # Inputs compared by what they hold for the image, not as files: pants.toml (by build argument),
