@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pants.core.goals.test import TestTimeoutField
-from pants.engine.addresses import Address
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     DictStringToStringField,
-    InvalidFieldException,
     MultipleSourcesField,
     SingleSourceField,
     StringField,
@@ -22,28 +18,16 @@ from pants.util.strutil import help_text
 
 class ImageVersionField(StringField):
     alias = "version"
-    required = True
     help = help_text(
         """
         The semantic version of this image, MAJOR.MINOR.PATCH with an optional -PRERELEASE.
 
         It gives the image its tags, exact first: X.Y.Z, X.Y, X and latest (a prerelease gets
         only its exact tag), plus an immutable content tag X.Y.Z-<hash of the build inputs>.
-        Bump it with `./pants bbc-bump --level=patch|minor|major <target>`.
+        Bump it with `./pants bbc-bump --level=patch|minor|major <target>`. A malformed or
+        missing version stops this image (and its descendants) with a message, not the others.
         """
     )
-
-    @classmethod
-    def compute_value(cls, raw_value: Optional[str], address: Address) -> str:
-        if raw_value is None:
-            raise InvalidFieldException(
-                f"{address} has no `version`: every image managed by the BBC plugin needs one, "
-                f'for example version="1.0.0" (a new image) or the version it was last released '
-                f"as; later versions come from ./pants bbc-bump."
-            )
-        value = super().compute_value(raw_value, address)
-        assert value is not None
-        return value  # checked by the image graph, so that a bad one stops only its image
 
 
 class ParentVersionsField(StringField):

@@ -124,15 +124,15 @@ BAD_INPUT = [
     (
         "a malformed version",
         lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0"),
-        "img/bad/BUILD:1: The `version` field of img/bad:bad is invalid: "
-        "'1.0' is not a semantic version: it must be MAJOR.MINOR.PATCH",
+        "img/bad:bad: version='1.0' in img/bad/BUILD is invalid: '1.0' is not a semantic "
+        "version: it must be MAJOR.MINOR.PATCH",
     ),
     (
         "a parent argument naming a missing target",
         lambda repo: repo.add_child("bad", "nope", "RUN true"),
-        "img/bad:bad: img/bad/Dockerfile: ARG SOURCE_IMAGE=img/nope:nope names no docker_image "
-        "target, so the parent image is unknown. Set it to the address of the parent image; the "
-        "images are: img/bad:bad, img/leaf:leaf, img/mid:mid, img/other:other, img/root:root, img/slow:slow.",
+        "img/bad:bad: img/bad/Dockerfile: ARG SOURCE_IMAGE=img/nope:nope names no target, so the "
+        "parent image is unknown. Set it to the address of the parent image; the images are: "
+        "img/bad:bad, img/leaf:leaf, img/mid:mid, img/other:other, img/root:root, img/slow:slow.",
     ),
     (
         "a cycle",

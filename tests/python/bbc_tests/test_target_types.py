@@ -1,8 +1,7 @@
 import pytest
 from pants.backend.docker.target_types import DockerImageTarget
 from pants.engine.addresses import Address
-from pants.engine.target import InvalidTargetException
-from pants.testutil.rule_runner import RuleRunner, engine_error
+from pants.testutil.rule_runner import RuleRunner
 
 from bbc.target_types import PLUGIN_FIELDS, ImageVersionField, ParentVersionsField
 
@@ -20,12 +19,3 @@ def test_version_and_range_are_read(rule_runner: RuleRunner) -> None:
     target = rule_runner.get_target(Address("img"))
     assert target[ImageVersionField].value == "1.2.0"
     assert target[ParentVersionsField].value == "^1.0"
-
-
-def test_version_is_required(rule_runner: RuleRunner) -> None:
-    rule_runner.write_files({"img/BUILD": "docker_image()"})
-    with engine_error(
-        InvalidTargetException,
-        contains='img/BUILD:1: img:img has no `version`: every image managed by the BBC plugin needs one, for example version="1.0.0"',
-    ):
-        rule_runner.get_target(Address("img"))

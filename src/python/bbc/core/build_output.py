@@ -12,7 +12,7 @@ _NOISE = (
     "Install the buildx",
 )
 # The CLI's pointer to its help, printed after the real error (an unknown flag, a bad tag).
-_HELP = re.compile(r"^(See|Run) '?docker [a-z ]+--help'?")
+_HELP = re.compile(r"^((See|Run) '?docker [a-z ]+--help'?|Usage: +docker )")
 
 
 def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:

@@ -1,7 +1,9 @@
 """`./pants publish` of BBC images: report what rules/publish.py pushed, and record it.
 
-Each published image's record, `dist/bbc/published/<repository>.json`, says per registry the
-manifest digest of `X.Y.Z`, the pinned reference, its tags and which of them this run pushed.
+Each image's record, `dist/bbc/published/<repository>.json`, says per registry the manifest
+digest of `X.Y.Z` (as read back at the end), the pinned reference, its tags and which of them
+this run pushed; or, when this run did not publish the image, why, and that its local `X.Y.Z`
+now names an unreleased build.
 """
 
 from __future__ import annotations
@@ -45,11 +47,25 @@ class BBCPublishFieldSet(PublishFieldSet):
         return PublishOutputData({"publisher": "bbc", **super().get_output_data()})
 
 
-def record(published: ImagePublish) -> dict:
-    """What dist/bbc/published/<repository>.json says: how to pin each published ref."""
+def record(published: ImagePublish, failure: str | None = None) -> dict:
+    """What dist/bbc/published/<repository>.json says: how to pin each published ref, or why
+    this run did not publish the image."""
     build = published.build
+    if failure is not None:
+        return {
+            "address": str(published.address),
+            "status": "failed",
+            "reason": failure,
+            "version": build.tags[0] if build.tags else None,
+            "local_build": (
+                f"{build.refs[0]} now names this unreleased build ({build.image_id})"
+                if build.image_id
+                else None
+            ),
+        }
     return {
         "address": str(published.address),
+        "status": "published",
         "image_id": build.image_id,
         "version": build.tags[0],
         "content_tag": build.content_tag,
@@ -72,8 +88,19 @@ def _bash(bash: BashBinary, script: str, *args: str, **kwargs) -> InteractivePro
     return InteractiveProcess(argv=(bash.path, "-c", script, "bash", *args), **kwargs)
 
 
-def _failing(bash: BashBinary, message: str) -> InteractiveProcess:
-    return _bash(bash, 'printf "\\n%s\\n" "$1" >&2; exit 1', message)
+_WRITE = 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"'
+
+
+def _record_path(published: ImagePublish) -> str:
+    repository = published.build.repository or str(published.address).replace(":", "/")
+    return os.path.join(RECORD_DIR, f"{repository}.json")
+
+
+def _failing(bash: BashBinary, published: ImagePublish, message: str) -> InteractiveProcess:
+    """Record why the image was not published, then say it and fail."""
+    text = json.dumps(record(published, message), indent=2, sort_keys=True)
+    script = f'{_WRITE}; printf "\\n%s\\n" "$3" >&2; exit 1'
+    return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
 
 
 @rule(desc="Reporting a published image")
@@ -87,22 +114,17 @@ async def publish_bbc_image(request: BBCPublishRequest, bash: BashBinary) -> Pub
         message = (
             f"{address} was not published: its ancestor {published.blocked_by} failed. {reason}"
         )
-        return PublishProcesses([PublishPackages((name,), _failing(bash, message))])
+        return PublishProcesses([PublishPackages((name,), _failing(bash, published, message))])
     if published.failure:
         failed = [r.destination.exact for r in published.registries if r.failure] or [name]
-        return PublishProcesses([PublishPackages(tuple(failed), _failing(bash, published.failure))])
+        failing = _failing(bash, published, published.failure)
+        return PublishProcesses([PublishPackages(tuple(failed), failing)])
     if published.not_pushed:
         return PublishProcesses([PublishPackages((name,), None, f"({published.not_pushed})")])
 
-    path = os.path.join(RECORD_DIR, f"{build.repository}.json")
+    path = _record_path(published)
     text = json.dumps(record(published), indent=2, sort_keys=True)
-    write = _bash(
-        bash,
-        'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"',
-        path,
-        text,
-        run_in_workspace=True,
-    )
+    write = _bash(bash, _WRITE, path, text, run_in_workspace=True)
     jobs = []
     for r in published.registries:
         data = PublishOutputData({"digest": r.digest, "record": path})

@@ -63,7 +63,9 @@ async def _images_named(values: list[str], owner: Address, origin: str) -> list[
 
 
 @rule
-async def image_parent(request: ImageParentRequest) -> ImageParent:
+async def image_parent(
+    request: ImageParentRequest, all_images: AllDockerImageTargets
+) -> ImageParent:
     address = request.address
     wrapped, dockerfile = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>")),
@@ -90,7 +92,8 @@ async def image_parent(request: ImageParentRequest) -> ImageParent:
     if not named:
         problem = (
             f"{where} names no target, so the parent image is unknown. Set it to the address of "
-            f"the parent docker_image, for example `ARG {found.parent_arg}=images/python:python`."
+            f"the parent image; the images are: "
+            f"{', '.join(sorted(str(t.address) for t in all_images))}."
         )
     elif not named[0].has_field(DockerImageSourceField):
         problem = (
@@ -128,6 +131,12 @@ def repository_of(target: Target, options: DockerOptions) -> str:
 def _field_problem(target: Target, build_file: str) -> str | None:
     """A malformed `version` or `parent_versions`: it stops this image only."""
     version, accepted = target[ImageVersionField].value, target[ParentVersionsField].value
+    if version is None:
+        return (
+            f"it has no `version` in {build_file}: every image managed by the BBC plugin needs "
+            f'one, for example version="1.0.0" (a new image) or the version it was last released '
+            f"as; later versions come from ./pants bbc-bump."
+        )
     try:
         parse_version(version)
         too_long = longest_tag_problem(version)
@@ -158,7 +167,7 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
     problem = _field_problem(target, build_file.rel_path) or parent.problem
     return ImageInfo(
         address=target.address,
-        version=target[ImageVersionField].value,
+        version=target[ImageVersionField].value or "0.0.0",
         repository=repository_of(target, options),
         dockerfile=dockerfile.parsed.path if dockerfile.parsed else "",
         parent=parent.address,

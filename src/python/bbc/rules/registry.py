@@ -93,12 +93,15 @@ def _not_found(stderr: str) -> bool:
     return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
 
 
+_GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
+_CHECK_IT = (
+    "Check its address in [docker.registries] and that it runs (this repository's local one: "
+    "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
+)
+
+
 def _unreachable(stderr: str) -> str:
-    return (
-        f"the registry did not answer: {tool_message(stderr)}. Check its address in "
-        f"[docker.registries] and that it runs (this repository's local one: "
-        f"build-support/local-registry.sh start)."
-    )
+    return f"the registry did not answer: {tool_message(stderr)}. {_CHECK_IT}"
 
 
 async def list_tags(registries: Registries, address: str, repository: str, key: str):
@@ -142,7 +145,10 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     if result.exit_code == 0:
         return result.stdout
     stderr = result.stderr.decode(errors="replace").strip()
-    return None if _not_found(stderr) else f"could not read {ref}: {tool_message(stderr)}"
+    if _not_found(stderr):
+        return None
+    hint = f" {_CHECK_IT}" if any(g in stderr for g in _GONE) else ""
+    return f"could not read {ref}: {tool_message(stderr)}.{hint}"
 
 
 async def read_manifests(registries: Registries, address: str, refs: tuple[str, ...], key: str):
@@ -227,7 +233,12 @@ async def _transfer(
     result = await Get(FallibleProcessResult, Process, process)
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
-        return Transfer(failure=output_tail(result.stderr.decode(errors="replace")))
+        stderr = result.stderr.decode(errors="replace")
+        if any(g in stderr for g in _GONE):
+            return Transfer(
+                failure=f"the registry stopped answering: {output_tail(stderr, 3)} {_CHECK_IT}"
+            )
+        return Transfer(failure=output_tail(stderr))
     return Transfer(stdout=result.stdout.decode())
 
 

@@ -42,7 +42,10 @@ def test_a_docker_cli_error_is_the_cause_not_the_pointer_to_help():
     assert failure_summary("img/x/Dockerfile", "", stderr).endswith(
         'for "-t, --tag" flag: invalid reference format'
     )
-    unknown = "unknown flag: --secret\nRun 'docker build --help' for more information\n"
+    unknown = (
+        "unknown flag: --secret\nUsage:  docker build [OPTIONS] PATH | URL | -\n\n"
+        "Run 'docker build --help' for more information\n"
+    )
     assert (
         failure_summary("img/x/Dockerfile", "", unknown)
         == "img/x/Dockerfile: unknown flag: --secret"

@@ -51,6 +51,8 @@ def graph() -> ImageGraph:
             **image("badversion", "img/root:root", version="1.0"),
             **image("badrange", "img/root:root", parent_versions="^1.0 || "),
             **image("orphan", "img/gone:gone"),
+            **image("noversion", "img/root:root"),
+            "img/noversion/BUILD": 'docker_image(name="noversion", parent_versions="^1.0")\n',
         }
     )
     (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
@@ -92,7 +94,15 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
             "badrange",
             "parent_versions='^1.0 || ' in img/badrange/BUILD is invalid: '^1.0 || ' admits every version",
         ),
-        ("orphan", "ARG SOURCE_IMAGE=img/gone:gone names no target"),
+        (
+            "noversion",
+            "img/noversion:noversion: it has no `version` in img/noversion/BUILD: every image "
+            'managed by the BBC plugin needs one, for example version="1.0.0"',
+        ),
+        (
+            "orphan",
+            "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown. Set it to the address of the parent image; the images are: img/badrange:badrange, ",
+        ),
     ],
 )
 def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
