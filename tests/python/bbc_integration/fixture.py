@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,14 @@ FROM scratch
 COPY {path}/busybox /bin/busybox
 RUN ["/bin/busybox", "--install", "-s", "/bin"]
 """
+
+
+def wait_for(condition, what: str, timeout: float = 120) -> None:
+    """Until `condition()` holds (checked every 0.2 s), or fail naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what} after {timeout} s"
+        time.sleep(0.2)
 
 
 def child_dockerfile(parent: str, *lines: str) -> str:

@@ -26,8 +26,11 @@ def _free_port() -> int:
 
 
 class Registry:
-    def __init__(self, folder: Path) -> None:
-        self.address = f"127.0.0.1:{_free_port()}"
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        """A registry storing in `folder`; given the `port` of one closed before, it comes back
+        with what that one held."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.address = f"127.0.0.1:{port or _free_port()}"
         config = folder / "config.yml"
         config.write_text(
             "version: 0.1\n"

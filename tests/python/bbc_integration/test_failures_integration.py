@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import pytest
 
-from bbc_integration.fixture import Repo
+from bbc_integration.fixture import Repo, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +100,14 @@ def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(
         seen.append(line)
         if f"Starting: Building {repo.prefix}/slow:" in line:
             break
-    time.sleep(1.5)  # let docker build reach the slow step
+    # The classic builder runs the slow step in a container of its own.
+    wait_for(
+        lambda: any(
+            "sleep 6" in " ".join(c.attrs["Config"]["Cmd"] or ())
+            for c in repo.docker.containers.list()
+        ),
+        "docker build to reach the slow step",
+    )
     process.send_signal(signum)
     process.wait(timeout=60)
     seen.extend(process.stdout.readlines())

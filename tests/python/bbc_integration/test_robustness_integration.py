@@ -1,0 +1,329 @@
+"""Every bad input and fault gets one clear message, and the rest still builds: real Pants,
+real Docker, small offline images.
+
+    root ─┬─ mid ── leaf      leaf has a build-arg test variant (no python: busybox)
+          └─ other            the unrelated image each case changes, to see that it still builds
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo, Run, wait_for
+from bbc_integration.registry import Registry
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo.add_root("root")
+    repo.add_child("mid", "root", "RUN echo mid > /mid")
+    repo.add_child(
+        "leaf",
+        "mid",
+        "ARG TOOLS=none",
+        "RUN echo $TOOLS > /tools",
+        extra=', test_variant="build-arg", test_build_args=["TOOLS=yes"], test_command="grep yes /tools"',
+    )
+    repo.add_child("other", "root", "RUN echo other > /other")
+    repo.commit("A small family")
+    assert repo.pants("package", "::").returncode == 0
+    yield repo
+    repo.close()
+
+
+def tags_of(repo: Repo, name: str) -> dict[str, str]:
+    return {
+        tag: image.id
+        for image in repo.docker.images.list(name=f"{repo.prefix}/{name}")
+        for tag in image.tags
+    }
+
+
+def change_other(repo: Repo) -> None:
+    repo.write("img/other/Dockerfile", repo.read("img/other/Dockerfile") + "RUN echo changed\n")
+
+
+def flat(run: Run) -> str:
+    return " ".join(run.output.split())
+
+
+def containers_of(repo: Repo) -> list:
+    """Test containers of this repository's images, running or not."""
+    ids = {image.id for image in repo.docker.images.list(name=f"{repo.prefix}/*")}
+    return [
+        c
+        for c in repo.docker.containers.list(all=True, filters={"label": "io.bbc.test-expires"})
+        if c.image.id in ids
+    ]
+
+
+BROKEN = {
+    "a parent argument naming a file target": (
+        lambda repo: repo.add_child("bad", "root", "RUN true")
+        or repo.write(
+            "img/bad/Dockerfile", "ARG SOURCE_IMAGE=img/root:busybox\nFROM $SOURCE_IMAGE\n"
+        ),
+        "img/bad:bad: img/bad/Dockerfile: ARG SOURCE_IMAGE=img/root:busybox names img/root:busybox, "
+        "a `file` target, not a docker_image. Set it to the address of the parent image.",
+    ),
+    "a root that does not start FROM scratch": (
+        lambda repo: repo.write("img/bad/Dockerfile", "FROM debian:12\n")
+        or repo.write("img/bad/BUILD", 'docker_image(name="bad", version="1.0.0")\n'),
+        "img/bad:bad: img/bad/Dockerfile line 1: the final stage is FROM debian:12, which is not a "
+        "BBC image.",
+    ),
+    "a missing Dockerfile": (
+        lambda repo: repo.write("img/bad/BUILD", 'docker_image(name="bad", version="1.0.0")\n'),
+        "img/bad:bad has no Dockerfile: img/bad/Dockerfile does not exist. Add it, point the "
+        "target's `source` field at its Dockerfile, or write it in `instructions`.",
+    ),
+    "a missing version": (
+        lambda repo: repo.add_child("bad", "root", "RUN true")
+        or repo.write("img/bad/BUILD", 'docker_image(name="bad", parent_versions="^1.0")\n'),
+        "img/bad:bad: it has no `version` in img/bad/BUILD: every image managed by the BBC plugin "
+        'needs one, for example version="1.0.0"',
+    ),
+    "a range with an empty alternative": (
+        lambda repo: repo.add_child("bad", "root", "RUN true", accepts="^1.0 || "),
+        "img/bad:bad: parent_versions='^1.0 || ' in img/bad/BUILD is invalid: '^1.0 || ' admits "
+        "every version",
+    ),
+    "an empty range": (
+        lambda repo: repo.add_child("bad", "root", "RUN true", accepts=""),
+        "img/bad:bad: parent_versions='' in img/bad/BUILD is invalid: the range is empty",
+    ),
+    "a range no version satisfies": (
+        lambda repo: repo.add_child("bad", "root", "RUN true", accepts=">=2.0.0 <1.0.0"),
+        "img/bad:bad: parent_versions='>=2.0.0 <1.0.0' in img/bad/BUILD is invalid: '>=2.0.0 "
+        "<1.0.0' admits no version",
+    ),
+    "a version too long for Docker's tags": (
+        lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0.0-" + "a" * 114),
+        "is too long for Docker's tags",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(BROKEN))
+def test_a_broken_image_is_named_in_every_goal_and_the_rest_still_builds(
+    scratch: Repo, what: str
+) -> None:
+    repo = scratch
+    make, message = BROKEN[what]
+    with repo.branch():
+        make(repo)
+        repo.add_child("below", "bad", "RUN true")
+        change_other(repo)
+        repo.commit(f"Break an image: {what}")
+        before = tags_of(repo, "other")
+        for goal in ("package", "test", "bbc-tree", "bbc-check"):
+            result = repo.pants(goal, "::")
+            assert result.returncode != 0, (goal, result.output)
+            assert message in flat(result), (goal, result.output)
+            assert "Traceback" not in result.output and "KeyError" not in result.output, goal
+            if goal == "package":
+                assert tags_of(repo, "other") != before  # the unrelated change was built
+                assert not repo.docker.images.list(name=f"{repo.prefix}/bad")
+                assert "img/below:below (because img/bad:bad failed)" in flat(result)
+            if goal == "bbc-tree":
+                assert "blocked by its parent" in result.stdout
+                assert not any(l.startswith("img/below:below") for l in result.stdout.splitlines())
+
+
+def test_a_dockerfile_ending_in_a_continuation_is_refused_and_moves_no_tag(scratch: Repo) -> None:
+    repo = scratch
+    before = tags_of(repo, "mid")
+    repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo a \\\n")
+    result = repo.pants("package", "img/mid:mid")
+    assert result.returncode != 0
+    assert (
+        "img/mid:mid: img/mid/Dockerfile line 4 ends with '\\\\', continuing its instruction into "
+        "nothing: the next instruction would be swallowed into it. Remove the trailing '\\\\'."
+    ) in flat(result), result.output
+    assert tags_of(repo, "mid") == before
+
+
+def test_a_docker_cli_error_shows_its_cause(scratch: Repo) -> None:
+    repo = scratch
+    repo.write("img/mid/tok.txt", "s3cret\n")
+    repo.write(
+        "img/mid/BUILD",
+        repo.read("img/mid/BUILD").replace(")\n", ', secrets={"tok": "tok.txt"})\n'),
+    )
+    result = repo.pants("package", "img/mid:mid")
+    assert result.returncode != 0
+    assert "img/mid/Dockerfile: unknown flag: --secret" in flat(result), result.output
+    assert "for more information" not in result.output
+
+
+def test_a_hanging_check_times_out_with_pants_test_timeouts_and_leaves_no_container(
+    scratch: Repo,
+) -> None:
+    repo = scratch
+    repo.write(
+        "img/other/BUILD",
+        repo.read("img/other/BUILD").replace(")\n", ', contract_tests={"hangs": "sleep 600"})\n'),
+    )
+    result = repo.pants("test", "--test-timeout-default=3", "img/other:other")
+    assert result.returncode != 0
+    assert (
+        "FAIL img/other:other [contract tests] hangs (from img/other:other): timed out after 3 s"
+        in result.output
+    )
+    assert containers_of(repo) == []
+    # A per-image `timeout` wins over the default.
+    repo.write("img/other/BUILD", repo.read("img/other/BUILD").replace(")\n", ", timeout=2)\n"))
+    capped = repo.pants("test", "--test-timeout-default=30", "img/other:other")
+    assert "hangs (from img/other:other): timed out after 2 s" in capped.output
+    assert containers_of(repo) == []
+
+
+def test_an_interrupted_test_run_leaves_no_container(scratch: Repo) -> None:
+    repo = scratch
+    repo.write(
+        "img/other/BUILD",
+        repo.read("img/other/BUILD").replace(")\n", ', contract_tests={"hangs": "sleep 600"})\n'),
+    )
+    process = repo.start_pants("test", "img/other:other")
+    wait_for(lambda: containers_of(repo), "the test container to start")
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+    wait_for(lambda: not containers_of(repo), "the watchdog to remove the container")
+
+
+def test_colour_codes_and_huge_output_leave_a_small_well_formed_report(scratch: Repo) -> None:
+    repo = scratch
+    noisy = "printf '\\033[31mred\\033[0m\\007'; head -c 10000000 /dev/zero | tr '\\\\0' x; exit 1"
+    repo.write(
+        "img/other/BUILD",
+        repo.read("img/other/BUILD").replace(")\n", f", contract_tests={{'noisy': {noisy!r}}})\n"),
+    )
+    result = repo.pants("test", "img/other:other")
+    assert result.returncode != 0
+    assert "characters cut: the output of a check is capped at 65536 characters" in result.output
+    assert len(result.output) < 200_000
+    report = repo.root / "dist/test/reports/img.other.other.bbc.xml"
+    assert report.stat().st_size < 200_000
+    failure = ET.parse(report).find(".//failure")
+    assert failure is not None and failure.text is not None and failure.text.startswith("redxxx")
+
+
+def test_an_image_with_nothing_to_test_passes_and_says_so(repo: Repo) -> None:
+    result = repo.pants("test", "img/root:root")
+    assert result.returncode == 0, result.output
+    assert (
+        "img/root:root: nothing to test: no contract tests in its chain and no test variant."
+        in flat(result)
+    )
+
+
+def test_the_clean_check_is_skipped_without_python_unless_required(scratch: Repo) -> None:
+    repo = scratch
+    result = repo.pants("test", "img/leaf:leaf")
+    assert result.returncode == 0, result.output
+    assert "skipped, the image has no `python` to list its distributions with" in flat(result)
+    repo.write(
+        "img/leaf/BUILD",
+        repo.read("img/leaf/BUILD").replace(")\n", ", check_test_only_packages=True)\n"),
+    )
+    required = repo.pants("test", "img/leaf:leaf")
+    assert required.returncode != 0
+    assert (
+        "FAIL img/leaf:leaf [production is clean] the production image has none of pytest"
+        in required.output
+    )
+    assert "the image has no `python`" in required.output
+
+
+def test_a_second_pants_in_the_same_repository_says_what_it_waits_for(scratch: Repo) -> None:
+    repo = scratch
+    repo.write(
+        "img/other/BUILD",
+        repo.read("img/other/BUILD").replace(")\n", ', contract_tests={"slow": "sleep 20"})\n'),
+    )
+    first = repo.start_pants("test", "img/other:other")
+    wait_for(lambda: containers_of(repo), "the first run's test container")
+    second = repo.pants("--version")
+    first.communicate(timeout=300)
+    assert second.returncode == 0
+    assert (
+        "./pants: waiting for another ./pants run in this repository to finish: "
+        "`./pants test img/other:other`"
+    ) in second.stderr
+
+
+def test_the_launcher_starts_no_engine_for_goals_that_need_none(repo: Repo) -> None:
+    dead = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    version = repo.pants("--version", env=dead)
+    assert version.returncode == 0 and "docker" not in version.stderr.lower()
+    package = repo.pants("package", "::", env=dead)
+    assert package.returncode != 0
+    assert "a dockerd is running (pid" in package.stderr and "but does not answer" in package.stderr
+    assert "starting dockerd" not in package.stderr
+
+
+def test_a_wedged_engine_is_named_within_the_timeout(repo: Repo, tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "docker").write_text("#!/bin/sh\nexec sleep 30\n")
+    (fake / "docker").chmod(0o755)
+    result = repo.pants(
+        "package",
+        "::",
+        env={"PATH": f"{fake}:{os.environ['PATH']}", "BBC_DOCKER_INFO_TIMEOUT": "1"},
+    )
+    assert result.returncode != 0
+    assert (
+        "the Docker engine did not answer `docker info` within 1 s: it looks wedged"
+        in result.stderr
+    )
+
+
+def test_a_registry_that_dies_mid_publish_is_named_and_publish_resumes(
+    scratch: Repo, tmp_path: Path
+) -> None:
+    repo = scratch
+    registry = Registry(tmp_path / "registry")
+    try:
+        with repo.branch():
+            repo.write(
+                "pants.toml",
+                repo.read("pants.toml")
+                + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
+            )
+            repo.commit("Publish somewhere")
+            process = repo.start_pants("publish", "::")
+            assert process.stdout is not None
+            output = []
+            for line in process.stdout:
+                output.append(line)
+                if "Starting: Pushing" in line:
+                    registry.close()
+                    break
+            output.extend(process.stdout.readlines())
+            process.wait(timeout=600)
+            text = " ".join("".join(output).split())
+            assert process.returncode != 0, text
+            assert "then publish again: it resumes where it stopped" in text, text
+            failed = [
+                json.loads(p.read_text())
+                for p in (repo.root / "dist/bbc/published").rglob("*.json")
+            ]
+            assert any(r["status"] == "failed" and "resumes" in r["reason"] for r in failed)
+
+            port = int(registry.address.split(":")[1])
+            registry = Registry(tmp_path / "registry", port=port)
+            resumed = repo.pants("publish", "::")
+            assert resumed.returncode == 0, resumed.output
+            root = json.loads(repo.read(f"dist/bbc/published/{repo.prefix}/root.json"))
+            assert root["status"] == "published"
+    finally:
+        registry.close()
+        repo.remove_images(f"{registry.address}/{repo.prefix}")
