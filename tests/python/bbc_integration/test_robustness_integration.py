@@ -46,8 +46,9 @@ def tags_of(repo: Repo, name: str) -> dict[str, str]:
     }
 
 
-def change_other(repo: Repo) -> None:
-    repo.write("img/other/Dockerfile", repo.read("img/other/Dockerfile") + "RUN echo changed\n")
+def change_other(repo: Repo, how: str) -> None:
+    """A change no earlier test built (Docker's and the plugin's caches would skip it)."""
+    repo.write("img/other/Dockerfile", repo.read("img/other/Dockerfile") + f"RUN echo {how!r}\n")
 
 
 def flat(run: Run) -> str:
@@ -105,7 +106,7 @@ BROKEN = {
         "<1.0.0' admits no version",
     ),
     "a version too long for Docker's tags": (
-        lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0.0-" + "a" * 114),
+        lambda repo: repo.add_child("bad", "root", "RUN true", version="1.0.0-" + "z" * 114),
         "is too long for Docker's tags",
     ),
 }
@@ -120,7 +121,7 @@ def test_a_broken_image_is_named_in_every_goal_and_the_rest_still_builds(
     with repo.branch():
         make(repo)
         repo.add_child("below", "bad", "RUN true")
-        change_other(repo)
+        change_other(repo, what)
         repo.commit(f"Break an image: {what}")
         before = tags_of(repo, "other")
         for goal in ("package", "test", "bbc-tree", "bbc-check"):
@@ -205,7 +206,7 @@ def test_colour_codes_and_huge_output_leave_a_small_well_formed_report(scratch: 
         "img/other/BUILD",
         repo.read("img/other/BUILD").replace(")\n", f", contract_tests={{'noisy': {noisy!r}}})\n"),
     )
-    result = repo.pants("test", "img/other:other")
+    result = repo.pants("test", "--test-report", "img/other:other")
     assert result.returncode != 0
     assert "characters cut: the output of a check is capped at 65536 characters" in result.output
     assert len(result.output) < 200_000
@@ -216,7 +217,7 @@ def test_colour_codes_and_huge_output_leave_a_small_well_formed_report(scratch: 
 
 
 def test_an_image_with_nothing_to_test_passes_and_says_so(repo: Repo) -> None:
-    result = repo.pants("test", "img/root:root")
+    result = repo.pants("test", "--test-output=all", "img/root:root")
     assert result.returncode == 0, result.output
     assert (
         "img/root:root: nothing to test: no contract tests in its chain and no test variant."
@@ -226,7 +227,7 @@ def test_an_image_with_nothing_to_test_passes_and_says_so(repo: Repo) -> None:
 
 def test_the_clean_check_is_skipped_without_python_unless_required(scratch: Repo) -> None:
     repo = scratch
-    result = repo.pants("test", "img/leaf:leaf")
+    result = repo.pants("test", "--test-output=all", "img/leaf:leaf")
     assert result.returncode == 0, result.output
     assert "skipped, the image has no `python` to list its distributions with" in flat(result)
     repo.write(

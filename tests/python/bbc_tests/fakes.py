@@ -99,6 +99,11 @@ class FakeRegistry:
                 return process_result(stderr=b'level=fatal msg="connection refused"', exit_code=1)
             self.log.append(("list-tags",))
             return process_result(json.dumps({"Tags": sorted(self.tags)}).encode())
+        if argv[1] == "copy":
+            source, target = (a for a in argv if a.startswith("docker://"))
+            self.log.append(("copy", self._tag(source), self._tag(target)))
+            self.tags[self._tag(target)] = self.tags[self._tag(source)]
+            return process_result()
         script, args = argv[2], argv[4:]
         if "push --quiet" in script:
             image, refs = args[0], args[1:]

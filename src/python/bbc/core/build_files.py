@@ -73,13 +73,36 @@ def set_field(
     return f'{source[:end]}{separator}{field}="{value}"{source[end:]}'
 
 
+def _addresses(node: ast.expr, spec_path: str) -> str:
+    """A list of address literals as a set of absolute addresses (`:x` is `<spec_path>:x`), so
+    that reordering or respelling them changes nothing."""
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        values = (str(e.value) for e in node.elts)  # type: ignore[attr-defined]
+        return repr(sorted(f"{spec_path}{v}" if v.startswith(":") else v for v in values))
+    return ast.dump(node)
+
+
 def target_definition(
-    source: str, target_name: str, default_name: str, ignore: frozenset[str] = frozenset()
+    source: str,
+    target_name: str,
+    default_name: str,
+    ignore: frozenset[str] = frozenset(),
+    spec_path: str = "",
 ) -> str | None:
     """The target's definition as written (its type and fields, formatting and comments aside,
-    the `ignore`d fields left out), or None when the BUILD file does not define it."""
+    the `ignore`d fields left out, its `dependencies` as a set of absolute addresses), or None
+    when the BUILD file does not define it."""
     call = _target_call(source, target_name, default_name)
     if call is None:
         return None
-    kept = sorted((k.arg or "**", ast.dump(k.value)) for k in call.keywords if k.arg not in ignore)
+    kept = sorted(
+        (
+            k.arg or "**",
+            _addresses(k.value, spec_path) if k.arg == "dependencies" else ast.dump(k.value),
+        )
+        for k in call.keywords
+        if k.arg not in ignore
+    )
     return f"{ast.dump(call.func)}({kept})"

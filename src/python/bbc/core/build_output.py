@@ -25,6 +25,11 @@ def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
         and not _HELP.match(line.strip())
     ]
     reason = errors[-1] if errors else "docker build failed"
+    if "not found in build context" in reason:
+        reason += (
+            " (the files an image copies come from its dependencies: add the file's target, a "
+            "`file` or `files`, to the image's `dependencies`)"
+        )
     steps = _STEP.findall(stdout)
     if not steps:
         return f"{dockerfile}: {reason}"

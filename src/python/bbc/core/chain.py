@@ -238,6 +238,14 @@ def duplicate_repositories(repositories: Mapping[str, tuple[str, str]]) -> dict[
 
 
 def range_message(child: Image, parent: Image) -> str:
+    if "-" in parent.version:  # a prerelease: only a range that names it admits it
+        return (
+            f"{child.address} accepts {parent.address} versions {child.parent_versions!r} "
+            f"(parent_versions in {child.build_file}), but {parent.address} is at the prerelease "
+            f"{parent.version}, which a range admits only by name. To build {child.address} on "
+            f"it, set parent_versions={caret_range(parent.version)!r}; or keep {parent.address} at "
+            f"a release in {child.parent_versions!r}."
+        )
     return (
         f"{child.address} accepts {parent.address} versions {child.parent_versions!r} "
         f"(parent_versions in {child.build_file}), but {parent.address} is at {parent.version}. "

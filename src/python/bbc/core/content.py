@@ -25,7 +25,8 @@ RECIPE_VERSION = 4
 # The label that carries an image's content hash, so that a registry's image tells its identity.
 CONTENT_LABEL = "io.bbc.content"
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_EXTRA_MARKER = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
 
 
 def normalize(name: str) -> str:
@@ -35,10 +36,21 @@ def normalize(name: str) -> str:
 
 def requirement_name(requirement: str) -> str:
     """`flask` of `Flask[async]>=3; python_version>'3'`."""
+    return _parse(requirement)[0]
+
+
+def _parse(requirement: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """(name, the extras it asks for, the extras its marker needs) of a requirement string."""
     found = _NAME.match(requirement)
     if not found:
         raise ValueError(f"not a requirement: {requirement!r}")
-    return normalize(found.group(1))
+    extras = frozenset(normalize(e) for e in (found.group(2) or "").split(",") if e.strip())
+    marker = requirement.partition(";")[2]
+    return (
+        normalize(found.group(1)),
+        extras,
+        frozenset(normalize(e) for e in _EXTRA_MARKER.findall(marker)),
+    )
 
 
 def _lock_json(lock_text: str) -> dict:
@@ -49,10 +61,11 @@ def _lock_json(lock_text: str) -> dict:
 
 
 def lock_subset(
-    lock_text: str, names: Iterable[str]
+    lock_text: str, requirements: Iterable[str]
 ) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """The locked distributions `names` install: each with its version and artifact hashes,
-    their dependencies included (whatever their markers say), sorted by name."""
+    """The locked distributions these requirements install: each with its version and artifact
+    hashes, their dependencies included (those only an extra pulls in only when that extra is
+    asked for; other markers are not evaluated), sorted by name."""
     if not lock_text.strip():
         return ()
     locked = {
@@ -60,17 +73,24 @@ def lock_subset(
         for resolve in _lock_json(lock_text)["locked_resolves"]
         for entry in resolve["locked_requirements"]
     }
-    found: dict[str, tuple[str, str, tuple[str, ...]]] = {}
-    frontier = [normalize(n) for n in names]
+    extras_of: dict[str, frozenset[str]] = {}
+    frontier = [_parse(r)[:2] for r in requirements]
     while frontier:
-        name = frontier.pop()
-        if name in found or name not in locked:
+        name, extras = frontier.pop()
+        known = extras_of.get(name)
+        if name not in locked or (known is not None and extras <= known):
             continue
+        extras_of[name] = (known or frozenset()) | extras
+        for dependency in locked[name].get("requires_dists", ()):
+            dep_name, dep_extras, needs = _parse(dependency)
+            if not needs or needs & extras_of[name]:
+                frontier.append((dep_name, dep_extras))
+    found = []
+    for name in sorted(extras_of):
         entry = locked[name]
         hashes = tuple(sorted(f"{a['algorithm']}:{a['hash']}" for a in entry.get("artifacts", ())))
-        found[name] = (name, entry["version"], hashes)
-        frontier.extend(requirement_name(r) for r in entry.get("requires_dists", ()))
-    return tuple(found[n] for n in sorted(found))
+        found.append((name, entry["version"], hashes))
+    return tuple(found)
 
 
 def resolved_build_args(
@@ -80,12 +100,15 @@ def resolved_build_args(
     env: Mapping[str, str],
 ) -> tuple[str, ...]:
     """NAME=value of every declared ARG that pants.toml (`configured`) or the target (`extra`,
-    which wins) gives a value, from the environment where only the name is given."""
+    which wins) gives a value, from the environment where only the name is given (a bare NAME
+    when the environment does not set it: Docker then keeps the Dockerfile's default)."""
     given = {**configured, **extra}
-    return tuple(
-        f"{name}={given[name] if given[name] is not None else env.get(name, '')}"
-        for name in sorted(set(declared) & set(given))
-    )
+
+    def value(name: str) -> str:
+        found = given[name] if given[name] is not None else env.get(name)
+        return name if found is None else f"{name}={found}"
+
+    return tuple(value(name) for name in sorted(set(declared) & set(given)))
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,7 @@ class Inputs:
     locks: tuple[tuple[str, tuple], ...]  # (lockfile path, lock_subset of it)
     build_args: tuple[str, ...]  # NAME=value of every ARG the Dockerfile declares and is given
     host_files: tuple[tuple[str, str], ...]  # (path, sha256): the build host's configuration
+    environment: tuple[str, ...] = ()  # NAME=value (NAME: unset) its shell_commands read
 
     def digest(self) -> str:
         return stable_digest(self.__dict__)
@@ -125,10 +149,11 @@ def content_hash(
     variant_files: tuple[tuple[str, str], ...],
     build_options: tuple[str, ...],
     parent_hash: str | None,
+    stage_hashes: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """The content hash of one image variant: its own inputs, how this variant is built (its
-    Dockerfile, arguments and files of its own), and its parent's content hash (so a parent's
-    change changes every descendant)."""
+    Dockerfile, arguments and files of its own), and the content hashes of its parent and of the
+    other images its stages build on (so their changes change it too)."""
     return stable_digest(
         [
             RECIPE_VERSION,
@@ -139,5 +164,6 @@ def content_hash(
             list(variant_files),
             list(build_options),
             parent_hash,
+            list(stage_hashes),
         ]
     )

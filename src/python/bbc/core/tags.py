@@ -8,6 +8,7 @@ tags sit under `<registry address>/<repository>`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bbc.core.versions import parse_version
@@ -40,8 +41,19 @@ def variant_base_tag(version: str) -> str:
     return f"{variant_tag(version)}-base"
 
 
-def longest_tag_problem(version: str) -> str | None:
-    """Why a version cannot be tagged (its longest tag is too long for Docker), or None."""
+_PLUGIN_TAG = re.compile(rf"-(test|test-base|[0-9a-f]{{{CONTENT_HASH_LENGTH}}})$")
+
+
+def tag_problem(version: str) -> str | None:
+    """Why a version cannot be tagged: its tags would be the plugin's own tags of another version
+    (a content tag, a test variant's), or too long for Docker. None when it can."""
+    clash = _PLUGIN_TAG.search(version)
+    if clash:
+        return (
+            f"{version!r} ends like the tags the plugin gives other versions ({clash.group(0)}: "
+            f"a content tag or a test variant's); choose another prerelease, for example "
+            f"{version[: clash.start()]}-rc.1."
+        )
     longest = f"{variant_base_tag(version)}-{'0' * CONTENT_HASH_LENGTH}"
     if len(longest) <= MAX_TAG:
         return None

@@ -9,28 +9,12 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-import toml
-
+from bbc.core.bump_plan import plan_bumps
+from bbc.core.bump_plan import plan_bumps
 from bbc.core.content import Inputs
 from bbc.core.hierarchy import Hierarchy
-
-
-def configured_build_args(pants_toml: str) -> dict[str, str | None]:
-    """`[docker].build_args` of a pants.toml: NAME -> value (None: taken from the environment)."""
-    docker = toml.loads(pants_toml).get("docker", {}) if pants_toml.strip() else {}
-    value = docker.get("build_args", [])
-    if isinstance(value, dict):  # `build_args.add = [...]`
-        value = value.get("add", [])
-    args: dict[str, str | None] = {}
-    for arg in value:
-        name, has_value, given = arg.partition("=")
-        args[name] = given if has_value else None
-    return args
-
-
-def default_repository(pants_toml: str) -> str | None:
-    docker = toml.loads(pants_toml).get("docker", {}) if pants_toml.strip() else {}
-    return docker.get("default_repository")
+from bbc.core.versions import range_allows
+from bbc.core.versions import range_allows
 
 
 def _lock_changes(path: str, old: Iterable, new: Iterable) -> str:
@@ -75,23 +59,51 @@ def own_changes(
     return reasons
 
 
-def content_changes(hierarchy: Hierarchy, own: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """Every image whose content changed, with why: its own inputs, or its parent's content."""
+def content_changes(
+    hierarchy: Hierarchy,
+    own: Mapping[str, list[str]],
+    stages: Mapping[str, tuple[str, ...]] | None = None,
+) -> dict[str, list[str]]:
+    """Every image whose content changed, with why: its own inputs, its parent's content, or
+    the content of an image one of its stages is built on (`stages`)."""
     changed: dict[str, list[str]] = {}
-    for address in hierarchy.order():
-        reasons = list(own.get(address, ()))
-        parent = hierarchy[address].parent
-        if parent in changed:
-            reasons.append(f"its parent {parent} changed")
-        if reasons:
-            changed[address] = reasons
-    return changed
+    grew = True
+    while grew:  # stage images need not be ancestors: until nothing more changes
+        grew = False
+        for address in hierarchy.order():
+            parent = hierarchy[address].parent
+            reasons = [
+                *own.get(address, ()),
+                *([f"its parent {parent} changed"] if parent in changed else []),
+                *(
+                    f"its stage image {s} changed"
+                    for s in (stages or {}).get(address, ())
+                    if s in changed
+                ),
+            ]
+            if reasons and reasons != changed.get(address):
+                changed[address], grew = reasons, True
+    return {a: changed[a] for a in hierarchy.order() if a in changed}
 
 
 def fix_command(needing: Iterable[str], hierarchy: Hierarchy) -> str:
-    """The one bbc-bump that gives each of these images a new patch version (their children's
-    ranges widened where needed)."""
+    """The one bbc-bump that gives each of these images a new patch version, their children's
+    ranges widened where needed; a child whose range would not admit its parent's new version
+    is bumped too (its range changes)."""
     wanted = set(needing)
+    while True:
+        plan = plan_bumps(hierarchy, [a for a in hierarchy.order() if a in wanted], "patch", False)
+        stranded = {
+            child
+            for change in plan
+            for child in hierarchy.children(change.address)
+            if child not in wanted
+            and hierarchy[child].parent_versions
+            and not range_allows(hierarchy[child].parent_versions or "", change.new_version)
+        }
+        if not stranded:
+            break
+        wanted |= stranded
     tops = sorted(a for a in wanted if hierarchy[a].parent not in wanted)
     below = {d for top in tops for d in hierarchy.descendants(top)}
     if wanted == set(tops) | below:

@@ -12,25 +12,23 @@ from __future__ import annotations
 
 import os
 
+from pants.backend.docker.util_rules.docker_build_args import DockerBuildArgs
 from pants.engine.console import Console
-from pants.engine.fs import PathGlobs, Paths
+from pants.engine.env_vars import CompleteEnvironmentVars
+from pants.engine.fs import DigestContents, FileContent, PathGlobs, Paths
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
+from pants.option.config import Config
+from pants.option.custom_types import ListValueComponent
 from pants.option.option_types import StrOption
 from pants.vcs.changed import ChangedOptions, DependentsOption
 from pants.vcs.git import GitWorktreeRequest, MaybeGitWorktree
 
 from bbc.core.build_files import field_value
 from bbc.core.content import lock_subset
-from bbc.core.version_check import (
-    configured_build_args,
-    content_changes,
-    default_repository,
-    fix_command,
-    own_changes,
-)
+from bbc.core.version_check import content_changes, fix_command, own_changes
 from bbc.rules.content import ImageInputs, ImageInputsRequest
 from bbc.rules.git import FilesAtRevision, FilesAtRevisionRequest, GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph
@@ -53,11 +51,37 @@ class Check(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
+def _docker_settings(
+    pants_toml: bytes, env: CompleteEnvironmentVars
+) -> tuple[dict[str, str | None], str | None]:
+    """`[docker].build_args` and `default_repository` as Pants reads this pants.toml (its
+    %(env.X)s interpolation and list syntax, and a PANTS_DOCKER_BUILD_ARGS override)."""
+    config = Config.load([FileContent(PANTS_TOML, pants_toml)], env=env) if pants_toml else None
+    components = [
+        ListValueComponent.create(value)
+        for value in (config.get("docker", "build_args") if config else [])
+    ]
+    if env.get("PANTS_DOCKER_BUILD_ARGS"):
+        components.append(ListValueComponent.create(env["PANTS_DOCKER_BUILD_ARGS"]))
+    build_args = ListValueComponent.merge(components).val if components else []
+    repositories = config.get("docker", "default_repository") if config else []
+    return DockerBuildArgs.from_strings(*build_args).to_dict(), (repositories or [None])[-1]
+
+
 @goal_rule
 async def bbc_check(
-    console: Console, check: CheckSubsystem, graph: ImageGraph, targets: Targets
+    console: Console,
+    check: CheckSubsystem,
+    graph: ImageGraph,
+    targets: Targets,
+    env: CompleteEnvironmentVars,
 ) -> Check:
     requested = {t.address for t in targets if t.address in graph.infos}
+    if check.since.startswith("-"):
+        console.print_stderr(
+            f"bbc-check: {check.since!r} is not a git ref: pass one, --since=main."
+        )
+        return Check(exit_code=1)
     maybe_worktree, base = await MultiGet(
         Get(MaybeGitWorktree, GitWorktreeRequest()),
         Get(GitResult, GitRequest(("merge-base", check.since, "HEAD"))),
@@ -85,12 +109,12 @@ async def bbc_check(
         paths |= {d.build_file for d in inputs.definitions} | {p for p, _ in inputs.lock_names}
     old, now = await MultiGet(
         Get(FilesAtRevision, FilesAtRevisionRequest(merge_base, tuple(sorted(paths)))),
-        Get(FilesAtRevision, FilesAtRevisionRequest("HEAD", (PANTS_TOML,))),
+        Get(DigestContents, PathGlobs([PANTS_TOML])),
     )
     text = {p: c.decode(errors="replace") for p, c in old.files.items()}
-    old_toml, now_toml = text.get(PANTS_TOML, ""), now.files.get(PANTS_TOML, b"").decode()
-    old_args = configured_build_args(old_toml)
-    repository_changed = default_repository(old_toml) != default_repository(now_toml)
+    old_args, old_repository = _docker_settings(old.files.get(PANTS_TOML, b""), env)
+    _, now_repository = _docker_settings(now[0].content if now else b"", env)
+    repository_changed = old_repository != now_repository
 
     own: dict[str, list[str]] = {}
     for address, inputs in zip(images, all_inputs):
@@ -108,7 +132,8 @@ async def bbc_check(
         )
     problems = []
     needing = []
-    for address, reasons in content_changes(graph.hierarchy, own).items():
+    stages = {str(a): tuple(str(s) for _, s in i.stage_images) for a, i in graph.infos.items()}
+    for address, reasons in content_changes(graph.hierarchy, own, stages).items():
         image = graph.address(address)
         info = graph.infos[image]
         then = field_value(

@@ -60,12 +60,12 @@ BASE_NAME, BASE_DIGEST = (
 )
 PARENT_MISSING = 97
 
-# Build only if the parent's content tag is in the engine: a missing local name would
-# otherwise be looked up on Docker Hub.
+# Build only if the content tags of the images it builds on are in the engine: a missing local
+# name would otherwise be looked up on Docker Hub.
 _BUILD = """\
-if [ -n "$BBC_PARENT" ] && ! "$DOCKER" image inspect "$BBC_PARENT" >/dev/null 2>&1; then
-  exit 97
-fi
+for image in $BBC_BUILT_ON; do
+  "$DOCKER" image inspect "$image" >/dev/null 2>&1 || { echo "$image" >&2; exit 97; }
+done
 exec "$DOCKER" "$@"
 """
 _RETAG = 'image=$1; shift; for ref in "$@"; do "$DOCKER" tag "$image" "$ref" || exit 1; done'
@@ -173,6 +173,7 @@ async def build_image(
         own.test_files if request.variant == TEST_BASE else (),
         (options.build_target_stage or "",),
         plan.base.build.content_hash if plan.base else None,
+        tuple((arg, stage.content_hash) for arg, stage in plan.stages),
     )
     tags = (*plan.tags, content_tag(plan.tags[0], identity))
     result = ImageBuild(
@@ -191,8 +192,10 @@ async def build_image(
     )
     build_args = (*context.build_args, *plan.build_args)
     parent_ref = plan.base.build.content_ref if plan.base else ""
-    if parent_ref and plan.base_arg is not None:
-        build_args = (*build_args, f"{plan.base_arg}={parent_ref}")
+    built_on = dict(plan.stages)
+    if parent_ref and plan.base_arg is not None and plan.base is not None:
+        built_on[plan.base_arg] = plan.base.build
+    build_args = (*build_args, *(f"{arg}={b.content_ref}" for arg, b in built_on.items()))
     labels = _labels(info, result, plan.base)
     revision = await _revision(context, info.build_file)
     if revision:
@@ -235,7 +238,10 @@ async def build_image(
             _BUILD,
             *argv,
             description=f"Building {result.refs[0]} ({request.address})",
-            env={**context.build_env.environment, "BBC_PARENT": parent_ref},
+            env={
+                **context.build_env.environment,
+                "BBC_BUILT_ON": " ".join(b.content_ref for b in built_on.values()),
+            },
             input_digest=input_digest,
             output_files=(IIDFILE,),
             level=LogLevel.INFO,
@@ -243,14 +249,14 @@ async def build_image(
     )
     raise_if_engine_down("build", process_result)
     if process_result.exit_code == PARENT_MISSING:
-        assert plan.base is not None
-        parent = plan.base.build.address
+        missing = process_result.stderr.decode().strip()
+        [image] = [b for b in built_on.values() if b.content_ref == missing] or [plan.base.build]  # type: ignore[union-attr]
         return replace(
             result,
             failure=(
-                f"{request.address} is built FROM its parent's content tag {parent_ref}, which "
-                f"is not in the Docker engine (removed during this run?). Build the parent "
-                f"again: ./pants package {parent}"
+                f"{request.address} is built FROM the content tag {missing} of {image.address}, "
+                f"which is not in the Docker engine (removed during this run?). Build it again: "
+                f"./pants package {image.address}"
             ),
         )
     if process_result.exit_code != 0:

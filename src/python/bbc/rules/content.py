@@ -14,6 +14,7 @@ from typing import Mapping
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageBuildArgsField
 from pants.backend.docker.util_rules.docker_build_args import DockerBuildArgs
+from pants.backend.adhoc.target_types import AdhocToolExtraEnvVarsField
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import PythonRequirementResolveField, PythonRequirementsField
 from pants.build_graph.address import BuildFileAddress, BuildFileAddressRequest
@@ -39,7 +40,7 @@ from pants.util.frozendict import FrozenDict
 
 from bbc.core.build_files import target_definition
 from bbc.core.chain import declared_args
-from bbc.core.content import Inputs, lock_subset, requirement_name, resolved_build_args
+from bbc.core.content import Inputs, lock_subset, resolved_build_args
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.rules.image_graph import ImageGraph
 from bbc.target_types import (
@@ -80,7 +81,10 @@ class Definition:
     default_name: str
 
     def read(self, build_file_text: str) -> str | None:
-        return target_definition(build_file_text, self.target_name, self.default_name, NOT_CONTENT)
+        spec_path = self.address.rsplit(":", 1)[0].lstrip("/")
+        return target_definition(
+            build_file_text, self.target_name, self.default_name, NOT_CONTENT, spec_path
+        )
 
 
 @dataclass(frozen=True)
@@ -106,14 +110,19 @@ class ImageInputs:
     inputs: Inputs
     file_targets: frozenset[Address]  # the targets whose files are in `inputs.files`
     definitions: tuple[Definition, ...]
-    lock_names: tuple[tuple[str, tuple[str, ...]], ...]  # (lockfile, distributions installed)
+    lock_names: tuple[tuple[str, tuple[str, ...]], ...]  # (lockfile, requirements installed)
     build_args: BuildArgSources
     test_files: tuple[tuple[str, str], ...]  # the sandwich's test Dockerfile: test variants only
 
 
 def _file_digests(entries: DigestEntries) -> tuple[tuple[str, str], ...]:
+    """(path, sha256 of the content, with "+x" when executable): what a COPY would carry."""
     return tuple(
-        sorted((e.path, e.file_digest.fingerprint) for e in entries if isinstance(e, FileEntry))
+        sorted(
+            (e.path, e.file_digest.fingerprint + ("+x" if e.is_executable else ""))
+            for e in entries
+            if isinstance(e, FileEntry)
+        )
     )
 
 
@@ -153,7 +162,7 @@ async def image_inputs(
         if t.has_field(PythonRequirementsField):
             resolve = t[PythonRequirementResolveField].normalized_value(python_setup)
             requirements.setdefault(python_setup.resolves[resolve], set()).update(
-                requirement_name(str(r)) for r in t[PythonRequirementsField].value
+                str(r) for r in t[PythonRequirementsField].value
             )
     with_files = [t for t in own if t.has_field(SourcesField) and not isinstance(t, _NOT_FILES)]
     host = [t for t in with_files if isinstance(t, ExtraCACertificatesTarget)]
@@ -193,7 +202,19 @@ async def image_inputs(
             }
         )
     )
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(declared))
+    # What the shell_commands that make its files read from the environment.
+    read = sorted(
+        {
+            n
+            for t in own
+            if t.has_field(AdhocToolExtraEnvVarsField)
+            for n in t[AdhocToolExtraEnvVarsField].value or ()
+        }
+    )
+    env, read_env = await MultiGet(
+        Get(EnvironmentVars, EnvironmentVarsRequest(declared)),
+        Get(EnvironmentVars, EnvironmentVarsRequest(read)),
+    )
     build_args = BuildArgSources(
         declared,
         FrozenDict(
@@ -219,6 +240,10 @@ async def image_inputs(
             DockerBuildArgs.from_strings(*docker_options.build_args).to_dict()
         ),
         host_files=_file_digests(host_entries),
+        environment=tuple(
+            f"{n}={read_env[n]}" if read_env.get(n) is not None else n
+            for n in (spec.partition("=")[0] for spec in read)
+        ),
     )
     return ImageInputs(
         address,

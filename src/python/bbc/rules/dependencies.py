@@ -91,7 +91,7 @@ async def infer_image_dependencies(
         Get(ImageDockerfile, ImageDockerfileRequest(address)),
         Get(ImageParent, ImageParentRequest(address)),
     )
-    inferred = [*([parent.address] if parent.address else []), *parent.stage_images]
+    inferred = [*([parent.address] if parent.address else []), *(a for _, a in parent.stage_images)]
     instructions = dockerfile.instructions
     inferred += _packages_copied(set(copy_sources(instructions)), packageable)
     if {arg.partition("=")[0] for arg in docker.build_args} & set(declared_args(instructions)):

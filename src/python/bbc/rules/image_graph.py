@@ -29,7 +29,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core import chain
 from bbc.core.chain import ChainError, final_chain, stage_arguments
 from bbc.core.hierarchy import Hierarchy, Image
-from bbc.core.tags import longest_tag_problem
+from bbc.core.tags import tag_problem
 from bbc.core.versions import VersionError, parse_range, parse_version
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.target_types import ImageVersionField, ParentVersionsField
@@ -48,7 +48,9 @@ class ImageParent:
     address: Address | None
     arg: str | None  # the ARG that names the parent, e.g. SOURCE_IMAGE
     ref: str | None  # its value, e.g. images/python:python
-    stage_images: tuple[Address, ...] = ()
+    # (ARG, image) of every other FROM that names one of the repository's images: built first
+    # and passed by content tag, like the parent.
+    stage_images: tuple[tuple[str, Address], ...] = ()
     problem: str | None = None
 
 
@@ -77,14 +79,34 @@ async def image_parent(
     given = (await Get(DockerBuildArgs, DockerBuildArgsRequest(wrapped.target))).to_dict()
     values = {k: v for k, v in given.items() if v is not None}
     origin = f"the FROM arguments of {path}"
-    stages = await _images_named(
-        list(stage_arguments(instructions, values).values()), address, origin
-    )
-    stage_images = tuple(t.address for t in stages if t.has_field(DockerImageSourceField))
     try:
         found = final_chain(path, instructions, values)
     except ChainError as e:
-        return ImageParent(None, None, None, stage_images, str(e))
+        return ImageParent(None, None, None, (), str(e))
+    stage_args = {
+        arg: value
+        for arg, value in stage_arguments(instructions, values).items()
+        if arg != found.parent_arg
+    }
+    resolved = await MultiGet(
+        Get(
+            Addresses,
+            UnparsedAddressInputs(
+                [value],
+                owning_address=address,
+                description_of_origin=origin,
+                skip_invalid_addresses=True,
+            ),
+        )
+        for value in stage_args.values()
+    )
+    named_stages = await Get(Targets, Addresses(a for found_ in resolved for a in found_))
+    images = {t.address for t in named_stages if t.has_field(DockerImageSourceField)}
+    stage_images = tuple(
+        (arg, found_[0])
+        for arg, found_ in zip(stage_args, resolved)
+        if found_ and found_[0] in images
+    )
     if found.parent_ref is None:
         return ImageParent(None, None, None, stage_images)
     named = await _images_named([found.parent_ref], address, origin)
@@ -116,6 +138,7 @@ class ImageInfo:
     parent_versions: str | None
     build_file: str  # where a fix goes, e.g. images/root/BUILD
     error: str | None = None  # why this image cannot be built, naming the fix
+    stage_images: tuple[tuple[str, Address], ...] = ()  # see ImageParent
 
 
 @dataclass(frozen=True)
@@ -139,7 +162,7 @@ def _field_problem(target: Target, build_file: str) -> str | None:
         )
     try:
         parse_version(version)
-        too_long = longest_tag_problem(version)
+        too_long = tag_problem(version)
     except VersionError as e:
         too_long = str(e)
     if too_long:
@@ -175,6 +198,7 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
         parent_versions=target[ParentVersionsField].value,
         build_file=build_file.rel_path,
         error=f"{target.address}: {problem}" if problem else None,
+        stage_images=parent.stage_images,
     )
 
 

@@ -26,7 +26,15 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.tags import RegistryRefs, registry_refs, tag_of
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
-from bbc.rules.registry import Registries, list_tags, pull, push, read_manifests, read_release
+from bbc.rules.registry import (
+    Registries,
+    copy_tag,
+    list_tags,
+    pull,
+    push,
+    read_manifests,
+    read_release,
+)
 
 
 def destinations(
@@ -184,12 +192,22 @@ async def publish_to_registry(
         if failure:
             return fail(failure)
         pushed += stale
-    # Read once more: a publisher that overwrote X.Y.Z after our reading back won the race.
+    # Read once more: a publisher that overwrote X.Y.Z after our reading back won the race; the
+    # moving tags this run moved then go to its release.
     final = await read_release(registries, dest.address, dest.exact, reading("final"))
     if isinstance(final, str):
         return fail(final)
     if final is None or not final.same_content(build.content_hash):
-        return fail(lost_race(dest.exact, final or _NOTHING, build.content_hash, target))
+        message = lost_race(dest.exact, final or _NOTHING, build.content_hash, target)
+        for ref in stale if final is not None else ():
+            problem = await copy_tag(registries, dest.address, dest.exact, ref, reading("repair"))
+            message += (
+                f" Moved {tag_of(ref)} back to its release."
+                if problem is None
+                else f" Could not move {tag_of(ref)} back to its release ({problem}): publish "
+                f"{target} again from the winning checkout to repair it."
+            )
+        return fail(message)
     return replace(result, pushed=pushed, held_back=held_back, digest=final.manifest_digest)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pants.engine.fs import Digest, DigestContents, PathGlobs
-from pants.engine.rules import Get
+from pants.engine.rules import Get, MultiGet
 from pants.engine.target import Target
 
 from bbc.core.chain import ChainError, parent_arg
@@ -39,6 +40,7 @@ class Recipe:
     base_arg: str | None  # the ARG that names it
     build_args: tuple[str, ...]  # the variant's own, beyond the image's
     tags: tuple[str, ...]  # the version's tags, exact first (the content tag comes later)
+    stages: tuple[tuple[str, ImageBuild], ...] = ()  # (ARG, image) of its other FROM images
 
 
 def failed(request: ImageBuildRequest, failure: str) -> ImageBuild:
@@ -55,8 +57,18 @@ async def recipe(
     parent = await Get(Base, BaseRequest(parent_address, publish)) if parent_address else None
     if parent is not None and parent.blocked_by:
         return ImageBuild(address, request.variant, blocked_by=parent.blocked_by)
+    stage_builds = await MultiGet(
+        Get(ImageBuild, ImageBuildRequest(a)) for _, a in info.stage_images
+    )
+    for stage in stage_builds:
+        if not stage.ok:
+            return ImageBuild(
+                address, request.variant, blocked_by=stage.blocked_by or stage.address
+            )
+    stages = tuple((arg, build) for (arg, _), build in zip(info.stage_images, stage_builds))
+    recipe_of = partial(Recipe, stages=stages)
     if request.variant == PROD:
-        return Recipe(info.dockerfile, None, parent, info.parent_arg, (), version_tags(version))
+        return recipe_of(info.dockerfile, None, parent, info.parent_arg, (), version_tags(version))
 
     mode = target[TestVariantField].value
     if mode is None:
@@ -67,7 +79,7 @@ async def recipe(
         )
     if request.variant == TEST and mode == "build-arg":
         test_args = target[TestBuildArgsField].value or ()
-        return Recipe(
+        return recipe_of(
             info.dockerfile, None, parent, info.parent_arg, test_args, (variant_tag(version),)
         )
     if request.variant == TEST:
@@ -75,7 +87,7 @@ async def recipe(
         if not base.ok:
             return replace(base, variant=TEST)
         under = Base(base, base.content_ref)
-        return Recipe(info.dockerfile, None, under, info.parent_arg, (), (variant_tag(version),))
+        return recipe_of(info.dockerfile, None, under, info.parent_arg, (), (variant_tag(version),))
 
     # The sandwich's bottom: the test Dockerfile built FROM the parent.
     test_dockerfile = os.path.join(address.spec_path, target[TestDockerfileField].value)
@@ -100,4 +112,4 @@ async def recipe(
         arg = parent_arg(test_dockerfile, parsed.instructions)
     except ChainError as e:
         return failed(request, f"{address}: {e}")
-    return Recipe(test_dockerfile, digest, parent, arg, (), (variant_base_tag(version),))
+    return recipe_of(test_dockerfile, digest, parent, arg, (), (variant_base_tag(version),))

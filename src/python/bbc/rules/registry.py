@@ -64,22 +64,32 @@ class Registries:
     bash: BashBinary
     config: RegistryConfig
 
-    def _read(self, address: str, *args: str, description: str, key: str) -> Process:
-        flags = ["--tls-verify=false"] if is_insecure(address, self.config.config) else []
+    def _skopeo(
+        self, address: str, command: str, *args: str, description: str, key: str, sides=("",)
+    ) -> Process:
+        """skopeo with the engine's TLS choice and Docker's credentials for this registry, on
+        each side (`src-`, `dest-`) of a copy."""
         docker_config = self.docker.env.get("DOCKER_CONFIG") or os.path.join(
             self.docker.env.get("HOME", ""), ".docker"
         )
         authfile = os.path.join(docker_config, "config.json")
-        if os.path.exists(authfile):
-            flags += ["--authfile", authfile]
-        # Docker's environment, once per run; `key` ties the read to what it is for, so that a
+        flags = []
+        for side in sides:
+            if is_insecure(address, self.config.config):
+                flags.append(f"--{side}tls-verify=false")
+            if os.path.exists(authfile):
+                flags += [f"--{side}authfile", authfile]
+        # Docker's environment, once per run; `key` ties the call to what it is for, so that a
         # build that changed during the run reads again.
         return per_run_process(
-            (self.skopeo.path, args[0], *flags, *args[1:]),
+            (self.skopeo.path, command, *flags, *args),
             description=description,
             run_token=self.docker.run_token,
             env={**self.docker.env, "BBC_READ_FOR": key},
         )
+
+    def _read(self, address: str, *args: str, description: str, key: str) -> Process:
+        return self._skopeo(address, args[0], *args[1:], description=description, key=key)
 
 
 @rule
@@ -214,6 +224,25 @@ remote=$1; shift
 for ref in "$@"; do "$DOCKER" tag "$remote" "$ref"; done
 "$DOCKER" image inspect --format '{{.Id}}' "$remote"
 """
+
+
+async def copy_tag(registries: Registries, address: str, source: str, target: str, key: str):
+    """Point `target` at what `source` holds, in the registry (a manifest copy): the failure,
+    if any."""
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._skopeo(
+            address,
+            "copy",
+            f"docker://{source}",
+            f"docker://{target}",
+            description=f"Pointing {target} at {source}",
+            key=key,
+            sides=("src-", "dest-"),
+        ),
+    )
+    return None if result.exit_code == 0 else tool_message(result.stderr.decode(errors="replace"))
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,15 @@ def test_a_definition_ignores_formatting_comments_and_the_ignored_fields():
         target_definition(one, "web", "x", ignore)
     )
     assert target_definition(one, "other", "x") is None
+
+
+def test_dependencies_count_as_a_set_of_absolute_addresses():
+    one = 'docker_image(name="c", dependencies=[":data", ":extra", "3rdparty:x"])\n'
+    two = 'docker_image(name="c", dependencies=["img/c:extra", "3rdparty:x", "img/c:data"])\n'
+    assert target_definition(one, "c", "c", spec_path="img/c") == target_definition(
+        two, "c", "c", spec_path="img/c"
+    )
+    three = 'docker_image(name="c", dependencies=[":data"])\n'
+    assert target_definition(three, "c", "c", spec_path="img/c") != target_definition(
+        one, "c", "c", spec_path="img/c"
+    )

@@ -119,3 +119,19 @@ def test_the_content_hash_changes_with_the_variant_and_the_parent():
     assert content_hash(*args[:4], (("Dockerfile.test", "1"),), *args[5:]) != same
     assert content_hash(*args[:6], "other parent") != same
     assert content_hash(*args[:6], None) != same
+
+
+def test_what_only_an_extra_pulls_in_counts_only_when_the_extra_is_asked_for():
+    extras = lock(
+        ("docker", "7.1.0", ["requests>=2", 'pytest ; extra == "dev"']),
+        ("requests", "2.32.0", []),
+        ("pytest", "8.3.3", ["iniconfig"]),
+        ("iniconfig", "2.0.0", []),
+    )
+    assert [n for n, _, _ in lock_subset(extras, ["docker==7.1.0"])] == ["docker", "requests"]
+    assert [n for n, _, _ in lock_subset(extras, ["docker[dev]==7.1.0"])] == [
+        "docker",
+        "iniconfig",
+        "pytest",
+        "requests",
+    ]

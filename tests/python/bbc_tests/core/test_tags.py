@@ -1,7 +1,7 @@
 import pytest
 
 from bbc.core.tags import (
-    longest_tag_problem,
+    tag_problem,
     RegistryRefs,
     content_tag,
     pinned,
@@ -66,8 +66,15 @@ def test_a_prerelease_has_no_moving_refs_in_a_registry():
     assert refs.moving == ()
 
 
+def test_versions_shaped_like_the_plugins_own_tags_are_refused():
+    for clash in ("1.0.0-0123456789ab", "1.0.0-rc.1-0123456789ab", "1.0.0-test", "1.0.0-test-base"):
+        problem = tag_problem(clash)
+        assert problem is not None and "ends like the tags the plugin gives" in problem, clash
+    assert tag_problem("1.0.0-rc.1") is None and tag_problem("1.0.0-testing") is None
+
+
 def test_a_version_too_long_for_docker_tags_is_named_with_the_limit():
-    assert longest_tag_problem("1.0.0-rc.1") is None
-    long = "1.0.0-" + "a" * 100
-    problem = longest_tag_problem(long)
+    assert tag_problem("1.0.0-rc.1") is None
+    long = "1.0.0-" + "z" * 100
+    problem = tag_problem(long)
     assert problem is not None and "Docker allows 128" in problem and "129 characters" in problem

@@ -1,29 +1,6 @@
 from bbc.core.content import Inputs
 from bbc.core.hierarchy import Hierarchy, Image
-from bbc.core.version_check import (
-    configured_build_args,
-    content_changes,
-    default_repository,
-    fix_command,
-    own_changes,
-)
-
-TOML = """
-[docker]
-default_repository = "bbc/{name}"
-build_args = ["PIP_INDEX_URL=https://pypi.org/simple", "TOKEN"]
-"""
-
-
-def test_pants_toml_build_args_and_repository_are_read():
-    assert configured_build_args(TOML) == {
-        "PIP_INDEX_URL": "https://pypi.org/simple",
-        "TOKEN": None,
-    }
-    assert default_repository(TOML) == "bbc/{name}"
-    assert configured_build_args('[docker]\nbuild_args.add = ["A=1"]\n') == {"A": "1"}
-    assert configured_build_args("") == {} and default_repository("") is None
-
+from bbc.core.version_check import content_changes, fix_command, own_changes
 
 INPUTS = Inputs(
     repository="bbc/flask",
@@ -96,3 +73,18 @@ def test_the_fix_lists_images_when_some_descendants_are_already_bumped():
     assert fix_command(["python", "flask", "web", "job"], family()) == (
         "./pants bbc-bump --level=patch python flask web job"
     )
+
+
+def test_the_fix_also_bumps_a_child_whose_exact_range_would_be_left_behind():
+    def image(address, parent=None, accepts=None, version="1.0.0"):
+        return Image(address, version, f"bbc/{address}", parent, accepts)
+
+    hierarchy = Hierarchy([image("r"), image("c", "r", "1.0.0", "1.0.1"), image("g", "c", "^1.0")])
+    # r changed; c was bumped by hand but accepts exactly r 1.0.0; g is a descendant of r.
+    assert fix_command(["r", "g"], hierarchy) == "./pants bbc-bump --level=patch --descendants r"
+
+
+def test_a_stage_image_change_reaches_the_images_built_on_it():
+    changed = content_changes(family(), {"ml": ["its files changed: x"]}, {"web": ("ml",)})
+    assert changed["web"] == ["its stage image ml changed"]
+    assert set(changed) == {"ml", "job", "web"}

@@ -189,8 +189,8 @@ def test_a_parent_missing_from_the_engine_is_never_looked_up_elsewhere(setup) ->
     fake.forget()  # the engine lost every image after root was built, in the same run
     missing = build(rule_runner, MID)
     assert missing.failure == (
-        f"img/mid:mid is built FROM its parent's content tag {root.content_ref}, which is not in "
-        f"the Docker engine (removed during this run?). Build the parent again: ./pants package "
+        f"img/mid:mid is built FROM the content tag {root.content_ref} of img/root:root, which is "
+        f"not in the Docker engine (removed during this run?). Build it again: ./pants package "
         f"img/root:root"
     )
     assert builds(fake) == []  # docker build never ran, so nothing was pulled
@@ -233,3 +233,20 @@ def test_a_sandwich_puts_the_test_dockerfile_between_the_parent_and_the_image(se
     assert f"SOURCE_IMAGE={base_content}" in app_build
     assert test.tags[0] == "0.1.0-test"
     assert build(rule_runner, APP, TEST_BASE).content_ref == base_content
+
+
+def test_an_image_of_another_stage_is_built_first_and_passed_by_content_tag(setup) -> None:
+    rule_runner, fake = setup
+    rule_runner.write_files(
+        {
+            "img/staged/BUILD": 'docker_image(name="staged", version="1.0.0")',
+            "img/staged/Dockerfile": (
+                "ARG BUILDER=img/mid:mid\nFROM $BUILDER AS build\nFROM scratch\n"
+                "COPY --from=build /mid /mid\n"
+            ),
+        }
+    )
+    staged = build(rule_runner, Address("img/staged", target_name="staged"))
+    staged_build = builds(fake)[-1]
+    assert f"BUILDER={prod_parent(fake)}" in staged_build, staged_build
+    assert staged.ok and staged.built

@@ -140,6 +140,16 @@ def test_an_overwrite_after_our_push_is_caught_by_reading_back():
         assert result.digest is None
 
 
+def test_a_loser_that_moved_the_moving_tags_moves_them_back_to_the_winners_release():
+    registry, image = fresh()
+    registry.meanwhile["final"] = ("1.2.3", image_config(THEIRS))
+    result = publish(registry, image)
+    assert result.failure is not None and "Moved 1.2 back to its release." in result.failure
+    assert all(
+        registry.tags[tag] == image_config(THEIRS) for tag in ("1.2.3", "1.2", "1", "latest")
+    )
+
+
 def test_a_publish_killed_after_the_content_tag_resumes_from_any_machine():
     registry = FakeRegistry("r:5000/bbc/web")
     killed = registry.add_image(image_config(OURS, salt="first machine"))
