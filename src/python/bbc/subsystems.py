@@ -21,6 +21,18 @@ class BBC(Subsystem):
             """
         ),
     )
+    builder = StrOption(
+        default="auto",
+        help=softwrap(
+            """
+            Which builder builds images. `auto`: BuildKit wherever a docker client on
+            `[docker].executable_search_paths` can drive it (one with buildx, or a 20.10 client,
+            whose BuildKit is built in), else Docker's classic builder, said in one line.
+            `buildkit`: BuildKit or an error. `classic`: the classic builder (it knows no
+            `RUN --mount` and no secrets).
+            """
+        ),
+    )
     test_only_packages = StrListOption(
         default=["pytest"],
         help=softwrap(

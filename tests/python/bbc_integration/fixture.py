@@ -78,7 +78,7 @@ search_path = ["<PATH>", "<PYENV>", "%(env.BBC_PYTHON39_DIR)s"]
 
 [docker]
 default_repository = "{prefix}/{{name}}"
-env_vars = ["DOCKER_BUILDKIT=0", "DOCKER_HOST", "DOCKER_CONFIG", "HOME"]
+env_vars = ["DOCKER_HOST", "DOCKER_CONFIG", "HOME"]
 build_args = ["GREETING=hello"]
 
 [changed]

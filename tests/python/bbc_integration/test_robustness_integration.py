@@ -156,7 +156,7 @@ def test_a_docker_cli_error_shows_its_cause(scratch: Repo) -> None:
     repo.write("img/mid/tok.txt", "s3cret\n")
     repo.write(
         "img/mid/BUILD",
-        repo.read("img/mid/BUILD").replace(")\n", ', secrets={"tok": "tok.txt"})\n'),
+        repo.read("img/mid/BUILD").replace(")\n", ', secrets={"tok": "img/mid/tok.txt"})\n'),
     )
     result = repo.pants("package", "img/mid:mid")
     assert result.returncode != 0

@@ -1,41 +1,81 @@
-"""Reads `docker build` output (the classic builder's): which step failed, and why."""
+"""Reads `docker build` output, the classic builder's or BuildKit's (`--progress=plain`): which
+Dockerfile step failed, and Docker's own reason."""
 
 from __future__ import annotations
 
 import re
 
-_STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
+_CLASSIC_STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
+# BuildKit: "#7 [install 2/3] RUN make" opens a step; "#7 ERROR: ..." says it failed.
+_BUILDKIT_STEP = re.compile(r"^#(\d+) \[(?:(\S+) )?(\d+/\d+)\] (.*)$", re.MULTILINE)
+_BUILDKIT_ERROR = re.compile(r"^#(\d+) ERROR: (.*)$", re.MULTILINE)
 _NOISE = (
     "DEPRECATED:",
     "BuildKit is currently disabled",
     "environment-variable.",
     "Install the buildx",
+    "------",
+    ">",
 )
 # The CLI's pointer to its help, printed after the real error (an unknown flag, a bad tag).
 _HELP = re.compile(r"^((See|Run) '?docker [a-z ]+--help'?|Usage: +docker )")
+_PROGRESS = re.compile(r"^#\d+ ")
 
 
-def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
-    """`<dockerfile> step 3/5 (RUN make): <the error>`, as far as the output tells."""
+def _reason(stderr: str) -> str:
     errors = [
         line.strip()
         for line in stderr.splitlines()
         if line.strip()
         and not any(line.strip().startswith(n) for n in _NOISE)
         and not _HELP.match(line.strip())
+        and not _PROGRESS.match(line.strip())
     ]
     reason = errors[-1] if errors else "docker build failed"
-    if "not found in build context" in reason:
+    if "not found in build context" in reason or "not found: not found" in reason:
         reason += (
             " (the files an image copies come from its dependencies: add the file's target, a "
             "`file` or `files`, to the image's `dependencies`)"
         )
-    steps = _STEP.findall(stdout)
-    if not steps:
-        return f"{dockerfile}: {reason}"
-    number, instruction = steps[-1]
-    return f"{dockerfile} step {number} ({instruction}): {reason}"
+    return reason
 
 
-def output_tail(stdout: str, lines: int = 20) -> str:
-    return "\n".join(stdout.rstrip().splitlines()[-lines:])
+def _failed_step(stdout: str, stderr: str) -> str | None:
+    """`step 3/5 (RUN make)` (`stage install step 2/3 (...)`), as far as the output tells."""
+    failed = _BUILDKIT_ERROR.findall(stderr)
+    if failed:
+        headers = {
+            n: (stage, step, text) for n, stage, step, text in _BUILDKIT_STEP.findall(stderr)
+        }
+        if failed[-1][0] in headers:
+            stage, step, text = headers[failed[-1][0]]
+            return f"{f'stage {stage} ' if stage else ''}step {step} ({text})"
+        return None
+    steps = _CLASSIC_STEP.findall(stdout)
+    return f"step {steps[-1][0]} ({steps[-1][1]})" if steps else None
+
+
+def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
+    """`<dockerfile> step 3/5 (RUN make): <the error>`, as far as the output tells."""
+    step = _failed_step(stdout, stderr)
+    return f"{dockerfile}{f' {step}' if step else ''}: {_reason(stderr)}"
+
+
+def output_tail(output: str, lines: int = 20) -> str:
+    return "\n".join(output.rstrip().splitlines()[-lines:])
+
+
+_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^/@\s:]+):([^/@\s]+)@", re.I)
+
+
+def credential_problem(name: str, value: str) -> str | None:
+    """Why a build argument must not be given this value (it carries a password), or None."""
+    found = _USERINFO.match(value)
+    if not found:
+        return None
+    shown = value.replace(found.group(2), "***", 1)
+    return (
+        f"build argument {name}={shown} carries a credential, and build arguments are kept in "
+        f"the image's history and config. Give {name} without it, and the credential as a build "
+        f"secret (README: Build secrets)."
+    )

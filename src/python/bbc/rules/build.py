@@ -39,7 +39,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
-from bbc.core.build_output import failure_summary, output_tail
+from bbc.core.build_output import credential_problem, failure_summary, output_tail
 from bbc.core.chain import dangling_continuation
 from bbc.core.content import CONTENT_LABEL, content_hash
 from bbc.core.tags import content_tag
@@ -196,6 +196,10 @@ async def build_image(
     if parent_ref and plan.base_arg is not None and plan.base is not None:
         built_on[plan.base_arg] = plan.base.build
     build_args = (*build_args, *(f"{arg}={b.content_ref}" for arg, b in built_on.items()))
+    given = {**dict(a.partition("=")[::2] for a in build_args), **context.build_env.environment}
+    leaks = [p for p in (credential_problem(k, v) for k, v in given.items()) if p]
+    if leaks:
+        return replace(result, failure=f"{request.address}: {leaks[0]}")
     labels = _labels(info, result, plan.base)
     revision = await _revision(context, info.build_file)
     if revision:
@@ -219,7 +223,7 @@ async def build_image(
     input_digest = await Get(Digest, MergeDigests([context.digest, labelled_digest]))
 
     field_set = DockerPackageFieldSet.create(target)
-    argv = ["build", "--iidfile", IIDFILE]
+    argv = ["build", "--iidfile", IIDFILE, *(["--progress=plain"] if docker.buildkit else [])]
     argv += get_build_options(context, field_set, options.build_target_stage, target)
     for image_ref in result.refs:
         argv += ["--tag", image_ref]
@@ -263,9 +267,10 @@ async def build_image(
         stdout = process_result.stdout.decode(errors="replace")
         stderr = process_result.stderr.decode(errors="replace")
         summary = failure_summary(plan.dockerfile, stdout, stderr)
+        tail = output_tail(stderr if docker.buildkit else stdout)
         return replace(
             result,
-            failure=f"{request.address} ({result.refs[0]}) failed to build at {summary}\n{output_tail(stdout)}",
+            failure=f"{request.address} ({result.refs[0]}) failed to build at {summary}\n{tail}",
         )
     iid = await Get(DigestContents, Digest, process_result.output_digest)
     return replace(result, image_id=iid[0].content.decode().strip(), built=True)

@@ -1,22 +1,33 @@
-"""How the plugin runs docker (`Docker`: the one factory of docker processes), what the engine
-holds, and one clear message when the engine does not answer."""
+"""How the plugin runs docker (`Docker`: the one factory of docker processes; the client and
+builder chosen by core/builder.py), what the engine holds, and one clear message when the engine
+does not answer."""
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.util_rules.docker_binary import DockerBinary
-from pants.core.util_rules.system_binaries import BashBinary
+from pants.core.util_rules.system_binaries import (
+    BashBinary,
+    BinaryPath,
+    BinaryPathRequest,
+    BinaryPaths,
+    BinaryPathTest,
+)
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
+from bbc.core.builder import Client, choose, parse_version
 from bbc.rules.run_token import RunToken
+from bbc.subsystems import BBC
+
+logger = logging.getLogger(__name__)
 
 
 class DockerEngineError(Exception):
@@ -72,6 +83,7 @@ class Docker:
     path: str
     env: FrozenDict[str, str]
     run_token: str
+    buildkit: bool = True  # builds use BuildKit (else Docker's classic builder)
 
     def process(self, *args: str, description: str, **kwargs: Any) -> Process:
         """`docker <args>`, once per run unless given a `cache_scope` (see `per_run_process`)."""
@@ -87,8 +99,14 @@ class Docker:
     def script(
         self, bash: BashBinary, script: str, *args: str, description: str, **kwargs: Any
     ) -> Process:
-        """A bash script of several steps, which runs docker as "$DOCKER"."""
-        env = {**self.env, "DOCKER": self.path, **kwargs.pop("env", {})}
+        """A bash script of several steps, which runs docker as "$DOCKER" (and builds with the
+        chosen builder)."""
+        env = {
+            **self.env,
+            "DOCKER": self.path,
+            "DOCKER_BUILDKIT": "1" if self.buildkit else "0",
+            **kwargs.pop("env", {}),
+        }
         return per_run_process(
             (bash.path, "-c", script, "bash", *args),
             description=description,
@@ -98,12 +116,49 @@ class Docker:
         )
 
 
-@rule
+def _probe_process(path: BinaryPath, *args: str) -> Process:
+    """Asks a docker client about itself, once per pantsd (and again when the binary changes)."""
+    return Process(
+        argv=(path.path, *args),
+        env={"BBC_CLIENT": path.fingerprint},
+        description=f"Asking {path.path} {' '.join(args)}",
+        cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+        level=LogLevel.DEBUG,
+    )
+
+
+@rule(desc="Choosing the docker client", level=LogLevel.DEBUG)
 async def docker_tool(
-    binary: DockerBinary, options: DockerOptions.EnvironmentAware, run_token: RunToken
+    options: DockerOptions.EnvironmentAware, bbc: BBC, run_token: RunToken
 ) -> Docker:
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(options.env_vars))
-    return Docker(binary.path, FrozenDict(env), run_token.value)
+    found, env = await MultiGet(
+        Get(
+            BinaryPaths,
+            BinaryPathRequest(
+                binary_name="docker",
+                search_path=options.executable_search_path,
+                test=BinaryPathTest(args=["--version"]),
+            ),
+        ),
+        Get(EnvironmentVars, EnvironmentVarsRequest(options.env_vars)),
+    )
+    unique = list({p.path: p for p in found.paths}.values())
+    versions = await MultiGet(
+        Get(FallibleProcessResult, Process, _probe_process(p, "--version")) for p in unique
+    )
+    buildx = await MultiGet(
+        Get(FallibleProcessResult, Process, _probe_process(p, "buildx", "version")) for p in unique
+    )
+    clients = [
+        Client(p.path, parse_version(v.stdout.decode()), b.exit_code == 0)
+        for p, v, b in zip(unique, versions, buildx)
+    ]
+    choice = choose(clients, bbc.builder)
+    if isinstance(choice, str):
+        raise DockerEngineError(choice)
+    if choice.note:
+        logger.warning(choice.note)
+    return Docker(choice.client.path, FrozenDict(env), run_token.value, choice.buildkit)
 
 
 async def _ask(docker: Docker, command: tuple[str, ...], description: str) -> bytes:

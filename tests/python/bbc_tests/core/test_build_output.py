@@ -1,4 +1,4 @@
-from bbc.core.build_output import failure_summary, output_tail
+from bbc.core.build_output import credential_problem, failure_summary, output_tail
 
 STDOUT = """Sending build context to Docker daemon  3.072kB
 Step 1/4 : ARG SOURCE_IMAGE=img/mid:mid
@@ -50,3 +50,38 @@ def test_a_docker_cli_error_is_the_cause_not_the_pointer_to_help():
         failure_summary("img/x/Dockerfile", "", unknown)
         == "img/x/Dockerfile: unknown flag: --secret"
     )
+
+
+BUILDKIT_STDERR = """#1 [internal] load build definition from Dockerfile.f
+#1 DONE 0.0s
+
+#7 [1/4] FROM docker.io/fromidtest/root:1
+#7 DONE 0.0s
+
+#4 [install 2/4] RUN echo step1
+#4 0.542 step1
+#4 DONE 0.6s
+
+#5 [install 3/4] RUN echo failing && exit 3
+#5 0.606 failing
+#5 ERROR: executor failed running [/bin/sh -c echo failing && exit 3]: exit code: 3
+------
+ > [install 3/4] RUN echo failing && exit 3:
+------
+executor failed running [/bin/sh -c echo failing && exit 3]: exit code: 3
+"""
+
+
+def test_buildkit_failures_name_the_stage_step_and_the_error():
+    assert failure_summary("img/a/Dockerfile", "", BUILDKIT_STDERR) == (
+        "img/a/Dockerfile stage install step 3/4 (RUN echo failing && exit 3): executor failed "
+        "running [/bin/sh -c echo failing && exit 3]: exit code: 3"
+    )
+
+
+def test_a_build_argument_with_a_password_is_refused_without_showing_it():
+    problem = credential_problem("PIP_INDEX_URL", "https://me:s3cret@pypi.example.com/simple")
+    assert problem is not None and "s3cret" not in problem
+    assert "PIP_INDEX_URL=https://me:***@pypi.example.com/simple carries a credential" in problem
+    assert credential_problem("PIP_INDEX_URL", "https://pypi.org/simple") is None
+    assert credential_problem("X", "user@example.com") is None

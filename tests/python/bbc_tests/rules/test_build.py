@@ -114,6 +114,7 @@ def test_a_child_is_built_from_its_parents_content_tag_with_its_build_args(setup
         "build",
         "--iidfile",
         "__bbc_image.iid",
+        "--progress=plain",
         "--pull=False",
         *[arg for ref in mid.refs for arg in ("--tag", ref)],
         "--build-arg",
