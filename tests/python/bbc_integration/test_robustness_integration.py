@@ -287,6 +287,35 @@ def test_a_wedged_engine_is_named_within_the_timeout(repo: Repo, tmp_path: Path)
     )
 
 
+def test_the_engine_the_launcher_starts_holds_none_of_its_locks(repo: Repo, tmp_path: Path) -> None:
+    """A dockerd started by ./pants must not inherit the launcher's lock: every later ./pants
+    that needs Docker would wait for it forever (a fresh CI machine hung this way)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    started = tmp_path / "dockerd.pid"
+    scripts = {
+        "docker": f'#!/bin/sh\n[ "$1" = info ] && [ -s {started} ] && exit 0\n'
+        "echo 'Cannot connect to the Docker daemon' >&2; exit 1\n",
+        "dockerd": f"#!/bin/sh\necho $$ > {started}\nexec sleep 300\n",
+        "pgrep": "#!/bin/sh\nexit 1\n",  # the real engine's dockerd is not the one under test
+    }
+    for name, text in scripts.items():
+        (fake / name).write_text(text)
+        (fake / name).chmod(0o755)
+    result = repo.pants(
+        "run", "--help", env={"PATH": f"{fake}:{os.environ['PATH']}", "BBC_DOCKER_AUTOSTART": "1"}
+    )
+    assert result.returncode == 0, result.output
+    assert "starting dockerd in the background" in result.stderr
+    pid = int(started.read_text())
+    try:
+        fds = Path(f"/proc/{pid}/fd")
+        held = [os.readlink(fd) for fd in fds.iterdir()]
+        assert not [target for target in held if target.endswith(".lock")], held
+    finally:
+        os.kill(pid, signal.SIGKILL)
+
+
 def test_a_registry_that_dies_mid_publish_is_named_and_publish_resumes(
     scratch: Repo, tmp_path: Path
 ) -> None:
