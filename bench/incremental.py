@@ -1,6 +1,7 @@
 """What an incremental build costs as the BBC hierarchy grows.
 
     ./pants run bench/incremental.py -- [--sizes 10 50 200] [--runs 3] [--plan-size 1000]
+                                        [--modes buildkit classic vanilla-buildkit vanilla-classic]
 
 For each size N it generates a hierarchy (one root, a layer of intermediates, the rest
 applications; offline Dockerfiles that build in well under a second) in a temporary git
@@ -17,6 +18,11 @@ and, for the same changes, `docker build` by hand:
 
 and `./pants --changed-since=HEAD list` alone for `--plan-size` images. It prints a markdown
 table and writes JSON to bench/results/.
+
+Each mode is one row per N: `buildkit` and `classic` are the plugin with `[bbc].builder` set so;
+`vanilla-buildkit` and `vanilla-classic` are Pants' own docker backend without the plugin on the
+same generated family (plain `docker_image` targets, the same Dockerfiles and changes), driving
+the same docker client (/usr/bin/docker) with DOCKER_BUILDKIT=1 or 0: the plugin's closest peer.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,7 +42,33 @@ from pathlib import Path
 from bbc_integration.fixture import Repo
 
 
-def family(repo: Repo, size: int) -> tuple[list[str], dict[str, str]]:
+MODES = ("buildkit", "classic", "vanilla-buildkit", "vanilla-classic")
+CLIENT = "/usr/bin/docker"  # the client both the plugin and vanilla Pants drive here
+
+
+def configure(repo: Repo, mode: str) -> None:
+    """Make the generated repository use `mode` (before the family is committed)."""
+    buildkit = "0" if mode.endswith("classic") else "1"
+    toml = repo.read("pants.toml")
+    if mode.startswith("vanilla"):
+        toml = toml.replace(
+            '"pants.backend.shell", "bbc"]', '"pants.backend.shell", "pants.backend.docker"]'
+        )
+        toml = toml.replace(
+            "[docker]\n",
+            f'[docker]\nexecutable_search_paths = ["{Path(CLIENT).parent}"]\n'
+            f'env_vars = ["DOCKER_BUILDKIT={buildkit}", "DOCKER_HOST", "DOCKER_CONFIG", "HOME"]\n',
+            1,
+        ).replace('env_vars = ["DOCKER_HOST", "DOCKER_CONFIG", "HOME"]\n', "", 1)
+        for build in repo.root.glob("img/*/BUILD"):
+            text = re.sub(r', (version|parent_versions)="[^"]*"', "", build.read_text())
+            build.write_text(text)
+    else:
+        toml += f'\n[bbc]\nbuilder = "{mode}"\n'
+    repo.write("pants.toml", toml)
+
+
+def family(repo: Repo, size: int, mode: str = "buildkit") -> tuple[list[str], dict[str, str]]:
     """Generate the hierarchy; returns the names parents first, and each one's parent."""
     intermediates = max(2, round(math.sqrt(size)))
     parents = {"root": ""}
@@ -48,6 +82,7 @@ def family(repo: Repo, size: int) -> tuple[list[str], dict[str, str]]:
         parents[name] = f"mid{i % intermediates}"
         repo.add_child(name, parents[name], f"RUN echo {name} > /app")
     repo.write(".dockerignore", ".git\n.pids\n.pants.d\ndist\n")
+    configure(repo, mode)
     repo.commit(f"{size} images")
     return list(parents), parents
 
@@ -64,11 +99,14 @@ def pants(repo: Repo, *args: str) -> None:
         sys.exit(f"./pants {' '.join(args)} failed:\n{result.output}")
 
 
-def docker_build(repo: Repo, names: list[str], parents: dict[str, str], tag_prefix: str) -> None:
+def docker_build(
+    repo: Repo, names: list[str], parents: dict[str, str], tag_prefix: str, buildkit: bool
+) -> None:
     """The seed's way: one plain `docker build` per image, parents first."""
+    env = {**os.environ, "DOCKER_BUILDKIT": "1" if buildkit else "0"}
     for name in names:
         args = [
-            "docker",
+            CLIENT,
             "build",
             "-q",
             "-t",
@@ -78,7 +116,7 @@ def docker_build(repo: Repo, names: list[str], parents: dict[str, str], tag_pref
         ]
         if parents[name]:
             args += ["--build-arg", f"SOURCE_IMAGE={tag_prefix}/{parents[name]}"]
-        subprocess.run([*args, "."], cwd=repo.root, check=True, capture_output=True)
+        subprocess.run([*args, "."], cwd=repo.root, check=True, capture_output=True, env=env)
 
 
 def change(repo: Repo, name: str) -> None:
@@ -91,11 +129,12 @@ def change(repo: Repo, name: str) -> None:
     repo.commit(f"Change {name}")
 
 
-def measure(size: int, runs: int, workdir: Path) -> dict:
-    repo = Repo(workdir / f"bench-{size}", Path.cwd())
+def measure(size: int, runs: int, workdir: Path, mode: str) -> dict:
+    repo = Repo(workdir / f"bench-{mode}-{size}", Path.cwd())
     naive_prefix = f"{repo.prefix}-naive"
+    buildkit = not mode.endswith("classic")
     try:
-        names, parents = family(repo, size)
+        names, parents = family(repo, size, mode)
         leaf, leaf_chain = names[-1], ["root", parents[names[-1]], names[-1]]
         pants(repo, "list", "::")  # start pantsd and parse everything once
         figures: dict[str, list[float]] = {
@@ -116,9 +155,8 @@ def measure(size: int, runs: int, workdir: Path) -> dict:
             repo.remove_images(repo.prefix)
             figures["first"].append(timed(lambda: pants(repo, "package", "::")))
             figures["noop"].append(timed(lambda: pants(repo, "package", "::")))
-            docker_build(
-                repo, names, parents, naive_prefix
-            )  # the naive images exist before we time them
+            # the naive images exist before we time them
+            docker_build(repo, names, parents, naive_prefix, buildkit)
             for what, target, affected in (
                 ("leaf", leaf, leaf_chain[-1:]),
                 ("root", "root", names),
@@ -127,11 +165,11 @@ def measure(size: int, runs: int, workdir: Path) -> dict:
                 figures[what].append(timed(lambda: pants(repo, "--changed-since=main", "package")))
                 change(repo, target)
                 figures[f"naive_{what}"].append(
-                    timed(lambda: docker_build(repo, names, parents, naive_prefix))
+                    timed(lambda: docker_build(repo, names, parents, naive_prefix, buildkit))
                 )
                 change(repo, target)
                 figures[f"lower_{what}"].append(
-                    timed(lambda: docker_build(repo, affected, parents, naive_prefix))
+                    timed(lambda: docker_build(repo, affected, parents, naive_prefix, buildkit))
                 )
                 repo.git("checkout", "-q", "-f", "main")
         medians = {k: statistics.median(v) for k, v in figures.items()}
@@ -139,7 +177,13 @@ def measure(size: int, runs: int, workdir: Path) -> dict:
         medians["leaf/lower"] = medians["leaf"] / medians["lower_leaf"]
         medians["root/naive"] = medians["root"] / medians["naive_root"]
         medians["root/lower"] = medians["root"] / medians["lower_root"]
-        return {"size": size, "runs": runs, "median_seconds": medians, "all_seconds": figures}
+        return {
+            "size": size,
+            "mode": mode,
+            "runs": runs,
+            "median_seconds": medians,
+            "all_seconds": figures,
+        }
     finally:
         repo.remove_images(naive_prefix)
         repo.close()
@@ -165,16 +209,33 @@ def plan(size: int, runs: int, workdir: Path) -> dict:
 
 def table(results: list[dict], planning: dict | None) -> str:
     rows = [
-        "| N | first | no-op | leaf | naive (leaf) | lower (leaf) | ours/naive | ours/lower | root | naive (root) | lower (root) | ours/naive | ours/lower |",
-        "| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+        "| N | mode | first | no-op | leaf | naive (leaf) | lower (leaf) | ours/naive | ours/lower | root | naive (root) | lower (root) | ours/naive | ours/lower |",
+        "| --: | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
     ]
     for r in results:
         m = r["median_seconds"]
         rows.append(
-            f"| {r['size']} | {m['first']:.1f} s | {m['noop']:.2f} s | {m['leaf']:.2f} s | {m['naive_leaf']:.2f} s | "
+            f"| {r['size']} | {r['mode']} | {m['first']:.1f} s | {m['noop']:.2f} s | {m['leaf']:.2f} s | {m['naive_leaf']:.2f} s | "
             f"{m['lower_leaf']:.2f} s | {m['leaf/naive']:.2f} | {m['leaf/lower']:.2f} | {m['root']:.1f} s | "
             f"{m['naive_root']:.1f} s | {m['lower_root']:.1f} s | {m['root/naive']:.2f} | {m['root/lower']:.2f} |"
         )
+    by_mode = {(r["size"], r["mode"]): r["median_seconds"] for r in results}
+    peers = [
+        (size, mode, ours, by_mode[(size, f"vanilla-{mode}")])
+        for (size, mode), ours in by_mode.items()
+        if (size, f"vanilla-{mode}") in by_mode
+    ]
+    if peers:
+        rows += [
+            "\nThe plugin against vanilla Pants' docker backend (plugin time / vanilla time):\n",
+            "| N | builder | first | no-op | leaf | root |",
+            "| --: | :-- | --: | --: | --: | --: |",
+        ]
+        for size, mode, ours, theirs in peers:
+            ratios = " | ".join(
+                f"{ours[k] / theirs[k]:.2f}" for k in ("first", "noop", "leaf", "root")
+            )
+            rows.append(f"| {size} | {mode} | {ratios} |")
     if planning:
         rows.append(
             f"\n`./pants --changed-since=HEAD list` with {planning['size']} images: {planning['median_seconds']:.2f} s (median of {planning['runs']})."
@@ -189,13 +250,15 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--plan-size", type=int, default=1000, help="0 to skip")
+    parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bbc-bench"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes:
-        results.append(measure(size, args.runs, args.workdir))
-        print(f"N={size}: {json.dumps(results[-1]['median_seconds'])}", flush=True)
+        for mode in args.modes:
+            results.append(measure(size, args.runs, args.workdir, mode))
+            print(f"N={size} {mode}: {json.dumps(results[-1]['median_seconds'])}", flush=True)
     planning = plan(args.plan_size, args.runs, args.workdir) if args.plan_size else None
     report = table(results, planning)
     print(report)
