@@ -34,6 +34,8 @@ def test_check_passes_when_nothing_changed(repo: Repo) -> None:
     result = repo.pants("bbc-check", "::")
     assert result.returncode == 0, result.output
     assert "3 images: versions and ranges are consistent with main." in result.stdout
+    unnamed = repo.pants("bbc-check")
+    assert "no images named. Check them all: ./pants bbc-check ::" in unnamed.stderr
 
 
 def test_check_names_each_image_whose_inputs_changed_without_a_new_version(scratch: Repo) -> None:

@@ -155,7 +155,9 @@ async def bbc_check(
         console.print_stderr(problem + "\n")
     if needing:
         console.print_stderr(f"Fix: {fix_command(needing, graph.hierarchy)}")
-    if not problems:
+    if not requested:
+        console.print_stderr("bbc-check: no images named. Check them all: ./pants bbc-check ::")
+    elif not problems:
         console.print_stdout(
             f"{len(requested)} images: versions and ranges are consistent with {check.since}."
         )
