@@ -129,6 +129,7 @@ class Repo:
         self.docker = docker.from_env()
         self.versions: dict[str, str] = {}  # image name -> version, as added
         self.env: dict[str, str] = {}  # for every ./pants run in this repository
+        self.started: list[subprocess.Popen] = []  # by start_pants
         for name in LAUNCHER_FILES:
             self._copy(source_root / name, name)
         for path in (source_root / PLUGIN_DIR).rglob("*.py"):
@@ -152,7 +153,7 @@ class Repo:
         subprocess.run(["git", "clone", "-q", str(self.root), str(root)], check=True)
         other = Repo.__new__(Repo)
         other.root, other.prefix, other.docker = root, self.prefix, docker.from_env()
-        other.versions, other.env = dict(self.versions), dict(self.env)
+        other.versions, other.env, other.started = dict(self.versions), dict(self.env), []
         other.git("config", "user.email", "it@example.com")
         other.git("config", "user.name", "Integration test")
         other.git("checkout", "-q", "-B", "main")
@@ -212,6 +213,7 @@ class Repo:
 
     def reset(self) -> None:
         """Back to main as committed: undo a test's edits, branches and new files."""
+        self.stop_started()
         self.git("checkout", "-q", "-f", "main")
         self.git("clean", "-q", "-fd", "img", "3rdparty")
 
@@ -246,7 +248,9 @@ class Repo:
         return Run(result.returncode, result.stdout, result.stderr)
 
     def start_pants(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(
+        """`./pants <args>` in the background; killed by `reset()` or `close()` if still running
+        (a run left behind holds the repository's run lock and every later ./pants waits)."""
+        process = subprocess.Popen(
             ["./pants", *args],
             cwd=self.root,
             stdout=subprocess.PIPE,
@@ -254,6 +258,15 @@ class Repo:
             text=True,
             env={**os.environ, **self.env},
         )
+        self.started.append(process)
+        return process
+
+    def stop_started(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        self.started.clear()
 
     def ref(self, name: str, tag: str) -> str:
         return f"{self.prefix}/{name}:{tag}"
@@ -287,6 +300,7 @@ class Repo:
                 pass
 
     def close(self) -> None:
+        self.stop_started()
         self.close_pantsd()
         self.remove_images(self.prefix)
         self.docker.close()

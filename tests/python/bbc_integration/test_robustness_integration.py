@@ -195,8 +195,8 @@ def test_an_interrupted_test_run_leaves_no_container(scratch: Repo) -> None:
     process = repo.start_pants("test", "img/other:other")
     wait_for(lambda: containers_of(repo), "the test container to start")
     process.send_signal(signal.SIGINT)
-    process.communicate(timeout=120)
-    wait_for(lambda: not containers_of(repo), "the watchdog to remove the container")
+    process.communicate(timeout=600)
+    wait_for(lambda: not containers_of(repo), "the watchdog to remove the container", timeout=300)
 
 
 def test_colour_codes_and_huge_output_leave_a_small_well_formed_report(scratch: Repo) -> None:

@@ -5,6 +5,8 @@ store in a folder, so that the plugin's real rules run without a Docker engine.
   Dockerfile it was given (under the first tag's name); fails like Docker while the state
   folder holds a `fail` file.
 - `image ls`, `image inspect REF`, `tag ID REF`, `info`, `run ...`: as Docker would answer.
+- `create --name N ...`, `start`, `wait` (the exit code in `exit-code`, or never returning while
+  a `hang` file exists), `logs`, `cp`, `rm -f N`: containers as files under `containers/`.
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ image)
 tag) echo "$3 $2" >>"$state/images" ;;
 info) echo '{}' ;;
 run) echo "ran" ;;
+create) [ -f "$state/no-create" ] && { echo "Error: No such image" >&2; exit 1; }
+        touch "$state/containers/$3" ;;
+start) ;;
+wait) [ -f "$state/hang" ] && exec sleep 60
+      cat "$state/exit-code" 2>/dev/null || echo 0 ;;
+logs) echo "output of $2" ;;
+cp) ;;
+rm) rm -f "$state/containers/$3" ;;
+ps) ;;
 esac
 """
 
@@ -66,7 +77,7 @@ class Call:
 class FakeDocker:
     def __init__(self, folder: Path) -> None:
         self.state = folder / "state"
-        for sub in ("calls", "dockerfiles"):
+        for sub in ("calls", "dockerfiles", "containers"):
             (self.state / sub).mkdir(parents=True)
         self.bin = folder / "bin"
         self.bin.mkdir()
@@ -92,6 +103,14 @@ class FakeDocker:
     def fail_builds(self, fail: bool = True) -> None:
         flag = self.state / "fail"
         flag.touch() if fail else flag.unlink(missing_ok=True)
+
+    def flag(self, name: str, value: str | None = "") -> None:
+        """Set (with `value` as its content) or, with None, clear a flag file of the fake."""
+        path = self.state / name
+        path.write_text(value) if value is not None else path.unlink(missing_ok=True)
+
+    def containers(self) -> list[str]:
+        return sorted(p.name for p in self.state.joinpath("containers").iterdir())
 
     def images(self) -> dict[str, str]:
         path = self.state / "images"
