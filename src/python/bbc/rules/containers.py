@@ -101,7 +101,8 @@ exit 0
 )
 
 
-async def _tools() -> BinaryShims:
+async def container_test_tools() -> BinaryShims:
+    """The host tools the scripts of container tests run (bash, timeout, setsid...)."""
     return await Get(
         BinaryShims,
         BinaryShimsRequest.for_binaries(
@@ -118,7 +119,7 @@ async def _tools() -> BinaryShims:
 
 @rule(desc="Removing expired test containers", level=LogLevel.DEBUG)
 async def sweep_containers(docker: Docker, bash: BashBinary) -> SweptContainers:
-    tools = await _tools()
+    tools = await container_test_tools()
     await Get(
         FallibleProcessResult,
         Process,
@@ -136,7 +137,7 @@ async def sweep_containers(docker: Docker, bash: BashBinary) -> SweptContainers:
 @rule
 async def run_container(run: ContainerRun, docker: Docker, bash: BashBinary) -> ContainerResult:
     await Get(SweptContainers)
-    tools = await _tools()
+    tools = await container_test_tools()
     result = await Get(
         FallibleProcessResult,
         Process,
