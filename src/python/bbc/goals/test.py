@@ -169,7 +169,7 @@ async def _contract_checks(
         for t in with_files
     ]
     # One MultiGet, so that both kinds run in parallel.
-    done = await MultiGet(*shell, *files)  # type: ignore[call-overload]
+    done = await MultiGet(*shell, *files) if shell or files else ()  # type: ignore
     results, pytests = done[: len(shell)], done[len(shell) :]
     checks = [
         runner.check("contract tests", f"{title} (from {origin})", r)
