@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.core.goals.test import TestFieldSet, TestRequest, TestResult, TestSubsystem
@@ -28,7 +28,7 @@ from pants.util.logging import LogLevel
 
 from bbc.core.junit import Check, capped, junit_xml, report_stem, summary
 from bbc.rules.build_types import PROD, TEST, ImageBuild, ImageBuildRequest
-from bbc.rules.containers import ContainerResult, ContainerRun
+from bbc.rules.containers import ContainerResult, ContainerRun, freshest
 from bbc.rules.contract_pytest import ContractPytestResult, ContractPytestRun
 from bbc.rules.image_graph import ImageGraph
 from bbc.subsystems import BBC, ContainerTestsSubsystem
@@ -100,7 +100,7 @@ async def _report(
     address: Address,
     checks: list[Check],
     test_subsystem: TestSubsystem,
-    last: FallibleProcessResult | None = None,
+    ran: Iterable[FallibleProcessResult | None] = (),
     extra_xml=(),
 ) -> TestResult:
     """The test result: a summary (with the output of what failed) and JUnit XML."""
@@ -124,14 +124,14 @@ async def _report(
         addresses=(address,),
         output_setting=test_subsystem.output,
         # Pants prints a summary line (with the source: ran, cached...) only with metadata.
-        result_metadata=last.metadata if last else None,
+        result_metadata=last.metadata if (last := freshest(ran)) else None,
         xml_results=xml,
     )
 
 
 async def _contract_checks(
     address: Address, prod: ImageBuild, graph: ImageGraph, runner: _Runner
-) -> tuple[list[Check], list[FileContent], FallibleProcessResult | None]:
+) -> tuple[list[Check], list[FileContent], list[FallibleProcessResult]]:
     """The contract tests of the image and of every ancestor, against the production image:
     shell one-liners in a container, and pytest files on the host (their JUnit XML is kept)."""
     declaring = await MultiGet(
@@ -177,7 +177,7 @@ async def _contract_checks(
     ]
     ran = [r.result for r in results] + [p.result for p in pytests if p.result]
     xml = [f for p in pytests for f in p.reports]
-    return [*checks, *(p.check for p in pytests)], xml, (ran[-1] if ran else None)
+    return [*checks, *(p.check for p in pytests)], xml, ran
 
 
 async def _clean_checks(
@@ -287,9 +287,9 @@ async def run_container_tests(
         return await _report(
             address, [Check("build", "production image", False, why)], test_subsystem
         )
-    checks, contract_xml, last = await _contract_checks(address, prod, graph, runner)
+    checks, contract_xml, ran = await _contract_checks(address, prod, graph, runner)
     if not variant:
-        return await _report(address, checks, test_subsystem, last, contract_xml)
+        return await _report(address, checks, test_subsystem, ran, contract_xml)
 
     test = await Get(ImageBuild, ImageBuildRequest(address, TEST))
     if not test.ok:
@@ -298,16 +298,16 @@ async def run_container_tests(
             address,
             [*checks, Check("build", "test variant", False, why)],
             test_subsystem,
-            last,
+            ran,
             contract_xml,
         )
     if bbc.test_only_packages and target[TestOnlyPackagesCheckField].value is not False:
         checks.extend(
             await _clean_checks(target, tuple(bbc.test_only_packages), prod, test, runner)
         )
-    app_check, ran, app_xml = await _app_tests(address, test, command, runner)
+    app_check, app_ran, app_xml = await _app_tests(address, test, command, runner)
     return await _report(
-        address, [*checks, app_check], test_subsystem, ran, [*contract_xml, *app_xml]
+        address, [*checks, app_check], test_subsystem, [*ran, app_ran], [*contract_xml, *app_xml]
     )
 
 
