@@ -3,27 +3,18 @@ containers of it started from the host with the Docker SDK for Python.
 
 `./pants test` runs contract test files with it (`-p bbc_contract`), BBC_IMAGE naming the image
 under test. By hand: `BBC_IMAGE=bbc/flask:latest pytest -p bbc_contract images/flask/contract`.
+Fixtures: `image` (a `docker.models.images.Image`) and `containers`, which starts containers of it
+and removes each after the test, however the test ends (README: "Contract test files").
 
-Fixtures: `image`, the image under test (a `docker.models.images.Image`); `containers`, which
-starts containers of it and removes each after the test, however the test ends:
-`containers.start(...)` (running) and `containers.run(...)` (to its end: exit code and output).
-Options: `command`, `entrypoint` (the image's own by default), `user`, `environment`, `files`
-({path in the container: str, bytes or a host Path}, copied in through the engine before the
-container starts, so a remote engine works too), `ports` (published on free host ports: `url`,
-`http`, `wait_for_port`, `wait_for_http`), and any other of `docker.containers.create`'s. A
-running container offers `exec`, `logs` and `wait`.
-
-Containers are labelled `io.bbc.test-expires` (when anyone may remove it: the plugin sweeps
-expired ones), `io.bbc.test-run` (the plugin's watchdog removes what is left when pytest ends,
-however it ends) and `io.bbc.test-image`. SIGTERM (the time limit) stops pytest as Ctrl-C does:
-fixtures still remove their containers.
-"""
+Containers are labelled `io.bbc.test-expires`, `io.bbc.test-run` (for the plugin's sweeper and
+watchdog) and `io.bbc.test-image`. SIGTERM (the time limit) stops pytest as Ctrl-C does."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import posixpath
 import signal
 import socket
 import tarfile
@@ -189,6 +180,22 @@ class Container:
                 f"(last: {last[0]})"
             ),
         )
+
+    def files(self, path: str) -> dict[str, bytes]:
+        """The regular files at or under `path` in the container, copied out through the engine
+        (as `docker cp` does: any user's files, symbolic links not followed): {path: content},
+        empty if there is no `path`."""
+        try:
+            stream, _ = self.container.get_archive(path)
+        except docker.errors.NotFound:
+            return {}
+        parent = posixpath.dirname(path.rstrip("/"))
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            return {
+                posixpath.join(parent, m.name): tar.extractfile(m).read()  # type: ignore[union-attr]
+                for m in tar.getmembers()
+                if m.isfile()
+            }
 
     def exec(self, command: str | list[str], **options: Any) -> Ran:
         """Runs `command` in the running container (as the image's user unless `user` is given;
