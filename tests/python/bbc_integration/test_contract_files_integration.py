@@ -52,6 +52,11 @@ def test_user_environment_and_exec_in_a_running_container(image, containers):
     assert box.exec(["id", "-u"], user="0").output == "0\\n"
     assert image.attrs["Config"]["Cmd"] == ["cat", "/etc/promise"]
 """
+LOUD = """\
+def test_loud():
+    print("x" * 200_000)
+    assert False, "the end of a loud test"
+"""
 HANGS = """\
 def test_hangs(containers):
     containers.start(["sleep", "600"]).wait(timeout=600)
@@ -171,6 +176,16 @@ def test_a_timed_out_test_is_named_and_leaves_no_container(scratch: Repo) -> Non
     assert "(from img/base:base): timed out after 8 s" in result.output
     assert "timed out after 8 s: pytest was stopped and its containers removed" in result.output
     assert containers_of(repo) == []
+
+
+def test_a_loud_run_s_output_is_capped_keeping_its_end(scratch: Repo) -> None:
+    repo = scratch
+    repo.write("img/base/contract/test_loud.py", LOUD)
+    result = repo.pants("test", "--container-tests-output-limit=4000", "img/base:base")
+    assert result.returncode != 0
+    assert "characters cut: the output of a check is capped at 4000 characters" in flat(result)
+    assert "the end of a loud test" in result.output  # pytest's summary, at the end
+    assert "x" * 4000 not in result.output
 
 
 def test_an_interrupted_run_leaves_no_container(scratch: Repo) -> None:
