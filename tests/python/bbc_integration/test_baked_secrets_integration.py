@@ -13,6 +13,7 @@ The real flask image passes the same file in `./pants test images/flask:flask`.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -135,3 +136,44 @@ def test_an_account_with_a_password_fails(repo: Repo) -> None:
     failed = failures(repo, "shadow")
     assert sorted(failed) == [ACCOUNTS]
     assert "accounts with a password hash in /etc/shadow: bbc" in failed[ACCOUNTS]
+
+
+def the_check():
+    spec = importlib.util.spec_from_file_location("no_secret", THE_CHECK)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "line, shown",
+    [
+        (f"PIP_INDEX_URL={INDEX}", "PIP_INDEX_URL=https://user:***@example.invalid/simple"),
+        ("api_token=tk-1", "api_token=***"),
+        ('DB_PASSWORD: "hunter2"', 'DB_PASSWORD: "***"'),
+        (
+            "machine pypi.example login ci password pw1",
+            "machine pypi.example login ci password ***",
+        ),
+        ("RUN |1 GITHUB_TOKEN=ghp_x /bin/sh -c make", "RUN |1 GITHUB_TOKEN=*** /bin/sh -c make"),
+    ],
+)
+def test_credential_looking_values_are_found_and_masked(line: str, shown: str) -> None:
+    assert the_check().findings("here", line) == [f"here: {shown}"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "PIP_INDEX_URL=https://pypi.org/simple",
+        "DB_PASSWORD_FILE=/run/secrets/db_password",
+        "token=$TOKEN",
+        "password\t[success=1 default=ignore]\tpam_unix.so obscure yescrypt",
+        "passwd:         files",
+        "org.opencontainers.image.base.name=127.0.0.1:5000/bbc/python:1.0.2@sha256:ab12",
+        "https://user@example.invalid/simple",
+    ],
+)
+def test_what_is_no_credential_is_not_found(line: str) -> None:
+    assert the_check().findings("here", line) == []
