@@ -19,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-NAME = r"[\w.-]*(?:password|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*"
+KEYWORD = r"password|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+NAME = rf"[\w.-]*(?:{KEYWORD})[\w.-]*"
 # Each: what comes before the secret (kept, to say what was found), then the secret (masked).
 CREDENTIALS = [
     # user:password@ in a URL (scheme://)
@@ -69,7 +70,9 @@ def test_the_history_holds_no_credential(image):
         for number, step in enumerate(steps, 1)
         for f in findings(f"history step {number}", step.get("CreatedBy") or "")
     ]
-    assert not found, "credentials in the image's history (docker history --no-trunc):\n" + "\n".join(found)
+    assert not found, "credentials in the image's history (docker history --no-trunc):\n" + (
+        "\n".join(found)
+    )
 
 
 def debian_s_own(box) -> dict[str, str]:
