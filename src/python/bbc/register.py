@@ -12,7 +12,8 @@ from pants.backend.docker.util_rules import (
 )
 
 from bbc.goals import bump, check, package, publish, run, test, tree
-from bbc.rules import base, build, ca_certificates, containers, content, dependencies, docker
+from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
+from bbc.rules import dependencies, docker
 from bbc.rules import dockerfiles, git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
@@ -40,6 +41,7 @@ def rules():
         *ca_certificates.rules(),
         *containers.rules(),
         *content.rules(),
+        *contract_pytest.rules(),
         *dependencies.rules(),
         *docker.rules(),
         *dockerfiles.rules(),

@@ -49,8 +49,8 @@ class ContainerTestsSubsystem(Subsystem):
     options_scope = "container-tests"
     name = "container tests"
     help = (
-        "The tests `./pants test` runs in BBC images (see the `contract_tests` and `test_command` "
-        "fields)."
+        "The tests `./pants test` runs in and against BBC images (see the `contract_tests`, "
+        "`contract_test_files` and `test_command` fields)."
     )
     skip = SkipOption("test")
     output_limit = IntOption(
@@ -58,5 +58,15 @@ class ContainerTestsSubsystem(Subsystem):
         help=(
             "The most characters of a check's output kept in reports and on screen; beyond it, "
             "its beginning and end are kept and the report says how much was cut."
+        ),
+    )
+    resolve = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            The Python resolve (`[python.resolves]`) that the pytest running contract test files
+            on the host is built from; it must lock `pytest` and `docker` (the Docker SDK for
+            Python). Default: `[python].default_resolve`.
+            """
         ),
     )

@@ -5,15 +5,20 @@ from __future__ import annotations
 from pants.core.goals.test import TestTimeoutField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
+    AsyncFieldMixin,
     DictStringToStringField,
     MultipleSourcesField,
+    SecondaryOwnerMixin,
     SingleSourceField,
     StringField,
     StringSequenceField,
     Target,
     TriBoolField,
 )
+from pants.source.filespec import Filespec
 from pants.util.strutil import help_text
+
+from bbc.core.contract_files import repository_globs
 
 
 class ImageVersionField(StringField):
@@ -53,6 +58,30 @@ class ContractTestsField(DictStringToStringField):
         application image is kept from silently breaking what its bases promise.
         """
     )
+
+
+class ContractTestFilesField(StringSequenceField, AsyncFieldMixin, SecondaryOwnerMixin):
+    alias = "contract_test_files"
+    default = ()
+    help = help_text(
+        """
+        Promises this image makes to everything built on it, as pytest files run on the host
+        against a running container: globs relative to the BUILD file, e.g.
+        `["contract/test_*.py"]` (`!` excludes). Files named like `test_*.py` are collected;
+        others (conftest.py, helpers, data) are put beside them.
+
+        `./pants test` runs them once for the production image of this image and once for each
+        descendant's, within the image's `timeout`. The `bbc_contract` pytest plugin gives each
+        test the image under test (`image`) and containers of it (`containers`). The files are
+        not in the image: they do not change its content tag, but changing one tests this image
+        and its descendants again (and `--changed-since` selects them).
+        """
+    )
+
+    @property
+    def filespec(self) -> Filespec:
+        includes, excludes = repository_globs(self.address.spec_path, self.value or ())
+        return {"includes": includes, "excludes": excludes}
 
 
 class TestVariantField(StringField):
@@ -119,6 +148,7 @@ PLUGIN_FIELDS = (
     ImageVersionField,
     ParentVersionsField,
     ContractTestsField,
+    ContractTestFilesField,
     TestVariantField,
     TestCommandField,
     TestDockerfileField,

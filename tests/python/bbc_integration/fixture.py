@@ -108,6 +108,14 @@ class Run:
             found[repository] = status
         return found
 
+    def tested(self, address: str) -> str | None:
+        """How `./pants test` says it got `address`'s result: "ran", "memoized", "cached
+        locally"...; None if it did not report it as succeeded."""
+        found = re.search(
+            rf"^✓ {re.escape(address)} succeeded in [\d.]+s(?: \((.+)\))?\.?$", self.output, re.M
+        )
+        return (found.group(1) or "ran") if found else None
+
     def built(self) -> set[str]:
         return {name for name, status in self.packaged().items() if status == "Built"}
 
@@ -178,6 +186,15 @@ class Repo:
 
     def read(self, name: str) -> str:
         return (self.root / name).read_text()
+
+    def for_tests(self) -> Repo:
+        """Set up for `./pants test` of its busybox images: no test-only-packages check (that is
+        for Python images) and JUnit reports kept."""
+        self.write(
+            "pants.toml",
+            self.read("pants.toml") + "\n[bbc]\ntest_only_packages = []\n\n[test]\nreport = true\n",
+        )
+        return self
 
     def add_root(self, name: str, version: str = "1.0.0", extra: str = "") -> None:
         path = f"img/{name}"

@@ -17,6 +17,8 @@ def process_result(
     stderr: bytes = b"",
     exit_code: int = 0,
     output_digest: Digest = EMPTY_DIGEST,
+    source: str = "ran",
+    run_id: int = 0,
 ) -> FallibleProcessResult:
     return FallibleProcessResult(
         stdout=stdout,
@@ -34,8 +36,8 @@ def process_result(
                 remote_execution=False,
                 remote_execution_extra_platform_properties=[],
             ),
-            "ran",
-            0,
+            source,
+            run_id,
         ),
     )
 

@@ -23,6 +23,11 @@ class Check:
     output: str = ""
 
 
+def report_stem(address: str) -> str:
+    """The start of the names of an image's report files: `apps.web.web` of `apps/web:web`."""
+    return address.replace("/", ".").replace(":", ".")
+
+
 def clean(text: str) -> str:
     """Text as a report can hold it: no colour codes, no control characters."""
     return _NOT_XML.sub("", _ANSI.sub("", text))

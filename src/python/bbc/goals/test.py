@@ -1,7 +1,8 @@
 """`./pants test` for images: contracts, clean production images, and the app's own tests.
 
 For every image:
-- the contract tests of the image and of all its ancestors run in its production image;
+- the contract tests of the image and of all its ancestors run in its production image: shell
+  one-liners inside a container, pytest files on the host driving containers of it;
 - with a test variant: the test-only packages must be absent from the production image and
   present in the variant, and `test_command` runs in the variant (its JUnit XML is kept).
 Every check runs in its own container (rules/containers.py), within the image's test time
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.core.goals.test import TestFieldSet, TestRequest, TestResult, TestSubsystem
@@ -25,13 +26,15 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
-from bbc.core.junit import Check, capped, junit_xml, summary
+from bbc.core.junit import Check, capped, junit_xml, report_stem, summary
 from bbc.rules.build_types import PROD, TEST, ImageBuild, ImageBuildRequest
-from bbc.rules.containers import ContainerResult, ContainerRun
+from bbc.rules.containers import ContainerResult, ContainerRun, freshest
+from bbc.rules.contract_pytest import ContractPytestResult, ContractPytestRun
 from bbc.rules.image_graph import ImageGraph
 from bbc.subsystems import BBC, ContainerTestsSubsystem
 from bbc.target_types import (
     ContainerTestsTimeoutField,
+    ContractTestFilesField,
     ContractTestsField,
     ImageVersionField,
     TestCommandField,
@@ -93,26 +96,23 @@ class _Runner:
         )
 
 
-def _stem(address: str) -> str:
-    return address.replace("/", ".").replace(":", ".")
-
-
 async def _report(
     address: Address,
     checks: list[Check],
     test_subsystem: TestSubsystem,
-    last: FallibleProcessResult | None = None,
+    ran: Iterable[FallibleProcessResult | None] = (),
     extra_xml=(),
 ) -> TestResult:
     """The test result: a summary (with the output of what failed) and JUnit XML."""
     name = str(address)
-    files = [FileContent(f"{_stem(name)}.bbc.xml", junit_xml(name, checks)), *extra_xml]
+    files = [FileContent(f"{report_stem(name)}.bbc.xml", junit_xml(name, checks)), *extra_xml]
     xml = await Get(Snapshot, CreateDigest(files))
     text = summary(name, checks)
     if not checks:
         text = (
             f"{name}: nothing to test: no contract tests in its chain and no test variant. Add "
-            f"`contract_tests`, or `test_variant` and `test_command`, to test it.\n"
+            f"`contract_tests` or `contract_test_files`, or `test_variant` and `test_command`, "
+            f"to test it.\n"
         )
     stdout = text.encode()
     return TestResult(
@@ -124,15 +124,16 @@ async def _report(
         addresses=(address,),
         output_setting=test_subsystem.output,
         # Pants prints a summary line (with the source: ran, cached...) only with metadata.
-        result_metadata=last.metadata if last else None,
+        result_metadata=last.metadata if (last := freshest(ran)) else None,
         xml_results=xml,
     )
 
 
 async def _contract_checks(
     address: Address, prod: ImageBuild, graph: ImageGraph, runner: _Runner
-) -> tuple[list[Check], FallibleProcessResult | None]:
-    """The contract tests of the image and of every ancestor, run in the production image."""
+) -> tuple[list[Check], list[FileContent], list[FallibleProcessResult]]:
+    """The contract tests of the image and of every ancestor, against the production image:
+    shell one-liners in a container, and pytest files on the host (their JUnit XML is kept)."""
     declaring = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
         for a in (address, *graph.ancestors(address))
@@ -142,19 +143,41 @@ async def _contract_checks(
         for w in declaring
         for title, shell in (w.target[ContractTestsField].value or {}).items()
     ]
-    results = await MultiGet(
+    with_files = [w.target for w in declaring if w.target[ContractTestFilesField].value]
+    shell = [
         Get(
             ContainerResult,
             ContainerRun,
-            runner.run(prod.image_id, shell, description=f"Contract '{title}' on {address}"),
+            runner.run(prod.image_id, command, description=f"Contract '{title}' on {address}"),
         )
-        for _, title, shell in contracts
-    )
+        for _, title, command in contracts
+    ]
+    files = [
+        Get(
+            ContractPytestResult,
+            ContractPytestRun(
+                address,
+                prod.image_id,
+                t.address,
+                tuple(t[ContractTestFilesField].value or ()),
+                graph.infos[t.address].build_file,
+                runner.time_limit,
+                runner.cache_scope,
+                runner.output_limit,
+            ),
+        )
+        for t in with_files
+    ]
+    # One MultiGet, so that both kinds run in parallel.
+    done = await MultiGet(*shell, *files) if shell or files else ()  # type: ignore
+    results, pytests = done[: len(shell)], done[len(shell) :]
     checks = [
         runner.check("contract tests", f"{title} (from {origin})", r)
         for (origin, title, _), r in zip(contracts, results)
     ]
-    return checks, (results[-1].result if results else None)
+    ran = [r.result for r in results] + [p.result for p in pytests if p.result]
+    xml = [f for p in pytests for f in p.reports]
+    return [*checks, *(p.check for p in pytests)], xml, ran
 
 
 async def _clean_checks(
@@ -218,7 +241,7 @@ async def _app_tests(
         ),
     )
     reports = await Get(DigestContents, Digest, ran.files)
-    stem = _stem(str(address))
+    stem = report_stem(str(address))
     xml = [
         FileContent(f"{stem}.{os.path.basename(c.path)}", c.content)
         for c in reports
@@ -264,22 +287,28 @@ async def run_container_tests(
         return await _report(
             address, [Check("build", "production image", False, why)], test_subsystem
         )
-    checks, last = await _contract_checks(address, prod, graph, runner)
+    checks, contract_xml, ran = await _contract_checks(address, prod, graph, runner)
     if not variant:
-        return await _report(address, checks, test_subsystem, last)
+        return await _report(address, checks, test_subsystem, ran, contract_xml)
 
     test = await Get(ImageBuild, ImageBuildRequest(address, TEST))
     if not test.ok:
         why = test.failure or f"{test.blocked_by} failed to build"
         return await _report(
-            address, [*checks, Check("build", "test variant", False, why)], test_subsystem, last
+            address,
+            [*checks, Check("build", "test variant", False, why)],
+            test_subsystem,
+            ran,
+            contract_xml,
         )
     if bbc.test_only_packages and target[TestOnlyPackagesCheckField].value is not False:
         checks.extend(
             await _clean_checks(target, tuple(bbc.test_only_packages), prod, test, runner)
         )
-    app_check, ran, app_xml = await _app_tests(address, test, command, runner)
-    return await _report(address, [*checks, app_check], test_subsystem, ran, app_xml)
+    app_check, app_ran, app_xml = await _app_tests(address, test, command, runner)
+    return await _report(
+        address, [*checks, app_check], test_subsystem, [*ran, app_ran], [*contract_xml, *app_xml]
+    )
 
 
 def rules():

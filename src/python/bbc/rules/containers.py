@@ -11,6 +11,7 @@ Checks of other checkouts, still running, are never touched.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from pants.core.util_rules.system_binaries import (
     SEARCH_PATHS,
@@ -19,7 +20,13 @@ from pants.core.util_rules.system_binaries import (
     BinaryShimsRequest,
 )
 from pants.engine.fs import EMPTY_DIGEST, Digest
-from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.internals.session import RunId
+from pants.engine.process import (
+    FallibleProcessResult,
+    Process,
+    ProcessCacheScope,
+    ProcessResultMetadata,
+)
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
@@ -101,7 +108,8 @@ exit 0
 )
 
 
-async def _tools() -> BinaryShims:
+async def container_test_tools() -> BinaryShims:
+    """The host tools the scripts of container tests run (bash, timeout, setsid...)."""
     return await Get(
         BinaryShims,
         BinaryShimsRequest.for_binaries(
@@ -118,7 +126,7 @@ async def _tools() -> BinaryShims:
 
 @rule(desc="Removing expired test containers", level=LogLevel.DEBUG)
 async def sweep_containers(docker: Docker, bash: BashBinary) -> SweptContainers:
-    tools = await _tools()
+    tools = await container_test_tools()
     await Get(
         FallibleProcessResult,
         Process,
@@ -136,7 +144,7 @@ async def sweep_containers(docker: Docker, bash: BashBinary) -> SweptContainers:
 @rule
 async def run_container(run: ContainerRun, docker: Docker, bash: BashBinary) -> ContainerResult:
     await Get(SweptContainers)
-    tools = await _tools()
+    tools = await container_test_tools()
     result = await Get(
         FallibleProcessResult,
         Process,
@@ -158,6 +166,19 @@ async def run_container(run: ContainerRun, docker: Docker, bash: BashBinary) -> 
     output = (result.stdout + result.stderr).decode(errors="replace")
     files = result.output_digest if run.copy_out else EMPTY_DIGEST
     return ContainerResult(result.exit_code, output, files, result)
+
+
+def freshest(results: Iterable[FallibleProcessResult | None]) -> FallibleProcessResult | None:
+    """The result whose metadata Pants should report for a test made of several processes: one
+    that ran in this run if any (Pants then says neither "memoized" nor "cached"), else the
+    newest."""
+
+    def key(result: FallibleProcessResult) -> tuple[int, bool]:
+        meta = result.metadata
+        ran = meta.source(RunId(meta.source_run_id)) == ProcessResultMetadata.Source.RAN
+        return meta.source_run_id, ran
+
+    return max((r for r in results if r is not None), key=key, default=None)
 
 
 def rules():

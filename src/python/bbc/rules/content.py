@@ -58,6 +58,7 @@ NOT_CONTENT = frozenset(
         "tags",
         "parent_versions",
         "contract_tests",
+        "contract_test_files",
         "test_variant",
         "test_command",
         "test_dockerfile",

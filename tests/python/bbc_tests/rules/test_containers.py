@@ -9,9 +9,10 @@ import pytest
 from pants.engine.process import ProcessCacheScope
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from bbc.rules.containers import EXPIRES, ContainerResult, ContainerRun
+from bbc.rules.containers import EXPIRES, ContainerResult, ContainerRun, freshest
 
 from bbc_tests.fake_docker import FakeDocker
+from bbc_tests.fakes import process_result
 from bbc_tests.rule_runner import ENV, plugin_rule_runner, repository_options
 
 
@@ -84,3 +85,13 @@ def test_a_container_that_cannot_be_created_is_reported_as_not_started(setup) ->
     assert result.could_not_start
     assert "No such image" in result.output
     assert fake.calls("start") == []
+
+
+def test_a_test_made_of_several_processes_is_reported_as_what_ran_in_this_run():
+    old = process_result(b"old", run_id=1)
+    cached = process_result(b"cached", source="hit_locally", run_id=2)
+    ran = process_result(b"ran", run_id=2)
+    assert freshest([old, ran, cached, None]) is ran
+    assert freshest([cached, old]) is cached
+    assert freshest([old, None]) is old
+    assert freshest([None]) is None and freshest([]) is None
