@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -315,6 +317,20 @@ def test_the_engine_the_launcher_starts_holds_none_of_its_locks(repo: Repo, tmp_
         assert not [target for target in held if target.endswith(".lock")], held
     finally:
         os.kill(pid, signal.SIGKILL)
+
+
+def test_the_launcher_keys_its_virtualenv_on_the_interpreter_asked_for(repo: Repo) -> None:
+    python = Path(os.environ["BBC_PYTHON39_DIR"]) / "python3.9"
+    asked = repo.pants("--version", env={"BBC_PYTHON39": str(python)})
+    created = re.search(r"creating Pants \S+ virtualenv in (\S+)", asked.stderr)
+    try:
+        assert asked.returncode == 0, asked.output
+        assert created, asked.stderr
+        default = repo.pants("--version")
+        assert default.returncode == 0 and "creating" not in default.stderr
+    finally:
+        if created:
+            shutil.rmtree(created.group(1), ignore_errors=True)
 
 
 def test_a_registry_that_dies_mid_publish_is_named_and_publish_resumes(
