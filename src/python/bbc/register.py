@@ -11,12 +11,13 @@ from pants.backend.docker.util_rules import (
     docker_build_env,
 )
 
-from bbc.goals import bump, check, package, publish, run, test, tree
+from bbc.goals import bump, check, package, publish, releases, run, test, tree
 from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
 from bbc.rules import dependencies, docker
 from bbc.rules import dockerfiles, git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
+from bbc.rules import releases as releases_rules
 from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
 
 
@@ -49,6 +50,7 @@ def rules():
         *image_graph.rules(),
         *publish_rules.rules(),
         *registry.rules(),
+        *releases_rules.rules(),
         *run_token.rules(),
         *synthetic_targets.rules(),
         # Its goals.
@@ -56,6 +58,7 @@ def rules():
         *check.rules(),
         *package.rules(),
         *publish.rules(),
+        *releases.rules(),
         *run.rules(),
         *test.rules(),
         *tree.rules(),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pants.option.option_types import IntOption, SkipOption, StrListOption, StrOption
+from pants.option.option_types import (
+    BoolOption,
+    IntOption,
+    SkipOption,
+    StrListOption,
+    StrOption,
+)
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
@@ -30,6 +36,28 @@ class BBC(Subsystem):
             whose BuildKit is built in), else Docker's classic builder, said in one line.
             `buildkit`: BuildKit or an error. `classic`: the classic builder (it knows no
             `RUN --mount` and no secrets).
+            """
+        ),
+    )
+    publish_trigger = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            A shell command `publish` runs once per image and registry it released (pushed
+            `X.Y.Z` to), after the push: a CI webhook call, typically. Its environment:
+            `BBC_IMAGE` (the target), `BBC_REPOSITORY` (registry/repository), `BBC_VERSION`,
+            `BBC_DIGEST`, `BBC_PINNED` (`repository:X.Y.Z@digest`), `BBC_PREVIOUS` (the release
+            before it in that registry, empty for a first one), `BBC_RECORD` (the publish record,
+            JSON), plus `PATH` and `HOME`. A failing command fails the run; the release stays.
+            """
+        ),
+    )
+    announce_existing = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Run `publish_trigger` also for releases this run found already in the registry
+            with the same content (to announce them again, after a trigger failed, say).
             """
         ),
     )

@@ -29,8 +29,12 @@ def parse_release(manifest: bytes, config: bytes | None) -> Release:
     digest, config_digest = parse_manifest(manifest)
     if config is None or config_digest is None:
         return Release(digest, config_digest, None)
-    labels = (json.loads(config).get("config") or {}).get("Labels") or {}
-    return Release(digest, sha256_digest(config), labels.get(CONTENT_LABEL))
+    return Release(digest, sha256_digest(config), image_labels(config).get(CONTENT_LABEL))
+
+
+def image_labels(config: bytes) -> dict[str, str]:
+    """The labels of a raw image config (`skopeo inspect --config --raw`)."""
+    return dict((json.loads(config).get("config") or {}).get("Labels") or {})
 
 
 def is_insecure(registry_address: str, registry_config: Mapping) -> bool:

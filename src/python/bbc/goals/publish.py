@@ -21,11 +21,13 @@ from pants.core.goals.publish import (
     PublishRequest,
 )
 from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 
-from bbc.core.tags import pinned
+from bbc.core.tags import pinned, tag_of
 from bbc.rules.publish import ImagePublish, ImagePublishRequest
+from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField
 
 RECORD_DIR = "dist/bbc/published"
@@ -103,8 +105,52 @@ def _failing(bash: BashBinary, published: ImagePublish, message: str) -> Interac
     return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
 
 
+_ANNOUNCE = f"""{_WRITE} || exit 1
+bash -c "$3" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$4" "$code" >&2; exit 1; }}"""
+
+
+def _announcing(
+    bash: BashBinary,
+    bbc: BBC,
+    env: EnvironmentVars,
+    published: ImagePublish,
+    r,
+    path: str,
+    text: str,
+) -> InteractiveProcess:
+    """Record the release, then run [bbc].publish_trigger with the release in its environment."""
+    dest = r.destination
+    message = (
+        f"[bbc].publish_trigger failed for {dest.exact}: the release stays published. Fix the "
+        f"trigger, then announce it again: ./pants publish --bbc-announce-existing "
+        f"{published.address}"
+    )
+    release_env = {
+        **{k: v for k, v in env.items() if k in ("PATH", "HOME")},
+        "BBC_IMAGE": str(published.address),
+        "BBC_REPOSITORY": dest.repository,
+        "BBC_VERSION": tag_of(dest.exact),
+        "BBC_DIGEST": r.digest or "",
+        "BBC_PINNED": f"{dest.exact}@{r.digest}",
+        "BBC_PREVIOUS": r.previous or "",
+        "BBC_RECORD": path,
+    }
+    return _bash(
+        bash,
+        _ANNOUNCE,
+        path,
+        text,
+        bbc.publish_trigger or "",
+        message,
+        env=release_env,
+        run_in_workspace=True,
+    )
+
+
 @rule(desc="Reporting a published image")
-async def publish_bbc_image(request: BBCPublishRequest, bash: BashBinary) -> PublishProcesses:
+async def publish_bbc_image(
+    request: BBCPublishRequest, bash: BashBinary, bbc: BBC
+) -> PublishProcesses:
     published = await Get(ImagePublish, ImagePublishRequest(request.field_set.address))
     build, address = published.build, published.address
     name = build.refs[0] if build.refs else str(address)
@@ -125,15 +171,21 @@ async def publish_bbc_image(request: BBCPublishRequest, bash: BashBinary) -> Pub
     path = _record_path(published)
     text = json.dumps(record(published), indent=2, sort_keys=True)
     write = _bash(bash, _WRITE, path, text, run_in_workspace=True)
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
     jobs = []
     for r in published.registries:
         data = PublishOutputData({"digest": r.digest, "record": path})
         where = f"@{r.destination.alias}"
+        released = r.destination.exact in r.pushed
+        announce = bbc.publish_trigger and (released or bbc.announce_existing)
+        # The trigger runs once per registry: with the first job; the others only record.
+        first = _announcing(bash, bbc, env, published, r, path, text) if announce else write
         if r.pushed:
-            jobs.append(PublishPackages(r.pushed, write, where, data))
-        if r.destination.exact not in r.pushed:
+            jobs.append(PublishPackages(r.pushed, first, where, data))
+        if not released:
             note = f"{where} (already there with this content, {r.digest})"
-            jobs.append(PublishPackages((r.destination.exact,), write, note, data))
+            process = write if r.pushed else first
+            jobs.append(PublishPackages((r.destination.exact,), process, note, data))
         if r.held_back:
             note = f"(a newer release in @{r.destination.alias} holds it)"
             jobs.append(PublishPackages(r.held_back, None, note, data))

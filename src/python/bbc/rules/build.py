@@ -47,6 +47,7 @@ from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildR
 from bbc.rules.content import ImageInputs, ImageInputsRequest
 from bbc.rules.docker import Docker, LocalImages, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
+from bbc.core.releases import BASE_DIGEST, BASE_NAME
 from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.recipe import Recipe, failed, recipe
 
@@ -54,10 +55,6 @@ IIDFILE = "__bbc_image.iid"
 # The Dockerfile that is built: the image's own plus one LABEL instruction. (One LABEL step
 # costs a third of what the same labels as --label flags cost the classic builder.)
 LABELLED_DOCKERFILE = "__bbc_Dockerfile"
-BASE_NAME, BASE_DIGEST = (
-    "org.opencontainers.image.base.name",
-    "org.opencontainers.image.base.digest",
-)
 PARENT_MISSING = 97
 
 # Build only if the content tags of the images it builds on are in the engine: a missing local

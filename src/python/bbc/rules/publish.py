@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
+from pants.backend.docker.registries import DockerRegistryOptions
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageSkipPushField
 from pants.engine.addresses import Address
@@ -24,6 +25,7 @@ from pants.util.logging import LogLevel
 from pants.util.value_interpolation import InterpolationContext
 
 from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
+from bbc.core.releases import previous_release
 from bbc.core.tags import RegistryRefs, registry_refs, tag_of
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.registry import (
@@ -37,18 +39,30 @@ from bbc.rules.registry import (
 )
 
 
+def repositories(
+    target: Target, options: DockerOptions
+) -> tuple[tuple[DockerRegistryOptions, str], ...]:
+    """The registries `publish` pushes the image to (minus skip_push ones), each with the
+    image's repository there."""
+    field_set = DockerPackageFieldSet.create(target)
+    return tuple(
+        (
+            registry,
+            field_set.format_repository(
+                options.default_repository, InterpolationContext(), registry
+            ),
+        )
+        for registry in options.registries().get(*(field_set.registries.value or ()))
+        if not registry.skip_push
+    )
+
+
 def destinations(
     target: Target, build: ImageBuild, options: DockerOptions
 ) -> tuple[RegistryRefs, ...]:
-    """Where `publish` pushes the image: the registries it selects, minus skip_push ones."""
-    field_set = DockerPackageFieldSet.create(target)
+    """Where `publish` pushes the image: its refs in each of its registries."""
     found = []
-    for registry in options.registries().get(*(field_set.registries.value or ())):
-        if registry.skip_push:
-            continue
-        repository = field_set.format_repository(
-            options.default_repository, InterpolationContext(), registry
-        )
+    for registry, repository in repositories(target, options):
         found.append(
             registry_refs(
                 registry.alias,
@@ -69,6 +83,7 @@ class RegistryPublish:
     pushed: tuple[str, ...] = ()
     held_back: tuple[str, ...] = ()  # moving tags left on a newer release
     digest: str | None = None  # the manifest digest of the exact tag
+    previous: str | None = None  # the newest release before this version in the registry
     failure: str | None = None
 
 
@@ -208,7 +223,14 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
-    return replace(result, pushed=pushed, held_back=held_back, digest=final.manifest_digest)
+    previous = previous_release(tags, tag_of(dest.exact))
+    return replace(
+        result,
+        pushed=pushed,
+        held_back=held_back,
+        digest=final.manifest_digest,
+        previous=previous,
+    )
 
 
 @rule(desc="Publishing an image")

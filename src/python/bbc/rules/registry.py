@@ -26,7 +26,13 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.core.build_output import output_tail
-from bbc.core.registry_data import is_insecure, parse_manifest, parse_release, tool_message
+from bbc.core.registry_data import (
+    image_labels,
+    is_insecure,
+    parse_manifest,
+    parse_release,
+    tool_message,
+)
 from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
 
 
@@ -187,6 +193,15 @@ async def read_release(registries: Registries, address: str, ref: str, key: str)
     if manifest.value is None:
         return None
     return parse_release(manifest.value, config.value)
+
+
+async def read_labels(registries: Registries, address: str, ref: str, key: str):
+    """The labels of the image `ref` names, None when there is no such tag, or why the registry
+    did not say."""
+    config = await Get(_Raw, _RawRequest(address, ref, key, config=True))
+    if config.value is None or isinstance(config.value, str):
+        return config.value
+    return image_labels(config.value)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""An image's release history as a registry holds it: plain functions over its tags and labels.
+
+A release is a version tag (`1.4.2`, `2.0.0-rc.1`); beside it the registry holds its content
+tag (`1.4.2-<hash>`) and the moving tags (`1.4`, `1`, `latest`, a registry's extra tags) that
+currently point at the same manifest. The plugin's own local tags (`-test`, `-test-base`) are
+never pushed; anything else that is not a version is a moving tag.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from bbc.core.tags import CONTENT_HASH_LENGTH, tag_problem
+from bbc.core.versions import VersionError, parse_version
+
+_CONTENT = re.compile(rf"^(?P<version>.+)-[0-9a-f]{{{CONTENT_HASH_LENGTH}}}$")
+BASE_NAME = "org.opencontainers.image.base.name"
+BASE_DIGEST = "org.opencontainers.image.base.digest"
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    version: str
+    digest: str  # the manifest digest of the version tag
+    content_tag: str | None
+    parent: str | None  # the parent release it was built on: `<name>@<digest>`, or its name
+    moving: tuple[str, ...]  # moving tags that point at this release now
+
+
+def released_versions(tags: tuple[str, ...] | list[str]) -> list[str]:
+    """The tags that are released versions, oldest first (semver order)."""
+    versions = []
+    for tag in tags:
+        try:
+            parsed = parse_version(tag)
+        except VersionError:
+            continue
+        if tag_problem(tag) is None:
+            versions.append((parsed, tag))
+    return [tag for _, tag in sorted(versions)]
+
+
+def content_tags(tags: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """Version -> its content tag, for the content tags among `tags`."""
+    found = {}
+    for tag in tags:
+        match = _CONTENT.match(tag)
+        if match:
+            found[match.group("version")] = tag
+    return found
+
+
+def moving_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
+    """Tags that are neither versions, content tags nor the plugin's local variants' tags."""
+    versions, contents = set(released_versions(tags)), set(content_tags(tags).values())
+    return [t for t in tags if t not in versions and t not in contents and "-test" not in t]
+
+
+def previous_release(tags: tuple[str, ...] | list[str], version: str) -> str | None:
+    """The newest released version older than `version`, or None for a first release."""
+    this = parse_version(version)
+    older = [v for v in released_versions(tags) if parse_version(v) < this]
+    return older[-1] if older else None
+
+
+def release_rows(
+    tags: tuple[str, ...] | list[str],
+    digests: Mapping[str, str | None],
+    labels: Mapping[str, Mapping[str, str]],
+) -> list[ReleaseRow]:
+    """One row per released version, newest first. `digests`: tag -> manifest digest, for the
+    versions and moving tags; `labels`: version -> its image's labels."""
+    contents = content_tags(tags)
+    moving = moving_tags(tags)
+    rows = []
+    for version in reversed(released_versions(tags)):
+        digest = digests.get(version)
+        if digest is None:
+            continue  # removed between listing and reading
+        own = labels.get(version, {})
+        parent = own.get(BASE_NAME)
+        if parent and own.get(BASE_DIGEST):
+            parent = f"{parent.rsplit('@', 1)[0]}@{own[BASE_DIGEST]}"
+        rows.append(
+            ReleaseRow(
+                version,
+                digest,
+                contents.get(version),
+                parent,
+                tuple(t for t in moving if digests.get(t) == digest),
+            )
+        )
+    return rows
+
+
+def render_releases(repository: str, rows: list[ReleaseRow]) -> str:
+    """A repository's releases as `bbc-releases` prints them."""
+    if not rows:
+        return f"{repository}: no releases"
+    lines = [f"{repository}:"]
+    for row in rows:
+        moving = f" [{', '.join(row.moving)}]" if row.moving else ""
+        lines.append(f"  {row.version}{moving}  {row.digest}")
+        if row.content_tag:
+            lines.append(f"    content tag: {row.content_tag}")
+        lines.append(f"    built on: {row.parent or 'nothing (a root)'}")
+    return "\n".join(lines)

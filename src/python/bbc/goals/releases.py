@@ -1,0 +1,59 @@
+"""`./pants bbc-releases [images]`: every release of each BBC image, read from its registries.
+
+The registry is the source of truth: the answer is the same on any machine, whatever its `dist/`
+holds. Per release: its manifest digest, content tag, the parent release it was built on and the
+moving tags that point at it now.
+"""
+
+from __future__ import annotations
+
+from pants.engine.console import Console
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.target import Targets
+
+from bbc.core.releases import render_releases
+from bbc.rules.image_graph import ImageGraph
+from bbc.rules.releases import ImageReleases, ImageReleasesRequest
+
+
+class ReleasesSubsystem(GoalSubsystem):
+    name = "bbc-releases"
+    help = (
+        "List every released version of BBC images that their registries hold: digest, content "
+        "tag, parent release and the moving tags on it (`./pants bbc-releases ::`)."
+    )
+
+
+class Releases(Goal):
+    subsystem_cls = ReleasesSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+@goal_rule
+async def bbc_releases(console: Console, targets: Targets, graph: ImageGraph) -> Releases:
+    images = sorted(t.address for t in targets if t.address in graph.infos)
+    if not images:
+        console.print_stderr(
+            "bbc-releases: no BBC images named. All of them: ./pants bbc-releases ::"
+        )
+        return Releases(exit_code=0)
+    found = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    failed = False
+    for image in found:
+        if not image.registries:
+            console.print_stdout(f"{image.address}: no registry (see [docker.registries])")
+        for registry in image.registries:
+            if registry.failure:
+                failed = True
+                console.print_stderr(f"{image.address} in @{registry.alias}: {registry.failure}")
+                continue
+            console.print_stdout(
+                f"{image.address} @{registry.alias} "
+                + render_releases(registry.repository, list(registry.rows))
+            )
+    return Releases(exit_code=1 if failed else 0)
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,113 @@
+"""An image's releases, read from its registries (the source of truth): every version tag with
+its digest, content tag, parent release and the moving tags on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.engine.addresses import Address
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
+
+from bbc.core.releases import ReleaseRow, moving_tags, release_rows, released_versions
+from bbc.core.tags import ref
+from bbc.rules.publish import repositories
+from bbc.rules.registry import Registries, list_tags, read_labels, read_manifests
+
+
+@dataclass(frozen=True)
+class RegistryReleases:
+    alias: str
+    repository: str  # <registry address>/<repository>
+    rows: tuple[ReleaseRow, ...] = ()
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageReleases:
+    address: Address
+    registries: tuple[RegistryReleases, ...]
+
+
+@dataclass(frozen=True)
+class ImageReleasesRequest:
+    address: Address
+
+
+@dataclass(frozen=True)
+class _RegistryReleasesRequest:
+    alias: str
+    address: str
+    repository: str
+
+
+@dataclass(frozen=True)
+class _LabelsRequest:
+    address: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class _Labels:
+    value: tuple[tuple[str, str], ...] | str | None  # the labels, no such tag, or a failure
+
+
+@rule
+async def labels(request: _LabelsRequest, registries: Registries) -> _Labels:
+    found = await read_labels(registries, request.address, request.ref, "releases")
+    return _Labels(tuple(sorted(found.items())) if isinstance(found, dict) else found)
+
+
+@rule(desc="Reading an image's releases")
+async def registry_releases(
+    request: _RegistryReleasesRequest, registries: Registries
+) -> RegistryReleases:
+    found = RegistryReleases(request.alias, request.repository)
+    key = "releases"
+    tags = await list_tags(registries, request.address, request.repository, key)
+    if isinstance(tags, str):
+        return RegistryReleases(request.alias, request.repository, failure=tags)
+    versions = released_versions(tags)
+    refs = tuple(ref(request.repository, t) for t in (*versions, *moving_tags(tags)))
+    digests = await read_manifests(registries, request.address, refs, key) if refs else {}
+    if isinstance(digests, str):
+        return RegistryReleases(request.alias, request.repository, failure=digests)
+    labels = (
+        await MultiGet(
+            Get(_Labels, _LabelsRequest(request.address, ref(request.repository, v)))
+            for v in versions
+        )
+        if versions
+        else ()
+    )
+    problems = [found.value for found in labels if isinstance(found.value, str)]
+    if problems:
+        return RegistryReleases(request.alias, request.repository, failure=problems[0])
+    rows = release_rows(
+        tags,
+        {r.rsplit(":", 1)[1]: d for r, d in digests.items()} if refs else {},
+        {v: dict(found.value or ()) for v, found in zip(versions, labels)},
+    )
+    return RegistryReleases(request.alias, request.repository, tuple(rows))
+
+
+@rule(desc="Reading an image's releases")
+async def image_releases(request: ImageReleasesRequest, options: DockerOptions) -> ImageReleases:
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
+    )
+    found = await MultiGet(
+        Get(
+            RegistryReleases,
+            _RegistryReleasesRequest(
+                registry.alias, registry.address, f"{registry.address}/{name}"
+            ),
+        )
+        for registry, name in repositories(wrapped.target, options)
+    )
+    return ImageReleases(request.address, tuple(found))
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,93 @@
+from bbc.core.releases import (
+    ReleaseRow,
+    content_tags,
+    moving_tags,
+    previous_release,
+    release_rows,
+    released_versions,
+    render_releases,
+)
+
+TAGS = [
+    "latest",
+    "1",
+    "1.0",
+    "1.1",
+    "1.0.0",
+    "1.0.1",
+    "1.1.0",
+    "2.0.0-rc.1",
+    "1.0.0-0123456789ab",
+    "1.0.1-aaaaaaaaaaaa",
+    "1.1.0-bbbbbbbbbbbb",
+    "1.1.0-test",
+    "cuda12",
+]
+
+
+def test_versions_are_the_semver_tags_in_semver_order_without_the_plugins_own() -> None:
+    assert released_versions(TAGS) == ["1.0.0", "1.0.1", "1.1.0", "2.0.0-rc.1"]
+    assert released_versions(["1.10.0", "1.9.0", "1.10.0-rc.1"]) == [
+        "1.9.0",
+        "1.10.0-rc.1",
+        "1.10.0",
+    ]
+
+
+def test_content_and_moving_tags() -> None:
+    assert content_tags(TAGS) == {
+        "1.0.0": "1.0.0-0123456789ab",
+        "1.0.1": "1.0.1-aaaaaaaaaaaa",
+        "1.1.0": "1.1.0-bbbbbbbbbbbb",
+    }
+    assert moving_tags(TAGS) == ["latest", "1", "1.0", "1.1", "cuda12"]
+
+
+def test_previous_release() -> None:
+    assert previous_release(TAGS, "1.1.0") == "1.0.1"
+    assert previous_release(TAGS, "1.2.0") == "1.1.0"
+    assert previous_release(TAGS, "2.0.0") == "2.0.0-rc.1"
+    assert previous_release(TAGS, "1.0.0") is None
+    assert previous_release([], "1.0.0") is None
+
+
+def test_rows_newest_first_with_moving_tags_and_parents() -> None:
+    digests = {
+        "1.0.0": "sha256:a",
+        "1.0.1": "sha256:b",
+        "1.1.0": "sha256:c",
+        "2.0.0-rc.1": None,
+        "latest": "sha256:c",
+        "1": "sha256:c",
+        "1.0": "sha256:b",
+        "1.1": "sha256:c",
+        "cuda12": "sha256:x",
+    }
+    labels = {
+        "1.1.0": {
+            "org.opencontainers.image.base.name": "reg/bbc/root:1.0.2",
+            "org.opencontainers.image.base.digest": "sha256:p",
+        },
+        "1.0.1": {"org.opencontainers.image.base.name": "reg/bbc/root:1.0.1"},
+    }
+    rows = release_rows(TAGS, digests, labels)
+    assert rows == [
+        ReleaseRow(
+            "1.1.0",
+            "sha256:c",
+            "1.1.0-bbbbbbbbbbbb",
+            "reg/bbc/root:1.0.2@sha256:p",
+            ("latest", "1", "1.1"),
+        ),
+        ReleaseRow("1.0.1", "sha256:b", "1.0.1-aaaaaaaaaaaa", "reg/bbc/root:1.0.1", ("1.0",)),
+        ReleaseRow("1.0.0", "sha256:a", "1.0.0-0123456789ab", None, ()),
+    ]
+    text = render_releases("reg/bbc/flask", rows)
+    assert text.splitlines()[:4] == [
+        "reg/bbc/flask:",
+        "  1.1.0 [latest, 1, 1.1]  sha256:c",
+        "    content tag: 1.1.0-bbbbbbbbbbbb",
+        "    built on: reg/bbc/root:1.0.2@sha256:p",
+    ]
+    assert "    built on: nothing (a root)" in text
+    assert render_releases("reg/bbc/new", []) == "reg/bbc/new: no releases"
