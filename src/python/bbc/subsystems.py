@@ -39,6 +39,17 @@ class BBC(Subsystem):
             """
         ),
     )
+    source_url = StrOption(
+        default=None,
+        help=softwrap(
+            """
+            The repository's web address, for every image's `org.opencontainers.image.source`
+            label (and `.url`, `.documentation` beside it). Default: the git remote `origin`, as
+            a web address (`git@github.com:acme/images.git` gives
+            `https://github.com/acme/images`).
+            """
+        ),
+    )
     publish_trigger = StrOption(
         default=None,
         help=softwrap(

@@ -46,6 +46,7 @@ def repo(tmp_path_factory) -> Repo:
         ),
     )
     repo.commit("A small BBC hierarchy")
+    repo.git("remote", "add", "origin", "git@github.com:acme/images.git")  # never fetched
     first = repo.pants("package", "::")
     assert first.returncode == 0, first.output
     repo.first_run = first  # type: ignore[attr-defined]
@@ -97,6 +98,11 @@ def test_oci_labels(repo: Repo) -> None:
     content = repo.content_ref("leaf", "1.0.0").rsplit("-", 1)[1]
     assert labels["io.bbc.content"].startswith(content) and len(labels["io.bbc.content"]) == 64
     assert labels["org.opencontainers.image.revision"] == head
+    # Where it comes from, for bots and people: the git remote as a web address.
+    source = "https://github.com/acme/images"
+    assert labels["org.opencontainers.image.source"] == source
+    assert labels["org.opencontainers.image.url"] == f"{source}/tree/{head}/img/leaf"
+    assert labels["org.opencontainers.image.documentation"] == f"{source}/blob/{head}/README.md"
     assert "org.opencontainers.image.created" not in labels  # it would defeat Docker's cache
     assert (
         "org.opencontainers.image.base.name"

@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from bbc.core.labels import BASE_DIGEST, BASE_NAME
 from bbc.core.tags import CONTENT_HASH_LENGTH, tag_problem
 from bbc.core.versions import VersionError, parse_version
 
 _CONTENT = re.compile(rf"^(?P<version>.+)-[0-9a-f]{{{CONTENT_HASH_LENGTH}}}$")
-BASE_NAME = "org.opencontainers.image.base.name"
-BASE_DIGEST = "org.opencontainers.image.base.digest"
 
 
 @dataclass(frozen=True)

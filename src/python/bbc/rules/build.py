@@ -42,14 +42,15 @@ from pants.util.logging import LogLevel
 from bbc.core.build_output import credential_problem, failure_summary, output_tail
 from bbc.core.chain import dangling_continuation
 from bbc.core.content import CONTENT_LABEL, content_hash
+from bbc.core.labels import BASE_DIGEST, BASE_NAME, REVISION, source_labels, web_address
 from bbc.core.tags import content_tag
 from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildRequest
 from bbc.rules.content import ImageInputs, ImageInputsRequest
 from bbc.rules.docker import Docker, LocalImages, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
-from bbc.core.releases import BASE_DIGEST, BASE_NAME
 from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.recipe import Recipe, failed, recipe
+from bbc.subsystems import BBC
 
 IIDFILE = "__bbc_image.iid"
 # The Dockerfile that is built: the image's own plus one LABEL instruction. (One LABEL step
@@ -141,6 +142,14 @@ async def _revision(context: DockerBuildContext, build_file: str) -> str | None:
     return log.stdout.strip() if log.exit_code == 0 and log.stdout.strip() else None
 
 
+async def _source(bbc: BBC) -> str | None:
+    """The repository's web address: [bbc].source_url, else the git remote `origin`'s."""
+    if bbc.source_url:
+        return bbc.source_url
+    remote = await Get(GitResult, GitRequest(("remote", "get-url", "origin")))
+    return web_address(remote.stdout) if remote.exit_code == 0 and remote.stdout.strip() else None
+
+
 @rule
 async def build_image(
     request: ImageBuildRequest,
@@ -148,6 +157,7 @@ async def build_image(
     docker: Docker,
     bash: BashBinary,
     options: DockerOptions,
+    bbc: BBC,
 ) -> ImageBuild:
     problems = graph.problems(request.address)
     if problems:
@@ -200,7 +210,8 @@ async def build_image(
     labels = _labels(info, result, plan.base)
     revision = await _revision(context, info.build_file)
     if revision:
-        labels["org.opencontainers.image.revision"] = revision
+        labels[REVISION] = revision
+    labels.update(source_labels(await _source(bbc), revision, request.address.spec_path))
 
     dockerfile_digest = plan.dockerfile_digest or await Get(
         Digest, DigestSubset(context.digest, PathGlobs([plan.dockerfile]))
