@@ -1,4 +1,4 @@
-"""The flask image's "no secret is baked in" contract (images/flask/contract/test_no_secret.py),
+"""The "no secret is baked in" contract every image runs (images/root/contract/test_no_secret.py),
 the very file, against images that bake a credential in as images were once built, each in one
 place, with real Pants and real Docker:
 
@@ -8,7 +8,7 @@ place, with real Pants and real Docker:
                                       ├─ shadow  an account with a password hash
                                       └─ clean   PIP_INDEX_URL and pip.conf without credentials
 
-The real flask image passes the same file in `./pants test images/flask:flask`.
+The real images pass the same file in `./pants test images::` (it is declared on the root).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import pytest
 
 from bbc_integration.fixture import Repo
 
-THE_CHECK = Path("images/flask/contract/test_no_secret.py")
+THE_CHECK = Path("images/root/contract/test_no_secret.py")
 SECRET = "s3cret"
 INDEX = f"https://user:{SECRET}@example.invalid/simple"
 PIP_CONF = "[global]\nindex-url = {}\n"
 CHECKS = (
     "test_the_config_holds_no_credential",
     "test_the_history_holds_no_credential",
-    "test_no_file_under_etc_holds_a_credential",
+    "test_no_configuration_file_holds_a_credential",
     "test_no_account_has_a_password_and_no_secret_is_in_the_image",
 )
 CONFIG, HISTORY, ETC, ACCOUNTS = CHECKS
@@ -61,6 +61,11 @@ def repo(tmp_path_factory) -> Repo:
     repo.write("img/etcfile/pip.conf", PIP_CONF.format(INDEX))
     with (repo.root / "img/etcfile/BUILD").open("a") as build:
         build.write('\nfile(name="pip-conf", source="pip.conf")\n')
+    repo.add_child(
+        "homenetrc",
+        "base",
+        f"RUN mkdir -p /home/bbc && printf 'machine h\\nlogin bob\\npassword {SECRET}\\n' > /home/bbc/.netrc",
+    )
     repo.add_child("label", "base", f"LABEL io.example.api_token=tk-{SECRET}")
     repo.add_child(
         "shadow",
@@ -125,6 +130,13 @@ def test_a_credential_only_in_a_file_under_etc_fails(repo: Repo) -> None:
     assert "/etc/pip.conf:2: index-url = https://user:***@example.invalid/simple" in failed[ETC]
 
 
+def test_a_netrc_over_several_lines_in_a_home_folder_fails(repo: Repo) -> None:
+    failed = failures(repo, "homenetrc")
+    assert ETC in failed
+    assert "/home/bbc/.netrc: a netrc entry (login ... password ***)" in failed[ETC]
+    assert SECRET not in failed[ETC]
+
+
 def test_a_token_in_a_label_fails_in_the_config_and_the_history(repo: Repo) -> None:
     failed = failures(repo, "label")
     assert sorted(failed) == sorted([CONFIG, HISTORY])
@@ -157,6 +169,11 @@ def the_check():
             "machine pypi.example login ci password ***",
         ),
         ("RUN |1 GITHUB_TOKEN=ghp_x /bin/sh -c make", "RUN |1 GITHUB_TOKEN=*** /bin/sh -c make"),
+        ("https://ghp_abcdefgh12@pypi.example/simple", "https://***@pypi.example/simple"),
+        ("Authorization: Bearer eyJhbGciOi.x.y", "Authorization: Bearer ***"),
+        ("-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----***"),
+        ("key AKIAIOSFODNN7EXAMPLE", "key ***"),
+        ('{"auths": {"r": {"auth": "dXNlcjpwYXNz"}}}', '{"auths": {"r": {"auth": "***"}}}'),
     ],
 )
 def test_credential_looking_values_are_found_and_masked(line: str, shown: str) -> None:
@@ -173,6 +190,7 @@ def test_credential_looking_values_are_found_and_masked(line: str, shown: str) -
         "passwd:         files",
         "org.opencontainers.image.base.name=127.0.0.1:5000/bbc/python:1.0.2@sha256:ab12",
         "https://user@example.invalid/simple",
+        "LABEL org.opencontainers.image.authors=team@example.com",
     ],
 )
 def test_what_is_no_credential_is_not_found(line: str) -> None:

@@ -32,7 +32,13 @@ def _reason(stderr: str) -> str:
         and not _PROGRESS.match(line.strip())
     ]
     reason = errors[-1] if errors else "docker build failed"
-    if "not found in build context" in reason or "not found: not found" in reason:
+    secret = re.search(r"secret (\S+) not found", reason)
+    if secret:
+        reason += (
+            f" (a RUN --mount=type=secret needs it: give it in the image's `secrets` field, for "
+            f'example secrets={{"{secret.group(1)}": "path/to/file"}})'
+        )
+    elif "not found in build context" in reason or "not found: not found" in reason:
         reason += (
             " (the files an image copies come from its dependencies: add the file's target, a "
             "`file` or `files`, to the image's `dependencies`)"
@@ -65,15 +71,31 @@ def output_tail(output: str, lines: int = 20) -> str:
     return "\n".join(output.rstrip().splitlines()[-lines:])
 
 
-_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^/@\s:]+):([^/@\s]+)@", re.I)
+# A URL's user information anywhere in the value (pip's lists are space-separated): `user:pass@`
+# or a bare token `ghp_...@`.
+_USERINFO = re.compile(r"[a-z][a-z0-9+.-]*://(?:[^/@\s:]*:)?([^/@\s]+)@", re.I)
+# Tokens recognisable by their shape (GitHub, GitLab, AWS keys, Slack, Stripe, PyPI).
+_TOKEN = re.compile(
+    r"\b(gh[pousr]_[A-Za-z0-9]{20,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16}|xox[abpr]-[\w-]{10,}|sk_live_\w{16,}|pypi-[\w-]{50,})"
+)
+# Docker keeps these out of an image's history unless the Dockerfile declares them with ARG.
+PROXY_ARGS = {
+    f(name)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY")
+    for f in (str.upper, str.lower)
+}
 
 
-def credential_problem(name: str, value: str) -> str | None:
-    """Why a build argument must not be given this value (it carries a password), or None."""
-    found = _USERINFO.match(value)
+def credential_problem(name: str, value: str, declared: bool = True) -> str | None:
+    """Why a build argument must not be given this value (it carries a password or a token), or
+    None. `declared`: the Dockerfile declares it with ARG (Docker hides undeclared proxy
+    arguments from the history, so they may carry a proxy's credentials)."""
+    if name in PROXY_ARGS and not declared:
+        return None
+    found = _USERINFO.search(value) or _TOKEN.search(value)
     if not found:
         return None
-    shown = value.replace(found.group(2), "***", 1)
+    shown = value.replace(found.group(1), "***")
     return (
         f"build argument {name}={shown} carries a credential, and build arguments are kept in "
         f"the image's history and config. Give {name} without it, and the credential as a build "

@@ -42,8 +42,8 @@ def glob_problems(globs: Iterable[str]) -> list[str]:
 
 
 def repository_globs(spec_path: str, globs: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(includes, excludes): the globs relative to the repository root ("!x" excludes x). Globs
-    with problems are left out."""
+    """(includes, excludes): the globs relative to the repository root ("!x" excludes x), and the
+    conftest.py beside each included glob. Globs with problems are left out."""
     includes, excludes = [], []
     for glob in globs:
         if glob_problems([glob]):
@@ -52,6 +52,9 @@ def repository_globs(spec_path: str, globs: Iterable[str]) -> tuple[list[str], l
             excludes.append(posixpath.join(spec_path, glob[1:]))
         else:
             includes.append(posixpath.join(spec_path, glob))
+    # pytest's conftest.py files beside the tests always go with them.
+    conftests = {posixpath.join(posixpath.dirname(g), "conftest.py") for g in includes}
+    includes += sorted(conftests - set(includes))
     return includes, excludes
 
 

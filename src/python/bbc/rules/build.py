@@ -15,6 +15,7 @@ built; Docker tags only after a successful build.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet, get_build_options
@@ -142,6 +143,21 @@ async def _revision(context: DockerBuildContext, build_file: str) -> str | None:
     return log.stdout.strip() if log.exit_code == 0 and log.stdout.strip() else None
 
 
+_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.M | re.I)
+
+
+def _leak(dockerfile: str, text: str, build_args, environment) -> str | None:
+    """A credential in a build argument or an ARG default: they stay in the image's history."""
+    declared = {name: default for name, default in _ARG.findall(text)}
+    for name, default in declared.items():
+        problem = credential_problem(name, default.strip("\"'"))
+        if problem:
+            return f"{dockerfile}: ARG {problem.split('build argument ', 1)[1]}"
+    given = {**dict(a.partition("=")[::2] for a in build_args), **environment}
+    problems = (credential_problem(k, v, k in declared) for k, v in given.items())
+    return next((p for p in problems if p), None)
+
+
 async def _source(bbc: BBC) -> str | None:
     """The repository's web address: [bbc].source_url, else the git remote `origin`'s."""
     if bbc.source_url:
@@ -203,10 +219,6 @@ async def build_image(
     if parent_ref and plan.base_arg is not None and plan.base is not None:
         built_on[plan.base_arg] = plan.base.build
     build_args = (*build_args, *(f"{arg}={b.content_ref}" for arg, b in built_on.items()))
-    given = {**dict(a.partition("=")[::2] for a in build_args), **context.build_env.environment}
-    leaks = [p for p in (credential_problem(k, v) for k, v in given.items()) if p]
-    if leaks:
-        return replace(result, failure=f"{request.address}: {leaks[0]}")
     labels = _labels(info, result, plan.base)
     revision = await _revision(context, info.build_file)
     if revision:
@@ -225,6 +237,9 @@ async def build_image(
     dangling = dangling_continuation(plan.dockerfile, text)
     if dangling:
         return replace(result, failure=f"{request.address}: {dangling}")
+    leak = _leak(plan.dockerfile, text, build_args, context.build_env.environment)
+    if leak:
+        return replace(result, failure=f"{request.address}: {leak}")
     label = " ".join(f"{json.dumps(name)}={json.dumps(value)}" for name, value in labels.items())
     labelled = f"{text.rstrip()}\nLABEL {label}\n".encode()
     labelled_digest = await Get(Digest, CreateDigest([FileContent(LABELLED_DOCKERFILE, labelled)]))

@@ -50,11 +50,12 @@ from bbc.target_types import (
     TestVariantField,
 )
 
-# Fields that do not change what is in an image: how it is tested, described, or which parent
-# versions it accepts.
+# Fields that do not change what is in an image: how it is tested, described, which parent
+# versions it accepts, or where its build secrets are read from (never in an image).
 NOT_CONTENT = frozenset(
     {
         "description",
+        "secrets",
         "tags",
         "parent_versions",
         "contract_tests",

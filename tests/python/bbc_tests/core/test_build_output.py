@@ -85,3 +85,29 @@ def test_a_build_argument_with_a_password_is_refused_without_showing_it():
     assert "PIP_INDEX_URL=https://me:***@pypi.example.com/simple carries a credential" in problem
     assert credential_problem("PIP_INDEX_URL", "https://pypi.org/simple") is None
     assert credential_problem("X", "user@example.com") is None
+
+
+def test_credentials_anywhere_in_a_value_and_tokens_are_refused() -> None:
+    listed = "https://pypi.org/simple https://u:LISTPASS@h.invalid/simple"
+    problem = credential_problem("PIP_EXTRA_INDEX_URL", listed)
+    assert problem is not None and "LISTPASS" not in problem and "***" in problem
+    token = "ghp_" + "a" * 36
+    assert credential_problem("GITHUB_TOKEN", token) is not None
+    assert token not in (credential_problem("GITHUB_TOKEN", token) or "")
+    assert credential_problem("IDX", f"https://{token}@pypi.example.com/simple") is not None
+    assert credential_problem("AWS", "AKIAIOSFODNN7EXAMPLE") is not None
+
+
+def test_an_undeclared_proxy_argument_may_carry_a_credential() -> None:
+    proxy = "http://u:proxypass@proxy.invalid:3128"
+    assert credential_problem("HTTPS_PROXY", proxy, declared=False) is None
+    assert credential_problem("https_proxy", proxy, declared=False) is None
+    assert credential_problem("HTTPS_PROXY", proxy, declared=True) is not None
+    assert credential_problem("OTHER_URL", proxy, declared=False) is not None
+
+
+def test_a_missing_build_secret_says_where_to_give_it() -> None:
+    stderr = "ERROR: failed to solve: secret netrc not found: not found\n"
+    summary = failure_summary("img/a/Dockerfile", "", stderr)
+    assert 'give it in the image\'s `secrets` field, for example secrets={"netrc":' in summary
+    assert "dependencies" not in summary

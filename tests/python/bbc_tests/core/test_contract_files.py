@@ -20,10 +20,13 @@ def test_globs_stay_in_the_build_files_folder():
 
 def test_globs_are_made_relative_to_the_repository_and_bad_ones_left_out():
     assert repository_globs("images/flask", ["contract/*.py", "!contract/x.py", "/abs"]) == (
-        ["images/flask/contract/*.py"],
+        ["images/flask/contract/*.py", "images/flask/contract/conftest.py"],
         ["images/flask/contract/x.py"],
     )
-    assert repository_globs("", ["contract/test_a.py"]) == (["contract/test_a.py"], [])
+    assert repository_globs("", ["contract/test_a.py"]) == (
+        ["contract/test_a.py", "contract/conftest.py"],
+        [],
+    )
 
 
 def test_pytest_collects_test_modules_only():

@@ -1,17 +1,22 @@
-"""No secret is baked into a Flask image, nor into any image built on it: secrets come in at run
-time (`bbc_web.secret` reads /run/secrets/<name> or the environment), never with the image.
+"""No secret is baked into any BBC image (this file runs against the root and every image built
+on it): secrets come in at build time as build secrets and at run time from /run/secrets or the
+environment, never with the image.
 
 A credential given at build time ends up in one of these places, so each is searched for one:
 - the image's config: its environment, labels, entrypoint and command;
 - its history, every build step (`docker history --no-trunc`: `ENV`, `LABEL`, `RUN` lines and
   the build arguments a `RUN` used);
 - the files under /etc (pip.conf, netrc, apt's auth.conf...) but Debian's own configuration
-  files as their packages shipped them (dpkg's checksums; openssl.cnf has examples), and no
-  account with a password.
-What looks like a credential: `user:password@` in a URL, and a `password`, `token`, `secret`,
-`api_key`... assignment with a value (`password=...`, `TOKEN: ...`). A value that is a path or
-a variable (`DB_PASSWORD_FILE=/run/secrets/db`, `token=$TOKEN`) names where a secret is read,
-not the secret. Findings name the place and show the line, the credential masked.
+  files as their packages shipped them (dpkg's checksums; openssl.cnf has examples), the home
+  folders (/home, /root: .netrc, .pypirc, .docker/config.json...) and the virtualenv's
+  pip.conf; and no account with a password.
+What looks like a credential: user information in a URL (`user:password@`, `token@`), a
+`password`, `token`, `secret`, `api_key`, `auth`... assignment with a value (`password=...`,
+`TOKEN: ...`, `"auth": "..."`), an `Authorization:` header, a private key, a token with a
+known shape (`ghp_`, `glpat-`, `AKIA`, `xox?-`, `sk_live_`), and a netrc entry over several
+lines. A value that is a path or a variable (`DB_PASSWORD_FILE=/run/secrets/db`,
+`token=$TOKEN`) names where a secret is read, not the secret. Findings name the place and show
+the line, the credential masked.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-KEYWORD = r"password|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key"
+KEYWORD = r"password|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|_?auth\b"
 NAME = rf"[\w.-]*(?:{KEYWORD})[\w.-]*"
 # Each: what comes before the secret (kept, to say what was found), then the secret (masked).
 CREDENTIALS = [
@@ -27,8 +32,16 @@ CREDENTIALS = [
     re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@'\"]+:)([^\s/@'\"]+)(?=@)", re.I),
     # NAME=value, NAME: value, NAME = "value" (the value neither a path nor a variable)
     re.compile(rf"(\b{NAME}['\"]?\s*[=:]\s*['\"]?)([^\s'\"/$][^\s'\",;]*)", re.I),
-    # a netrc entry: login NAME password SECRET
+    # a netrc entry: login NAME password SECRET (on one line; files are also read whole)
     re.compile(r"(\blogin\s+\S+\s+password\s+)(\S+)"),
+    # a token as a URL's user: https://TOKEN@host
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^\s/:@'\"]{8,})(?=@)", re.I),
+    # an HTTP Authorization header
+    re.compile(r"(\bAuthorization\s*[:=]\s*['\"]?(?:Bearer|Basic|Token)\s+)(\S+)", re.I),
+    # a private key
+    re.compile(r"(-----BEGIN [A-Z ]*PRIVATE KEY-----)(.*)"),
+    # tokens by their shape: GitHub, GitLab, AWS access keys, Slack, Stripe
+    re.compile(r"()\b(gh[pousr]_[A-Za-z0-9]{20,}|glpat-[\w-]{20,}|AKIA[0-9A-Z]{16}|xox[abpr]-[\w-]{10,}|sk_live_\w{16,})"),
 ]
 
 
@@ -46,6 +59,15 @@ def findings(where: str, text: str) -> list[str]:
         for line in text.splitlines()
         if any(pattern.search(line) for pattern in CREDENTIALS)
     ]
+
+
+def file_findings(path: str, content: bytes) -> list[str]:
+    """The credentials in a text file: line by line, and a netrc entry over several lines."""
+    text = content.decode(errors="replace")
+    found = [f for n, line in enumerate(text.splitlines(), 1) for f in findings(f"{path}:{n}", line)]
+    if not found and CREDENTIALS[2].search(" ".join(text.split())):
+        found.append(f"{path}: a netrc entry (login ... password ***)")
+    return found
 
 
 def test_the_config_holds_no_credential(image):
@@ -81,19 +103,20 @@ def debian_s_own(box) -> dict[str, str]:
     return dict(re.findall(r"^ (/etc/\S+) ([0-9a-f]{32})$", status, re.M))
 
 
-def test_no_file_under_etc_holds_a_credential(containers):
+def test_no_configuration_file_holds_a_credential(containers):
     box = containers.start(["sleep", "600"], entrypoint=[])
     files, shipped = box.files("/etc"), debian_s_own(box)
     assert "/etc/passwd" in files  # what was copied out is the image's /etc
+    for place in ("/home", "/root", "/opt/venv/pip.conf"):
+        files.update(box.files(place))
     found = [
         f
         for path, content in sorted(files.items())
         if b"\0" not in content  # text files only
         and shipped.get(path) != hashlib.md5(content).hexdigest()
-        for number, line in enumerate(content.decode(errors="replace").splitlines(), 1)
-        for f in findings(f"{path}:{number}", line)
+        for f in file_findings(path, content)
     ]
-    assert not found, "credentials in files under /etc:\n" + "\n".join(found)
+    assert not found, "credentials in configuration files:\n" + "\n".join(found)
 
 
 def test_no_account_has_a_password_and_no_secret_is_in_the_image(containers):
