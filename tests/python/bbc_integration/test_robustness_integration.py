@@ -156,6 +156,8 @@ def test_a_dockerfile_ending_in_a_continuation_is_refused_and_moves_no_tag(scrat
 def test_a_docker_cli_error_shows_its_cause(scratch: Repo) -> None:
     repo = scratch
     repo.write("img/mid/tok.txt", "s3cret\n")
+    # A change, so that it must be built (secrets are not content: adding one changes nothing).
+    repo.write("img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "RUN echo cli\n")
     repo.write(
         "img/mid/BUILD",
         repo.read("img/mid/BUILD").replace(")\n", ', secrets={"tok": "img/mid/tok.txt"})\n'),
