@@ -11,7 +11,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.core.releases import ReleaseRow, moving_tags, release_rows, released_versions
-from bbc.core.tags import ref
+from bbc.core.tags import ref, tag_of
 from bbc.rules.publish import repositories
 from bbc.rules.registry import Registries, list_tags, read_labels, read_manifests
 
@@ -63,7 +63,6 @@ async def labels(request: _LabelsRequest, registries: Registries) -> _Labels:
 async def registry_releases(
     request: _RegistryReleasesRequest, registries: Registries
 ) -> RegistryReleases:
-    found = RegistryReleases(request.alias, request.repository)
     key = "releases"
     tags = await list_tags(registries, request.address, request.repository, key)
     if isinstance(tags, str):
@@ -86,7 +85,7 @@ async def registry_releases(
         return RegistryReleases(request.alias, request.repository, failure=problems[0])
     rows = release_rows(
         tags,
-        {r.rsplit(":", 1)[1]: d for r, d in digests.items()} if refs else {},
+        {tag_of(r): d for r, d in digests.items()},
         {v: dict(found.value or ()) for v, found in zip(versions, labels)},
     )
     return RegistryReleases(request.alias, request.repository, tuple(rows))
