@@ -11,10 +11,10 @@ from pants.backend.docker.util_rules import (
     docker_build_env,
 )
 
-from bbc.goals import bump, check, package, publish, releases, run, test, tree
+from bbc.goals import bump, check, downstream, package, publish, releases, run, test, tree
 from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
 from bbc.rules import dependencies, docker
-from bbc.rules import dockerfiles, git, image_graph
+from bbc.rules import dockerfiles, git, image_graph, notes
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
 from bbc.rules import releases as releases_rules
@@ -48,6 +48,7 @@ def rules():
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
+        *notes.rules(),
         *publish_rules.rules(),
         *registry.rules(),
         *releases_rules.rules(),
@@ -56,6 +57,7 @@ def rules():
         # Its goals.
         *bump.rules(),
         *check.rules(),
+        *downstream.rules(),
         *package.rules(),
         *publish.rules(),
         *releases.rules(),

@@ -14,9 +14,7 @@ from bbc_integration.fixture import Repo
 from bbc_integration.registry import Registry
 
 # (No `%` in pants.toml values: Pants interpolates `%(name)s` there.)
-TRIGGER = (
-    'echo "$BBC_IMAGE|$BBC_REPOSITORY|$BBC_VERSION|$BBC_DIGEST|$BBC_PINNED|$BBC_PREVIOUS" >> {log}'
-)
+TRIGGER = 'echo "$BBC_IMAGE|$BBC_REPOSITORY|$BBC_VERSION|$BBC_DIGEST|$BBC_PINNED|$BBC_PREVIOUS|$BBC_NOTES" >> {log}'
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +50,14 @@ def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
     assert first.returncode == 0, first.output
     fired = triggered(repo)
     assert sorted(f[0] for f in fired) == ["img/leaf:leaf", "img/mid:mid", "img/root:root"]
-    for image, repository, version, digest, pinned, previous in fired:
+    for image, repository, version, digest, pinned, previous, notes in fired:
         name = image.split(":")[-1]
         assert repository == f"{registry.address}/{repo.prefix}/{name}"
         assert version == "1.0.0" and previous == ""
         assert digest == registry.digest(f"{repo.prefix}/{name}", "1.0.0")
         assert pinned == f"{repository}:1.0.0@{digest}"
+        assert notes == f"dist/bbc/releases/{repo.prefix}/{name}/1.0.0.md"
+        assert f"- Pinned: `{pinned}`" in repo.read(notes) and "First release." in repo.read(notes)
 
     again = repo.pants("publish", "::")
     assert again.returncode == 0, again.output
@@ -76,7 +76,13 @@ def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
         registry.digest(f"{repo.prefix}/mid", "1.0.1"),
         f"{registry.address}/{repo.prefix}/mid:1.0.1@{registry.digest(f'{repo.prefix}/mid', '1.0.1')}",
         "1.0.0",
+        f"dist/bbc/releases/{repo.prefix}/mid/1.0.1.md",
     ]
+    notes = repo.read(fired["img/mid:mid"][6])
+    assert "Changes to the image's files since 1.0.0:\n" in notes and " mid 1.0.1\n" in notes
+    leaf = repo.read(fired["img/leaf:leaf"][6])
+    assert f"{registry.address}/{repo.prefix}/mid:1.0.1@" in leaf.split("(the release before")[0]
+    assert f"(the release before was built on `{registry.address}/{repo.prefix}/mid:1.0.0@" in leaf
 
     releases = repo.pants("bbc-releases", "img/mid:mid")
     assert releases.returncode == 0, releases.output

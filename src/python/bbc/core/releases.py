@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from bbc.core.labels import BASE_DIGEST, BASE_NAME
+from bbc.core.labels import BASE_DIGEST, BASE_NAME, REVISION
 from bbc.core.tags import CONTENT_HASH_LENGTH, tag_problem
 from bbc.core.versions import VersionError, parse_version
 
@@ -26,6 +26,7 @@ class ReleaseRow:
     content_tag: str | None
     parent: str | None  # the parent release it was built on: `<name>@<digest>`, or its name
     moving: tuple[str, ...]  # moving tags that point at this release now
+    revision: str | None = None  # the commit it was built from (org.opencontainers.image.revision)
 
 
 def released_versions(tags: tuple[str, ...] | list[str]) -> list[str]:
@@ -89,6 +90,7 @@ def release_rows(
                 contents.get(version),
                 parent,
                 tuple(t for t in moving if digests.get(t) == digest),
+                own.get(REVISION),
             )
         )
     return rows

@@ -26,11 +26,13 @@ from pants.engine.process import InteractiveProcess
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.tags import pinned, tag_of
+from bbc.rules.notes import ImageNotes, ImageNotesRequest
 from bbc.rules.publish import ImagePublish, ImagePublishRequest
 from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField
 
 RECORD_DIR = "dist/bbc/published"
+NOTES_DIR = "dist/bbc/releases"
 
 
 class BBCPublishRequest(PublishRequest):
@@ -105,8 +107,10 @@ def _failing(bash: BashBinary, published: ImagePublish, message: str) -> Interac
     return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
 
 
-_ANNOUNCE = f"""{_WRITE} || exit 1
-bash -c "$3" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$4" "$code" >&2; exit 1; }}"""
+# The record and the release notes.
+_WRITE_BOTH = f'{_WRITE} && mkdir -p "$(dirname "$3")" && printf "%s" "$4" > "$3"'
+_ANNOUNCE = f"""{_WRITE_BOTH} || exit 1
+bash -c "$5" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$6" "$code" >&2; exit 1; }}"""
 
 
 def _announcing(
@@ -117,6 +121,7 @@ def _announcing(
     r,
     path: str,
     text: str,
+    notes: tuple[str, str],
 ) -> InteractiveProcess:
     """Record the release, then run [bbc].publish_trigger with the release in its environment."""
     dest = r.destination
@@ -134,16 +139,32 @@ def _announcing(
         "BBC_PINNED": f"{dest.exact}@{r.digest}",
         "BBC_PREVIOUS": r.previous or "",
         "BBC_RECORD": path,
+        "BBC_NOTES": notes[0],
     }
     return _bash(
         bash,
         _ANNOUNCE,
         path,
         text,
+        *notes,
         bbc.publish_trigger or "",
         message,
         env=release_env,
         run_in_workspace=True,
+    )
+
+
+async def _release_notes(published: ImagePublish) -> tuple[str, str]:
+    """Where the release's notes go, and what they say: one section per registry, rebuilt from
+    what the registries hold now (rules/notes.py)."""
+    version = published.build.tags[0]
+    repository = published.build.repository or str(published.address).replace(":", "/")
+    notes = await Get(ImageNotes, ImageNotesRequest(published.address))
+    sections = [notes.of(r.destination.repository, version) for r in published.registries]
+    text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
+    return (
+        os.path.join(NOTES_DIR, repository, f"{version}.md"),
+        f"# {repository} {version}\n\n{text}",
     )
 
 
@@ -170,7 +191,8 @@ async def publish_bbc_image(
 
     path = _record_path(published)
     text = json.dumps(record(published), indent=2, sort_keys=True)
-    write = _bash(bash, _WRITE, path, text, run_in_workspace=True)
+    notes = await _release_notes(published)
+    write = _bash(bash, _WRITE_BOTH, path, text, *notes, run_in_workspace=True)
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
     jobs = []
     for r in published.registries:
@@ -179,7 +201,7 @@ async def publish_bbc_image(
         released = r.destination.exact in r.pushed
         announce = bbc.publish_trigger and (released or bbc.announce_existing)
         # The trigger runs once per registry: with the first job; the others only record.
-        first = _announcing(bash, bbc, env, published, r, path, text) if announce else write
+        first = _announcing(bash, bbc, env, published, r, path, text, notes) if announce else write
         if r.pushed:
             jobs.append(PublishPackages(r.pushed, first, where, data))
         if not released:

@@ -11,10 +11,11 @@ from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
+from pants.option.option_types import BoolOption
 
 from bbc.core.releases import render_releases
 from bbc.rules.image_graph import ImageGraph
-from bbc.rules.releases import ImageReleases, ImageReleasesRequest
+from bbc.rules.notes import ImageNotes, ImageNotesRequest
 
 
 class ReleasesSubsystem(GoalSubsystem):
@@ -22,6 +23,10 @@ class ReleasesSubsystem(GoalSubsystem):
     help = (
         "List every released version of BBC images that their registries hold: digest, content "
         "tag, parent release and the moving tags on it (`./pants bbc-releases ::`)."
+    )
+    notes = BoolOption(
+        default=False,
+        help="Print each release's notes too: what changed since the release before it.",
     )
 
 
@@ -31,16 +36,19 @@ class Releases(Goal):
 
 
 @goal_rule
-async def bbc_releases(console: Console, targets: Targets, graph: ImageGraph) -> Releases:
+async def bbc_releases(
+    console: Console, targets: Targets, graph: ImageGraph, subsystem: ReleasesSubsystem
+) -> Releases:
     images = sorted(t.address for t in targets if t.address in graph.infos)
     if not images:
         console.print_stderr(
             "bbc-releases: no BBC images named. All of them: ./pants bbc-releases ::"
         )
         return Releases(exit_code=0)
-    found = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    found = await MultiGet(Get(ImageNotes, ImageNotesRequest(a)) for a in images)
     failed = False
-    for image in found:
+    for notes in found:
+        image = notes.releases
         if not image.registries:
             console.print_stdout(f"{image.address}: no registry (see [docker.registries])")
         for registry in image.registries:
@@ -52,6 +60,9 @@ async def bbc_releases(console: Console, targets: Targets, graph: ImageGraph) ->
                 f"{image.address} @{registry.alias} "
                 + render_releases(registry.repository, list(registry.rows))
             )
+            if subsystem.notes:
+                for row in registry.rows:
+                    console.print_stdout(notes.of(registry.repository, row.version) or "")
     return Releases(exit_code=1 if failed else 0)
 
 

@@ -1,0 +1,134 @@
+"""Downstream repositories follow BBC releases: real Pants, Docker, registry and git.
+
+    root ── flask            two application repositories use flask from the registry:
+                             `tagged` by exact version, `pinned` by version and digest
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bbc_integration.fixture import Repo
+from bbc_integration.registry import Registry
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory, registry: Registry) -> Repo:
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    apps = repo.root.parent
+    repo.write(
+        "pants.toml",
+        repo.read("pants.toml")
+        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
+        + "\n[bbc]\ntest_only_packages = []\n"
+        + '\n[bbc-downstream]\npolicy = "patch"\n'
+        + f'repositories = ["../tagged", "{apps / "pinned"}", "../missing"]\n',
+    )
+    repo.add_root("root")
+    repo.add_child("flask", "root", "RUN echo flask > /flask")
+    repo.commit("Images to publish")
+    yield repo
+    repo.remove_images(f"{registry.address}/{repo.prefix}")
+    repo.close()
+
+
+def git(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(folder), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def app(folder: Path, dockerfile: str) -> Path:
+    folder.mkdir()
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "config", "user.email", "app@example.com")
+    git(folder, "config", "user.name", "App team")
+    (folder / "Dockerfile").write_text(dockerfile)
+    (folder / "README.md").write_text("FROM nothing:1.0.0 is not a Dockerfile line here\n")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "The app")
+    return folder
+
+
+def publish_flask(repo: Repo, level: str, change: str) -> None:
+    bumped = repo.pants("bbc-bump", f"--level={level}", "img/flask:flask")
+    assert bumped.returncode == 0, bumped.output
+    repo.write("img/flask/Dockerfile", repo.read("img/flask/Dockerfile") + f"RUN echo {change}\n")
+    repo.commit(f"flask: {change}")
+    published = repo.pants("publish", "::")
+    assert published.returncode == 0, published.output
+
+
+def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
+    repo: Repo, registry: Registry
+) -> None:
+    first = repo.pants("publish", "::")
+    assert first.returncode == 0, first.output
+    flask = f"{registry.address}/{repo.prefix}/flask"
+    digest = {"1.0.0": registry.digest(f"{repo.prefix}/flask", "1.0.0")}
+    apps = repo.root.parent
+    tagged = app(apps / "tagged", f"FROM {flask}:1.0.0\nRUN echo tagged > /app\n")
+    pinned = app(
+        apps / "pinned",
+        f"ARG BASE={flask}:1.0.0@{digest['1.0.0']}\nFROM $BASE\n"
+        f"COPY --from={flask}:1.0 /flask /copied\n",
+    )
+
+    nothing = repo.pants("bbc-downstream", "::")
+    assert nothing.returncode == 1  # ../missing
+    assert (
+        "../tagged: up to date" in nothing.stdout
+        and "1.0.0 is the newest release" in nothing.stdout
+    )
+    assert "../missing: not updated: git clone failed" in nothing.stderr
+
+    publish_flask(repo, "patch", "security fix")
+    digest["1.0.1"] = registry.digest(f"{repo.prefix}/flask", "1.0.1")
+    dry = repo.pants("bbc-downstream", "--dry-run", "::")
+    assert f"-FROM {flask}:1.0.0\n+FROM {flask}:1.0.1\n" in dry.stdout
+    assert f"+ARG BASE={flask}:1.0.1@{digest['1.0.1']}\n" in dry.stdout
+    assert "bbc/update-base-images" not in git(tagged, "branch", "--list")
+
+    moved = repo.pants("bbc-downstream", "::")
+    assert moved.returncode == 1, moved.output  # ../missing still cannot be cloned
+    assert "../tagged: pushed on branch bbc/update-base-images" in moved.stdout
+    assert "follows 1.0 by tag (now 1.0.1)" in moved.stdout
+    branch = "bbc/update-base-images"
+    assert git(tagged, "show", f"{branch}:Dockerfile").startswith(f"FROM {flask}:1.0.1\n")
+    assert git(pinned, "show", f"{branch}:Dockerfile").startswith(
+        f"ARG BASE={flask}:1.0.1@{digest['1.0.1']}\n"
+    )
+    message = git(pinned, "log", "-1", "--format=%B", branch)
+    assert message.startswith(f"Update BBC images: flask 1.0.1\n\n- Dockerfile:1: flask:1.0.0@")
+    assert f"## {flask}:1.0.1\n" in message and "flask: security fix" in message
+    assert git(tagged, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"  # left as it was
+
+    publish_flask(repo, "minor", "new feature")
+    digest["1.1.0"] = registry.digest(f"{repo.prefix}/flask", "1.1.0")
+    held = repo.pants("bbc-downstream", "::")
+    assert f"Dockerfile:1: {flask}:1.0.0 -> {flask}:1.0.1\n" in held.stdout  # patch: no further
+    assert "../tagged: already there on branch" in held.stdout  # the same change, not pushed again
+
+    minor = repo.pants("bbc-downstream", "--policy=minor", "::")
+    assert "../tagged: pushed on branch" in minor.stdout, minor.output
+    message = git(tagged, "log", "-1", "--format=%B", branch)
+    # Every release skipped over, oldest first.
+    assert message.index(f"## {flask}:1.0.1\n") < message.index(f"## {flask}:1.1.0\n")
+    assert "flask: new feature" in message
+
+    # Building each application from its branch uses the new release.
+    for folder in (tagged, pinned):
+        git(folder, "checkout", "-q", branch)
+        image, _ = repo.docker.images.build(
+            path=str(folder), tag=f"{repo.prefix}/app-{folder.name}", rm=True
+        )
+        labels = image.labels
+        assert labels["org.opencontainers.image.version"] == "1.1.0"
+        released = repo.docker.images.get_registry_data(f"{flask}:1.1.0")
+        assert released.id == digest["1.1.0"]
+        assert labels["io.bbc.content"] == (
+            repo.docker.images.get(f"{flask}:1.1.0").labels["io.bbc.content"]
+        )

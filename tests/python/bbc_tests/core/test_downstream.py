@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import pytest
+
+from bbc.core.downstream import (
+    DOCKERFILE_NAME,
+    Move,
+    Reference,
+    commit_message,
+    decide,
+    references,
+    rewrite,
+    taken_in,
+)
+from bbc.core.releases import ReleaseRow
+
+REG = "127.0.0.1:5000/bbc/flask"
+D = {
+    v: "sha256:" + c * 64
+    for v, c in {"1.0.0": "a", "1.0.1": "b", "1.1.0": "c", "2.0.0": "d", "2.1.0-rc.1": "e"}.items()
+}
+ROWS = [  # newest first, as release_rows gives them
+    ReleaseRow("2.1.0-rc.1", D["2.1.0-rc.1"], None, None, ()),
+    ReleaseRow("2.0.0", D["2.0.0"], "2.0.0-dddddddddddd", None, ("2", "2.0", "latest")),
+    ReleaseRow("1.1.0", D["1.1.0"], None, None, ("1", "1.1")),
+    ReleaseRow("1.0.1", D["1.0.1"], None, None, ("1.0",)),
+    ReleaseRow("1.0.0", D["1.0.0"], None, None, ()),
+]
+
+DOCKERFILE = f"""\
+ARG BASE={REG}:1.0.0
+FROM --platform=linux/amd64 {REG}:1.0.0@{D["1.0.0"]} AS build
+COPY --chown=app --from={REG}:1.0 /opt /opt
+FROM {REG}
+FROM 127.0.0.1:5000/bbc/other:1.0.0
+FROM flask:1.0.0
+RUN echo {REG}:1.0.0
+"""
+
+
+def ref(tag: str, digest: str | None = None) -> Reference:
+    return Reference(
+        "Dockerfile", 1, "FROM", f"{REG}:{tag}" + (f"@{digest}" if digest else ""), REG, tag, digest
+    )
+
+
+def test_references_in_from_copy_from_and_arg_defaults_of_known_repositories_only() -> None:
+    found = references("app/Dockerfile", DOCKERFILE, {REG})
+    assert [(r.line, r.kind, r.tag, r.digest) for r in found] == [
+        (1, "ARG", "1.0.0", None),
+        (2, "FROM", "1.0.0", D["1.0.0"]),
+        (3, "COPY --from", "1.0", None),
+        (4, "FROM", "latest", None),
+    ]
+    assert found[1].text == f"{REG}:1.0.0@{D['1.0.0']}" and found[1].where == "app/Dockerfile:2"
+
+
+@pytest.mark.parametrize(
+    "path, matches",
+    [
+        ("Dockerfile", True),
+        ("svc/Dockerfile.prod", True),
+        ("svc/app.Dockerfile", True),
+        ("Containerfile", True),
+        ("docs/Dockerfiles.md", False),
+        ("svc/Dockerfile_notes/README", False),
+    ],
+)
+def test_which_files_are_dockerfiles(path: str, matches: bool) -> None:
+    assert bool(DOCKERFILE_NAME.search(path)) is matches
+
+
+@pytest.mark.parametrize("policy, to", [("patch", "1.0.1"), ("minor", "1.1.0"), ("major", "2.0.0")])
+def test_an_exact_pin_moves_as_far_as_the_policy_allows_never_to_a_prerelease(policy, to) -> None:
+    move = decide(ref("1.0.0"), ROWS, policy)
+    assert move == Move(ref("1.0.0"), to, None, "1.0.0", to)
+    pinned = decide(ref("1.0.0", D["1.0.0"]), ROWS, policy)
+    assert isinstance(pinned, Move) and (pinned.tag, pinned.digest) == (to, D[to])
+    assert pinned.text == f"{REG}:{to}@{D[to]}"
+
+
+def test_an_exact_pin_that_is_newest_stays_and_says_why() -> None:
+    assert decide(ref("1.0.1"), ROWS, "patch") == (
+        "1.0.1 is the newest release the policy (patch) allows; 2.0.0 is newer"
+    )
+    assert decide(ref("2.0.0"), ROWS, "major") == "2.0.0 is the newest release"
+    assert decide(ref("3.0.0"), ROWS, "major") == f"3.0.0 is not released in {REG}"
+    wrong = decide(ref("2.0.0", D["1.0.0"]), ROWS, "major")
+    assert isinstance(wrong, str) and "its digest is not 2.0.0's" in wrong
+
+
+def test_a_moving_tag_takes_its_new_digest_only_when_it_has_one() -> None:
+    assert decide(ref("1.0", D["1.0.0"]), ROWS, "patch") == Move(
+        ref("1.0", D["1.0.0"]), "1.0", D["1.0.1"], "1.0.0", "1.0.1"
+    )
+    assert decide(ref("1.0", D["1.0.1"]), ROWS, "patch") == "1.0 is still 1.0.1"
+    assert decide(ref("1.0"), ROWS, "patch") == (
+        "follows 1.0 by tag (now 1.0.1): a build with --pull takes it"
+    )
+    unknown = decide(ref("latest", "sha256:" + "f" * 64), ROWS, "patch")
+    assert unknown == Move(ref("latest", "sha256:" + "f" * 64), "latest", D["2.0.0"], None, "2.0.0")
+    assert decide(ref("cuda"), ROWS, "patch") == f"no release in {REG} carries the tag cuda"
+
+
+def test_a_content_tag_is_never_followed() -> None:
+    said = decide(ref("2.0.0-dddddddddddd"), ROWS, "major")
+    assert said == (
+        f"2.0.0-dddddddddddd is a content tag, not a pin to follow: pin the release instead "
+        f"({REG}:2.0.0@sha256:...)"
+    )
+
+
+def test_rewrite_changes_only_the_moved_references_line() -> None:
+    found = references("Dockerfile", DOCKERFILE, {REG})
+    moves = [decide(found[0], ROWS, "patch"), decide(found[1], ROWS, "patch")]
+    new = rewrite(DOCKERFILE, moves).splitlines()
+    old = DOCKERFILE.splitlines()
+    assert new[0] == f"ARG BASE={REG}:1.0.1"
+    assert new[1] == f"FROM --platform=linux/amd64 {REG}:1.0.1@{D['1.0.1']} AS build"
+    assert new[2:] == old[2:]
+
+
+def test_a_move_takes_in_every_release_after_the_one_it_was_on() -> None:
+    move = decide(ref("1.0.0"), ROWS, "major")
+    assert [r.version for r in taken_in(move, ROWS)] == ["1.0.1", "1.1.0", "2.0.0"]
+    unknown = Move(ref("latest"), "latest", D["2.0.0"], None, "2.0.0")
+    assert [r.version for r in taken_in(unknown, ROWS)] == ["2.0.0"]
+
+
+def test_the_commit_message_lists_the_moves_and_every_taken_in_release_notes_once() -> None:
+    first, second = references("Dockerfile", DOCKERFILE, {REG})[:2]
+    moves = [decide(first, ROWS, "minor"), decide(second, ROWS, "minor")]
+    notes = {m: ["## 1.0.1 notes\n", "## 1.1.0 notes\n"] for m in moves}
+    assert commit_message(moves, notes) == (
+        "Update BBC images: flask 1.1.0\n"
+        "\n"
+        "- Dockerfile:1: flask:1.0.0 -> flask:1.1.0\n"
+        f"- Dockerfile:2: flask:1.0.0@{D['1.0.0']} -> flask:1.1.0@{D['1.1.0']}\n"
+        "\n"
+        "## 1.0.1 notes\n"
+        "\n"
+        "## 1.1.0 notes\n"
+    )
