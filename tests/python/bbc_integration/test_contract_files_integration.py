@@ -91,7 +91,9 @@ def containers_of(repo: Repo) -> list:
     ids = {image.id for image in repo.docker.images.list(name=f"{repo.prefix}/*")}
     return [
         c
-        for c in repo.docker.containers.list(all=True, filters={"label": "io.bbc.test-image"})
+        for c in repo.docker.containers.list(
+            all=True, filters={"label": "io.bbc.test-image"}, ignore_removed=True
+        )
         if c.labels["io.bbc.test-image"] in ids
     ]
 

@@ -94,7 +94,7 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
 
     moved = repo.pants("bbc-downstream", "::")
     assert moved.returncode == 1, moved.output  # ../missing still cannot be cloned
-    assert "../tagged: pushed on branch bbc/update-base-images" in moved.stdout
+    assert f"../tagged: pushed on branch bbc/update-base-images (git fetch {tagged} " in moved.stdout
     assert "follows 1.0 by tag (now 1.0.1)" in moved.stdout
     branch = "bbc/update-base-images"
     assert git(tagged, "show", f"{branch}:Dockerfile").startswith(f"FROM {flask}:1.0.1\n")

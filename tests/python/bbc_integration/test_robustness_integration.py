@@ -62,7 +62,9 @@ def containers_of(repo: Repo) -> list:
     ids = {image.id for image in repo.docker.images.list(name=f"{repo.prefix}/*")}
     return [
         c
-        for c in repo.docker.containers.list(all=True, filters={"label": "io.bbc.test-expires"})
+        for c in repo.docker.containers.list(
+            all=True, filters={"label": "io.bbc.test-expires"}, ignore_removed=True
+        )
         if c.image.id in ids
     ]
 

@@ -315,7 +315,7 @@ async def bbc_downstream(
         if updates
         else ()
     )
-    for (name, report, *_), result in zip(updates, results):
+    for (name, report, source, *_), result in zip(updates, results):
         if result.failure:
             failed = True
             console.print_stderr(f"{name}: not updated: {result.failure}")
