@@ -13,10 +13,10 @@ from pants.backend.docker.util_rules import (
 
 from bbc.goals import bump, check, downstream, package, publish, releases, run, test, tree
 from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
-from bbc.rules import dependencies, docker
+from bbc.rules import dependencies, docker, downstream_git
 from bbc.rules import dockerfiles, git, image_graph, notes
 from bbc.rules import publish as publish_rules
-from bbc.rules import registry, run_token, synthetic_targets
+from bbc.rules import registry, run_token, sbom, synthetic_targets
 from bbc.rules import releases as releases_rules
 from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
 
@@ -45,6 +45,7 @@ def rules():
         *contract_pytest.rules(),
         *dependencies.rules(),
         *docker.rules(),
+        *downstream_git.rules(),
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
@@ -53,6 +54,7 @@ def rules():
         *registry.rules(),
         *releases_rules.rules(),
         *run_token.rules(),
+        *sbom.rules(),
         *synthetic_targets.rules(),
         # Its goals.
         *bump.rules(),

@@ -41,12 +41,12 @@ def git(folder: Path, *args: str) -> str:
     ).stdout
 
 
-def app(folder: Path, dockerfile: str) -> Path:
+def app(folder: Path, dockerfile: bytes) -> Path:
     folder.mkdir()
     git(folder, "init", "-q", "-b", "main")
     git(folder, "config", "user.email", "app@example.com")
     git(folder, "config", "user.name", "App team")
-    (folder / "Dockerfile").write_text(dockerfile)
+    (folder / "Dockerfile").write_bytes(dockerfile)
     (folder / "README.md").write_text("FROM nothing:1.0.0 is not a Dockerfile line here\n")
     git(folder, "add", "-A")
     git(folder, "commit", "-q", "-m", "The app")
@@ -70,11 +70,14 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     flask = f"{registry.address}/{repo.prefix}/flask"
     digest = {"1.0.0": registry.digest(f"{repo.prefix}/flask", "1.0.0")}
     apps = repo.root.parent
-    tagged = app(apps / "tagged", f"FROM {flask}:1.0.0\nRUN echo tagged > /app\n")
+    # (A Latin-1 comment: bytes that are not UTF-8 must survive the rewrite.)
+    tagged = app(
+        apps / "tagged", f"FROM {flask}:1.0.0\n# caf\xe9\nRUN echo tagged\n".encode("latin-1")
+    )
     pinned = app(
         apps / "pinned",
         f"ARG BASE={flask}:1.0.0@{digest['1.0.0']}\nFROM $BASE\n"
-        f"COPY --from={flask}:1.0 /flask /copied\n",
+        f"COPY --from={flask}:1.0 /flask /copied\n".encode(),
     )
 
     nothing = repo.pants("bbc-downstream", "::")
@@ -94,10 +97,16 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
 
     moved = repo.pants("bbc-downstream", "::")
     assert moved.returncode == 1, moved.output  # ../missing still cannot be cloned
-    assert f"../tagged: pushed on branch bbc/update-base-images (git fetch {tagged} " in moved.stdout
+    assert (
+        f"../tagged: pushed on branch bbc/update-base-images, made from main (git fetch {tagged} "
+        in moved.stdout
+    )
     assert "follows 1.0 by tag (now 1.0.1)" in moved.stdout
     branch = "bbc/update-base-images"
-    assert git(tagged, "show", f"{branch}:Dockerfile").startswith(f"FROM {flask}:1.0.1\n")
+    shown = subprocess.run(
+        ["git", "-C", str(tagged), "show", f"{branch}:Dockerfile"], capture_output=True, check=True
+    )
+    assert shown.stdout == f"FROM {flask}:1.0.1\n# caf\xe9\nRUN echo tagged\n".encode("latin-1")
     assert git(pinned, "show", f"{branch}:Dockerfile").startswith(
         f"ARG BASE={flask}:1.0.1@{digest['1.0.1']}\n"
     )
@@ -117,7 +126,7 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     message = git(tagged, "log", "-1", "--format=%B", branch)
     # Every release skipped over, oldest first.
     assert message.index(f"## {flask}:1.0.1\n") < message.index(f"## {flask}:1.1.0\n")
-    assert "flask: new feature" in message
+    assert "flask: new feature" in message and message.rstrip().endswith("\nBBC-Downstream: yes")
 
     # Building each application from its branch uses the new release.
     for folder in (tagged, pinned):
@@ -132,3 +141,21 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
         assert labels["io.bbc.content"] == (
             repo.docker.images.get(f"{flask}:1.1.0").labels["io.bbc.content"]
         )
+        git(folder, "checkout", "-q", "main")
+
+    # Somebody else's commit on the branch: reported, never overwritten.
+    git(tagged, "checkout", "-q", branch)
+    (tagged / "NOTES").write_text("reviewer's fix\n")
+    git(tagged, "add", "NOTES")
+    git(tagged, "commit", "-q", "-m", "Reviewer's fix")
+    git(tagged, "checkout", "-q", "main")
+    refused = repo.pants("bbc-downstream", "--policy=major", "::")
+    assert refused.returncode == 1
+    said = " ".join(refused.stderr.split())
+    assert (
+        "../tagged: not updated: git failed: the branch bbc/update-base-images has commits" in said
+    )
+    assert "Reviewer's fix Merge or delete the branch, or name another" in said
+    assert git(tagged, "log", "-1", "--format=%s", branch).strip() == "Reviewer's fix"
+    base = repo.pants("bbc-downstream", "--branch=main", "::")
+    assert "the branch main is the repository's base branch: name another" in base.stderr

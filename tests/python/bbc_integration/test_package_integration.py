@@ -11,6 +11,7 @@ The hierarchy (all offline, from Debian's static busybox):
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,59 @@ def test_a_lockfile_change_rebuilds_the_images_that_consume_it(repo: Repo) -> No
         packaged, changed, output = changed_since_main(repo)
         assert packaged == {"tool": "Built", "toolkid": "Built"}, output
         assert {name for name, moved in changed.items() if moved} == {"tool", "toolkid"}, output
+
+
+STATUS = """\
+Package: hello
+Status: install ok installed
+Architecture: amd64
+Source: hello-src
+Version: 2.10-3
+
+Package: gone
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 1.0-1
+"""
+
+
+def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
+    repo = scratch
+    files = {
+        "status": ("/var/lib/dpkg/status", STATUS),
+        "METADATA": (
+            "/usr/lib/python3/dist-packages/Flask-3.0.3.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\n",
+        ),
+        "os-release": ("/usr/lib/os-release", 'ID=debian\nVERSION_ID="12"\n'),
+    }
+    repo.add_child("pkgs", "root", *(f"COPY img/pkgs/{n} {p}" for n, (p, _) in files.items()))
+    for name, (_, text) in files.items():
+        repo.write(f"img/pkgs/{name}", text)
+    repo.write(
+        "img/pkgs/BUILD",
+        repo.read("img/pkgs/BUILD").replace(")\n", ', dependencies=[":files"])\n')
+        + 'files(name="files", sources=["status", "METADATA", "os-release"])\n',
+    )
+    result = repo.pants("package", "img/pkgs:pkgs", "img/root:root")
+    assert result.returncode == 0, result.output
+    path = f"dist/bbc/sbom/{repo.prefix}/pkgs/1.0.0.cdx.json"
+    assert f"SBOM: {path}" in result.output
+    sbom = json.loads(repo.read(path))
+    content, image_id = result.reported()["pkgs"]
+    image = sbom["metadata"]["component"]
+    assert (image["name"], image["version"]) == (f"{repo.prefix}/pkgs", "1.0.0")
+    assert {"name": "io.bbc.image-id", "value": image_id} in image["properties"]
+    assert {"name": "io.bbc.content-tag", "value": content.split(":")[-1]} in image["properties"]
+    assert sorted(c["purl"] for c in sbom["components"]) == [
+        "pkg:deb/debian/hello@2.10-3?arch=amd64&distro=debian-12",
+        "pkg:pypi/flask@3.0.3",
+    ]
+    # The root holds neither Debian packages nor Python distributions.
+    root = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/root/1.0.0.cdx.json"))
+    assert root["metadata"]["component"]["name"] == f"{repo.prefix}/root"
+    assert root.get("components", []) == []
+    # The same image gets the same document.
+    again = repo.pants("package", "img/pkgs:pkgs")
+    assert again.returncode == 0, again.output
+    assert json.loads(repo.read(path)) == sbom

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -58,6 +59,8 @@ def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
         assert pinned == f"{repository}:1.0.0@{digest}"
         assert notes == f"dist/bbc/releases/{repo.prefix}/{name}/1.0.0.md"
         assert f"- Pinned: `{pinned}`" in repo.read(notes) and "First release." in repo.read(notes)
+        sbom = json.loads(repo.read(notes.replace(".md", ".cdx.json")))
+        assert sbom["metadata"]["component"]["name"] == f"{repo.prefix}/{name}"
 
     again = repo.pants("publish", "::")
     assert again.returncode == 0, again.output

@@ -16,19 +16,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from bbc.core.releases import ReleaseRow, content_tags
 from bbc.core.versions import VersionError, parse_version
 
 POLICIES = ("patch", "minor", "major")
-DOCKERFILE_NAME = re.compile(r"(^|/)(Dockerfile|Containerfile)([.-][^/]*)?$|\.[Dd]ockerfile$")
-
-_REF = r"(?P<ref>(?P<repository>[\w.-]+(?::\d+)?(?:/[\w.-]+)+)(?::(?P<tag>\w[\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?)"
-_LINES = (
-    ("FROM", re.compile(rf"^\s*FROM\s+(?:--platform=\S+\s+)?{_REF}(?=\s|$)", re.I)),
-    ("COPY --from", re.compile(rf"^\s*COPY\s+(?:--\S+\s+)*?--from={_REF}(?=\s|$)", re.I)),
-    ("ARG", re.compile(rf"^\s*ARG\s+\w+=[\"']?{_REF}(?=[\"']?(\s|$))", re.I)),
+DOCKERFILE_NAME = re.compile(
+    r"(^|/)(Dockerfile|Containerfile)([.-][^/]*)?$|\.Dockerfile$", re.IGNORECASE
 )
+
+_REF = (
+    r"(?P<ref>(?P<repository>[\w.-]+(?::\d+)?(?:/[\w.-]+)+)"
+    r"(?::(?P<tag>\w[\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?)"
+)
+_FROM = re.compile(rf"^\s*FROM\s+(?:--platform=\S+\s+)?{_REF}(?=\s|$)", re.I)
+_COPY = re.compile(rf"^\s*COPY\s+(?:--\S+\s+)*?--from={_REF}(?=\s|$)", re.I)
+_ARG_LINE = re.compile(r"^\s*ARG\s", re.I)
+_ARG = re.compile(rf"(?<=\s)\w+=[\"']?{_REF}(?=[\"']?(\s|$))")
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,9 @@ class Reference:
     kind: str  # FROM, COPY --from or ARG
     text: str  # as written
     repository: str  # <registry>/<repository>
-    tag: str
+    tag: str | None  # None: pinned by digest alone
     digest: str | None
+    start: int = 0  # where `text` starts on its line
 
     @property
     def where(self) -> str:
@@ -49,37 +55,52 @@ class Reference:
 @dataclass(frozen=True)
 class Move:
     reference: Reference
-    tag: str
+    tag: str | None
     digest: str | None
     since: str | None  # the release it was on, where known
     to: str  # the release it moves to
 
     @property
     def text(self) -> str:
-        return f"{self.reference.repository}:{self.tag}" + (
-            f"@{self.digest}" if self.digest else ""
-        )
+        tag = f":{self.tag}" if self.tag else ""
+        return f"{self.reference.repository}{tag}" + (f"@{self.digest}" if self.digest else "")
 
 
-def references(path: str, text: str, repositories: set[str]) -> list[Reference]:
-    """The references to `repositories` (`<registry>/<repository>`) in one Dockerfile."""
-    found = []
-    for number, line in enumerate(text.splitlines(), 1):
-        for kind, pattern in _LINES:
-            match = pattern.match(line)
-            if match and match.group("repository") in repositories:
-                found.append(
-                    Reference(
-                        path,
-                        number,
-                        kind,
-                        match.group("ref"),
-                        match.group("repository"),
-                        match.group("tag") or "latest",
-                        match.group("digest"),
-                    )
-                )
-    return found
+def lines(text: str) -> list[str]:
+    """A Dockerfile's lines as Docker counts them (only newlines end one)."""
+    return text.split("\n")
+
+
+def references(path: str, text: str, repositories: set[str]) -> tuple[list[Reference], list[int]]:
+    """The references to `repositories` (`<registry>/<repository>`) in one Dockerfile, and the
+    numbers of lines that mention one in a way not understood here (left alone)."""
+    found, unclear = [], []
+    mention = re.compile(
+        "|".join(rf"{re.escape(r)}(?=[:@\s\"']|$)" for r in sorted(repositories)) or "(?!)", re.I
+    )
+    for number, line in enumerate(lines(text), 1):
+        if _ARG_LINE.match(line):
+            matches = [("ARG", m) for m in _ARG.finditer(line)]
+        else:
+            matches = [(k, p.match(line)) for k, p in (("FROM", _FROM), ("COPY --from", _COPY))]
+        here = [
+            Reference(
+                path,
+                number,
+                kind,
+                m.group("ref"),
+                m.group("repository"),
+                m.group("tag"),
+                m.group("digest"),
+                m.start("ref"),
+            )
+            for kind, m in matches
+            if m and m.group("repository") in repositories
+        ]
+        found += here
+        if len(mention.findall(line)) > len(here):
+            unclear.append(number)
+    return found, unclear
 
 
 def _version(text: str):
@@ -100,40 +121,28 @@ def _allowed(current, candidate, policy: str) -> bool:
 def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | str:
     """Where `reference` moves, given its image's releases (newest first), or why it stays."""
     tag, digest = reference.tag, reference.digest
-    if tag in content_tags([tag]).values():
+    if tag is not None and tag in content_tags([tag]).values():
         version = tag.rsplit("-", 1)[0]
         return (
             f"{tag} is a content tag, not a pin to follow: pin the release instead "
             f"({reference.repository}:{version}@sha256:...)"
         )
     by_digest = {row.digest: row for row in rows}
-    current = _version(tag)
-    if current is not None:
-        candidates = [
-            row
-            for row in rows
-            if not _version(row.version).prerelease
-            and _version(row.version) > current
-            and _allowed(current, _version(row.version), policy)
-        ]
-        if candidates:
-            target = candidates[0]
-            return Move(
-                reference, target.version, target.digest if digest else None, tag, target.version
+    if tag is None:
+        pinned = by_digest.get(digest or "")
+        if pinned is None:
+            return (
+                f"{digest} is no release of {reference.repository}: pin a release "
+                f"({reference.repository}:X.Y.Z@sha256:...)"
             )
-        held = [
-            r.version
-            for r in rows
-            if not _version(r.version).prerelease and _version(r.version) > current
-        ]
-        if held:
-            return f"{tag} is the newest release the policy ({policy}) allows; {held[0]} is newer"
+        return _newer(reference, rows, pinned, policy)
+    if _version(tag) is not None:
         released = next((r for r in rows if r.version == tag), None)
         if released is None:
             return f"{tag} is not released in {reference.repository}"
         if digest and digest != released.digest:
             return f"its digest is not {tag}'s ({released.digest}): check where {digest} comes from"
-        return f"{tag} is the newest release"
+        return _newer(reference, rows, released, policy)
     holder = next((row for row in rows if tag in row.moving), None)
     if holder is None:
         return f"no release in {reference.repository} carries the tag {tag}"
@@ -145,13 +154,36 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
     return Move(reference, tag, holder.digest, since.version if since else None, holder.version)
 
 
+def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, policy: str):
+    """An exact pin (a version, or a digest alone) on `current`: the newest final release the
+    policy allows, or why it stays."""
+    on = parse_version(current.version)
+    newer = [
+        r for r in rows if not parse_version(r.version).prerelease and parse_version(r.version) > on
+    ]
+    allowed = [r for r in newer if _allowed(on, parse_version(r.version), policy)]
+    if allowed:
+        target = allowed[0]
+        tag = target.version if reference.tag is not None else None
+        digest = target.digest if reference.digest else None
+        return Move(reference, tag, digest, current.version, target.version)
+    if newer:
+        return (
+            f"{current.version} is the newest release the policy ({policy}) allows; "
+            f"{newer[0].version} is newer"
+        )
+    return f"{current.version} is the newest release"
+
+
 def rewrite(text: str, moves: list[Move]) -> str:
-    """`text` with each move's reference replaced on its line."""
-    lines = text.splitlines(keepends=True)
-    for move in moves:
-        index = move.reference.line - 1
-        lines[index] = lines[index].replace(move.reference.text, move.text, 1)
-    return "".join(lines)
+    """`text` with each move's reference replaced where it was found, right to left on a line."""
+    found = lines(text)
+    for move in sorted(moves, key=lambda m: (m.reference.line, -m.reference.start)):
+        ref = move.reference
+        line = found[ref.line - 1]
+        assert line[ref.start :].startswith(ref.text), f"{ref.where} changed since it was read"
+        found[ref.line - 1] = line[: ref.start] + move.text + line[ref.start + len(ref.text) :]
+    return "\n".join(found)
 
 
 def taken_in(move: Move, rows: list[ReleaseRow]) -> list[ReleaseRow]:
@@ -164,18 +196,70 @@ def taken_in(move: Move, rows: list[ReleaseRow]) -> list[ReleaseRow]:
     return [r for r in reversed(rows) if low < parse_version(r.version) <= high]
 
 
-def commit_message(moves: list[Move], notes: dict[Move, list[str]]) -> str:
-    """One commit's message: a summary line, every reference moved, then the notes of every
-    release the moves take in (`notes`: per move, oldest first)."""
+TRAILER = "BBC-Downstream: yes"  # marks the commits bbc-downstream makes
+
+
+def commit_message(moves: list[Move], notes: dict[Move, list[tuple[str, str]]]) -> str:
+    """One commit's message: a summary line, every reference moved, the notes of every release
+    the moves take in (`notes`: per move, (version, notes) pairs), by image and version, and the
+    trailer that marks the commit as bbc-downstream's."""
     names = sorted({f"{m.reference.repository.rsplit('/', 1)[-1]} {m.to}" for m in moves})
-    lines = [f"Update BBC images: {', '.join(names)}", ""]
+    out = [f"Update BBC images: {', '.join(names)}", ""]
     for move in moves:
         was = move.reference.text.split("/")[-1]
-        lines.append(f"- {move.reference.where}: {was} -> {move.text.split('/')[-1]}")
-    seen = set()
-    for move in moves:
-        for text in notes.get(move, []):
-            if text not in seen:
-                seen.add(text)
-                lines += ["", text.rstrip()]
-    return "\n".join(lines) + "\n"
+        out.append(f"- {move.reference.where}: {was} -> {move.text.split('/')[-1]}")
+    taken = {
+        (move.reference.repository, parse_version(version)): text
+        for move in moves
+        for version, text in notes.get(move, [])
+    }
+    for key in sorted(taken):
+        out += ["", taken[key].rstrip()]
+    return "\n".join([*out, "", TRAILER]) + "\n"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one downstream repository gets: its rewritten Dockerfiles and the commit message."""
+
+    changed: dict[str, str]  # path -> new text
+    report: list[str]  # a line per reference: where it moves, or why it stays
+    message: str | None  # None: nothing moves
+
+
+def plan(
+    dockerfiles: Mapping[str, str],
+    releases: Mapping[str, list[ReleaseRow]],
+    notes: Mapping[tuple[str, str], str],
+    policy: str,
+) -> Plan:
+    """The update of one repository's Dockerfiles (path -> text), given each repository's
+    releases (`<registry>/<repository>` -> rows, newest first) and their notes."""
+    moves: list[Move] = []
+    changed, report = {}, []
+    for path, text in sorted(dockerfiles.items()):
+        found, unclear = references(path, text, set(releases))
+        here = []
+        for reference in found:
+            decision = decide(reference, releases[reference.repository], policy)
+            if isinstance(decision, Move):
+                here.append(decision)
+                report.append(f"{reference.where}: {reference.text} -> {decision.text}")
+            else:
+                report.append(f"{reference.where}: {reference.text} stays: {decision}")
+        for number in unclear:
+            line = lines(text)[number - 1].strip()
+            report.append(f"{path}:{number}: not understood, left alone: {line}")
+        if here:
+            moves += here
+            changed[path] = rewrite(text, here)
+    if not moves:
+        return Plan({}, report, None)
+    taken = {
+        m: [
+            (r.version, notes.get((m.reference.repository, r.version), ""))
+            for r in taken_in(m, releases[m.reference.repository])
+        ]
+        for m in moves
+    }
+    return Plan(changed, report, commit_message(moves, taken))

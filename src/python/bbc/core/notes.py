@@ -36,11 +36,17 @@ def release_notes(
     lines.append("")
     if previous is None:
         lines.append("First release.")
+    elif not previous.revision or not row.revision:
+        unlabelled = row.version if not row.revision else previous.version
+        lines.append(
+            f"Changes since {previous.version}: not known ({unlabelled} has no "
+            "org.opencontainers.image.revision label, so it was not built by this plugin from a "
+            "git checkout)."
+        )
     elif changes is None:
         lines.append(
             f"Changes since {previous.version}: not known here (the revisions "
-            f"{previous.revision or '?'}..{row.revision or '?'} are not in this repository's "
-            "history)."
+            f"{previous.revision}..{row.revision} are not in this repository's history)."
         )
     elif changes:
         lines.append(f"Changes to the image's files since {previous.version}:")

@@ -21,15 +21,21 @@ from dataclasses import dataclass
 from pants.backend.docker.goals.package_image import DockerInfoV1, ImageRefRegistry, ImageRefTag
 from pants.backend.docker.package_types import BuiltDockerImage
 from pants.backend.docker.target_types import DockerImageSourceField
-from pants.core.goals.package import BuiltPackage, OutputPathField, PackageFieldSet
+from pants.core.goals.package import (
+    BuiltPackage,
+    BuiltPackageArtifact,
+    OutputPathField,
+    PackageFieldSet,
+)
 from pants.engine.addresses import Address
-from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.target_types import ImageVersionField
 
 
@@ -100,9 +106,15 @@ async def package_bbc_image(
         builds += await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(blockers))
         raise ImageBuildFailed(failure_report(builds) or f"{build.blocked_by} failed to build.")
     info_path = field_set.output_path.value_or_default(file_ending="docker-info.json")
-    digest = await Get(
-        Digest, CreateDigest([FileContent(info_path, docker_info(build, field_set.version.value))])
+    version = field_set.version.value
+    info, sbom = await MultiGet(
+        Get(Digest, CreateDigest([FileContent(info_path, docker_info(build, version))])),
+        Get(
+            ImageSBOM,
+            ImageSBOMRequest(build.repository, version, build.content_tag, build.image_id),
+        ),
     )
+    digest = await Get(Digest, MergeDigests([info, sbom.digest]))
     status = "Built" if build.built else "Up to date"
     image = BuiltDockerImage(
         relpath=info_path,
@@ -111,9 +123,10 @@ async def package_bbc_image(
         extra_log_lines=(
             f"{status}: {', '.join(build.refs)}",
             f"Docker image ID: {build.image_id}",
+            f"SBOM: dist/{sbom.path}",
         ),
     )
-    return BuiltPackage(digest, (image,))
+    return BuiltPackage(digest, (image, BuiltPackageArtifact(sbom.path)))
 
 
 def rules():

@@ -23,16 +23,18 @@ from pants.core.goals.publish import (
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.process import InteractiveProcess
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 from bbc.core.tags import pinned, tag_of
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.publish import ImagePublish, ImagePublishRequest
 from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField
 
 RECORD_DIR = "dist/bbc/published"
-NOTES_DIR = "dist/bbc/releases"
+RELEASES_DIR = "dist/bbc/releases"  # each release's notes and SBOM
 
 
 class BBCPublishRequest(PublishRequest):
@@ -107,10 +109,16 @@ def _failing(bash: BashBinary, published: ImagePublish, message: str) -> Interac
     return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
 
 
-# The record and the release notes.
-_WRITE_BOTH = f'{_WRITE} && mkdir -p "$(dirname "$3")" && printf "%s" "$4" > "$3"'
-_ANNOUNCE = f"""{_WRITE_BOTH} || exit 1
-bash -c "$5" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$6" "$code" >&2; exit 1; }}"""
+# Writes each (path, text) pair of its arguments: the record, the release notes and the SBOM.
+_WRITE_ALL = (
+    'while [ $# -gt 0 ]; do mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1" || exit 1; '
+    "shift 2; done"
+)
+# Then runs the trigger ($BBC_TRIGGER), saying $BBC_TRIGGER_FAILED when it fails.
+_ANNOUNCE = f"""{_WRITE_ALL}
+trigger=$BBC_TRIGGER failed=$BBC_TRIGGER_FAILED
+unset BBC_TRIGGER BBC_TRIGGER_FAILED
+bash -c "$trigger" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$failed" "$code" >&2; exit 1; }}"""
 
 
 def _announcing(
@@ -119,9 +127,7 @@ def _announcing(
     env: EnvironmentVars,
     published: ImagePublish,
     r,
-    path: str,
-    text: str,
-    notes: tuple[str, str],
+    files: tuple[str, ...],
 ) -> InteractiveProcess:
     """Record the release, then run [bbc].publish_trigger with the release in its environment."""
     dest = r.destination
@@ -138,33 +144,42 @@ def _announcing(
         "BBC_DIGEST": r.digest or "",
         "BBC_PINNED": f"{dest.exact}@{r.digest}",
         "BBC_PREVIOUS": r.previous or "",
-        "BBC_RECORD": path,
-        "BBC_NOTES": notes[0],
+        "BBC_RECORD": files[0],
+        "BBC_NOTES": files[2],
+        "BBC_SBOM": files[4],
+        "BBC_TRIGGER": bbc.publish_trigger or "",
+        "BBC_TRIGGER_FAILED": message,
     }
     return _bash(
         bash,
         _ANNOUNCE,
-        path,
-        text,
-        *notes,
-        bbc.publish_trigger or "",
-        message,
+        *files,
         env=release_env,
         run_in_workspace=True,
     )
 
 
-async def _release_notes(published: ImagePublish) -> tuple[str, str]:
-    """Where the release's notes go, and what they say: one section per registry, rebuilt from
-    what the registries hold now (rules/notes.py)."""
-    version = published.build.tags[0]
-    repository = published.build.repository or str(published.address).replace(":", "/")
-    notes = await Get(ImageNotes, ImageNotesRequest(published.address))
+async def _release_files(published: ImagePublish, record_path: str) -> tuple[str, ...]:
+    """(path, text) pairs, flat: the publish record, the release's notes (one section per
+    registry, rebuilt from what the registries hold now: rules/notes.py) and its SBOM."""
+    build = published.build
+    version = build.tags[0]
+    repository = build.repository or str(published.address).replace(":", "/")
+    notes, sbom = await MultiGet(
+        Get(ImageNotes, ImageNotesRequest(published.address)),
+        Get(ImageSBOM, ImageSBOMRequest(repository, version, build.content_tag, build.image_id)),
+    )
     sections = [notes.of(r.destination.repository, version) for r in published.registries]
     text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
+    [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+    folder = os.path.join(RELEASES_DIR, repository)
     return (
-        os.path.join(NOTES_DIR, repository, f"{version}.md"),
+        record_path,
+        json.dumps(record(published), indent=2, sort_keys=True) + "\n",
+        os.path.join(folder, f"{version}.md"),
         f"# {repository} {version}\n\n{text}",
+        os.path.join(folder, f"{version}.cdx.json"),
+        sbom_file.content.decode(),
     )
 
 
@@ -190,9 +205,8 @@ async def publish_bbc_image(
         return PublishProcesses([PublishPackages((name,), None, f"({published.not_pushed})")])
 
     path = _record_path(published)
-    text = json.dumps(record(published), indent=2, sort_keys=True)
-    notes = await _release_notes(published)
-    write = _bash(bash, _WRITE_BOTH, path, text, *notes, run_in_workspace=True)
+    files = await _release_files(published, path)
+    write = _bash(bash, _WRITE_ALL, *files, run_in_workspace=True)
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
     jobs = []
     for r in published.registries:
@@ -201,7 +215,7 @@ async def publish_bbc_image(
         released = r.destination.exact in r.pushed
         announce = bbc.publish_trigger and (released or bbc.announce_existing)
         # The trigger runs once per registry: with the first job; the others only record.
-        first = _announcing(bash, bbc, env, published, r, path, text, notes) if announce else write
+        first = _announcing(bash, bbc, env, published, r, files) if announce else write
         if r.pushed:
             jobs.append(PublishPackages(r.pushed, first, where, data))
         if not released:

@@ -4,10 +4,12 @@ import pytest
 
 from bbc.core.downstream import (
     DOCKERFILE_NAME,
+    TRAILER,
     Move,
     Reference,
     commit_message,
     decide,
+    plan,
     references,
     rewrite,
     taken_in,
@@ -28,31 +30,36 @@ ROWS = [  # newest first, as release_rows gives them
 ]
 
 DOCKERFILE = f"""\
-ARG BASE={REG}:1.0.0
-FROM --platform=linux/amd64 {REG}:1.0.0@{D["1.0.0"]} AS build
+ARG BASE={REG}:1.0.0 OTHER="{REG}:1.0.0"
+from --platform=linux/amd64 {REG}:1.0.0@{D["1.0.0"]} as build
 COPY --chown=app --from={REG}:1.0 /opt /opt
-FROM {REG}
+FROM {REG}@{D["1.0.0"]}\r
 FROM 127.0.0.1:5000/bbc/other:1.0.0
+FROM {REG}-extra:1.0.0
 FROM flask:1.0.0
-RUN echo {REG}:1.0.0
+FROM \\
+  {REG}:1.0.0
+RUN echo {REG.upper()}:1.0.0
 """
 
 
-def ref(tag: str, digest: str | None = None) -> Reference:
-    return Reference(
-        "Dockerfile", 1, "FROM", f"{REG}:{tag}" + (f"@{digest}" if digest else ""), REG, tag, digest
-    )
+def ref(tag: str | None, digest: str | None = None) -> Reference:
+    text = REG + (f":{tag}" if tag else "") + (f"@{digest}" if digest else "")
+    return Reference("Dockerfile", 1, "FROM", text, REG, tag, digest, 5)
 
 
 def test_references_in_from_copy_from_and_arg_defaults_of_known_repositories_only() -> None:
-    found = references("app/Dockerfile", DOCKERFILE, {REG})
+    found, unclear = references("app/Dockerfile", DOCKERFILE, {REG})
     assert [(r.line, r.kind, r.tag, r.digest) for r in found] == [
+        (1, "ARG", "1.0.0", None),
         (1, "ARG", "1.0.0", None),
         (2, "FROM", "1.0.0", D["1.0.0"]),
         (3, "COPY --from", "1.0", None),
-        (4, "FROM", "latest", None),
+        (4, "FROM", None, D["1.0.0"]),
     ]
-    assert found[1].text == f"{REG}:1.0.0@{D['1.0.0']}" and found[1].where == "app/Dockerfile:2"
+    assert found[2].text == f"{REG}:1.0.0@{D['1.0.0']}" and found[2].where == "app/Dockerfile:2"
+    # A reference split over lines, or spelled otherwise, is said, not guessed at.
+    assert unclear == [9, 10]
 
 
 @pytest.mark.parametrize(
@@ -61,6 +68,7 @@ def test_references_in_from_copy_from_and_arg_defaults_of_known_repositories_onl
         ("Dockerfile", True),
         ("svc/Dockerfile.prod", True),
         ("svc/app.Dockerfile", True),
+        ("svc/dockerfile", True),
         ("Containerfile", True),
         ("docs/Dockerfiles.md", False),
         ("svc/Dockerfile_notes/README", False),
@@ -72,21 +80,27 @@ def test_which_files_are_dockerfiles(path: str, matches: bool) -> None:
 
 @pytest.mark.parametrize("policy, to", [("patch", "1.0.1"), ("minor", "1.1.0"), ("major", "2.0.0")])
 def test_an_exact_pin_moves_as_far_as_the_policy_allows_never_to_a_prerelease(policy, to) -> None:
-    move = decide(ref("1.0.0"), ROWS, policy)
-    assert move == Move(ref("1.0.0"), to, None, "1.0.0", to)
+    assert decide(ref("1.0.0"), ROWS, policy) == Move(ref("1.0.0"), to, None, "1.0.0", to)
     pinned = decide(ref("1.0.0", D["1.0.0"]), ROWS, policy)
-    assert isinstance(pinned, Move) and (pinned.tag, pinned.digest) == (to, D[to])
-    assert pinned.text == f"{REG}:{to}@{D[to]}"
+    assert isinstance(pinned, Move) and pinned.text == f"{REG}:{to}@{D[to]}"
+    by_digest = decide(ref(None, D["1.0.0"]), ROWS, policy)
+    assert isinstance(by_digest, Move) and by_digest.text == f"{REG}@{D[to]}"
+    assert (by_digest.since, by_digest.to) == ("1.0.0", to)
 
 
-def test_an_exact_pin_that_is_newest_stays_and_says_why() -> None:
+def test_an_exact_pin_that_cannot_move_says_why() -> None:
     assert decide(ref("1.0.1"), ROWS, "patch") == (
         "1.0.1 is the newest release the policy (patch) allows; 2.0.0 is newer"
     )
     assert decide(ref("2.0.0"), ROWS, "major") == "2.0.0 is the newest release"
     assert decide(ref("3.0.0"), ROWS, "major") == f"3.0.0 is not released in {REG}"
-    wrong = decide(ref("2.0.0", D["1.0.0"]), ROWS, "major")
-    assert isinstance(wrong, str) and "its digest is not 2.0.0's" in wrong
+    assert decide(ref("1.0.0-slim"), ROWS, "major") == f"1.0.0-slim is not released in {REG}"
+    wrong = decide(ref("1.0.0", D["2.0.0"]), ROWS, "major")
+    assert wrong == f"its digest is not 1.0.0's ({D['1.0.0']}): check where {D['2.0.0']} comes from"
+    unknown = decide(ref(None, "sha256:" + "f" * 64), ROWS, "major")
+    assert unknown == (
+        f"sha256:{'f' * 64} is no release of {REG}: pin a release ({REG}:X.Y.Z@sha256:...)"
+    )
 
 
 def test_a_moving_tag_takes_its_new_digest_only_when_it_has_one() -> None:
@@ -103,21 +117,23 @@ def test_a_moving_tag_takes_its_new_digest_only_when_it_has_one() -> None:
 
 
 def test_a_content_tag_is_never_followed() -> None:
-    said = decide(ref("2.0.0-dddddddddddd"), ROWS, "major")
-    assert said == (
+    assert decide(ref("2.0.0-dddddddddddd"), ROWS, "major") == (
         f"2.0.0-dddddddddddd is a content tag, not a pin to follow: pin the release instead "
         f"({REG}:2.0.0@sha256:...)"
     )
 
 
-def test_rewrite_changes_only_the_moved_references_line() -> None:
-    found = references("Dockerfile", DOCKERFILE, {REG})
-    moves = [decide(found[0], ROWS, "patch"), decide(found[1], ROWS, "patch")]
-    new = rewrite(DOCKERFILE, moves).splitlines()
-    old = DOCKERFILE.splitlines()
-    assert new[0] == f"ARG BASE={REG}:1.0.1"
-    assert new[1] == f"FROM --platform=linux/amd64 {REG}:1.0.1@{D['1.0.1']} AS build"
-    assert new[2:] == old[2:]
+def test_rewrite_changes_only_the_moved_references_and_keeps_line_endings() -> None:
+    found, _ = references("Dockerfile", DOCKERFILE, {REG})
+    moves = [decide(r, ROWS, "patch") for r in found]
+    moved = [m for m in moves if isinstance(m, Move)]
+    assert len(moved) == 4  # the COPY --from one follows 1.0 by tag
+    new = rewrite(DOCKERFILE, moved).split("\n")
+    old = DOCKERFILE.split("\n")
+    assert new[0] == f'ARG BASE={REG}:1.0.1 OTHER="{REG}:1.0.1"'
+    assert new[1] == f"from --platform=linux/amd64 {REG}:1.0.1@{D['1.0.1']} as build"
+    assert new[3] == f"FROM {REG}@{D['1.0.1']}\r"
+    assert new[2] == old[2] and new[4:] == old[4:]
 
 
 def test_a_move_takes_in_every_release_after_the_one_it_was_on() -> None:
@@ -127,10 +143,13 @@ def test_a_move_takes_in_every_release_after_the_one_it_was_on() -> None:
     assert [r.version for r in taken_in(unknown, ROWS)] == ["2.0.0"]
 
 
-def test_the_commit_message_lists_the_moves_and_every_taken_in_release_notes_once() -> None:
-    first, second = references("Dockerfile", DOCKERFILE, {REG})[:2]
+def test_the_commit_message_lists_the_moves_then_each_release_s_notes_once_in_order() -> None:
+    first, second = references("Dockerfile", DOCKERFILE, {REG})[0][1:3]
     moves = [decide(first, ROWS, "minor"), decide(second, ROWS, "minor")]
-    notes = {m: ["## 1.0.1 notes\n", "## 1.1.0 notes\n"] for m in moves}
+    notes = {
+        moves[0]: [("1.1.0", "## 1.1.0 notes\n"), ("1.0.1", "## 1.0.1 notes\n")],
+        moves[1]: [("1.0.1", "## 1.0.1 notes\n")],
+    }
     assert commit_message(moves, notes) == (
         "Update BBC images: flask 1.1.0\n"
         "\n"
@@ -140,4 +159,22 @@ def test_the_commit_message_lists_the_moves_and_every_taken_in_release_notes_onc
         "## 1.0.1 notes\n"
         "\n"
         "## 1.1.0 notes\n"
+        "\n"
+        f"{TRAILER}\n"
     )
+
+
+def test_a_repository_s_plan() -> None:
+    notes = {(REG, v): f"## {v}\n" for v in D}
+    planned = plan({"Dockerfile": DOCKERFILE, "README": "x"}, {REG: ROWS}, notes, "patch")
+    assert planned.report[0] == f"Dockerfile:1: {REG}:1.0.0 -> {REG}:1.0.1"
+    assert f"Dockerfile:3: {REG}:1.0 stays: follows 1.0 by tag (now 1.0.1)" in planned.report[3]
+    assert planned.report[-1] == (
+        f"Dockerfile:10: not understood, left alone: RUN echo {REG.upper()}:1.0.0"
+    )
+    assert list(planned.changed) == ["Dockerfile"]
+    assert planned.message and "\n## 1.0.1\n" in planned.message
+    assert "## 1.0.0" not in planned.message
+    nothing = plan({"Dockerfile": f"FROM {REG}:2.0.0\n"}, {REG: ROWS}, notes, "major")
+    assert nothing.message is None and nothing.changed == {}
+    assert nothing.report == [f"Dockerfile:1: {REG}:2.0.0 stays: 2.0.0 is the newest release"]

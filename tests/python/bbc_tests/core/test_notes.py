@@ -36,5 +36,9 @@ def test_a_first_release_a_parent_only_change_and_a_missing_history() -> None:
     )
     unknown = release_notes(REPO, NEW, OLD, None)
     assert "the revisions r1..r2 are not in this repository's history" in unknown
+    unlabelled = ReleaseRow("1.0.2", "sha256:c", None, None, (), None)
+    assert "not known (1.0.2 has no org.opencontainers.image.revision label" in release_notes(
+        REPO, unlabelled, NEW, None
+    )
     root = release_notes(REPO, ReleaseRow("1.0.0", "sha256:a", None, None, ()), None, None)
     assert "- Built on: nothing (a root image)\n" in root

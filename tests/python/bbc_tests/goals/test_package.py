@@ -3,13 +3,14 @@ import json
 import pytest
 from pants.core.goals.package import BuiltPackage
 from pants.engine.addresses import Address
-from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, MergeDigests
 from pants.engine.goal import CurrentExecutingGoals
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
 from bbc.rules.run_token import RunToken
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 
 
 ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
@@ -39,7 +40,7 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
         asked_for.append(request.address)
         return BUILDS[request.address]
 
-    created = []
+    created, sboms = [], []
     result = run_rule_with_mocks(
         package_bbc_image,
         rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
@@ -50,16 +51,28 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
                 input_types=(CreateDigest,),
                 mock=lambda c: created.append(c) or EMPTY_DIGEST,
             ),
+            MockGet(
+                output_type=ImageSBOM,
+                input_types=(ImageSBOMRequest,),
+                mock=lambda r: sboms.append(r)
+                or ImageSBOM(f"bbc/sbom/{r.repository}.json", EMPTY_DIGEST),
+            ),
+            MockGet(output_type=Digest, input_types=(MergeDigests,), mock=lambda m: EMPTY_DIGEST),
         ],
     )
+    package.sboms = sboms  # type: ignore[attr-defined]
     return result, created
 
 
 def test_a_built_image_is_packaged_with_its_refs_exact_first():
     result, [created] = package(ROOT, "run-1", [])
     assert isinstance(result, BuiltPackage)
-    [artifact] = result.artifacts
+    artifact, sbom = result.artifacts
     assert artifact.tags == ("bbc/root:1.0.0", "bbc/root:latest")
+    assert sbom.relpath == "bbc/sbom/bbc/root.json"
+    assert package.sboms == [  # type: ignore[attr-defined]
+        ImageSBOMRequest("bbc/root", "1.0.0", "latest", "sha256:r")
+    ]
     assert artifact.extra_log_lines[0] == "Built: bbc/root:1.0.0, bbc/root:latest"
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}

@@ -1,0 +1,133 @@
+"""An image's software bill of materials: CycloneDX JSON of its Debian packages and Python
+distributions, from files read out of the image (dpkg's status database, `*.dist-info/METADATA`
+and `os-release`). Plain functions over their text.
+
+The SBOM is a pure function of the image: its serial number derives from the image id and its
+timestamp is the image's creation time, so the same image always gets the same document.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import HeaderParser
+
+from cyclonedx.model import Property
+from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.output.json import JsonV1Dot6
+from debian.deb822 import Deb822
+from packageurl import PackageURL  # pants: no-infer-dep (cyclonedx-python-lib brings it)
+
+_NAMESPACE = uuid.UUID("6f1c5a56-8f1e-4a59-9a0e-3b1b2f2d5b8e")  # the plugin's SBOM serials
+
+
+@dataclass(frozen=True)
+class Package:
+    kind: str  # deb or pypi
+    name: str
+    version: str
+    arch: str | None = None
+    source: str | None = None  # a Debian binary package's source package
+
+    @property
+    def purl(self) -> PackageURL:
+        if self.kind == "deb":
+            qualifiers = {"arch": self.arch} if self.arch else {}
+            return PackageURL("deb", "debian", self.name, self.version, qualifiers)
+        return PackageURL("pypi", None, re.sub(r"[-_.]+", "-", self.name).lower(), self.version)
+
+
+def debian_packages(dpkg_status: str) -> list[Package]:
+    """The installed packages in dpkg's status database (`/var/lib/dpkg/status`)."""
+    found = []
+    for paragraph in Deb822.iter_paragraphs(dpkg_status.splitlines(keepends=True)):
+        if paragraph.get("Status", "").split()[-1:] != ["installed"]:
+            continue
+        source = paragraph.get("Source", "").split(" ")[0] or None
+        found.append(
+            Package(
+                "deb",
+                paragraph["Package"],
+                paragraph["Version"],
+                paragraph.get("Architecture"),
+                source,
+            )
+        )
+    return sorted(found, key=lambda p: (p.name, p.arch or ""))
+
+
+def python_distributions(metadata: list[str]) -> list[Package]:
+    """The distributions whose `METADATA` (or `PKG-INFO`) texts are given, once each."""
+    found = {}
+    for text in metadata:
+        headers = HeaderParser().parsestr(text)
+        name, version = headers.get("Name"), headers.get("Version")
+        if name and version:
+            key = (re.sub(r"[-_.]+", "-", name).lower(), version)
+            found.setdefault(key, Package("pypi", name, version))
+    return sorted(found.values(), key=lambda p: p.name.lower())
+
+
+def os_release(text: str) -> str | None:
+    """`debian-12` from an os-release file, for the deb purls' `distro` qualifier."""
+    values = dict(
+        line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#")
+    )
+    name, version = values.get("ID", "").strip('"'), values.get("VERSION_ID", "").strip('"')
+    return f"{name}-{version}" if name and version else None
+
+
+def sbom(
+    repository: str,
+    version: str,
+    content_tag: str,
+    image_id: str,
+    created: datetime | None,
+    packages: list[Package],
+    distro: str | None = None,
+) -> str:
+    """The image's CycloneDX 1.6 JSON."""
+    image = Component(
+        name=repository,
+        version=version,
+        type=ComponentType.CONTAINER,
+        bom_ref=f"{repository}:{content_tag}",
+        properties=[
+            Property(name="io.bbc.content-tag", value=content_tag),
+            Property(name="io.bbc.image-id", value=image_id),
+        ],
+    )
+    components = []
+    for package in packages:
+        purl = package.purl
+        if package.kind == "deb" and distro:
+            purl = PackageURL(
+                purl.type,
+                purl.namespace,
+                purl.name,
+                purl.version,
+                {**purl.qualifiers, "distro": distro},
+            )
+        properties = (
+            [Property(name="io.bbc.debian-source", value=package.source)] if package.source else []
+        )
+        components.append(
+            Component(
+                name=package.name,
+                version=package.version,
+                type=ComponentType.LIBRARY,
+                purl=purl,
+                bom_ref=purl.to_string(),
+                properties=properties,
+            )
+        )
+    bom = Bom(
+        serial_number=uuid.uuid5(_NAMESPACE, image_id),
+        metadata=BomMetaData(component=image, timestamp=created),
+        components=components,
+    )
+    bom.register_dependency(image, components)
+    return JsonV1Dot6(bom).output_as_string(indent=2)

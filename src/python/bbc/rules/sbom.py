@@ -1,0 +1,106 @@
+"""An image's SBOM (core/sbom.py) from the files that say what it holds, exported from the engine
+once per image id: dpkg's status database, Python distributions' METADATA and os-release."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, TarBinary
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+
+from bbc.core.build_output import output_tail
+from bbc.core.sbom import debian_packages, os_release, python_distributions, sbom
+from bbc.rules.docker import Docker, raise_if_engine_down
+
+SBOM_DIR = "bbc/sbom"  # under dist/
+
+# Only the files the SBOM needs leave the engine; a pattern with no match is not an error.
+_EXPORT = """set -u
+"$MKDIR" -p out
+cid=$("$DOCKER" create "$1" /bbc-sbom) || exit 1
+"$DOCKER" export "$cid" | "$TAR" -x -C out --wildcards --wildcards-match-slash \
+  '*var/lib/dpkg/status' '*.dist-info/METADATA' '*usr/lib/os-release' 2>tar.err
+codes=("${PIPESTATUS[@]}")
+"$DOCKER" rm -f "$cid" >/dev/null
+[ "${codes[0]}" = 0 ] || exit 1
+while IFS= read -r line; do
+  case $line in
+    *"Not found in archive"* | *"Exiting with failure"*) ;;
+    *) echo "$line" >&2; failed=1 ;;
+  esac
+done < tar.err
+[ -z "${failed:-}" ] || exit 1
+"$DOCKER" image inspect --format '{{.Created}}' "$1" > out/created
+"""
+
+
+@dataclass(frozen=True)
+class ImageSBOMRequest:
+    repository: str
+    version: str
+    content_tag: str
+    image_id: str
+
+
+@dataclass(frozen=True)
+class ImageSBOM:
+    path: str  # relative to dist/
+    digest: Digest  # the file at `path`
+
+
+class SBOMError(Exception):
+    pass
+
+
+@rule(desc="Writing an image's SBOM")
+async def image_sbom(
+    request: ImageSBOMRequest, docker: Docker, bash: BashBinary, tar: TarBinary, mkdir: MkdirBinary
+) -> ImageSBOM:
+    ref = f"{request.repository}:{request.content_tag}"
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        docker.script(
+            bash,
+            _EXPORT,
+            request.image_id,
+            description=f"Reading the packages in {ref}",
+            env={"TAR": tar.path, "MKDIR": mkdir.path},
+            output_directories=("out",),
+            # The image id names the bits: what it holds never changes.
+            cache_scope=ProcessCacheScope.SUCCESSFUL,
+        ),
+    )
+    raise_if_engine_down("export", result)
+    if result.exit_code != 0:
+        raise SBOMError(
+            f"Could not read the packages in {ref} ({request.image_id}) for its SBOM: "
+            f"{output_tail(result.stderr.decode(errors='replace'))}"
+        )
+    files = {
+        c.path: c.content.decode(errors="replace")
+        for c in await Get(DigestContents, Digest, result.output_digest)
+    }
+    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
+    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
+    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
+    created = files.get("out/created", "").strip()
+    text = sbom(
+        request.repository,
+        request.version,
+        request.content_tag,
+        request.image_id,
+        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
+        debian_packages(status) + python_distributions(metadata),
+        os_release(release),
+    )
+    path = f"{SBOM_DIR}/{request.repository}/{request.version}.cdx.json"
+    digest = await Get(Digest, CreateDigest([FileContent(path, text.encode())]))
+    return ImageSBOM(path, digest)
+
+
+def rules():
+    return collect_rules()
