@@ -11,7 +11,7 @@ from pants.backend.docker.util_rules import (
     docker_build_env,
 )
 
-from bbc.goals import bump, check, downstream, package, publish, releases, run, test, tree
+from bbc.goals import bump, check, diff, downstream, package, publish, releases, run, test, tree
 from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
 from bbc.rules import dependencies, docker, downstream_git
 from bbc.rules import dockerfiles, git, image_graph, notes
@@ -59,6 +59,7 @@ def rules():
         # Its goals.
         *bump.rules(),
         *check.rules(),
+        *diff.rules(),
         *downstream.rules(),
         *package.rules(),
         *publish.rules(),

@@ -28,11 +28,19 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
         + f'repositories = ["../tagged", "{apps / "pinned"}", "../missing"]\n',
     )
     repo.add_root("root")
-    repo.add_child("flask", "root", "RUN echo flask > /flask")
+    repo.add_child("flask", "root", "RUN echo flask > /flask", dpkg_status("2.10-3"))
     repo.commit("Images to publish")
     yield repo
     repo.remove_images(f"{registry.address}/{repo.prefix}")
     repo.close()
+
+
+def dpkg_status(hello: str) -> str:
+    """A RUN line that records Debian's `hello` at that version as installed (for bbc-diff)."""
+    fields = (
+        f"Package: hello\\nStatus: install ok installed\\nArchitecture: amd64\\nVersion: {hello}"
+    )
+    return f"RUN mkdir -p /var/lib/dpkg && printf '{fields}\\n' > /var/lib/dpkg/status"
 
 
 def git(folder: Path, *args: str) -> str:
@@ -53,10 +61,11 @@ def app(folder: Path, dockerfile: bytes) -> Path:
     return folder
 
 
-def publish_flask(repo: Repo, level: str, change: str) -> None:
+def publish_flask(repo: Repo, level: str, change: str, *lines: str) -> None:
     bumped = repo.pants("bbc-bump", f"--level={level}", "img/flask:flask")
     assert bumped.returncode == 0, bumped.output
-    repo.write("img/flask/Dockerfile", repo.read("img/flask/Dockerfile") + f"RUN echo {change}\n")
+    added = "".join(f"{line}\n" for line in (f"RUN echo {change}", *lines))
+    repo.write("img/flask/Dockerfile", repo.read("img/flask/Dockerfile") + added)
     repo.commit(f"flask: {change}")
     published = repo.pants("publish", "::")
     assert published.returncode == 0, published.output
@@ -88,7 +97,7 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     )
     assert "../missing: not updated: git clone failed" in nothing.stderr
 
-    publish_flask(repo, "patch", "security fix")
+    publish_flask(repo, "patch", "security fix", dpkg_status("2.10-4"))
     digest["1.0.1"] = registry.digest(f"{repo.prefix}/flask", "1.0.1")
     dry = repo.pants("bbc-downstream", "--dry-run", "::")
     assert f"-FROM {flask}:1.0.0\n+FROM {flask}:1.0.1\n" in dry.stdout
@@ -159,3 +168,21 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     assert git(tagged, "log", "-1", "--format=%s", branch).strip() == "Reviewer's fix"
     base = repo.pants("bbc-downstream", "--branch=main", "::")
     assert "the branch main is the repository's base branch: name another" in base.stderr
+
+
+def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo) -> None:
+    # The releases of the test above: hello moved in 1.0.1.
+    moved = repo.pants("bbc-diff", "--from=1.0.0", "--to=1.0.1", "img/flask:flask")
+    assert moved.returncode == 0, moved.output
+    flask = next(line for line in moved.stdout.splitlines() if line.startswith("img/flask:flask"))
+    assert flask.endswith("flask:1.0.1: 1 changed")
+    assert "  changed  deb   hello 2.10-3 -> 2.10-4\n" in moved.stdout
+    # Default: from the newest release to the local build.
+    same = repo.pants("bbc-diff", "img/flask:flask")
+    assert same.returncode == 0, same.output
+    assert (
+        f"flask:1.1.0 -> {repo.prefix}/flask:1.1.0 (local build): the same packages" in same.stdout
+    )
+    unknown = repo.pants("bbc-diff", "--from=9.9.9", "img/flask:flask")
+    assert unknown.returncode == 1
+    assert "img/flask:flask: 9.9.9 is neither released (" in unknown.stderr

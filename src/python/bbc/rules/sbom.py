@@ -12,7 +12,7 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.build_output import output_tail
-from bbc.core.sbom import debian_packages, os_release, python_distributions, sbom
+from bbc.core.sbom import Package, debian_packages, os_release, python_distributions, sbom
 from bbc.rules.docker import Docker, raise_if_engine_down
 
 SBOM_DIR = "bbc/sbom"  # under dist/
@@ -38,6 +38,66 @@ done < tar.err
 
 
 @dataclass(frozen=True)
+class ImagePackagesRequest:
+    image_id: str
+    ref: str  # for messages
+
+
+@dataclass(frozen=True)
+class ImagePackages:
+    """What an image holds, as its own files say."""
+
+    packages: tuple[Package, ...]
+    distro: str | None
+    created: datetime | None
+
+
+class SBOMError(Exception):
+    pass
+
+
+@rule(desc="Reading the packages in an image")
+async def image_packages(
+    request: ImagePackagesRequest,
+    docker: Docker,
+    bash: BashBinary,
+    tar: TarBinary,
+    mkdir: MkdirBinary,
+) -> ImagePackages:
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        docker.script(
+            bash,
+            _EXPORT,
+            request.image_id,
+            description=f"Reading the packages in {request.ref}",
+            env={"TAR": tar.path, "MKDIR": mkdir.path},
+            output_directories=("out",),
+            # The image id names the bits: what it holds never changes.
+            cache_scope=ProcessCacheScope.SUCCESSFUL,
+        ),
+    )
+    raise_if_engine_down("export", result)
+    if result.exit_code != 0:
+        raise SBOMError(
+            f"Could not read the packages in {request.ref} ({request.image_id}): "
+            f"{output_tail(result.stderr.decode(errors='replace'))}"
+        )
+    contents = await Get(DigestContents, Digest, result.output_digest)
+    files = {c.path: c.content.decode(errors="replace") for c in contents}
+    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
+    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
+    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
+    created = files.get("out/created", "").strip()
+    return ImagePackages(
+        tuple(debian_packages(status) + python_distributions(metadata)),
+        os_release(release),
+        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
+    )
+
+
+@dataclass(frozen=True)
 class ImageSBOMRequest:
     repository: str
     version: str
@@ -51,51 +111,18 @@ class ImageSBOM:
     digest: Digest  # the file at `path`
 
 
-class SBOMError(Exception):
-    pass
-
-
 @rule(desc="Writing an image's SBOM")
-async def image_sbom(
-    request: ImageSBOMRequest, docker: Docker, bash: BashBinary, tar: TarBinary, mkdir: MkdirBinary
-) -> ImageSBOM:
+async def image_sbom(request: ImageSBOMRequest) -> ImageSBOM:
     ref = f"{request.repository}:{request.content_tag}"
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        docker.script(
-            bash,
-            _EXPORT,
-            request.image_id,
-            description=f"Reading the packages in {ref}",
-            env={"TAR": tar.path, "MKDIR": mkdir.path},
-            output_directories=("out",),
-            # The image id names the bits: what it holds never changes.
-            cache_scope=ProcessCacheScope.SUCCESSFUL,
-        ),
-    )
-    raise_if_engine_down("export", result)
-    if result.exit_code != 0:
-        raise SBOMError(
-            f"Could not read the packages in {ref} ({request.image_id}) for its SBOM: "
-            f"{output_tail(result.stderr.decode(errors='replace'))}"
-        )
-    files = {
-        c.path: c.content.decode(errors="replace")
-        for c in await Get(DigestContents, Digest, result.output_digest)
-    }
-    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
-    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
-    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
-    created = files.get("out/created", "").strip()
+    found = await Get(ImagePackages, ImagePackagesRequest(request.image_id, ref))
     text = sbom(
         request.repository,
         request.version,
         request.content_tag,
         request.image_id,
-        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
-        debian_packages(status) + python_distributions(metadata),
-        os_release(release),
+        found.created,
+        list(found.packages),
+        found.distro,
     )
     path = f"{SBOM_DIR}/{request.repository}/{request.version}.cdx.json"
     digest = await Get(Digest, CreateDigest([FileContent(path, text.encode())]))

@@ -1,0 +1,37 @@
+from bbc.core.package_diff import PackageChange, package_changes, render_changes
+from bbc.core.sbom import Package
+
+OLD = [
+    Package("deb", "openssl", "3.0.15-1~deb12u1", "amd64"),
+    Package("deb", "libc6", "2.36-9+deb12u9", "amd64"),
+    Package("deb", "gone", "1.0-1", "all"),
+    Package("pypi", "typing_extensions", "4.12.2"),
+]
+NEW = [
+    Package("deb", "openssl", "3.0.17-1~deb12u2", "amd64"),
+    Package("deb", "libc6", "2.36-9+deb12u9", "amd64"),
+    Package("deb", "libc6", "2.36-9+deb12u9", "i386"),
+    Package("pypi", "Typing-Extensions", "4.12.2"),
+    Package("pypi", "flask", "3.0.3"),
+]
+
+
+def test_changes_by_kind_and_name_across_spellings_and_arches() -> None:
+    assert package_changes(OLD, NEW) == [
+        PackageChange("deb", "gone", "1.0-1", None),
+        PackageChange("deb", "libc6", None, "2.36-9+deb12u9"),  # the i386 one
+        PackageChange("deb", "openssl", "3.0.15-1~deb12u1", "3.0.17-1~deb12u2"),
+        PackageChange("pypi", "flask", None, "3.0.3"),
+    ]
+    assert package_changes(NEW, NEW) == []
+
+
+def test_the_report() -> None:
+    assert render_changes("img:a: x:1.0.0 -> x:1.0.1", package_changes(OLD, NEW)) == (
+        "img:a: x:1.0.0 -> x:1.0.1: 1 changed, 2 added, 1 removed\n"
+        "  removed  deb   gone 1.0-1\n"
+        "  added    deb   libc6 2.36-9+deb12u9\n"
+        "  changed  deb   openssl 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2\n"
+        "  added    pypi  flask 3.0.3"
+    )
+    assert render_changes("img:a", []) == "img:a: the same packages"
