@@ -13,7 +13,7 @@ from pants.backend.docker.util_rules import (
 
 from bbc.goals import bump, check, diff, downstream, package, publish, releases, run, test, tree
 from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
-from bbc.rules import dependencies, docker, downstream_git
+from bbc.rules import debian, dependencies, docker, downstream_git
 from bbc.rules import dockerfiles, git, image_graph, notes
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, sbom, synthetic_targets
@@ -43,6 +43,7 @@ def rules():
         *containers.rules(),
         *content.rules(),
         *contract_pytest.rules(),
+        *debian.rules(),
         *dependencies.rules(),
         *docker.rules(),
         *downstream_git.rules(),

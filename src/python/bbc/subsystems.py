@@ -72,6 +72,18 @@ class BBC(Subsystem):
             """
         ),
     )
+    debian_pools = StrListOption(
+        default=[
+            "http://deb.debian.org/debian/pool/main",
+            "http://deb.debian.org/debian-security/pool/updates/main",
+        ],
+        help=softwrap(
+            """
+            Where Debian's `.deb` files lie (an archive's `pool/main`), tried in order: `bbc-diff`
+            reads the CVEs a package update fixes from the new version's changelog there.
+            """
+        ),
+    )
     test_only_packages = StrListOption(
         default=["pytest"],
         help=softwrap(

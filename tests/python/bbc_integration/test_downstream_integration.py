@@ -6,12 +6,17 @@
 
 from __future__ import annotations
 
+import gzip
+import socket
 import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bbc_integration.fixture import Repo
+from bbc_integration.fixture import Repo, wait_for
 from bbc_integration.registry import Registry
 
 
@@ -170,13 +175,90 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     assert "the branch main is the repository's base branch: name another" in base.stderr
 
 
-def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo) -> None:
-    # The releases of the test above: hello moved in 1.0.1.
-    moved = repo.pants("bbc-diff", "--from=1.0.0", "--to=1.0.1", "img/flask:flask")
+HELLO_CHANGELOG = """\
+hello (2.10-4) bookworm-security; urgency=high
+
+  * Fix CVE-2026-1111 and CVE-2026-2222.
+
+ -- Test <test@example.com>  Thu, 01 Jan 2026 00:00:00 +0000
+
+hello (2.10-3) bookworm; urgency=medium
+
+  * Fix CVE-2025-0001.
+
+ -- Test <test@example.com>  Wed, 01 Jan 2025 00:00:00 +0000
+"""
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory) -> str:
+    """A Debian pool on loopback holding hello 2.10-4, whose changelog names two CVEs."""
+    root = tmp_path_factory.mktemp("archive")
+    build = root / "build"
+    (build / "DEBIAN").mkdir(parents=True)
+    (build / "DEBIAN/control").write_text(
+        "Package: hello\nVersion: 2.10-4\nArchitecture: amd64\n"
+        "Maintainer: Test <test@example.com>\nDescription: a test package\n"
+    )
+    doc = build / "usr/share/doc/hello"
+    doc.mkdir(parents=True)
+    (doc / "changelog.Debian.gz").write_bytes(gzip.compress(HELLO_CHANGELOG.encode()))
+    deb = root / "pool/main/h/hello/hello_2.10-4_amd64.deb"
+    deb.parent.mkdir(parents=True)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(build), str(deb)],
+        check=True,
+        capture_output=True,
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1):
+                return True
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    wait_for(answers, "the test's Debian pool")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo, pool: str) -> None:
+    # The releases of the test above: hello moved in 1.0.1. The first pool lacks it.
+    pools = f'["{pool}/elsewhere/pool/main", "{pool}/pool/main"]'
+    moved = repo.pants(
+        "bbc-diff",
+        "--from=1.0.0",
+        "--to=1.0.1",
+        "img/flask:flask",
+        env={"PANTS_BBC_DEBIAN_POOLS": pools},
+    )
     assert moved.returncode == 0, moved.output
     flask = next(line for line in moved.stdout.splitlines() if line.startswith("img/flask:flask"))
-    assert flask.endswith("flask:1.0.1: 1 changed")
-    assert "  changed  deb   hello 2.10-3 -> 2.10-4\n" in moved.stdout
+    assert flask.endswith("flask:1.0.1: 1 changed; 2 CVEs fixed")
+    assert (
+        "  changed  deb   hello 2.10-3 -> 2.10-4  fixes CVE-2026-1111, CVE-2026-2222\n"
+        in moved.stdout
+    )
+    nowhere = repo.pants(
+        "bbc-diff",
+        "--from=1.0.0",
+        "--to=1.0.1",
+        "img/flask:flask",
+        env={"PANTS_BBC_DEBIAN_POOLS": f'["{pool}/elsewhere/pool/main"]'},
+    )
+    assert nowhere.returncode == 0, nowhere.output
+    assert "hello 2.10-3 -> 2.10-4  (CVEs unknown: no pool holds it:" in nowhere.stdout
     # Default: from the newest release to the local build.
     same = repo.pants("bbc-diff", "img/flask:flask")
     assert same.returncode == 0, same.output

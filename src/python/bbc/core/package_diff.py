@@ -14,6 +14,10 @@ class PackageChange:
     name: str
     old: str | None  # None: added
     new: str | None  # None: removed
+    arch: str | None = None
+    source: str | None = None  # a Debian package's source package, where it differs
+    cves: tuple[str, ...] = ()  # what the update fixes, from the new version's changelog
+    cves_unknown: str | None = None  # why the CVEs are not known
 
     @property
     def what(self) -> str:
@@ -33,9 +37,17 @@ def package_changes(old: list[Package], new: list[Package]) -> list[PackageChang
         was, now = before.get(key), after.get(key)
         if was and now and was.version == now.version:
             continue
-        name = (now or was).name  # type: ignore[union-attr]
+        package = now or was
+        assert package is not None
         changes.append(
-            PackageChange(key[0], name, was.version if was else None, now.version if now else None)
+            PackageChange(
+                key[0],
+                package.name,
+                was.version if was else None,
+                now.version if now else None,
+                package.arch,
+                package.source,
+            )
         )
     return changes
 
@@ -46,10 +58,18 @@ def render_changes(title: str, changes: list[PackageChange]) -> str:
         return f"{title}: the same packages"
     counts = {w: sum(1 for c in changes if c.what == w) for w in ("changed", "added", "removed")}
     summary = ", ".join(f"{n} {w}" for w, n in counts.items() if n)
+    cves = {cve for c in changes for cve in c.cves}
+    if cves:
+        summary += f"; {len(cves)} CVE{'s' if len(cves) > 1 else ''} fixed"
     lines = [f"{title}: {summary}"]
     for c in changes:
         versions = (
             f"{c.old} -> {c.new}" if c.what == "changed" else c.new if c.old is None else c.old
         )
-        lines.append(f"  {c.what:<8} {c.kind:<5} {c.name} {versions}")
+        line = f"  {c.what:<8} {c.kind:<5} {c.name} {versions}"
+        if c.cves:
+            line += f"  fixes {', '.join(c.cves)}"
+        elif c.cves_unknown:
+            line += f"  (CVEs unknown: {c.cves_unknown})"
+        lines.append(line)
     return "\n".join(lines)

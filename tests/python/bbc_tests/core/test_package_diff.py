@@ -18,9 +18,9 @@ NEW = [
 
 def test_changes_by_kind_and_name_across_spellings_and_arches() -> None:
     assert package_changes(OLD, NEW) == [
-        PackageChange("deb", "gone", "1.0-1", None),
-        PackageChange("deb", "libc6", None, "2.36-9+deb12u9"),  # the i386 one
-        PackageChange("deb", "openssl", "3.0.15-1~deb12u1", "3.0.17-1~deb12u2"),
+        PackageChange("deb", "gone", "1.0-1", None, "all"),
+        PackageChange("deb", "libc6", None, "2.36-9+deb12u9", "i386"),
+        PackageChange("deb", "openssl", "3.0.15-1~deb12u1", "3.0.17-1~deb12u2", "amd64"),
         PackageChange("pypi", "flask", None, "3.0.3"),
     ]
     assert package_changes(NEW, NEW) == []
@@ -35,3 +35,10 @@ def test_the_report() -> None:
         "  added    pypi  flask 3.0.3"
     )
     assert render_changes("img:a", []) == "img:a: the same packages"
+    fixed = PackageChange("deb", "openssl", "3.0.15", "3.0.17", cves=("CVE-2025-1", "CVE-2025-2"))
+    unknown = PackageChange("deb", "zlib", "1", "2", cves_unknown="no pool holds it")
+    assert render_changes("img:a", [fixed, unknown]) == (
+        "img:a: 2 changed; 2 CVEs fixed\n"
+        "  changed  deb   openssl 3.0.15 -> 3.0.17  fixes CVE-2025-1, CVE-2025-2\n"
+        "  changed  deb   zlib 1 -> 2  (CVEs unknown: no pool holds it)"
+    )

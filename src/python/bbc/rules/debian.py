@@ -1,0 +1,76 @@
+"""A Debian package's changelog, from its `.deb` in the archive's pools ([bbc].debian_pools):
+downloaded once per package version (a pool never changes a file it holds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from bbc.core.build_output import output_tail
+from bbc.core.debian import deb_urls
+from bbc.subsystems import BBC
+
+_FETCH = """set -u
+package=$1; shift
+for url in "$@"; do
+  if curl -fsSL --retry 2 -o package.deb "$url" 2>>fetch.err; then
+    dpkg-deb --fsys-tarfile package.deb |
+      tar -xO "./usr/share/doc/$package/changelog.Debian.gz" | gzip -dc > changelog &&
+      [ -s changelog ] && exit 0
+    echo "$url holds no changelog (usr/share/doc/$package/changelog.Debian.gz)" >&2
+    exit 1
+  fi
+done
+echo "no pool holds it: $*" >&2
+exit 1
+"""
+
+
+@dataclass(frozen=True)
+class DebChangelogRequest:
+    package: str
+    source: str | None
+    version: str
+    arch: str
+
+
+@dataclass(frozen=True)
+class DebChangelog:
+    text: str | None
+    failure: str | None = None
+
+
+@rule(desc="Reading a Debian package's changelog", level=LogLevel.DEBUG)
+async def deb_changelog(request: DebChangelogRequest, bash: BashBinary, bbc: BBC) -> DebChangelog:
+    env = await Get(
+        EnvironmentVars, EnvironmentVarsRequest(("PATH", "http_proxy", "https_proxy", "no_proxy"))
+    )
+    urls = deb_urls(
+        list(bbc.debian_pools), request.package, request.source, request.version, request.arch
+    )
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        Process(
+            (bash.path, "-c", _FETCH, "bash", request.package, *urls),
+            description=f"Fetching {request.package} {request.version} for its changelog",
+            env=dict(env),
+            output_files=("changelog",),
+            cache_scope=ProcessCacheScope.SUCCESSFUL,
+            level=LogLevel.DEBUG,
+        ),
+    )
+    if result.exit_code != 0:
+        return DebChangelog(None, output_tail(result.stderr.decode(errors="replace"), 3))
+    [changelog] = await Get(DigestContents, Digest, result.output_digest)
+    return DebChangelog(changelog.content.decode(errors="replace"))
+
+
+def rules():
+    return collect_rules()
