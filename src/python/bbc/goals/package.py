@@ -30,7 +30,7 @@ from pants.engine.unions import UnionRule
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
-from bbc.target_types import ImageVersionField
+from bbc.target_types import ImageVersionField, BBCImagesOnly
 
 
 class ImageBuildFailed(Exception):
@@ -38,7 +38,7 @@ class ImageBuildFailed(Exception):
 
 
 @dataclass(frozen=True)
-class BBCImageFieldSet(PackageFieldSet):
+class BBCImageFieldSet(BBCImagesOnly, PackageFieldSet):
     required_fields = (DockerImageSourceField, ImageVersionField)
 
     source: DockerImageSourceField
@@ -107,7 +107,9 @@ async def package_bbc_image(
     image = BuiltDockerImage(
         relpath=info_path,
         image_id=build.image_id,
-        tags=build.refs,
+        # The content tag first: a `docker_image` of Pants' own built on this one is built FROM
+        # its first tag (goals/vanilla.py), and the content tag never moves.
+        tags=(build.content_ref, *(r for r in build.refs if r != build.content_ref)),
         extra_log_lines=(
             f"{status}: {', '.join(build.refs)}",
             f"Docker image ID: {build.image_id}",

@@ -28,7 +28,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from bbc.core.tags import pinned, tag_of
 from bbc.rules.publish import ImagePublish, ImagePublishRequest
 from bbc.subsystems import BBC
-from bbc.target_types import ImageVersionField
+from bbc.target_types import ImageVersionField, BBCImagesOnly
 
 RECORD_DIR = "dist/bbc/published"
 
@@ -38,7 +38,7 @@ class BBCPublishRequest(PublishRequest):
 
 
 @dataclass(frozen=True)
-class BBCPublishFieldSet(PublishFieldSet):
+class BBCPublishFieldSet(BBCImagesOnly, PublishFieldSet):
     publish_request_type = BBCPublishRequest
     required_fields = (DockerImageSourceField, ImageVersionField)
 

@@ -14,7 +14,9 @@ from bbc.rules.run_token import RunToken
 
 ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
 BUILDS = {
-    ROOT: ImageBuild(ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest"), built=True),
+    ROOT: ImageBuild(
+        ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest", "1.0.0-c0ffee"), built=True
+    ),
     OTHER: ImageBuild(OTHER, "prod", "sha256:o", "bbc/other", ("2.0.0",)),
     LEAF: ImageBuild(
         LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
@@ -55,12 +57,15 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
     return result, created
 
 
-def test_a_built_image_is_packaged_with_its_refs_exact_first():
+def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact_first():
     result, [created] = package(ROOT, "run-1", [])
     assert isinstance(result, BuiltPackage)
     [artifact] = result.artifacts
-    assert artifact.tags == ("bbc/root:1.0.0", "bbc/root:latest")
-    assert artifact.extra_log_lines[0] == "Built: bbc/root:1.0.0, bbc/root:latest"
+    # A docker_image of Pants' own built on this one is built FROM the first: the content tag.
+    assert artifact.tags == ("bbc/root:1.0.0-c0ffee", "bbc/root:1.0.0", "bbc/root:latest")
+    assert artifact.extra_log_lines[0] == (
+        "Built: bbc/root:1.0.0, bbc/root:latest, bbc/root:1.0.0-c0ffee"
+    )
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}
 

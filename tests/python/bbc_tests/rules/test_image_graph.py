@@ -51,8 +51,9 @@ def graph() -> ImageGraph:
             **image("badversion", "img/root:root", version="1.0"),
             **image("badrange", "img/root:root", parent_versions="^1.0 || "),
             **image("orphan", "img/gone:gone"),
-            **image("noversion", "img/root:root"),
-            "img/noversion/BUILD": 'docker_image(name="noversion", parent_versions="^1.0")\n',
+            **image("vanilla", "img/root:root"),
+            "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
+            **image("onvanilla", "img/vanilla:vanilla"),
         }
     )
     (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
@@ -95,9 +96,11 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
             "parent_versions='^1.0 || ' in img/badrange/BUILD is invalid: '^1.0 || ' admits every version",
         ),
         (
-            "noversion",
-            "img/noversion:noversion: it has no `version` in img/noversion/BUILD: every image "
-            'managed by the BBC plugin needs one, for example version="1.0.0"',
+            "onvanilla",
+            "img/onvanilla:onvanilla: img/onvanilla/Dockerfile: ARG SOURCE_IMAGE=img/vanilla:vanilla "
+            "names img/vanilla:vanilla, a docker_image without `version`: Pants' docker backend "
+            "builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the "
+            "parent first: give img/vanilla:vanilla a version in img/vanilla/BUILD",
         ),
         (
             "orphan",
@@ -108,6 +111,11 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
 def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
     found = info(graph, name).error
     assert found is not None and error in found, found
+
+
+def test_a_docker_image_without_version_is_not_in_the_hierarchy(graph: ImageGraph) -> None:
+    assert Address("img/vanilla", target_name="vanilla") not in graph.infos
+    assert "img/vanilla:vanilla" not in text_tree(graph.hierarchy)
 
 
 def test_a_broken_image_keeps_its_place_and_stops_only_its_descendants(graph: ImageGraph) -> None:
