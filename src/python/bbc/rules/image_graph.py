@@ -138,10 +138,12 @@ async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets)
     named = await _images_named([found.parent_ref], address, origin)
     where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
     if not named:
+        images = sorted(str(t.address) for t in all_images if t.address != address)
+        example = images[0] if images else "<path>:<name>"
         problem = (
-            f"{where} names no target, so the parent image is unknown. Set it to the address of "
-            f"the parent image; the images are: "
-            f"{', '.join(sorted(str(t.address) for t in all_images))}."
+            f"{where} names no target, so the parent image is unknown (and Pants infers no "
+            f"dependency on it). Write the parent's address, one of {', '.join(images)}: "
+            f"`ARG {found.parent_arg}={example}`."
         )
     elif not named[0].has_field(DockerImageSourceField):
         problem = (

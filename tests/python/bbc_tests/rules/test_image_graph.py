@@ -104,7 +104,9 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
         ),
         (
             "orphan",
-            "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown. Set it to the address of the parent image; the images are: img/badrange:badrange, ",
+            "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown (and "
+            "Pants infers no dependency on it). Write the parent's address, one of "
+            "img/badrange:badrange, ",
         ),
     ],
 )
