@@ -76,18 +76,10 @@ async def run_vanilla_image(field_set: VanillaRunFieldSet) -> RunRequest:
 class VanillaPublishFieldSet(OtherImagesOnly, PublishDockerImageFieldSet):
     pass
 
-    @classmethod
-    def opt_out(cls, tgt: Target) -> bool:
-        return is_bbc_image(tgt)
-
 
 @dataclass(frozen=True)
 class VanillaInferenceFieldSet(OtherImagesOnly, DockerInferenceFieldSet):
     pass
-
-    @classmethod
-    def opt_out(cls, tgt: Target) -> bool:
-        return is_bbc_image(tgt)
 
 
 class InferVanillaDependencies(InferDependenciesRequest):
