@@ -13,7 +13,7 @@ from pants.backend.docker.util_rules import (
     docker_build_env,
 )
 
-from bbc.goals import bump, check, package, publish, releases, run, test, tree, vanilla
+from bbc.goals import bump, check, package, publish, releases, run, test, tree, update, vanilla
 from bbc.rules import (
     backend_check,
     base,
@@ -23,7 +23,7 @@ from bbc.rules import (
     content,
     contract_pytest,
 )
-from bbc.rules import dependencies, docker
+from bbc.rules import dependencies, docker, external_bases
 from bbc.rules import dockerfiles, git, image_graph
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, synthetic_targets
@@ -57,6 +57,7 @@ def rules():
         *contract_pytest.rules(),
         *dependencies.rules(),
         *docker.rules(),
+        *external_bases.rules(),
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
@@ -74,5 +75,6 @@ def rules():
         *run.rules(),
         *test.rules(),
         *tree.rules(),
+        *update.rules(),
         *vanilla.rules(),
     ]

@@ -189,3 +189,58 @@ def test_a_parent_that_is_no_target_is_refused_with_the_arg_line_to_write(scratc
         "address, one of img/base:base: `ARG SOURCE_IMAGE=img/base:base`"
     ) in tree.output
     assert repo.pants("dependencies", "img/odd:odd").stdout.split() == []
+
+
+def test_a_root_on_an_external_image_pinned_by_digest_and_bbc_update(
+    scratch: Repo, registry: Registry
+) -> None:
+    """The module's registry stands in for the upstream one: its `base:v7` (pushed in step 1)
+    is the external image."""
+    repo = scratch
+    upstream = f"{registry.address}/{repo.prefix}/base:v7"
+    digest = registry.digest(f"{repo.prefix}/base", "v7")
+    assert digest, "step 1 pushed base:v7"
+    repo.write("img/ext/BUILD", 'docker_image(name="ext", version="1.0.0")\n')
+    repo.write("img/ext/Dockerfile", f"FROM {upstream}\nRUN echo ext > /ext\n")
+    unpinned = repo.pants("bbc-tree")
+    assert f"the final stage is FROM {upstream}, which is not a BBC image." in unpinned.output
+    assert f"`FROM {upstream}@sha256:<digest>`" in unpinned.output
+    assert f"`skopeo inspect --format '{{{{.Digest}}}}' docker://{upstream}`" in unpinned.output
+
+    repo.write("img/ext/Dockerfile", f"FROM {upstream}@{digest}\nRUN echo ext > /ext\n")
+    repo.commit("A root on an external image")
+    built = repo.pants("package", "img/ext:ext")
+    assert built.returncode == 0, built.output
+    labels = repo.docker.images.get(repo.ref("ext", "1.0.0")).labels
+    assert labels["org.opencontainers.image.base.name"] == upstream
+    assert labels["org.opencontainers.image.base.digest"] == digest
+    tree = repo.pants("bbc-tree", "img/ext:ext")
+    assert f"img/ext:ext  {repo.prefix}/ext:1.0.0  tags" in tree.stdout
+    assert f"on {upstream}@{digest[:19]}" in tree.stdout
+    current = repo.pants("bbc-update")
+    assert current.returncode == 0, current.output
+    assert f"img/ext:ext: FROM {upstream} is current ({digest})" in current.stdout
+
+    # Upstream moves the tag: bbc-update follows it, and the new digest is a new input.
+    moved_to = repo.docker.images.get(image(repo, registry, "tool"))
+    moved_to.tag(upstream)
+    repo.docker.images.push(upstream)
+    new_digest = registry.digest(f"{repo.prefix}/base", "v7")
+    assert new_digest != digest
+    updated = repo.pants("bbc-update")
+    assert updated.returncode == 0, updated.output
+    assert (
+        f"img/ext:ext: FROM {upstream} moved: {digest} -> {new_digest} (updated "
+        "img/ext/Dockerfile)"
+    ) in updated.stdout
+    assert repo.read("img/ext/Dockerfile") == f"FROM {upstream}@{new_digest}\nRUN echo ext > /ext\n"
+    changed = repo.pants("--changed-since=HEAD", "list")
+    assert "img/ext:ext" in changed.stdout.split()
+    check = repo.pants("bbc-check", "--since=HEAD", "img/ext:ext")
+    assert check.returncode == 1, check.output
+    assert "img/ext:ext: its content changed since" in check.stderr
+    assert "its files changed: img/ext/Dockerfile" in check.stderr
+    rebuilt = repo.pants("package", "img/ext:ext")
+    assert rebuilt.returncode == 0, rebuilt.output
+    labels = repo.docker.images.get(repo.ref("ext", "1.0.0")).labels
+    assert labels["org.opencontainers.image.base.digest"] == new_digest

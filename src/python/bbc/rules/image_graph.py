@@ -64,6 +64,7 @@ class ImageParent:
     # and passed by content tag, like the parent.
     stage_images: tuple[tuple[str, Address], ...] = ()
     problem: str | None = None
+    base: str | None = None  # a root's external base, pinned by digest (core/chain.py)
 
 
 async def _images_named(values: list[str], owner: Address, origin: str) -> list[Target]:
@@ -134,7 +135,7 @@ async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets)
             problem = await _unmanaged_image(f"{path}: ARG {arg}={stage_args[arg]}", stage)
             return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)
     if found.parent_ref is None:
-        return ImageParent(None, None, None, stage_images)
+        return ImageParent(None, None, None, stage_images, base=found.base)
     named = await _images_named([found.parent_ref], address, origin)
     where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
     if not named:
@@ -169,6 +170,7 @@ class ImageInfo:
     build_file: str  # where a fix goes, e.g. images/root/BUILD
     error: str | None = None  # why this image cannot be built, naming the fix
     stage_images: tuple[tuple[str, Address], ...] = ()  # see ImageParent
+    base: str | None = None  # see ImageParent
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
         build_file=build_file.rel_path,
         error=f"{target.address}: {problem}" if problem else None,
         stage_images=parent.stage_images,
+        base=parent.base,
     )
 
 
@@ -243,6 +246,7 @@ class ImageGraph:
                 parent_versions=info.parent_versions,
                 build_file=info.build_file,
                 broken=info.error is not None,
+                base=info.base,
             )
             for info in self.infos.values()
         )
