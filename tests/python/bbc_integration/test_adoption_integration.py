@@ -21,7 +21,8 @@ import pytest
 from bbc_integration.fixture import BUSYBOX, ROOT_DOCKERFILE, Repo
 from bbc_integration.registry import Registry
 
-BASE_BUILD = 'file(name="busybox", source="busybox")\n\ndocker_image(name="base", {fields}dependencies=[":busybox"], image_tags=["v7", "stable"])\n'
+BASE_BUILD = 'file(name="busybox", source="busybox")\n\ndocker_image(name="base", {fields}dependencies=[":busybox"]{tags})\n'
+TAGS = ', image_tags=["v7", "stable"]'
 TOOL_DOCKERFILE = "ARG BASE=img/base:base\nFROM $BASE\nRUN echo tool > /tool\n"
 TOOL_BUILD = 'docker_image(name="tool", {fields}image_tags=["{{build_args.GREETING}}-1"])\n'
 
@@ -48,7 +49,7 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     backends(repo, "pants.backend.python", "pants.backend.shell", "pants.backend.docker")
     repo._copy(Path(BUSYBOX), "img/base/busybox")
     repo.write("img/base/Dockerfile", ROOT_DOCKERFILE.format(path="img/base"))
-    repo.write("img/base/BUILD", BASE_BUILD.format(fields=""))
+    repo.write("img/base/BUILD", BASE_BUILD.format(fields="", tags=TAGS))
     repo.write("img/tool/Dockerfile", TOOL_DOCKERFILE)
     repo.write("img/tool/BUILD", TOOL_BUILD.format(fields=""))
     repo.commit("An existing repository of Pants docker images")
@@ -96,7 +97,15 @@ def test_step_1_the_plugin_replaces_pants_docker_backend(repo: Repo, registry: R
 def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
     repo: Repo, registry: Registry
 ) -> None:
-    repo.write("img/base/BUILD", BASE_BUILD.format(fields='version="1.0.0", '))
+    # The plugin makes a BBC image's tags: image_tags are refused, not silently dropped.
+    repo.write("img/base/BUILD", BASE_BUILD.format(fields='version="1.0.0", ', tags=TAGS))
+    tagged = repo.pants("package", "img/base:base")
+    assert tagged.returncode != 0
+    assert (
+        "img/base:base: image_tags=['v7', 'stable'] in img/base/BUILD: the BBC plugin tags its "
+        "images itself"
+    ) in tagged.stderr
+    repo.write("img/base/BUILD", BASE_BUILD.format(fields='version="1.0.0", ', tags=""))
     repo.commit("base: a BBC image")
     built = repo.pants("package", "::")
     assert built.returncode == 0, built.output
@@ -114,7 +123,7 @@ def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
 
 def test_step_3_a_child_is_converted_and_never_before_its_parent(scratch: Repo) -> None:
     repo = scratch
-    repo.write("img/base/BUILD", BASE_BUILD.format(fields=""))
+    repo.write("img/base/BUILD", BASE_BUILD.format(fields="", tags=TAGS))
     repo.write("img/tool/BUILD", TOOL_BUILD.format(fields='version="1.0.0", '))
     refused = repo.pants("package", "img/tool:tool")
     assert refused.returncode != 0

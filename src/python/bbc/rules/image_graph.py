@@ -15,7 +15,11 @@ from functools import cached_property
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.target_types import AllDockerImageTargets, DockerImageSourceField
+from pants.backend.docker.target_types import (
+    AllDockerImageTargets,
+    DockerImageSourceField,
+    DockerImageTagsField,
+)
 from pants.backend.docker.util_rules.docker_build_args import (
     DockerBuildArgs,
     DockerBuildArgsRequest,
@@ -31,7 +35,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core import chain
 from bbc.core.chain import ChainError, final_chain, stage_arguments
 from bbc.core.hierarchy import Hierarchy, Image
-from bbc.core.tags import tag_problem
+from bbc.core.tags import image_tags_problem, tag_problem
 from bbc.core.versions import VersionError, parse_range, parse_version
 from bbc.rules.backend_check import BackendCheck
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
@@ -184,7 +188,7 @@ def repository_of(target: Target, options: DockerOptions) -> str:
 
 
 def _field_problem(target: Target, build_file: str) -> str | None:
-    """A malformed `version` or `parent_versions`: it stops this image only."""
+    """A malformed `version` or `parent_versions`, or `image_tags`: it stops this image only."""
     version, accepted = target[ImageVersionField].value or "", target[ParentVersionsField].value
     try:
         parse_version(version)
@@ -198,7 +202,7 @@ def _field_problem(target: Target, build_file: str) -> str | None:
             parse_range(accepted)
     except VersionError as e:
         return f"parent_versions={accepted!r} in {build_file} is invalid: {e}"
-    return None
+    return image_tags_problem(target[DockerImageTagsField].value, build_file)
 
 
 @rule

@@ -54,6 +54,7 @@ def graph() -> ImageGraph:
             **image("vanilla", "img/root:root"),
             "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
             **image("onvanilla", "img/vanilla:vanilla"),
+            **image("tagged", "img/root:root", image_tags=["cuda12-latest"]),
         }
     )
     (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
@@ -101,6 +102,11 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
             "names img/vanilla:vanilla, a docker_image without `version`: Pants' docker backend "
             "builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the "
             "parent first: give img/vanilla:vanilla a version in img/vanilla/BUILD",
+        ),
+        (
+            "tagged",
+            "img/tagged:tagged: image_tags=['cuda12-latest'] in img/tagged/BUILD: the BBC plugin "
+            "tags its images itself",
         ),
         (
             "orphan",
