@@ -9,6 +9,10 @@ existing Pants repository" says, step by step, with real Pants, Docker and a reg
    on it (FROM its content tag), in the same `package ::`; `--changed-since` follows.
 3. The child is converted (`version`, `parent_versions`); a BBC image on an image still Pants'
    is refused, naming the fix.
+
+Then: every way of naming a parent is the dependency Pants infers (or refused with the ARG line
+to write); a root on an external image pinned by digest, served by the registry, and
+`bbc-update` following its tag.
 """
 
 from __future__ import annotations
@@ -146,66 +150,85 @@ def test_step_3_a_child_is_converted_and_never_before_its_parent(scratch: Repo) 
     )
 
 
-def test_every_way_of_naming_the_parent_is_one_graph(scratch: Repo) -> None:
+def test_every_way_of_naming_the_parent_is_one_graph(repo: Repo) -> None:
     """The parent the plugin builds on is the dependency Pants infers, however it is named: an
-    ARG default in the short form, `extra_build_args`, `[docker].build_args`."""
-    repo = scratch
+    ARG default, `extra_build_args`, `[docker].build_args`; a short address is refused."""
     forms = {
-        "short": ("ARG SOURCE_IMAGE=img/base", ""),
+        "default": ("ARG SOURCE_IMAGE=img/base:base", ""),
         "extra": ("ARG SOURCE_IMAGE", ', extra_build_args=["SOURCE_IMAGE=img/base:base"]'),
         "config": ("ARG PARENT_IMAGE", ""),
     }
-    for name, (arg, extra) in forms.items():
-        variable = arg.split()[1].split("=")[0]
-        repo.write(f"img/{name}/Dockerfile", f"{arg}\nFROM ${variable}\nRUN echo {name} > /x\n")
+    with repo.branch():
+        for name, (arg, extra) in forms.items():
+            variable = arg.split()[1].split("=")[0]
+            repo.write(f"img/{name}/Dockerfile", f"{arg}\nFROM ${variable}\nRUN echo {name} > /x\n")
+            repo.write(
+                f"img/{name}/BUILD",
+                f'docker_image(name="{name}", version="1.0.0", parent_versions="^1.0"{extra})\n',
+            )
         repo.write(
-            f"img/{name}/BUILD",
-            f'docker_image(name="{name}", version="1.0.0", parent_versions="^1.0"{extra})\n',
+            "pants.toml",
+            repo.read("pants.toml").replace(
+                'build_args = ["GREETING=hello"]',
+                'build_args = ["GREETING=hello", "PARENT_IMAGE=img/base:base"]',
+            ),
         )
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml").replace(
-            'build_args = ["GREETING=hello"]',
-            'build_args = ["GREETING=hello", "PARENT_IMAGE=img/base:base"]',
+        repo.commit("Children naming their parent three ways")
+        tree = repo.pants("bbc-tree")
+        assert tree.returncode == 0, tree.output
+        for name in forms:
+            assert f"─ img/{name}:{name}  {repo.prefix}/{name}:1.0.0" in tree.stdout, tree.stdout
+            deps = repo.pants("dependencies", f"img/{name}:{name}").stdout.split()
+            assert "img/base:base" in deps, (name, deps)
+        repo.write("img/base/Dockerfile", repo.read("img/base/Dockerfile") + "RUN echo 2 > /b\n")
+        changed = repo.pants("--changed-since=HEAD", "list")
+        assert {f"img/{n}:{n}" for n in forms} <= set(changed.stdout.split()), changed.output
+        built = repo.pants("package", *(f"img/{n}:{n}" for n in forms))
+        assert built.returncode == 0, built.output
+        base = repo.docker.images.get(repo.content_ref("base", "1.0.0")).id
+        for name in forms:
+            child = repo.docker.images.get(repo.ref(name, "1.0.0"))
+            assert child.attrs["Parent"] == base, name
+
+
+@pytest.mark.parametrize(
+    "value, error",
+    [
+        (
+            "img/bse",
+            "img/odd:odd: img/odd/Dockerfile: ARG SOURCE_IMAGE=img/bse names no target, so the "
+            "parent image is unknown (and Pants infers no dependency on it). Write the parent's "
+            "address, one of img/base:base",
         ),
-    )
-    repo.commit("Children naming their parent three ways")
-    tree = repo.pants("bbc-tree")
-    assert tree.returncode == 0, tree.output
-    for name in forms:
-        assert f"─ img/{name}:{name}  {repo.prefix}/{name}:1.0.0" in tree.stdout, tree.stdout
-        deps = repo.pants("dependencies", f"img/{name}:{name}").stdout.split()
-        assert "img/base:base" in deps, (name, deps)
-    repo.write("img/base/Dockerfile", repo.read("img/base/Dockerfile") + "RUN echo 2 > /base\n")
-    changed = repo.pants("--changed-since=HEAD", "list")
-    assert {f"img/{n}:{n}" for n in forms} <= set(changed.stdout.split()), changed.output
-    built = repo.pants("package", "img/short:short", "img/extra:extra", "img/config:config")
-    assert built.returncode == 0, built.output
-    base = repo.docker.images.get(repo.content_ref("base", "1.0.0")).id
-    for name in forms:
-        child = repo.docker.images.get(repo.ref(name, "1.0.0"))
-        assert child.attrs["Parent"] == base, name
-
-
-def test_a_parent_that_is_no_target_is_refused_with_the_arg_line_to_write(scratch: Repo) -> None:
+        (
+            "img/base",
+            "img/odd:odd: img/odd/Dockerfile: ARG SOURCE_IMAGE=img/base names img/base:base in a "
+            "form that Pants' docker backend cannot build from (it reads the value as an image "
+            "name). Write the address in full: `ARG SOURCE_IMAGE=img/base:base`.",
+        ),
+    ],
+)
+def test_a_parent_named_otherwise_is_refused_with_the_arg_line_to_write(
+    scratch: Repo, value: str, error: str
+) -> None:
     repo = scratch
-    repo.write("img/odd/Dockerfile", "ARG SOURCE_IMAGE=img/bse\nFROM $SOURCE_IMAGE\n")
+    repo.write("img/odd/Dockerfile", f"ARG SOURCE_IMAGE={value}\nFROM $SOURCE_IMAGE\n")
     repo.write("img/odd/BUILD", 'docker_image(name="odd", version="1.0.0")\n')
     tree = repo.pants("bbc-tree")
-    assert (
-        "img/odd:odd: img/odd/Dockerfile: ARG SOURCE_IMAGE=img/bse names no target, so the "
-        "parent image is unknown (and Pants infers no dependency on it). Write the parent's "
-        "address, one of img/base:base: `ARG SOURCE_IMAGE=img/base:base`"
-    ) in tree.output
-    assert repo.pants("dependencies", "img/odd:odd").stdout.split() == []
+    assert error in tree.output
+    assert "img/base:base" not in repo.pants("dependencies", "img/odd:odd").stdout.split()
 
 
 def test_a_root_on_an_external_image_pinned_by_digest_and_bbc_update(
-    scratch: Repo, registry: Registry
+    repo: Repo, registry: Registry
 ) -> None:
     """The module's registry stands in for the upstream one: its `base:v7` (pushed in step 1)
     is the external image."""
-    repo = scratch
+    with repo.branch():
+        external_root_and_update(repo, registry)
+
+
+def external_root_and_update(repo: Repo, registry: Registry) -> None:
     upstream = f"{registry.address}/{repo.prefix}/base:v7"
     digest = registry.digest(f"{repo.prefix}/base", "v7")
     assert digest, "step 1 pushed base:v7"

@@ -157,6 +157,12 @@ async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets)
         )
     elif not is_bbc_image(named[0]):
         problem = await _unmanaged_image(where, named[0])
+    elif found.parent_ref != str(named[0].address):
+        problem = (
+            f"{where} names {named[0].address} in a form that Pants' docker backend cannot build "
+            f"from (it reads the value as an image name). Write the address in full: "
+            f"`ARG {found.parent_arg}={named[0].address}`."
+        )
     else:
         return ImageParent(named[0].address, found.parent_arg, found.parent_ref, stage_images)
     return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)

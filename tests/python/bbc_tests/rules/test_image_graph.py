@@ -41,7 +41,7 @@ def graph() -> ImageGraph:
             ),
             "img/root/notes.txt": "not an image",
             **image("mid", "img/root:root"),
-            **image("short", "img/root"),  # the short form of img/root:root
+            **image("short", "img/root"),  # the short form of img/root:root: refused
             **image("leaf", "img/mid:mid"),
             **image("onfile", "img/root:notes"),
             **image("belowfile", "img/onfile:onfile"),
@@ -65,12 +65,11 @@ def info(graph: ImageGraph, name: str):
     return graph.infos[Address(f"img/{name}", target_name=name)]
 
 
-def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: ImageGraph) -> None:
+def test_parents_are_the_images_the_dockerfiles_name(graph: ImageGraph) -> None:
     assert info(graph, "mid").parent == Address("img/root", target_name="root")
-    assert info(graph, "short").parent == Address("img/root", target_name="root")
     assert info(graph, "leaf").parent == Address("img/mid", target_name="mid")
     assert info(graph, "root").parent is None
-    for name in ("root", "mid", "short", "leaf"):
+    for name in ("root", "mid", "leaf"):
         assert info(graph, name).error is None, name
 
 
@@ -102,6 +101,12 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
             "names img/vanilla:vanilla, a docker_image without `version`: Pants' docker backend "
             "builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the "
             "parent first: give img/vanilla:vanilla a version in img/vanilla/BUILD",
+        ),
+        (
+            "short",
+            "img/short:short: img/short/Dockerfile: ARG SOURCE_IMAGE=img/root names img/root:root "
+            "in a form that Pants' docker backend cannot build from (it reads the value as an "
+            "image name). Write the address in full: `ARG SOURCE_IMAGE=img/root:root`.",
         ),
         (
             "tagged",
