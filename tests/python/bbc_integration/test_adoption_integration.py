@@ -28,7 +28,8 @@ from bbc_integration.registry import Registry
 BASE_BUILD = 'file(name="busybox", source="busybox")\n\ndocker_image(name="base", {fields}dependencies=[":busybox"]{tags})\n'
 TAGS = ', image_tags=["v7", "stable"]'
 TOOL_DOCKERFILE = "ARG BASE=img/base:base\nFROM $BASE\nRUN echo tool > /tool\n"
-TOOL_BUILD = 'docker_image(name="tool", {fields}image_tags=["{{build_args.GREETING}}-1"])\n'
+TOOL_BUILD = 'docker_image(name="tool"{fields}{tags})\n'
+TOOL_TAGS = ', image_tags=["{build_args.GREETING}-1"]'
 
 
 def backends(repo: Repo, *names: str) -> None:
@@ -55,7 +56,7 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo.write("img/base/Dockerfile", ROOT_DOCKERFILE.format(path="img/base"))
     repo.write("img/base/BUILD", BASE_BUILD.format(fields="", tags=TAGS))
     repo.write("img/tool/Dockerfile", TOOL_DOCKERFILE)
-    repo.write("img/tool/BUILD", TOOL_BUILD.format(fields=""))
+    repo.write("img/tool/BUILD", TOOL_BUILD.format(fields="", tags=TOOL_TAGS))
     repo.commit("An existing repository of Pants docker images")
     yield repo
     repo.close()
@@ -115,8 +116,9 @@ def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
     assert built.returncode == 0, built.output
     assert built.packaged() == {"base": "Built"}
     content = repo.content_ref("base", "1.0.0")
-    tool = repo.docker.images.get(image(repo, registry, "tool"))
-    assert tool.attrs["Parent"] == repo.docker.images.get(content).id
+    tool = repo.docker.images.get(image(repo, registry, "tool")).attrs["RootFS"]["Layers"]
+    base = repo.docker.images.get(content).attrs["RootFS"]["Layers"]
+    assert tool[: len(base)] == base and len(tool) > len(base)
     assert repo.pants("bbc-tree").stdout.startswith(f"img/base:base  {repo.prefix}/base:1.0.0")
     # A change to the root selects Pants' own image built on it too.
     repo.write("img/base/Dockerfile", repo.read("img/base/Dockerfile") + "RUN echo 2 > /base\n")
@@ -128,7 +130,7 @@ def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
 def test_step_3_a_child_is_converted_and_never_before_its_parent(scratch: Repo) -> None:
     repo = scratch
     repo.write("img/base/BUILD", BASE_BUILD.format(fields="", tags=TAGS))
-    repo.write("img/tool/BUILD", TOOL_BUILD.format(fields='version="1.0.0", '))
+    repo.write("img/tool/BUILD", TOOL_BUILD.format(fields=', version="1.0.0"', tags=""))
     refused = repo.pants("package", "img/tool:tool")
     assert refused.returncode != 0
     assert (
@@ -139,7 +141,8 @@ def test_step_3_a_child_is_converted_and_never_before_its_parent(scratch: Repo) 
     ) in refused.stderr
     repo.git("checkout", "-q", "img/base/BUILD")
     repo.write(
-        "img/tool/BUILD", TOOL_BUILD.format(fields='version="1.0.0", parent_versions="^1.0", ')
+        "img/tool/BUILD",
+        TOOL_BUILD.format(fields=', version="1.0.0", parent_versions="^1.0"', tags=""),
     )
     built = repo.pants("package", "::")
     assert built.returncode == 0, built.output
@@ -185,10 +188,10 @@ def test_every_way_of_naming_the_parent_is_one_graph(repo: Repo) -> None:
         assert {f"img/{n}:{n}" for n in forms} <= set(changed.stdout.split()), changed.output
         built = repo.pants("package", *(f"img/{n}:{n}" for n in forms))
         assert built.returncode == 0, built.output
-        base = repo.docker.images.get(repo.content_ref("base", "1.0.0")).id
+        base = repo.content_ref("base", "1.0.0")
         for name in forms:
-            child = repo.docker.images.get(repo.ref(name, "1.0.0"))
-            assert child.attrs["Parent"] == base, name
+            labels = repo.docker.images.get(repo.ref(name, "1.0.0")).labels
+            assert labels["org.opencontainers.image.base.name"] == base, name
 
 
 @pytest.mark.parametrize(
