@@ -6,7 +6,8 @@ existing Pants repository" says, step by step, with real Pants, Docker and a reg
 1. Pants' docker backend is replaced by the plugin: both together stop, naming the backend;
    the plugin alone builds, tags and publishes the images as Pants did.
 2. The root is converted (a `version`): the plugin builds it, Pants' rules still build the tool
-   on it (FROM its content tag), in the same `package ::`; `--changed-since` follows.
+   on it (FROM its content tag), in the same `package ::` and `publish ::`; `--changed-since`
+   follows.
 3. The child is converted (`version`, `parent_versions`); a BBC image on an image still Pants'
    is refused, naming the fix.
 
@@ -120,6 +121,17 @@ def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
     base = repo.docker.images.get(content).attrs["RootFS"]["Layers"]
     assert tool[: len(base)] == base and len(tool) > len(base)
     assert repo.pants("bbc-tree").stdout.startswith(f"img/base:base  {repo.prefix}/base:1.0.0")
+    # One publish: the plugin releases its image, Pants' rules push their own's image_tags.
+    step_1_tool = registry.digest(f"{repo.prefix}/tool", "hello-1")
+    published = repo.pants("publish", "::")
+    assert published.returncode == 0, published.output
+    content_tag = content.split(":")[-1]
+    assert registry.tags(f"{repo.prefix}/base") == {
+        *("v7", "stable"),  # step 1's, Pants' own
+        *(content_tag, "1.0.0", "1.0", "1", "latest"),
+    }
+    assert registry.tags(f"{repo.prefix}/tool") == {"hello-1"}
+    assert registry.digest(f"{repo.prefix}/tool", "hello-1") != step_1_tool  # on the new base
     # A change to the root selects Pants' own image built on it too.
     repo.write("img/base/Dockerfile", repo.read("img/base/Dockerfile") + "RUN echo 2 > /base\n")
     changed = repo.pants("--changed-since=HEAD", "list")

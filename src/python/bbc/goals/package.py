@@ -10,7 +10,9 @@ run's token before it waits on anything slow. All of them start together, long b
 `docker build` can fail.
 
 During `publish`, `package` builds nothing: rules/publish.py builds each image only once its
-parent is pushed, so that the image records the parent's registry digest.
+parent is pushed, so that the image records the parent's registry digest. Only a BBC image that
+a `docker_image` of Pants' own is built on is built here too, since Pants' rules build that one
+from it (goals/vanilla.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
+from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
 from bbc.target_types import ImageVersionField, BBCImagesOnly
@@ -89,7 +92,10 @@ async def package_bbc_image(
     field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
 ) -> BuiltPackage:
     if goals.is_running("publish"):
-        return BuiltPackage(EMPTY_DIGEST, ())
+        # Unless a docker_image of Pants' own is built on it: Pants' rules need it built.
+        built_on = await Get(BuiltOnByOthers)
+        if field_set.address not in built_on.addresses:
+            return BuiltPackage(EMPTY_DIGEST, ())
     requested = _requested_in_run(run_token.value)
     requested.add(field_set.address)
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))

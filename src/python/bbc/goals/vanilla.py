@@ -17,7 +17,7 @@ from pants.backend.docker.goals.publish import (
     PublishDockerImageRequest,
 )
 from pants.backend.docker.goals.run_image import DockerRunFieldSet
-from pants.backend.docker.target_types import DockerImageSourceField
+from pants.backend.docker.target_types import AllDockerImageTargets, DockerImageSourceField
 from pants.backend.docker.util_rules import dependencies
 from pants.backend.docker.util_rules.dependencies import (
     DockerInferenceFieldSet,
@@ -26,8 +26,11 @@ from pants.backend.docker.util_rules.dependencies import (
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.publish import PublishFieldSet, PublishRequest
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
-from pants.engine.rules import Get, Rule, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, Rule, collect_rules, rule
+from pants.engine.addresses import Address, Addresses
 from pants.engine.target import (
+    Dependencies,
+    DependenciesRequest,
     InferDependenciesRequest,
     InferredDependencies,
     Target,
@@ -37,7 +40,7 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 
 from bbc.rules.backend_check import BackendCheck
-from bbc.target_types import OtherImagesOnly
+from bbc.target_types import OtherImagesOnly, is_bbc_image
 
 
 async def _target(field_set) -> Target:
@@ -93,6 +96,21 @@ async def infer_vanilla_dependencies(request: InferVanillaDependencies) -> Infer
         InferredDependencies,
         InferDockerDependencies(DockerInferenceFieldSet.create(target)),
     )
+
+
+@dataclass(frozen=True)
+class BuiltOnByOthers:
+    """The BBC images that a `docker_image` of Pants' own depends on (is built on, say)."""
+
+    addresses: frozenset[Address]
+
+
+@rule
+async def bbc_images_built_on_by_others(images: AllDockerImageTargets) -> BuiltOnByOthers:
+    others = [t for t in images if not is_bbc_image(t)]
+    found = await MultiGet(Get(Addresses, DependenciesRequest(t[Dependencies])) for t in others)
+    bbc = {t.address for t in images if is_bbc_image(t)}
+    return BuiltOnByOthers(frozenset(a for deps in found for a in deps if a in bbc))
 
 
 def _rules_only(rules) -> list[Rule]:

@@ -9,6 +9,7 @@ from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
+from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.run_token import RunToken
 
 
@@ -36,7 +37,13 @@ class _FieldSet:
         )()
 
 
-def package(address: Address, run_token: str, asked_for: list, goals=CurrentExecutingGoals()):
+def package(
+    address: Address,
+    run_token: str,
+    asked_for: list,
+    goals=CurrentExecutingGoals(),
+    built_on_by_others: frozenset = frozenset(),
+):
     def build(request: ImageBuildRequest) -> ImageBuild:
         asked_for.append(request.address)
         return BUILDS[request.address]
@@ -47,6 +54,11 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
         rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
+            MockGet(
+                output_type=BuiltOnByOthers,
+                input_types=(),
+                mock=lambda: BuiltOnByOthers(built_on_by_others),
+            ),
             MockGet(
                 output_type=Digest,
                 input_types=(CreateDigest,),
@@ -77,6 +89,19 @@ def test_package_builds_nothing_while_publish_runs():
     )
     assert result.artifacts == () and result.digest == EMPTY_DIGEST
     assert asked_for == [] and created == []
+
+
+def test_while_publish_runs_package_builds_an_image_pants_own_images_are_built_on():
+    asked_for: list = []
+    result, created = package(
+        ROOT,
+        "run-q",
+        asked_for,
+        CurrentExecutingGoals({"publish": object}),  # type: ignore
+        frozenset({ROOT}),
+    )
+    assert asked_for == [ROOT]
+    assert result.artifacts[0].tags[0] == "bbc/root:1.0.0-c0ffee"
 
 
 def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all():
