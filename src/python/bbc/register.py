@@ -1,5 +1,7 @@
 """Blessed Base Containers: wires the plugin's rules, goals and targets, on top of the building
-blocks of Pants' docker backend (its package, run and publish rules are replaced by ours)."""
+blocks of Pants' docker backend. BBC images (a `docker_image` with a `version`) are the
+plugin's; Pants' own package, run, publish and inference rules serve the others
+(goals/vanilla.py)."""
 
 from pants.backend.docker.subsystems import dockerfile_parser
 from pants.backend.docker.target_types import DockerImageTarget
@@ -12,8 +14,17 @@ from pants.backend.docker.util_rules import (
 )
 
 from bbc.goals import bump, check, diff, downstream, package, publish, releases, run, test, tree
-from bbc.rules import base, build, ca_certificates, containers, content, contract_pytest
-from bbc.rules import debian, dependencies, docker, downstream_git
+from bbc.goals import update, vanilla
+from bbc.rules import (
+    backend_check,
+    base,
+    build,
+    ca_certificates,
+    containers,
+    content,
+    contract_pytest,
+)
+from bbc.rules import debian, dependencies, docker, downstream_git, external_bases
 from bbc.rules import dockerfiles, git, image_graph, notes
 from bbc.rules import publish as publish_rules
 from bbc.rules import registry, run_token, sbom, synthetic_targets
@@ -27,8 +38,9 @@ def target_types():
 
 def rules():
     return [
-        # Pants' docker backend, except its package, run and publish rules, its dependency
-        # inference and its Dockerfile codegen (ours replace them).
+        # Pants' docker backend, except its Dockerfile codegen (ours replaces it) and its
+        # package, run, publish and inference rules (goals/vanilla.py registers them for the
+        # images the plugin does not manage).
         *docker_binary.rules(),
         *docker_build_args.rules(),
         *docker_build_context.rules(),
@@ -37,6 +49,7 @@ def rules():
         *docker_target_types_rules(),
         *(DockerImageTarget.register_plugin_field(field) for field in PLUGIN_FIELDS),
         # The plugin's building blocks.
+        *backend_check.rules(),
         *base.rules(),
         *build.rules(),
         *ca_certificates.rules(),
@@ -47,6 +60,7 @@ def rules():
         *dependencies.rules(),
         *docker.rules(),
         *downstream_git.rules(),
+        *external_bases.rules(),
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
@@ -68,4 +82,6 @@ def rules():
         *run.rules(),
         *test.rules(),
         *tree.rules(),
+        *update.rules(),
+        *vanilla.rules(),
     ]

@@ -1,4 +1,8 @@
-"""Fields the plugin adds to `docker_image` (version, parent range, tests), and its own targets."""
+"""Fields the plugin adds to `docker_image` (version, parent range, tests), and its own targets.
+
+A `docker_image` with a `version` is a BBC image, managed by the plugin; one without is left to
+Pants' own docker rules (goals/vanilla.py), so a repository can adopt the plugin image by image.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,36 @@ class ImageVersionField(StringField):
 
         It gives the image its tags, exact first: X.Y.Z, X.Y, X and latest (a prerelease gets
         only its exact tag), plus an immutable content tag X.Y.Z-<hash of the build inputs>.
-        Bump it with `./pants bbc-bump --level=patch|minor|major <target>`. A malformed or
-        missing version stops this image (and its descendants) with a message, not the others.
+        Bump it with `./pants bbc-bump --level=patch|minor|major <target>`. A malformed
+        version stops this image (and its descendants) with a message, not the others.
+
+        Setting it is what makes a `docker_image` a BBC image, managed by the plugin. A
+        `docker_image` without `version` is built, tagged (`image_tags`), run and published by
+        Pants' own docker rules, as in a repository without the plugin.
         """
     )
+
+
+def is_bbc_image(target: Target) -> bool:
+    """Whether the plugin manages this target: a `docker_image` with a `version`."""
+    return target.has_field(ImageVersionField) and target[ImageVersionField].value is not None
+
+
+class BBCImagesOnly:
+    """A field set of the plugin's (listed first among its bases): BBC images only."""
+
+    @classmethod
+    def opt_out(cls, tgt: Target) -> bool:
+        return not is_bbc_image(tgt)
+
+
+class OtherImagesOnly:
+    """A field set for Pants' own docker rules (listed first among its bases): every
+    `docker_image` but BBC images."""
+
+    @classmethod
+    def opt_out(cls, tgt: Target) -> bool:
+        return is_bbc_image(tgt)
 
 
 class ParentVersionsField(StringField):

@@ -134,8 +134,9 @@ BAD_INPUT = [
         "a parent argument naming a missing target",
         lambda repo: repo.add_child("bad", "nope", "RUN true"),
         "img/bad:bad: img/bad/Dockerfile: ARG SOURCE_IMAGE=img/nope:nope names no target, so the "
-        "parent image is unknown. Set it to the address of the parent image; the images are: "
-        "img/bad:bad, img/leaf:leaf, img/mid:mid, img/other:other, img/root:root, img/slow:slow.",
+        "parent image is unknown (and Pants infers no dependency on it). Write the parent's "
+        "address, one of img/leaf:leaf, img/mid:mid, img/other:other, img/root:root, "
+        "img/slow:slow: `ARG SOURCE_IMAGE=img/leaf:leaf`.",
     ),
     (
         "a cycle",

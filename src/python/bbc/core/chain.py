@@ -32,6 +32,8 @@ class Chain:
 
     parent_arg: str | None
     parent_ref: str | None
+    # A root's external base, pinned by digest: `name:tag@sha256:...` (None: FROM scratch).
+    base: str | None = None
 
 
 class ChainError(Exception):
@@ -76,10 +78,20 @@ def _final_base(
         index = earlier[stage.base.lower()]
 
 
+_PINNED = re.compile(r"^(?P<name>[^@$\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
+
+
+def pinned_base(ref: str) -> tuple[str, str] | None:
+    """(`name[:tag]`, `sha256:...`) of an image reference pinned by digest, else None."""
+    found = _PINNED.match(ref)
+    return (found.group("name"), found.group("digest")) if found else None
+
+
 def parent_arg(dockerfile: str, instructions: Sequence[Instruction]) -> str | None:
-    """The ARG whose value is the final stage's base; None for FROM scratch."""
+    """The ARG whose value is the final stage's base; None for a root (FROM scratch, or FROM an
+    external image pinned by digest)."""
     stage, global_args = _final_base(dockerfile, instructions)
-    if stage.base == "scratch":
+    if stage.base == "scratch" or pinned_base(stage.base):
         return None
     arg_ref = _ARG_REF.match(stage.base)
     if not arg_ref:
@@ -136,7 +148,8 @@ def final_chain(
     """The chain of the final stage; `build_args` are values set outside the Dockerfile."""
     arg = parent_arg(dockerfile, instructions)
     if arg is None:
-        return Chain(parent_arg=None, parent_ref=None)
+        base = _final_base(dockerfile, instructions)[0].base
+        return Chain(parent_arg=None, parent_ref=None, base=None if base == "scratch" else base)
     _, global_args = _stages_and_args(instructions)
     value = build_args.get(arg) or global_args[arg]
     if not value:
@@ -153,7 +166,11 @@ def _not_chained(dockerfile: str, stage: _Stage, global_args: Mapping[str, str])
     return (
         f"{dockerfile} line {stage.line}: the final stage is FROM {stage.base}, which is not a "
         f"BBC image. {hint}A BBC image must chain from its parent: `ARG SOURCE_IMAGE=<address of "
-        f"the parent image>` then `FROM $SOURCE_IMAGE`; only a root image starts FROM scratch."
+        f"the parent image>` then `FROM $SOURCE_IMAGE`. Only a root image starts elsewhere: FROM "
+        f"scratch, or FROM an external image pinned by its digest, so that the digest is one of "
+        f"its build inputs: `FROM {stage.base}@sha256:<digest>`, the digest from `skopeo inspect "
+        f"--format '{{{{.Digest}}}}' docker://{stage.base}` or `docker buildx imagetools inspect "
+        f"{stage.base}`; `./pants bbc-update` moves it when the tag moves."
     )
 
 

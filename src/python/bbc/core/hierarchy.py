@@ -21,6 +21,7 @@ class Image:
     parent_versions: str | None = None  # the npm-style range of parent versions it accepts
     build_file: str = ""  # where a fix goes, e.g. "images/root/BUILD"
     broken: bool = False  # it cannot be built (its error says why), nor its descendants
+    base: str | None = None  # a root's external base, pinned by digest: name:tag@sha256:...
 
 
 class Hierarchy:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import re
 from typing import Iterator, Mapping
 
-from bbc.core.hierarchy import Hierarchy
+from bbc.core.hierarchy import Hierarchy, Image
 from bbc.core.tags import version_tags
 
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
+
+
+def external_base(image: Image) -> str:
+    """`on name:tag@sha256:<12 hex digits>` for a root built on a pinned external image."""
+    if not image.base:
+        return ""
+    name, _, digest = image.base.partition("@")
+    return f"on {name}@{digest[:19]}"
 
 
 def _range(hierarchy: Hierarchy, address: str) -> str:
@@ -43,6 +51,7 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
             f"{address}",
             f"{image.repository}:{image.version}",
             "" if image.broken else f"tags {', '.join(version_tags(image.version))}",
+            external_base(image),
             _range(hierarchy, address),
         ]
         if sizes and address in sizes:
@@ -80,7 +89,8 @@ def dot(hierarchy: Hierarchy) -> str:
     ]
     for address in hierarchy.order():
         image = hierarchy[address]
-        lines.append(f'  "{address}" [label="{image.repository}\\n{image.version}"];')
+        base = f"\\n{external_base(image)}" if image.base else ""
+        lines.append(f'  "{address}" [label="{image.repository}\\n{image.version}{base}"];')
     for parent, child, accepted, holds in _edges(hierarchy):
         color = "" if holds else ", color=red, fontcolor=red"
         lines.append(f'  "{parent}" -> "{child}" [label="{accepted}"{color}];')
@@ -96,8 +106,9 @@ def mermaid(hierarchy: Hierarchy) -> str:
     lines = ["graph TD"]
     for address in hierarchy.order():
         image = hierarchy[address]
+        base = f"<br/>{external_base(image)}" if image.base else ""
         lines.append(
-            f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}"]'
+            f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}{base}"]'
         )
     for parent, child, accepted, holds in _edges(hierarchy):
         arrow = "-->" if holds else "-.->"

@@ -64,6 +64,18 @@ def tag_problem(version: str) -> str | None:
     )
 
 
+def image_tags_problem(image_tags: tuple[str, ...] | None, build_file: str) -> str | None:
+    """Why a BBC image may not have `image_tags` (Pants' default, `latest`, aside): the plugin
+    makes its tags, and extra ones would move outside version discipline; None if it has none."""
+    if not image_tags or tuple(image_tags) == ("latest",):
+        return None
+    return (
+        f"image_tags={list(image_tags)!r} in {build_file}: the BBC plugin tags its images itself "
+        f"(X.Y.Z, X.Y, X, latest and the content tag) and would not apply these. Remove "
+        f"image_tags from the target; other names for the image belong in the registry."
+    )
+
+
 def ref(repository: str, tag: str) -> str:
     """`bbc/flask:1.4.2`."""
     return f"{repository}:{tag}"

@@ -10,7 +10,9 @@ run's token before it waits on anything slow. All of them start together, long b
 `docker build` can fail.
 
 During `publish`, `package` builds nothing: rules/publish.py builds each image only once its
-parent is pushed, so that the image records the parent's registry digest.
+parent is pushed, so that the image records the parent's registry digest. Only a BBC image that
+a `docker_image` of Pants' own is built on is built here too, since Pants' rules build that one
+from it (goals/vanilla.py).
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.unions import UnionRule
 
+from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
-from bbc.target_types import ImageVersionField
+from bbc.target_types import BBCImagesOnly, ImageVersionField
 
 
 class ImageBuildFailed(Exception):
@@ -44,7 +47,7 @@ class ImageBuildFailed(Exception):
 
 
 @dataclass(frozen=True)
-class BBCImageFieldSet(PackageFieldSet):
+class BBCImageFieldSet(BBCImagesOnly, PackageFieldSet):
     required_fields = (DockerImageSourceField, ImageVersionField)
 
     source: DockerImageSourceField
@@ -95,7 +98,10 @@ async def package_bbc_image(
     field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
 ) -> BuiltPackage:
     if goals.is_running("publish"):
-        return BuiltPackage(EMPTY_DIGEST, ())
+        # Unless a docker_image of Pants' own is built on it: Pants' rules need it built.
+        built_on = await Get(BuiltOnByOthers)
+        if field_set.address not in built_on.addresses:
+            return BuiltPackage(EMPTY_DIGEST, ())
     requested = _requested_in_run(run_token.value)
     requested.add(field_set.address)
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
@@ -119,7 +125,9 @@ async def package_bbc_image(
     image = BuiltDockerImage(
         relpath=info_path,
         image_id=build.image_id,
-        tags=build.refs,
+        # The content tag first: a `docker_image` of Pants' own built on this one is built FROM
+        # its first tag (goals/vanilla.py), and the content tag never moves.
+        tags=(build.content_ref, *(r for r in build.refs if r != build.content_ref)),
         extra_log_lines=(
             f"{status}: {', '.join(build.refs)}",
             f"Docker image ID: {build.image_id}",

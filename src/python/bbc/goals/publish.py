@@ -31,7 +31,7 @@ from bbc.rules.notes import ImageNotes, ImageNotesRequest
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.publish import ImagePublish, ImagePublishRequest
 from bbc.subsystems import BBC
-from bbc.target_types import ImageVersionField
+from bbc.target_types import ImageVersionField, BBCImagesOnly
 
 RECORD_DIR = "dist/bbc/published"
 RELEASES_DIR = "dist/bbc/releases"  # each release's notes and SBOM
@@ -42,7 +42,7 @@ class BBCPublishRequest(PublishRequest):
 
 
 @dataclass(frozen=True)
-class BBCPublishFieldSet(PublishFieldSet):
+class BBCPublishFieldSet(BBCImagesOnly, PublishFieldSet):
     publish_request_type = BBCPublishRequest
     required_fields = (DockerImageSourceField, ImageVersionField)
 

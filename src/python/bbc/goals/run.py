@@ -14,11 +14,11 @@ from pants.engine.rules import Get, collect_rules, rule
 from bbc.goals.package import ImageBuildFailed, failure_report
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import Docker
-from bbc.target_types import ImageVersionField
+from bbc.target_types import ImageVersionField, BBCImagesOnly
 
 
 @dataclass(frozen=True)
-class BBCRunFieldSet(RunFieldSet):
+class BBCRunFieldSet(BBCImagesOnly, RunFieldSet):
     required_fields = (DockerImageSourceField, ImageVersionField)
     run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
 

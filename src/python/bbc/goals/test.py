@@ -37,6 +37,7 @@ from bbc.target_types import (
     ContractTestFilesField,
     ContractTestsField,
     ImageVersionField,
+    BBCImagesOnly,
     TestCommandField,
     TestOnlyPackagesCheckField,
     TestVariantField,
@@ -54,7 +55,7 @@ _WITH_PYTHON = 'command -v python >/dev/null 2>&1 || exit 3; exec python -c "$0"
 
 
 @dataclass(frozen=True)
-class ContainerTestFieldSet(TestFieldSet):
+class ContainerTestFieldSet(BBCImagesOnly, TestFieldSet):
     required_fields = (DockerImageSourceField, ImageVersionField)
 
     version: ImageVersionField

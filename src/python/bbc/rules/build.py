@@ -41,7 +41,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
 from bbc.core.build_output import credential_problem, failure_summary, output_tail
-from bbc.core.chain import dangling_continuation
+from bbc.core.chain import dangling_continuation, pinned_base
 from bbc.core.content import CONTENT_LABEL, content_hash
 from bbc.core.labels import BASE_DIGEST, BASE_NAME, REVISION, source_labels, web_address
 from bbc.core.tags import content_tag
@@ -70,7 +70,12 @@ exec "$DOCKER" "$@"
 _RETAG = 'image=$1; shift; for ref in "$@"; do "$DOCKER" tag "$image" "$ref" || exit 1; done'
 
 
-def _base_labels(base: Base | None) -> dict[str, str]:
+def _base_labels(base: Base | None, external: str | None = None) -> dict[str, str]:
+    """The parent's name and registry digest; for a root on an external image, its pinned
+    reference's name and digest."""
+    pinned = pinned_base(external) if external else None
+    if pinned:
+        return {BASE_NAME: pinned[0], BASE_DIGEST: pinned[1]}
     if base is None:
         return {}
     labels = {BASE_NAME: base.name}
@@ -84,7 +89,7 @@ def _labels(info: ImageInfo, build: ImageBuild, base: Base | None) -> dict[str, 
         "org.opencontainers.image.title": info.repository,
         "org.opencontainers.image.version": info.version,
         CONTENT_LABEL: build.content_hash,
-        **_base_labels(base),
+        **_base_labels(base, info.base),
     }
     if build.variant != PROD:
         labels["io.bbc.variant"] = build.variant

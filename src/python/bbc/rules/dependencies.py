@@ -41,11 +41,11 @@ from bbc.core.chain import copy_sources, declared_args
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.rules.image_graph import ImageParent, ImageParentRequest
 from bbc.rules.synthetic_targets import CONFIG, TEST_DOCKERFILE
-from bbc.target_types import TestDockerfileField, TestVariantField
+from bbc.target_types import TestDockerfileField, TestVariantField, BBCImagesOnly
 
 
 @dataclass(frozen=True)
-class ImageInferenceFieldSet(FieldSet):
+class ImageInferenceFieldSet(BBCImagesOnly, FieldSet):
     required_fields = (DockerImageDependenciesField,)
 
     dependencies: DockerImageDependenciesField

@@ -1,4 +1,5 @@
-"""The BBC hierarchy: every `docker_image`, the parent its Dockerfile names, and what is wrong.
+"""The BBC hierarchy: every BBC image (a `docker_image` with a `version`), the parent its
+Dockerfile names, and what is wrong. Other `docker_image`s are Pants' (goals/vanilla.py).
 
 `ImageParent` is the one answer to "what is this image built on": dependencies.py makes it
 the image's dependency in Pants' graph (so `--changed-since` selects its descendants) and the
@@ -14,7 +15,11 @@ from functools import cached_property
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.target_types import AllDockerImageTargets, DockerImageSourceField
+from pants.backend.docker.target_types import (
+    AllDockerImageTargets,
+    DockerImageSourceField,
+    DockerImageTagsField,
+)
 from pants.backend.docker.util_rules.docker_build_args import (
     DockerBuildArgs,
     DockerBuildArgsRequest,
@@ -22,6 +27,7 @@ from pants.backend.docker.util_rules.docker_build_args import (
 from pants.build_graph.address import BuildFileAddress, BuildFileAddressRequest
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.collection import Collection
 from pants.engine.target import Target, Targets, WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.value_interpolation import InterpolationContext
@@ -29,10 +35,20 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core import chain
 from bbc.core.chain import ChainError, final_chain, stage_arguments
 from bbc.core.hierarchy import Hierarchy, Image
-from bbc.core.tags import tag_problem
+from bbc.core.tags import image_tags_problem, tag_problem
 from bbc.core.versions import VersionError, parse_range, parse_version
+from bbc.rules.backend_check import BackendCheck
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
-from bbc.target_types import ImageVersionField, ParentVersionsField
+from bbc.target_types import ImageVersionField, ParentVersionsField, is_bbc_image
+
+
+class BBCImageTargets(Collection[Target]):
+    """The `docker_image` targets the plugin manages: those with a `version`."""
+
+
+@rule
+def bbc_image_targets(all_images: AllDockerImageTargets) -> BBCImageTargets:
+    return BBCImageTargets(t for t in all_images if is_bbc_image(t))
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class ImageParent:
     # and passed by content tag, like the parent.
     stage_images: tuple[tuple[str, Address], ...] = ()
     problem: str | None = None
+    base: str | None = None  # a root's external base, pinned by digest (core/chain.py)
 
 
 async def _images_named(values: list[str], owner: Address, origin: str) -> list[Target]:
@@ -64,10 +81,22 @@ async def _images_named(values: list[str], owner: Address, origin: str) -> list[
     return list(await Get(Targets, Addresses(addresses)))
 
 
+async def _unmanaged_image(where: str, image: Target) -> str:
+    """A BBC image built on a `docker_image` the plugin does not manage: the fix is to convert
+    the parent first (parents before children)."""
+    build_file = await Get(
+        BuildFileAddress, BuildFileAddressRequest(image.address, description_of_origin="<bbc>")
+    )
+    return (
+        f"{where} names {image.address}, a docker_image without `version`: Pants' docker backend "
+        f"builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the parent "
+        f"first: give {image.address} a version in {build_file.rel_path} (for example "
+        f'version="1.0.0"), or build this image on an image the plugin manages.'
+    )
+
+
 @rule
-async def image_parent(
-    request: ImageParentRequest, all_images: AllDockerImageTargets
-) -> ImageParent:
+async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets) -> ImageParent:
     address = request.address
     wrapped, dockerfile = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>")),
@@ -100,27 +129,39 @@ async def image_parent(
         )
         for value in stage_args.values()
     )
-    named_stages = await Get(Targets, Addresses(a for found_ in resolved for a in found_))
-    images = {t.address for t in named_stages if t.has_field(DockerImageSourceField)}
-    stage_images = tuple(
-        (arg, found_[0])
-        for arg, found_ in zip(stage_args, resolved)
-        if found_ and found_[0] in images
-    )
+    named_stages = {
+        t.address: t for t in await Get(Targets, Addresses(a for f in resolved for a in f))
+    }
+    stage_targets = [(arg, named_stages[f[0]]) for arg, f in zip(stage_args, resolved) if f]
+    stage_images = tuple((arg, t.address) for arg, t in stage_targets if is_bbc_image(t))
+    for arg, stage in stage_targets:
+        if stage.has_field(DockerImageSourceField) and not is_bbc_image(stage):
+            problem = await _unmanaged_image(f"{path}: ARG {arg}={stage_args[arg]}", stage)
+            return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)
     if found.parent_ref is None:
-        return ImageParent(None, None, None, stage_images)
+        return ImageParent(None, None, None, stage_images, base=found.base)
     named = await _images_named([found.parent_ref], address, origin)
     where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
     if not named:
+        images = sorted(str(t.address) for t in all_images if t.address != address)
+        example = images[0] if images else "<path>:<name>"
         problem = (
-            f"{where} names no target, so the parent image is unknown. Set it to the address of "
-            f"the parent image; the images are: "
-            f"{', '.join(sorted(str(t.address) for t in all_images))}."
+            f"{where} names no target, so the parent image is unknown (and Pants infers no "
+            f"dependency on it). Write the parent's address, one of {', '.join(images)}: "
+            f"`ARG {found.parent_arg}={example}`."
         )
     elif not named[0].has_field(DockerImageSourceField):
         problem = (
             f"{where} names {named[0].address}, a `{named[0].alias}` target, not a "
             f"docker_image. Set it to the address of the parent image."
+        )
+    elif not is_bbc_image(named[0]):
+        problem = await _unmanaged_image(where, named[0])
+    elif found.parent_ref != str(named[0].address):
+        problem = (
+            f"{where} names {named[0].address} in a form that Pants' docker backend cannot build "
+            f"from (it reads the value as an image name). Write the address in full: "
+            f"`ARG {found.parent_arg}={named[0].address}`."
         )
     else:
         return ImageParent(named[0].address, found.parent_arg, found.parent_ref, stage_images)
@@ -139,6 +180,7 @@ class ImageInfo:
     build_file: str  # where a fix goes, e.g. images/root/BUILD
     error: str | None = None  # why this image cannot be built, naming the fix
     stage_images: tuple[tuple[str, Address], ...] = ()  # see ImageParent
+    base: str | None = None  # see ImageParent
 
 
 @dataclass(frozen=True)
@@ -152,14 +194,8 @@ def repository_of(target: Target, options: DockerOptions) -> str:
 
 
 def _field_problem(target: Target, build_file: str) -> str | None:
-    """A malformed `version` or `parent_versions`: it stops this image only."""
-    version, accepted = target[ImageVersionField].value, target[ParentVersionsField].value
-    if version is None:
-        return (
-            f"it has no `version` in {build_file}: every image managed by the BBC plugin needs "
-            f'one, for example version="1.0.0" (a new image) or the version it was last released '
-            f"as; later versions come from ./pants bbc-bump."
-        )
+    """A malformed `version` or `parent_versions`, or `image_tags`: it stops this image only."""
+    version, accepted = target[ImageVersionField].value or "", target[ParentVersionsField].value
     try:
         parse_version(version)
         too_long = tag_problem(version)
@@ -172,7 +208,7 @@ def _field_problem(target: Target, build_file: str) -> str | None:
             parse_range(accepted)
     except VersionError as e:
         return f"parent_versions={accepted!r} in {build_file} is invalid: {e}"
-    return None
+    return image_tags_problem(target[DockerImageTagsField].value, build_file)
 
 
 @rule
@@ -199,6 +235,7 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
         build_file=build_file.rel_path,
         error=f"{target.address}: {problem}" if problem else None,
         stage_images=parent.stage_images,
+        base=parent.base,
     )
 
 
@@ -219,6 +256,7 @@ class ImageGraph:
                 parent_versions=info.parent_versions,
                 build_file=info.build_file,
                 broken=info.error is not None,
+                base=info.base,
             )
             for info in self.infos.values()
         )
@@ -245,7 +283,8 @@ class ImageGraph:
 
 
 @rule
-async def image_graph(targets: AllDockerImageTargets) -> ImageGraph:
+async def image_graph(targets: BBCImageTargets) -> ImageGraph:
+    await Get(BackendCheck)
     infos = await MultiGet(Get(ImageInfo, ImageInfoRequest(t.address)) for t in targets)
     duplicates = chain.duplicate_repositories(
         {str(i.address): (i.repository, i.build_file) for i in infos}

@@ -4,6 +4,7 @@ from bbc.core.chain import (
     dangling_continuation,
     Chain,
     ChainError,
+    pinned_base,
     Instruction,
     final_chain,
     parent_arg,
@@ -163,3 +164,29 @@ def test_a_dockerfile_ending_in_a_continuation_is_named_with_its_line():
     assert dangling_continuation("d", "FROM scratch\nRUN a \\\n  b\n") is None
     assert dangling_continuation("d", "# escape=`\nFROM scratch\nRUN a `\n") is not None
     assert dangling_continuation("d", "# escape=`\nFROM scratch\nRUN a \\\n") is None
+
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+def test_a_root_may_start_from_an_external_image_pinned_by_digest():
+    text = f"FROM registry.example/ubuntu:24.04@{DIGEST} AS build\nFROM build\nRUN true\n"
+    chain = final_chain("images/root/Dockerfile", parse(text), {})
+    assert chain.parent_arg is None and chain.parent_ref is None
+    assert chain.base == f"registry.example/ubuntu:24.04@{DIGEST}"
+    assert pinned_base(chain.base) == ("registry.example/ubuntu:24.04", DIGEST)
+    assert final_chain("Dockerfile", parse("FROM scratch\n"), {}).base is None
+
+
+def test_an_external_image_not_pinned_is_refused_with_how_to_pin_it():
+    with pytest.raises(ChainError) as error:
+        final_chain("images/root/Dockerfile", parse("FROM ubuntu:24.04\n"), {})
+    message = str(error.value)
+    assert message.startswith(
+        "images/root/Dockerfile line 1: the final stage is FROM ubuntu:24.04, which is not a BBC "
+        "image."
+    )
+    assert "`FROM ubuntu:24.04@sha256:<digest>`" in message
+    assert "`skopeo inspect --format '{{.Digest}}' docker://ubuntu:24.04`" in message
+    assert "`docker buildx imagetools inspect ubuntu:24.04`" in message
+    assert pinned_base("ubuntu:24.04") is None and pinned_base("ubuntu@sha256:12") is None

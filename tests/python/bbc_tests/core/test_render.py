@@ -38,3 +38,15 @@ def test_mermaid():
     assert '  images_root_root["bbc/root 1.0.0<br/>images/root:root"]' in text
     assert '  images_root_root -->|"^1.0"| images_python_python' in text
     assert '  images_python_python -.->|"^2.0"| apps_web_web' in text
+
+
+def test_a_root_on_an_external_image_shows_its_pinned_base():
+    base = "127.0.0.1:5000/debian:12@sha256:" + "ab" * 32
+    family = Hierarchy([Image("images/root:root", "1.0.0", "bbc/root", base=base)])
+    shown = "on 127.0.0.1:5000/debian:12@sha256:abababababab"
+    assert (
+        text_tree(family)
+        == f"images/root:root  bbc/root:1.0.0  tags 1.0.0, 1.0, 1, latest  {shown}"
+    )
+    assert f'["bbc/root 1.0.0<br/>images/root:root<br/>{shown}"]' in mermaid(family)
+    assert f'[label="bbc/root\\n1.0.0\\n{shown}"];' in dot(family)

@@ -2,6 +2,7 @@ import pytest
 
 from bbc.core.tags import (
     tag_problem,
+    image_tags_problem,
     RegistryRefs,
     content_tag,
     pinned,
@@ -78,3 +79,13 @@ def test_a_version_too_long_for_docker_tags_is_named_with_the_limit():
     long = "1.0.0-" + "z" * 100
     problem = tag_problem(long)
     assert problem is not None and "Docker allows 128" in problem and "129 characters" in problem
+
+
+def test_a_bbc_image_with_image_tags_is_refused_naming_the_fix():
+    assert image_tags_problem(None, "img/a/BUILD") is None
+    assert image_tags_problem(("latest",), "img/a/BUILD") is None  # Pants' default
+    assert image_tags_problem(("v7", "stable"), "img/a/BUILD") == (
+        "image_tags=['v7', 'stable'] in img/a/BUILD: the BBC plugin tags its images itself "
+        "(X.Y.Z, X.Y, X, latest and the content tag) and would not apply these. Remove "
+        "image_tags from the target; other names for the image belong in the registry."
+    )

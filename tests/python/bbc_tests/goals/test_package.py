@@ -9,13 +9,16 @@ from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
+from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.run_token import RunToken
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 
 
 ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
 BUILDS = {
-    ROOT: ImageBuild(ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest"), built=True),
+    ROOT: ImageBuild(
+        ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest", "1.0.0-c0ffee"), built=True
+    ),
     OTHER: ImageBuild(OTHER, "prod", "sha256:o", "bbc/other", ("2.0.0",)),
     LEAF: ImageBuild(
         LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
@@ -35,7 +38,13 @@ class _FieldSet:
         )()
 
 
-def package(address: Address, run_token: str, asked_for: list, goals=CurrentExecutingGoals()):
+def package(
+    address: Address,
+    run_token: str,
+    asked_for: list,
+    goals=CurrentExecutingGoals(),
+    built_on_by_others: frozenset = frozenset(),
+):
     def build(request: ImageBuildRequest) -> ImageBuild:
         asked_for.append(request.address)
         return BUILDS[request.address]
@@ -46,6 +55,11 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
         rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
+            MockGet(
+                output_type=BuiltOnByOthers,
+                input_types=(),
+                mock=lambda: BuiltOnByOthers(built_on_by_others),
+            ),
             MockGet(
                 output_type=Digest,
                 input_types=(CreateDigest,),
@@ -64,16 +78,19 @@ def package(address: Address, run_token: str, asked_for: list, goals=CurrentExec
     return result, created
 
 
-def test_a_built_image_is_packaged_with_its_refs_exact_first():
+def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact_first():
     result, [created] = package(ROOT, "run-1", [])
     assert isinstance(result, BuiltPackage)
     artifact, sbom = result.artifacts
-    assert artifact.tags == ("bbc/root:1.0.0", "bbc/root:latest")
+    # A docker_image of Pants' own built on this one is built FROM the first: the content tag.
+    assert artifact.tags == ("bbc/root:1.0.0-c0ffee", "bbc/root:1.0.0", "bbc/root:latest")
+    assert artifact.extra_log_lines[0] == (
+        "Built: bbc/root:1.0.0, bbc/root:latest, bbc/root:1.0.0-c0ffee"
+    )
     assert sbom.relpath == "bbc/sbom/bbc/root.json"
     assert package.sboms == [  # type: ignore[attr-defined]
-        ImageSBOMRequest("bbc/root", "1.0.0", "latest", "sha256:r")
+        ImageSBOMRequest("bbc/root", "1.0.0", "1.0.0-c0ffee", "sha256:r")
     ]
-    assert artifact.extra_log_lines[0] == "Built: bbc/root:1.0.0, bbc/root:latest"
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}
 
@@ -85,6 +102,19 @@ def test_package_builds_nothing_while_publish_runs():
     )
     assert result.artifacts == () and result.digest == EMPTY_DIGEST
     assert asked_for == [] and created == []
+
+
+def test_while_publish_runs_package_builds_an_image_pants_own_images_are_built_on():
+    asked_for: list = []
+    result, created = package(
+        ROOT,
+        "run-q",
+        asked_for,
+        CurrentExecutingGoals({"publish": object}),  # type: ignore
+        frozenset({ROOT}),
+    )
+    assert asked_for == [ROOT]
+    assert result.artifacts[0].tags[0] == "bbc/root:1.0.0-c0ffee"
 
 
 def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all():

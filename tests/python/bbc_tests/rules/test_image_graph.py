@@ -41,7 +41,7 @@ def graph() -> ImageGraph:
             ),
             "img/root/notes.txt": "not an image",
             **image("mid", "img/root:root"),
-            **image("short", "img/root"),  # the short form of img/root:root
+            **image("short", "img/root"),  # the short form of img/root:root: refused
             **image("leaf", "img/mid:mid"),
             **image("onfile", "img/root:notes"),
             **image("belowfile", "img/onfile:onfile"),
@@ -51,8 +51,10 @@ def graph() -> ImageGraph:
             **image("badversion", "img/root:root", version="1.0"),
             **image("badrange", "img/root:root", parent_versions="^1.0 || "),
             **image("orphan", "img/gone:gone"),
-            **image("noversion", "img/root:root"),
-            "img/noversion/BUILD": 'docker_image(name="noversion", parent_versions="^1.0")\n',
+            **image("vanilla", "img/root:root"),
+            "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
+            **image("onvanilla", "img/vanilla:vanilla"),
+            **image("tagged", "img/root:root", image_tags=["cuda12-latest"]),
         }
     )
     (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
@@ -63,12 +65,11 @@ def info(graph: ImageGraph, name: str):
     return graph.infos[Address(f"img/{name}", target_name=name)]
 
 
-def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: ImageGraph) -> None:
+def test_parents_are_the_images_the_dockerfiles_name(graph: ImageGraph) -> None:
     assert info(graph, "mid").parent == Address("img/root", target_name="root")
-    assert info(graph, "short").parent == Address("img/root", target_name="root")
     assert info(graph, "leaf").parent == Address("img/mid", target_name="mid")
     assert info(graph, "root").parent is None
-    for name in ("root", "mid", "short", "leaf"):
+    for name in ("root", "mid", "leaf"):
         assert info(graph, name).error is None, name
 
 
@@ -95,19 +96,39 @@ def test_parents_are_the_images_the_dockerfiles_name_in_either_form(graph: Image
             "parent_versions='^1.0 || ' in img/badrange/BUILD is invalid: '^1.0 || ' admits every version",
         ),
         (
-            "noversion",
-            "img/noversion:noversion: it has no `version` in img/noversion/BUILD: every image "
-            'managed by the BBC plugin needs one, for example version="1.0.0"',
+            "onvanilla",
+            "img/onvanilla:onvanilla: img/onvanilla/Dockerfile: ARG SOURCE_IMAGE=img/vanilla:vanilla "
+            "names img/vanilla:vanilla, a docker_image without `version`: Pants' docker backend "
+            "builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the "
+            "parent first: give img/vanilla:vanilla a version in img/vanilla/BUILD",
+        ),
+        (
+            "short",
+            "img/short:short: img/short/Dockerfile: ARG SOURCE_IMAGE=img/root names img/root:root "
+            "in a form that Pants' docker backend cannot build from (it reads the value as an "
+            "image name). Write the address in full: `ARG SOURCE_IMAGE=img/root:root`.",
+        ),
+        (
+            "tagged",
+            "img/tagged:tagged: image_tags=['cuda12-latest'] in img/tagged/BUILD: the BBC plugin "
+            "tags its images itself",
         ),
         (
             "orphan",
-            "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown. Set it to the address of the parent image; the images are: img/badrange:badrange, ",
+            "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown (and "
+            "Pants infers no dependency on it). Write the parent's address, one of "
+            "img/badrange:badrange, ",
         ),
     ],
 )
 def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
     found = info(graph, name).error
     assert found is not None and error in found, found
+
+
+def test_a_docker_image_without_version_is_not_in_the_hierarchy(graph: ImageGraph) -> None:
+    assert Address("img/vanilla", target_name="vanilla") not in graph.infos
+    assert "img/vanilla:vanilla" not in text_tree(graph.hierarchy)
 
 
 def test_a_broken_image_keeps_its_place_and_stops_only_its_descendants(graph: ImageGraph) -> None:

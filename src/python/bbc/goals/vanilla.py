@@ -1,0 +1,134 @@
+"""Every `docker_image` without a `version` is Pants' own, as in a repository without the plugin:
+its dependencies are inferred, and it is built (tags from `image_tags`), run and published, by
+Pants' docker rules. The field sets here take exactly those images (BBC images opt out) and hand
+them to Pants' rules, which are registered without their own field sets.
+Should Pants' docker backend be registered beside the plugin anyway, rules/backend_check.py
+stops these goals and the plugin's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.backend.docker.goals import package_image, publish, run_image
+from pants.backend.docker.goals.package_image import DockerPackageFieldSet
+from pants.backend.docker.goals.publish import (
+    PublishDockerImageFieldSet,
+    PublishDockerImageRequest,
+)
+from pants.backend.docker.goals.run_image import DockerRunFieldSet
+from pants.backend.docker.target_types import AllDockerImageTargets, DockerImageSourceField
+from pants.backend.docker.util_rules import dependencies
+from pants.backend.docker.util_rules.dependencies import (
+    DockerInferenceFieldSet,
+    InferDockerDependencies,
+)
+from pants.core.goals.package import BuiltPackage, PackageFieldSet
+from pants.core.goals.publish import PublishFieldSet, PublishRequest
+from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
+from pants.engine.rules import Get, MultiGet, Rule, collect_rules, rule
+from pants.engine.addresses import Address, Addresses
+from pants.engine.target import (
+    Dependencies,
+    DependenciesRequest,
+    InferDependenciesRequest,
+    InferredDependencies,
+    Target,
+    WrappedTarget,
+    WrappedTargetRequest,
+)
+from pants.engine.unions import UnionRule
+
+from bbc.rules.backend_check import BackendCheck
+from bbc.target_types import OtherImagesOnly, is_bbc_image
+
+
+async def _target(field_set) -> Target:
+    wrapped = await Get(
+        WrappedTarget, WrappedTargetRequest(field_set.address, description_of_origin="<bbc>")
+    )
+    return wrapped.target
+
+
+@dataclass(frozen=True)
+class VanillaPackageFieldSet(OtherImagesOnly, PackageFieldSet):
+    required_fields = (DockerImageSourceField,)
+
+
+@rule
+async def package_vanilla_image(field_set: VanillaPackageFieldSet) -> BuiltPackage:
+    await Get(BackendCheck)
+    target = await _target(field_set)
+    return await Get(BuiltPackage, DockerPackageFieldSet, DockerPackageFieldSet.create(target))
+
+
+@dataclass(frozen=True)
+class VanillaRunFieldSet(OtherImagesOnly, RunFieldSet):
+    required_fields = (DockerImageSourceField,)
+    run_in_sandbox_behavior = RunInSandboxBehavior.RUN_REQUEST_HERMETIC
+
+
+@rule
+async def run_vanilla_image(field_set: VanillaRunFieldSet) -> RunRequest:
+    await Get(BackendCheck)
+    target = await _target(field_set)
+    return await Get(RunRequest, DockerRunFieldSet, DockerRunFieldSet.create(target))
+
+
+@dataclass(frozen=True)
+class VanillaPublishFieldSet(OtherImagesOnly, PublishDockerImageFieldSet):
+    pass
+
+
+@dataclass(frozen=True)
+class VanillaInferenceFieldSet(OtherImagesOnly, DockerInferenceFieldSet):
+    pass
+
+
+class InferVanillaDependencies(InferDependenciesRequest):
+    infer_from = VanillaInferenceFieldSet
+
+
+@rule
+async def infer_vanilla_dependencies(request: InferVanillaDependencies) -> InferredDependencies:
+    target = await _target(request.field_set)
+    return await Get(
+        InferredDependencies,
+        InferDockerDependencies(DockerInferenceFieldSet.create(target)),
+    )
+
+
+@dataclass(frozen=True)
+class BuiltOnByOthers:
+    """The BBC images that a `docker_image` of Pants' own depends on (is built on, say)."""
+
+    addresses: frozenset[Address]
+
+
+@rule
+async def bbc_images_built_on_by_others(images: AllDockerImageTargets) -> BuiltOnByOthers:
+    others = [t for t in images if not is_bbc_image(t)]
+    found = await MultiGet(Get(Addresses, DependenciesRequest(t[Dependencies])) for t in others)
+    bbc = {t.address for t in images if is_bbc_image(t)}
+    return BuiltOnByOthers(frozenset(a for deps in found for a in deps if a in bbc))
+
+
+def _rules_only(rules) -> list[Rule]:
+    """A module's rules without its union members (its field sets)."""
+    return [r for r in rules if not isinstance(r, UnionRule)]
+
+
+def rules():
+    return [
+        *collect_rules(),
+        # Pants' docker rules, for the field sets above only.
+        *_rules_only(package_image.rules()),
+        *_rules_only(run_image.rules()),
+        *_rules_only(publish.rules()),
+        *_rules_only(dependencies.rules()),
+        UnionRule(PackageFieldSet, VanillaPackageFieldSet),
+        *VanillaRunFieldSet.rules(),
+        UnionRule(PublishFieldSet, VanillaPublishFieldSet),
+        UnionRule(PublishRequest, PublishDockerImageRequest),
+        UnionRule(InferDependenciesRequest, InferVanillaDependencies),
+    ]
