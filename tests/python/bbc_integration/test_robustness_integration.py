@@ -89,12 +89,6 @@ BROKEN = {
         "img/bad:bad has no Dockerfile: img/bad/Dockerfile does not exist. Add it, point the "
         "target's `source` field at its Dockerfile, or write it in `instructions`.",
     ),
-    "a missing version": (
-        lambda repo: repo.add_child("bad", "root", "RUN true")
-        or repo.write("img/bad/BUILD", 'docker_image(name="bad", parent_versions="^1.0")\n'),
-        "img/bad:bad: it has no `version` in img/bad/BUILD: every image managed by the BBC plugin "
-        'needs one, for example version="1.0.0"',
-    ),
     "a range with an empty alternative": (
         lambda repo: repo.add_child("bad", "root", "RUN true", accepts="^1.0 || "),
         "img/bad:bad: parent_versions='^1.0 || ' in img/bad/BUILD is invalid: '^1.0 || ' admits "
