@@ -68,7 +68,9 @@ def _newest(rows: tuple[ReleaseRow, ...]) -> ReleaseRow | None:
 
 
 @rule(desc="Finding an image version to compare")
-async def side(request: _SideRequest, registries: Registries, local: LocalImages) -> _Side:
+async def side(
+    request: _SideRequest, registries: Registries, local: LocalImages, graph: ImageGraph
+) -> _Side:
     address, version = request.address, request.version
     if version == "":  # the local build
         build = await Get(ImageBuild, ImageBuildRequest(address))
@@ -89,9 +91,8 @@ async def side(request: _SideRequest, registries: Registries, local: LocalImages
         if pulled.failure:
             return _Side(failure=f"could not pull {remote}: {pulled.failure}")
         return _Side(f"{ref(registry.repository, row.version)}", pulled.stdout.strip())
-    build = await Get(ImageBuild, ImageBuildRequest(address))
-    if version is not None and f"{build.repository}:{version}" in local.ids:
-        name = f"{build.repository}:{version}"
+    name = f"{graph.infos[address].repository}:{version}"
+    if version is not None and name in local.ids:
         return _Side(f"{name} (this engine's)", local.ids[name])
     where = ", ".join(r.repository for r in releases.registries) or "no registry"
     if version is None:
