@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from bbc.core.releases import ReleaseRow, content_tags
+from bbc.core.releases import ReleaseRow, content_tags, final_releases
 from bbc.core.versions import VersionError, parse_version
 
 POLICIES = ("patch", "minor", "major")
@@ -158,9 +158,7 @@ def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, po
     """An exact pin (a version, or a digest alone) on `current`: the newest final release the
     policy allows, or why it stays."""
     on = parse_version(current.version)
-    newer = [
-        r for r in rows if not parse_version(r.version).prerelease and parse_version(r.version) > on
-    ]
+    newer = [r for r in final_releases(rows) if parse_version(r.version) > on]
     allowed = [r for r in newer if _allowed(on, parse_version(r.version), policy)]
     if allowed:
         target = allowed[0]

@@ -58,6 +58,11 @@ def moving_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
     return [t for t in tags if t not in versions and t not in contents and "-test" not in t]
 
 
+def final_releases(rows: list[ReleaseRow] | tuple[ReleaseRow, ...]) -> list[ReleaseRow]:
+    """The rows that are final releases (no prerelease), in their order (newest first)."""
+    return [r for r in rows if not parse_version(r.version).prerelease]
+
+
 def previous_release(tags: tuple[str, ...] | list[str], version: str) -> str | None:
     """The newest released version older than `version`, or None for a first release."""
     this = parse_version(version)

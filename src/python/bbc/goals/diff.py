@@ -18,9 +18,8 @@ from pants.option.option_types import StrOption
 
 from bbc.core.debian import cves_fixed
 from bbc.core.package_diff import PackageChange, package_changes, render_changes
-from bbc.core.releases import ReleaseRow
+from bbc.core.releases import final_releases
 from bbc.core.tags import ref
-from bbc.core.versions import parse_version
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.debian import DebChangelog, DebChangelogRequest
 from bbc.rules.docker import LocalImages
@@ -62,11 +61,6 @@ class _Side:
     failure: str | None = None
 
 
-def _newest(rows: tuple[ReleaseRow, ...]) -> ReleaseRow | None:
-    final = [r for r in rows if not parse_version(r.version).prerelease]
-    return final[0] if final else None
-
-
 @rule(desc="Finding an image version to compare")
 async def side(
     request: _SideRequest, registries: Registries, local: LocalImages, graph: ImageGraph
@@ -80,7 +74,7 @@ async def side(
     releases = await Get(ImageReleases, ImageReleasesRequest(address))
     for registry in releases.registries:
         row = (
-            _newest(registry.rows)
+            next(iter(final_releases(registry.rows)), None)
             if version is None
             else next((r for r in registry.rows if r.version == version), None)
         )

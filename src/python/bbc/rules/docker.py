@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 from pants.backend.docker.subsystems.docker_options import DockerOptions
@@ -62,6 +62,8 @@ def per_run_process(
 ) -> Process:
     """A process that runs once per run of ./pants (see run_token.py) unless given a
     `cache_scope`; then it is cached like any process, keyed on its argv and inputs."""
+    if cache_scope is None and not run_token:
+        raise ValueError(f"{description}: a DockerClient process needs a cache_scope")
     per_run = {"BBC_RUN_TOKEN": run_token} if cache_scope is None else {}
     return Process(
         argv=argv,
@@ -127,10 +129,17 @@ def _probe_process(path: BinaryPath, *args: str) -> Process:
     )
 
 
+@dataclass(frozen=True)
+class DockerClient:
+    """The chosen client without a run token: the same in every run, so that a rule whose docker
+    processes are cached on what they read (an image id) is not run again in every run."""
+
+    docker: Docker  # its processes must be given a `cache_scope`
+    note: str | None = None  # why the classic builder, said once per run
+
+
 @rule(desc="Choosing the docker client", level=LogLevel.DEBUG)
-async def docker_tool(
-    options: DockerOptions.EnvironmentAware, bbc: BBC, run_token: RunToken
-) -> Docker:
+async def docker_client(options: DockerOptions.EnvironmentAware, bbc: BBC) -> DockerClient:
     found, env = await MultiGet(
         Get(
             BinaryPaths,
@@ -156,9 +165,16 @@ async def docker_tool(
     choice = choose(clients, bbc.builder)
     if isinstance(choice, str):
         raise DockerEngineError(choice)
-    if choice.note:
-        logger.warning(choice.note)
-    return Docker(choice.client.path, FrozenDict(env), run_token.value, choice.buildkit)
+    return DockerClient(
+        Docker(choice.client.path, FrozenDict(env), "", choice.buildkit), choice.note
+    )
+
+
+@rule(desc="Docker for this run", level=LogLevel.DEBUG)
+async def docker_tool(client: DockerClient, run_token: RunToken) -> Docker:
+    if client.note:
+        logger.warning(client.note)
+    return replace(client.docker, run_token=run_token.value)
 
 
 async def _ask(docker: Docker, command: tuple[str, ...], description: str) -> bytes:

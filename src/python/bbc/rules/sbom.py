@@ -13,7 +13,7 @@ from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.build_output import output_tail
 from bbc.core.sbom import Package, debian_packages, os_release, python_distributions, sbom
-from bbc.rules.docker import Docker, raise_if_engine_down
+from bbc.rules.docker import DockerClient, raise_if_engine_down
 
 SBOM_DIR = "bbc/sbom"  # under dist/
 
@@ -59,7 +59,7 @@ class SBOMError(Exception):
 @rule(desc="Reading the packages in an image")
 async def image_packages(
     request: ImagePackagesRequest,
-    docker: Docker,
+    client: DockerClient,
     bash: BashBinary,
     tar: TarBinary,
     mkdir: MkdirBinary,
@@ -67,7 +67,7 @@ async def image_packages(
     result = await Get(
         FallibleProcessResult,
         Process,
-        docker.script(
+        client.docker.script(
             bash,
             _EXPORT,
             request.image_id,

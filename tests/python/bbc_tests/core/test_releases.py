@@ -1,6 +1,7 @@
 from bbc.core.releases import (
     ReleaseRow,
     content_tags,
+    final_releases,
     moving_tags,
     previous_release,
     release_rows,
@@ -49,6 +50,12 @@ def test_previous_release() -> None:
     assert previous_release(TAGS, "2.0.0") == "2.0.0-rc.1"
     assert previous_release(TAGS, "1.0.0") is None
     assert previous_release([], "1.0.0") is None
+
+
+def test_final_releases_keep_their_order_without_prereleases() -> None:
+    rows = [ReleaseRow(v, f"sha256:{v}", None, None, ()) for v in ("2.0.0-rc.1", "1.1.0", "1.0.0")]
+    assert [r.version for r in final_releases(rows)] == ["1.1.0", "1.0.0"]
+    assert final_releases(rows[:1]) == []
 
 
 def test_rows_newest_first_with_moving_tags_and_parents() -> None:
