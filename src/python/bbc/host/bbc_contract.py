@@ -61,7 +61,8 @@ class Response:
 def _engine_host() -> str:
     """Where published ports are reached: the engine's host for a tcp:// engine, else here."""
     address = urlparse(os.environ.get("DOCKER_HOST", ""))
-    return address.hostname if address.scheme in ("tcp", "http", "https") else "127.0.0.1"
+    remote = address.scheme in ("tcp", "http", "https", "ssh")
+    return address.hostname if remote and address.hostname else "127.0.0.1"
 
 
 def _poll(ready: Callable[[], Any], timeout: float, failed: Callable[[], str]) -> Any:
