@@ -18,7 +18,7 @@ from pathlib import Path
 
 import docker
 
-from bbc_integration.fixture import wait_for
+from bbc_integration.fixture import stop, wait_for
 
 # dockerd as root in a new mount namespace (private propagation) where /tmp is empty.
 _START = 'mount -t tmpfs bbc-engine /tmp && exec dockerd "$@"'
@@ -81,12 +81,7 @@ class Engine:
 
     def _stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            stop(self.process)
         # Its mounts lived in its own namespace, gone with it: what is left are plain files.
         shutil.rmtree(self.folder, ignore_errors=True)
         subprocess.run(["ip", "link", "delete", self.bridge], capture_output=True)

@@ -46,6 +46,16 @@ def wait_for(condition, what: str, timeout: float = 120) -> None:
         time.sleep(0.2)
 
 
+def stop(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Terminate a server the tests started; kill it if it does not stop within `timeout`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def child_dockerfile(parent: str, *lines: str) -> str:
     return "\n".join([f"ARG SOURCE_IMAGE={parent}", "FROM $SOURCE_IMAGE", *lines]) + "\n"
 

@@ -7,7 +7,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from bbc_integration.fixture import wait_for
+from bbc_integration.fixture import stop, wait_for
 
 BGD = "3rdparty.python/bgd.pex"  # the pex_binary, put in the test's sandbox by its BUILD
 
@@ -73,9 +73,4 @@ class RemoteCache:
         return pants_toml.replace("[GLOBAL]\n", f"[GLOBAL]\n{settings}", 1)
 
     def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
