@@ -8,21 +8,21 @@ lock=$1 out=$2
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 again="Run ./pants bbc-update to see what the mirror holds now, and ./pants bbc-update --apply to lock it."
 mkdir -p "$out"
-# One line per package: name version arch url sha256.
+# One line per package: name version arch url sha256 file (the pool's file name).
 awk '
+  function flush() { if (p != "") print p, v, a, u, s, f; p = v = a = u = s = f = "" }
   /^#/ { next }
-  /^$/ { if (p != "") print p, v, a, u, s; p = v = a = u = s = ""; next }
+  /^$/ { flush(); next }
   /^Package:/ { p = $2 } /^Version:/ { v = $2 } /^Architecture:/ { a = $2 }
-  /^Url:/ { u = $2 } /^SHA256:/ { s = $2 }
-  END { if (p != "") print p, v, a, u, s }
+  /^Url:/ { u = $2 } /^SHA256:/ { s = $2 } /^Filename:/ { n = split($2, parts, "/"); f = parts[n] }
+  END { flush() }
 ' "$lock" > "$out/.locked"
 : > "$out/SHA256SUMS"
-while read -r name version arch url sha256; do
-  if [ -z "$sha256" ]; then
-    echo "$lock: the entry of $name lacks a Version, Architecture, Url or SHA256 field. $again" >&2
+while read -r name version arch url sha256 file; do
+  if [ -z "$file" ]; then
+    echo "$lock: the entry of $name lacks a Version, Architecture, Url, SHA256 or Filename field. $again" >&2
     exit 1
   fi
-  file=${url##*/}
   status=$(curl -sS --retry 2 -o "$out/$file" -w '%{http_code}' "$url" 2>"$out/.curl") || status=$?
   case $status in
     200) ;;
@@ -45,6 +45,7 @@ awk '/^#/ { next } /^$/ && !started { next } { started = 1 }
 {
   echo "Origin: bbc"
   echo "Label: $lock"
+  echo "Date: Tue, 14 Nov 2023 22:13:20 UTC"
   echo "SHA256:"
   printf ' %s %s Packages\n' "$(sha256sum < "$out/Packages" | cut -d' ' -f1)" "$(stat -c %s "$out/Packages")"
 } > "$out/Release"

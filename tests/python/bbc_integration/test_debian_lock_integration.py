@@ -33,7 +33,7 @@ CHANGELOG = {
 INSTALL = (
     "RUN --mount=type=bind,source=img/demo/debs,target=/tmp/debs cd /tmp/debs"
     " && sha256sum --quiet --strict -c SHA256SUMS"
-    " && apt-get install -y --no-install-recommends --no-download ./*.deb"
+    " && apt-get install -y --no-install-recommends /tmp/debs/*.deb"
 )
 
 
@@ -57,18 +57,31 @@ class Mirror:
             "Maintainer: BBC tests <it@example.com>\nDescription: a package of the tests\n"
         )
         entries = [
-            "\n".join([*CHANGELOG[v], "", " -- BBC tests <it@example.com>  Mon, 01 Dec 2026 00:00:00 +0000", ""])
+            "\n".join(
+                [
+                    *CHANGELOG[v],
+                    "",
+                    " -- BBC tests <it@example.com>  Mon, 01 Dec 2026 00:00:00 +0000",
+                    "",
+                ]
+            )
             for v in sorted(CHANGELOG, reverse=True)
             if v <= version
         ]
         doc = tree / "usr/share/doc/bbc-demo"
         doc.mkdir(parents=True)
-        (doc / "changelog.Debian.gz").write_bytes(gzip.compress("\n".join(entries).encode(), mtime=0))
+        (doc / "changelog.Debian.gz").write_bytes(
+            gzip.compress("\n".join(entries).encode(), mtime=0)
+        )
         (tree / "usr/share/bbc-demo").mkdir(parents=True)
         (tree / "usr/share/bbc-demo/version").write_text(f"{version}\n")
         deb = self.root / f"pool/main/b/bbc-demo/bbc-demo_{version}_all.deb"
         deb.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", tree, deb], check=True, capture_output=True)
+        subprocess.run(
+            ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", tree, deb],
+            check=True,
+            capture_output=True,
+        )
         self.index()
         return deb
 
@@ -119,7 +132,10 @@ def family(tmp_path_factory):
             + f'\n[bbc]\ndebian_sources = ["deb [trusted=yes] {mirror.url} ./"]\n'
             f'debian_pools = ["{mirror.url}/pool/main"]\n',
         )
-        repo.write("img/demo/Dockerfile", child_dockerfile("images/root:root", "USER root", INSTALL, "USER 10001:10001"))
+        repo.write(
+            "img/demo/Dockerfile",
+            child_dockerfile("images/root:root", "USER root", INSTALL, "USER 10001:10001"),
+        )
         repo.write(
             "img/demo/BUILD",
             'docker_image(name="demo", version="1.0.0", parent_versions="^1.0", dependencies=[":debs"])\n'
@@ -130,7 +146,10 @@ def family(tmp_path_factory):
         repo.versions.update(root="1.0.0", demo="1.0.0")
         repo.add_child("leaf", "demo", "RUN test -f /usr/share/bbc-demo/version")
         repo.write("img/other/Dockerfile", child_dockerfile("images/root:root", "RUN true"))
-        repo.write("img/other/BUILD", 'docker_image(name="other", version="1.0.0", parent_versions="^1.0")\n')
+        repo.write(
+            "img/other/BUILD",
+            'docker_image(name="other", version="1.0.0", parent_versions="^1.0")\n',
+        )
         repo.versions["other"] = "1.0.0"
         mirror.add("1.0")
         first = repo.pants("bbc-update", "--apply")
@@ -160,7 +179,10 @@ def test_an_update_is_found_applied_built_and_shown(family) -> None:
 
     found = repo.pants("bbc-update")
     assert found.returncode == 2, found.output
-    assert "| bbc-demo | 1.0 -> 1.1 | CVE-2099-0001 | img/demo:demo; through their parents: img/leaf:leaf |" in found.stdout
+    assert (
+        "| bbc-demo | 1.0 -> 1.1 | CVE-2099-0001 | img/demo:demo; through their parents: img/leaf:leaf |"
+        in found.stdout
+    )
     data = json.loads(repo.read("dist/bbc/update/report.json"))
     [package] = data["packages"]
     assert (package["old"], package["new"], package["cves"]) == ("1.0", "1.1", ["CVE-2099-0001"])
@@ -172,7 +194,9 @@ def test_an_update_is_found_applied_built_and_shown(family) -> None:
     assert "Version: 1.1\n" in repo.read("3rdparty/debian/demo.lock")
     bumped = {line.split(":")[0] for line in repo.git("diff", "--name-only").split()}
     assert bumped == {"3rdparty/debian/demo.lock", "img/demo/BUILD", "img/leaf/BUILD"}
-    assert 'version="1.0.2"' in repo.read("img/demo/BUILD") and 'version="1.0.2"' in repo.read("img/leaf/BUILD")
+    assert 'version="1.0.2"' in repo.read("img/demo/BUILD") and 'version="1.0.2"' in repo.read(
+        "img/leaf/BUILD"
+    )
     check = repo.pants("bbc-check", "--since=HEAD", "::")
     assert check.returncode == 0, check.output
 
@@ -181,11 +205,16 @@ def test_an_update_is_found_applied_built_and_shown(family) -> None:
     assert built.returncode == 0, built.output
     assert built.built() == {"demo", "leaf"}
     assert repo.ids("root", "other") == ids
-    assert dpkg_version(repo, "demo", "1.0.2") == "1.1" and dpkg_version(repo, "leaf", "1.0.2") == "1.1"
+    assert (
+        dpkg_version(repo, "demo", "1.0.2") == "1.1"
+        and dpkg_version(repo, "leaf", "1.0.2") == "1.1"
+    )
 
     diff = repo.pants("bbc-diff", "--from=1.0.1", "--to=1.0.2", "img/demo:demo")
     assert diff.returncode == 0, diff.output
-    assert re.search(r"changed\s+deb\s+bbc-demo 1.0 -> 1.1.*CVE-2099-0001", diff.stdout), diff.stdout
+    assert re.search(
+        r"changed\s+deb\s+bbc-demo 1.0 -> 1.1.*CVE-2099-0001", diff.stdout
+    ), diff.stdout
     sbom = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/demo/1.0.2.cdx.json"))
     assert any(c["name"] == "bbc-demo" and c["version"] == "1.1" for c in sbom["components"])
 
@@ -201,5 +230,8 @@ def test_a_locked_version_gone_from_the_mirror_stops_the_build_naming_it(family)
         repo.write("3rdparty/debian/demo.lock", re.sub(r"\b1\.[01]\b", "1.7", lock))
         failed = repo.pants("package", "img/demo:demo")
         assert failed.returncode != 0
-        assert "3rdparty/debian/demo.lock: Debian package bbc-demo 1.7 (all) is no longer on the mirror" in failed.output
+        assert (
+            "3rdparty/debian/demo.lock: Debian package bbc-demo 1.7 (all) is no longer on the mirror"
+            in failed.output
+        )
         assert "Run ./pants bbc-update" in failed.output

@@ -29,9 +29,7 @@ class PackageUpdate:
     through_parents: tuple[str, ...] = ()  # their descendants
 
 
-def affected(
-    direct: Iterable[str], descendants_of
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def affected(direct: Iterable[str], descendants_of) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the images given, sorted; every descendant of theirs not among them, sorted)."""
     mine = sorted(set(direct))
     below = {d for image in mine for d in descendants_of(image)} - set(mine)
@@ -62,7 +60,12 @@ def markdown(
         lines.append("Nothing to take in: every lock and pin is current.")
     for lockfile in sorted({u.lockfile for u in updates}):
         mine = [u for u in updates if u.lockfile == lockfile]
-        lines += [f"## {lockfile}", "", "| package | version | CVEs fixed | images |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"## {lockfile}",
+            "",
+            "| package | version | CVEs fixed | images |",
+            "| --- | --- | --- | --- |",
+        ]
         for u in mine:
             images = ", ".join(u.images)
             if u.through_parents:

@@ -103,7 +103,9 @@ async def bbc_update(
         Get(DebianLocks, DebianLocksRequest()),
         Get(PythonLocks, PythonLocksRequest()),
     )
-    problems = [f"{lock.address} ({lock.lockfile}): {lock.problem}" for lock in debian.locks if lock.problem]
+    problems = [
+        f"{lock.address} ({lock.lockfile}): {lock.problem}" for lock in debian.locks if lock.problem
+    ]
     problems += [line for u in bases.updates if u.problem for line in report([u])]
     pins = report(bases.updates)
     users = await _lock_users(graph) if debian.locks else {}
@@ -165,7 +167,9 @@ async def bbc_update(
     text = markdown(updates, pins, problems, bumped, applied)
     writes += [
         FileContent(f"{REPORT_DIR}/report.md", text.encode()),
-        FileContent(f"{REPORT_DIR}/report.json", as_json(updates, pins, problems, bumped, applied).encode()),
+        FileContent(
+            f"{REPORT_DIR}/report.json", as_json(updates, pins, problems, bumped, applied).encode()
+        ),
     ]
     workspace.write_digest(await Get(Digest, CreateDigest(writes)))
     console.print_stdout(text)

@@ -28,7 +28,8 @@ from bbc.target_types import (
     DebianVariantField,
 )
 
-# Input: sources.list and spec (core/debian_lock.resolve_spec). Output per lock NAME:
+# Input: sources.list and spec (core/debian_lock.resolve_spec; @ARCH@ is the host's
+# architecture). Output per lock NAME:
 # NAME.uris (apt-get --print-uris) and NAME.stanzas (their Packages stanzas).
 _RESOLVE = r"""set -euo pipefail
 set -f  # apt patterns such as ?essential are not file globs
@@ -51,6 +52,7 @@ APT::Architectures { "$arch"; };
 APT::Install-Recommends "false";
 Acquire::Languages "none";
 Debug::NoLocking "true";
+APT::Sandbox::User "root";
 CONF
 export APT_CONFIG=$apt/apt.conf
 if ! apt-get -qq update 2>update.err || grep -q '^[WE]:' update.err; then
@@ -66,6 +68,7 @@ while read -r kind words; do
       : > "$lock.uris"; : > "$lock.stanzas"
       if [ "$base" = - ]; then : > "$apt/status"; else cp "$base.status" "$apt/status"; fi ;;
     install)
+      words=${words//@ARCH@/$arch}
       if ! apt-get -qq --print-uris -y install $words > step.uris 2>step.err; then
         echo "apt cannot install $words:" >&2; cat step.err >&2; exit 1
       fi
@@ -158,7 +161,7 @@ async def resolve_debian_locks(
     for t in order:
         packages = list(t[DebianPackagesField].value or ())
         if t[DebianVariantField].value == "minbase":
-            first, second = minbase_patterns("native")
+            first, second = minbase_patterns("@ARCH@")
             steps.append((names[t.address], None, [first, second + packages]))
         else:
             base = bases.get(t.address)
@@ -166,8 +169,12 @@ async def resolve_debian_locks(
     if problems:
         return DebianLocks(
             tuple(
-                DebianLock(str(t.address), paths[t.address], old.get(paths[t.address], ""),
-                           problem=problems.get(t.address, "its base could not be resolved"))
+                DebianLock(
+                    str(t.address),
+                    paths[t.address],
+                    old.get(paths[t.address], ""),
+                    problem=problems.get(t.address, "its base could not be resolved"),
+                )
                 for t in order
             )
         )
@@ -200,12 +207,15 @@ async def resolve_debian_locks(
         why = output_tail(result.stderr.decode(errors="replace"), 12)
         return DebianLocks(
             tuple(
-                DebianLock(str(t.address), paths[t.address], old.get(paths[t.address], ""),
-                           problem=why)
+                DebianLock(
+                    str(t.address), paths[t.address], old.get(paths[t.address], ""), problem=why
+                )
                 for t in order
             )
         )
-    files = {c.path: c.content.decode() for c in await Get(DigestContents, Digest, result.output_digest)}
+    files = {
+        c.path: c.content.decode() for c in await Get(DigestContents, Digest, result.output_digest)
+    }
     locks = []
     for t in order:
         name, base = names[t.address], bases.get(t.address)
@@ -218,7 +228,9 @@ async def resolve_debian_locks(
             *(f"from: {s}" for s in bbc.debian_sources),
         ]
         new = lock_text(header, files[f"{name}.stanzas"], files[f"{name}.uris"])
-        locks.append(DebianLock(str(t.address), paths[t.address], old.get(paths[t.address], ""), new))
+        locks.append(
+            DebianLock(str(t.address), paths[t.address], old.get(paths[t.address], ""), new)
+        )
     return DebianLocks(tuple(locks))
 
 

@@ -86,15 +86,15 @@ def test_a_package_apt_gave_no_url_for_is_an_error() -> None:
 
 def test_moved_packages_between_two_locks() -> None:
     old = lock_text([], STANZAS, URIS)
-    new_stanzas = STANZAS.replace("3.0.17-1~deb12u2", "3.0.18-1~deb12u1").split("\n\nPackage: zlib1g")[0]
+    new_stanzas = STANZAS.replace("3.0.17-1~deb12u2", "3.0.18-1~deb12u1").split(
+        "\n\nPackage: zlib1g"
+    )[0]
     new_stanzas += "\n\nPackage: libzstd1\nVersion: 1.5.4+dfsg2-5\nArchitecture: amd64\n"
     new_stanzas += "Filename: pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb\nSHA256: 44\n"
     new_uris = URIS.replace("3.0.17-1~deb12u2", "3.0.18-1~deb12u1")
     new_uris += "'http://m/pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb' x 1 MD5Sum:0\n"
     changes = moved(old, lock_text([], new_stanzas, new_uris))
-    summary = [
-        (c.name, c.old and c.old.version, c.new and c.new.version) for c in changes
-    ]
+    summary = [(c.name, c.old and c.old.version, c.new and c.new.version) for c in changes]
     assert summary == [
         ("libssl3", "3.0.17-1~deb12u2", "3.0.18-1~deb12u1"),
         ("libzstd1", None, "1.5.4+dfsg2-5"),
@@ -109,7 +109,10 @@ def test_the_resolver_spec_stacks_locks_on_their_bases() -> None:
     assert essential == ["?narrow(?architecture(amd64),?essential)"]
     assert required == ["?narrow(?architecture(amd64),?and(?priority(required),?not(?essential)))"]
     spec = resolve_spec(
-        [("lock0", None, [essential, required + ["ca-certificates"]]), ("lock1", "lock0", [["python3"], []])]
+        [
+            ("lock0", None, [essential, required + ["ca-certificates"]]),
+            ("lock1", "lock0", [["python3"], []]),
+        ]
     )
     assert spec == (
         "lock lock0 -\n"

@@ -38,11 +38,27 @@ def test_images_affected_directly_and_through_their_parents() -> None:
 
 
 def test_the_report_names_versions_cves_and_images() -> None:
-    added = PackageUpdate("deb", "3rdparty/debian/python.lock", "libnew1", None, "1.0", images=("images/python:python",))
-    unknown = PackageUpdate(
-        "deb", "3rdparty/debian/root.lock", "tzdata", "2024a-0", "2025b-0", (), "no pool holds it", ("images/root:root",)
+    added = PackageUpdate(
+        "deb",
+        "3rdparty/debian/python.lock",
+        "libnew1",
+        None,
+        "1.0",
+        images=("images/python:python",),
     )
-    text = markdown([UPDATE, added, unknown], [], [], ["images/python:python: 1.0.2 -> 1.0.3"], False)
+    unknown = PackageUpdate(
+        "deb",
+        "3rdparty/debian/root.lock",
+        "tzdata",
+        "2024a-0",
+        "2025b-0",
+        (),
+        "no pool holds it",
+        ("images/root:root",),
+    )
+    text = markdown(
+        [UPDATE, added, unknown], [], [], ["images/python:python: 1.0.2 -> 1.0.3"], False
+    )
     assert "## 3rdparty/debian/python.lock" in text and "## 3rdparty/debian/root.lock" in text
     assert (
         "| libpython3.11 | 3.11.2-6+deb12u5 -> 3.11.2-6+deb12u6 | CVE-2025-0001, CVE-2025-0002 | "
@@ -90,14 +106,27 @@ def _pex_lock(versions: dict) -> str:
 
 
 def test_python_updates_name_the_images_whose_locked_distributions_moved() -> None:
-    old = _pex_lock({"flask": "3.0.3", "werkzeug": "3.0.4", "numpy": "1.26.4", "scikit-learn": "1.5.2"})
-    new = _pex_lock({"flask": "3.0.3", "werkzeug": "3.0.6", "numpy": "1.26.4", "scikit-learn": "1.5.2"})
+    old = _pex_lock(
+        {"flask": "3.0.3", "werkzeug": "3.0.4", "numpy": "1.26.4", "scikit-learn": "1.5.2"}
+    )
+    new = _pex_lock(
+        {"flask": "3.0.3", "werkzeug": "3.0.6", "numpy": "1.26.4", "scikit-learn": "1.5.2"}
+    )
     installs = {"images/flask:flask": ["flask"], "images/ml:ml": ["scikit-learn"]}
     descendants = {"images/flask:flask": ["apps/web:web"]}.get
-    updates, images = python_updates("3rdparty/python/images.lock", old, new, installs, lambda i: descendants(i, []))
+    updates, images = python_updates(
+        "3rdparty/python/images.lock", old, new, installs, lambda i: descendants(i, [])
+    )
     assert images == ("images/flask:flask",)
     [werkzeug] = updates
-    assert (werkzeug.kind, werkzeug.name, werkzeug.old, werkzeug.new) == ("python", "werkzeug", "3.0.4", "3.0.6")
-    assert werkzeug.images == ("images/flask:flask",) and werkzeug.through_parents == ("apps/web:web",)
+    assert (werkzeug.kind, werkzeug.name, werkzeug.old, werkzeug.new) == (
+        "python",
+        "werkzeug",
+        "3.0.4",
+        "3.0.6",
+    )
+    assert werkzeug.images == ("images/flask:flask",) and werkzeug.through_parents == (
+        "apps/web:web",
+    )
     assert "| werkzeug | 3.0.4 -> 3.0.6 | not read (PyPI) |" in markdown(updates, [], [], [], False)
     assert python_updates("x.lock", old, old, installs, lambda i: []) == ([], ())
