@@ -7,6 +7,10 @@ set -euo pipefail
 lock=$1 out=$2
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 again="Run ./pants bbc-update to see what the mirror holds now, and ./pants bbc-update --apply to lock it."
+if [ ! -s "$lock" ]; then
+  echo "$lock is missing or empty: ./pants bbc-update --apply writes it." >&2
+  exit 1
+fi
 mkdir -p "$out"
 # One line per package: name version arch url sha256 file (the pool's file name).
 awk '

@@ -6,6 +6,9 @@ Pants' own docker rules (goals/vanilla.py), so a repository can adopt the plugin
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from pants.base.glob_match_error_behavior import GlobMatchErrorBehavior
 from pants.core.goals.test import TestTimeoutField
 from pants.core.target_types import FileSourceField
 from pants.engine.target import (
@@ -227,8 +230,14 @@ class DebianLockfileField(FileSourceField):
         The lock of these packages, relative to the BUILD file: every `.deb` they install with
         its version, sha256 and URL, the whole dependency closure. `./pants bbc-update --apply`
         writes it; images install exactly what it names (3rdparty/debian/fetch-debs.sh).
+        Until it is first written it may be missing: bbc-update reads that as an empty lock.
         """
     )
+    default_glob_match_error_behavior = GlobMatchErrorBehavior.ignore
+
+    def validate_resolved_files(self, files: Sequence[str]) -> None:
+        if files:
+            super().validate_resolved_files(files)
 
 
 class DebianPackagesField(StringSequenceField):

@@ -105,10 +105,24 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 def dpkg_version(repo: Repo, name: str, tag: str) -> str:
-    out = repo.docker.containers.run(
-        repo.ref(name, tag), ["dpkg-query", "-W", "-f", "${Version}", "bbc-demo"], remove=True
+    """The version of bbc-demo that dpkg says is installed in `name:tag`."""
+    ran = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            repo.ref(name, tag),
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Version}",
+            "bbc-demo",
+        ],
+        capture_output=True,
+        text=True,
     )
-    return out.decode()
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +241,9 @@ def test_a_locked_version_gone_from_the_mirror_stops_the_build_naming_it(family)
     repo, _ = family
     with repo.branch():
         lock = repo.read("3rdparty/debian/demo.lock")
-        repo.write("3rdparty/debian/demo.lock", re.sub(r"\b1\.[01]\b", "1.7", lock))
+        repo.write(
+            "3rdparty/debian/demo.lock", re.sub(r"(Version: |bbc-demo_)1\.[01]", r"\g<1>1.7", lock)
+        )
         failed = repo.pants("package", "img/demo:demo")
         assert failed.returncode != 0
         assert (

@@ -76,13 +76,14 @@ def _changelog_request(change: Moved) -> DebChangelogRequest | None:
 
 
 async def _lock_users(graph: ImageGraph) -> dict[str, set[str]]:
-    """Each file path -> the images that consume it themselves."""
+    """Each target whose files an image consumes itself (a lock's `debian_packages`, even
+    before its lockfile exists) -> those images."""
     addresses = [a for a, info in graph.infos.items() if not info.error]
     inputs = await MultiGet(Get(ImageInputs, ImageInputsRequest(a)) for a in addresses)
     users: dict[str, set[str]] = defaultdict(set)
     for found in inputs:
-        for path, _ in found.inputs.files:
-            users[path].add(str(found.address))
+        for target in found.file_targets:
+            users[str(target)].add(str(found.address))
     return users
 
 
@@ -120,7 +121,7 @@ async def bbc_update(
         requests = [_changelog_request(c) for c in changes]
         logs = await MultiGet(Get(DebChangelog, DebChangelogRequest, r) for r in requests if r)
         by_request = dict(zip([r for r in requests if r], logs))
-        images, below = affected(users.get(lock.lockfile, ()), graph.hierarchy.descendants)
+        images, below = affected(users.get(lock.address, ()), graph.hierarchy.descendants)
         for change, request in zip(changes, requests):
             found, unknown = _cves(change, by_request.get(request))
             updates.append(
@@ -172,7 +173,7 @@ async def bbc_update(
         ),
     ]
     workspace.write_digest(await Get(Digest, CreateDigest(writes)))
-    console.print_stdout(text)
+    console.print_stdout(text, end="")
     return UpdateGoal(exit_code=exit_code(bool(locks or moved_pins), problems))
 
 
