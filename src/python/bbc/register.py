@@ -24,16 +24,21 @@ from bbc.rules import (
     content,
     contract_pytest,
 )
-from bbc.rules import debian, dependencies, docker, downstream_git, external_bases
+from bbc.rules import debian, debian_lock, dependencies, docker, downstream_git, external_bases
 from bbc.rules import dockerfiles, git, image_graph, notes
 from bbc.rules import publish as publish_rules
-from bbc.rules import registry, run_token, sbom, synthetic_targets
+from bbc.rules import python_lock, registry, run_token, sbom, synthetic_targets
 from bbc.rules import releases as releases_rules
-from bbc.target_types import PLUGIN_FIELDS, BuildConfigTarget, ExtraCACertificatesTarget
+from bbc.target_types import (
+    PLUGIN_FIELDS,
+    BuildConfigTarget,
+    DebianPackagesTarget,
+    ExtraCACertificatesTarget,
+)
 
 
 def target_types():
-    return [DockerImageTarget, ExtraCACertificatesTarget, BuildConfigTarget]
+    return [DockerImageTarget, ExtraCACertificatesTarget, BuildConfigTarget, DebianPackagesTarget]
 
 
 def rules():
@@ -57,6 +62,7 @@ def rules():
         *content.rules(),
         *contract_pytest.rules(),
         *debian.rules(),
+        *debian_lock.rules(),
         *dependencies.rules(),
         *docker.rules(),
         *downstream_git.rules(),
@@ -66,6 +72,7 @@ def rules():
         *image_graph.rules(),
         *notes.rules(),
         *publish_rules.rules(),
+        *python_lock.rules(),
         *registry.rules(),
         *releases_rules.rules(),
         *run_token.rules(),

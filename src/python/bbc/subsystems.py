@@ -12,6 +12,9 @@ from pants.option.option_types import (
 from pants.option.subsystem import Subsystem
 from pants.util.strutil import softwrap
 
+# Debian's archive keys, on every Debian host (debian-archive-keyring).
+_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+
 
 class BBC(Subsystem):
     options_scope = "bbc"
@@ -69,6 +72,20 @@ class BBC(Subsystem):
             """
             Run `publish_trigger` also for releases this run found already in the registry
             with the same content (to announce them again, after a trigger failed, say).
+            """
+        ),
+    )
+    debian_sources = StrListOption(
+        default=[
+            f"deb [signed-by={_KEYRING}] http://deb.debian.org/debian bookworm main",
+            f"deb [signed-by={_KEYRING}] http://deb.debian.org/debian bookworm-updates main",
+            f"deb [signed-by={_KEYRING}] http://deb.debian.org/debian-security bookworm-security main",
+        ],
+        help=softwrap(
+            """
+            The apt sources (one-line `deb ...` entries) that `./pants bbc-update` resolves the
+            `debian_packages` locks from, with the host's apt in a private configuration. Builds
+            never read them: they fetch the exact files the locks name.
             """
         ),
     )

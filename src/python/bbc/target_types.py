@@ -6,7 +6,11 @@ Pants' own docker rules (goals/vanilla.py), so a repository can adopt the plugin
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from pants.base.glob_match_error_behavior import GlobMatchErrorBehavior
 from pants.core.goals.test import TestTimeoutField
+from pants.core.target_types import FileSourceField
 from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
@@ -215,3 +219,68 @@ class BuildConfigTarget(Target):
     alias = "_bbc_build_config"
     core_fields = (*COMMON_TARGET_FIELDS, BuildConfigSourceField)
     help = "Pants' configuration file, as consumed by images (made by the BBC plugin)."
+
+
+class DebianLockfileField(FileSourceField):
+    alias = "lockfile"
+    required = True
+    expected_file_extensions = (".lock",)
+    help = help_text(
+        """
+        The lock of these packages, relative to the BUILD file: every `.deb` they install with
+        its version, sha256 and URL, the whole dependency closure. `./pants bbc-update --apply`
+        writes it; images install exactly what it names (3rdparty/debian/fetch-debs.sh).
+        Until it is first written it may be missing: bbc-update reads that as an empty lock.
+        """
+    )
+    default_glob_match_error_behavior = GlobMatchErrorBehavior.ignore
+
+    def validate_resolved_files(self, files: Sequence[str]) -> None:
+        if files:
+            super().validate_resolved_files(files)
+
+
+class DebianPackagesField(StringSequenceField):
+    alias = "packages"
+    default = ()
+    help = "The Debian packages to install (their dependencies come with them), e.g. ['python3']."
+
+
+class DebianVariantField(StringField):
+    alias = "variant"
+    valid_choices = ("minbase",)
+    help = help_text(
+        """
+        `minbase`: a root filesystem's own set comes first, as `mmdebstrap --variant=minbase`
+        selects it (Essential, then Priority: required), then `packages`. Leave it out for the
+        packages an image installs on top of its parent (`base`).
+        """
+    )
+
+
+class DebianBaseField(StringField):
+    alias = "base"
+    help = help_text(
+        """
+        The address of the `debian_packages` target that the parent image installs: this lock
+        holds only what comes on top of it (resolved as apt would, with those installed).
+        """
+    )
+
+
+class DebianPackagesTarget(Target):
+    alias = "debian_packages"
+    core_fields = (
+        *COMMON_TARGET_FIELDS,
+        DebianLockfileField,
+        DebianPackagesField,
+        DebianVariantField,
+        DebianBaseField,
+    )
+    help = help_text(
+        """
+        Debian packages that an image installs, locked from `[bbc].debian_sources`. An image
+        (or the shell_command that builds its root filesystem) depends on it; its lockfile is
+        then part of the image's content, so a package update changes exactly those images.
+        """
+    )

@@ -60,6 +60,17 @@ def _lock_json(lock_text: str) -> dict:
     )
 
 
+def locked_versions(lock_text: str) -> dict[str, str]:
+    """Every distribution a Pants lockfile locks, by normalized name: its version."""
+    if not lock_text.strip():
+        return {}
+    return {
+        normalize(entry["project_name"]): entry["version"]
+        for resolve in _lock_json(lock_text)["locked_resolves"]
+        for entry in resolve["locked_requirements"]
+    }
+
+
 def lock_subset(
     lock_text: str, requirements: Iterable[str]
 ) -> tuple[tuple[str, str, tuple[str, ...]], ...]:

@@ -46,25 +46,8 @@ def describe(change: Change) -> str:
     return text
 
 
-@goal_rule
-async def bbc_bump(
-    console: Console, workspace: Workspace, bump: BumpSubsystem, graph: ImageGraph, targets: Targets
-) -> Bump:
-    requested = [t.address for t in targets if t.address in graph.infos]
-    broken = [graph.infos[a].error for a in requested if graph.infos[a].error]
-    if not requested or broken:
-        console.print_stderr(
-            "\n\n".join(broken) or "bbc-bump: name the docker_image targets to bump."
-        )
-        return Bump(exit_code=1)
-    try:
-        changes = plan_bumps(
-            graph.hierarchy, [str(a) for a in requested], bump.level, bump.descendants
-        )
-    except VersionError as e:
-        console.print_stderr(f"bbc-bump: {e}")
-        return Bump(exit_code=1)
-
+async def version_edits(graph: ImageGraph, changes: list[Change]) -> list[FileContent]:
+    """The BUILD files with the planned versions and ranges written in (nothing else changed)."""
     per_file: dict[str, list[Change]] = defaultdict(list)
     for change in changes:
         per_file[graph.infos[graph.address(change.address)].build_file].append(change)
@@ -88,7 +71,29 @@ async def bbc_bump(
                     after="version",
                 )
         rewritten.append(FileContent(content.path, text.encode()))
-    workspace.write_digest(await Get(Digest, CreateDigest(rewritten)))
+    return rewritten
+
+
+@goal_rule
+async def bbc_bump(
+    console: Console, workspace: Workspace, bump: BumpSubsystem, graph: ImageGraph, targets: Targets
+) -> Bump:
+    requested = [t.address for t in targets if t.address in graph.infos]
+    broken = [graph.infos[a].error for a in requested if graph.infos[a].error]
+    if not requested or broken:
+        console.print_stderr(
+            "\n\n".join(broken) or "bbc-bump: name the docker_image targets to bump."
+        )
+        return Bump(exit_code=1)
+    try:
+        changes = plan_bumps(
+            graph.hierarchy, [str(a) for a in requested], bump.level, bump.descendants
+        )
+    except VersionError as e:
+        console.print_stderr(f"bbc-bump: {e}")
+        return Bump(exit_code=1)
+
+    workspace.write_digest(await Get(Digest, CreateDigest(await version_edits(graph, changes))))
     for change in changes:
         console.print_stdout(describe(change))
     return Bump(exit_code=0)

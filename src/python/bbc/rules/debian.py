@@ -38,6 +38,7 @@ class DebChangelogRequest:
     source: str | None
     version: str
     arch: str
+    url: str | None = None  # where the .deb is, when known (a lock says); else the pools
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,12 @@ async def deb_changelog(request: DebChangelogRequest, bash: BashBinary, bbc: BBC
     env = await Get(
         EnvironmentVars, EnvironmentVarsRequest(("PATH", "http_proxy", "https_proxy", "no_proxy"))
     )
-    urls = deb_urls(
-        list(bbc.debian_pools), request.package, request.source, request.version, request.arch
+    urls = (
+        [request.url]
+        if request.url
+        else deb_urls(
+            list(bbc.debian_pools), request.package, request.source, request.version, request.arch
+        )
     )
     result = await Get(
         FallibleProcessResult,

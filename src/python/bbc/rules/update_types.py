@@ -15,3 +15,13 @@ class ExternalBasesRequest:
 @dataclass(frozen=True)
 class Updates:
     updates: tuple[Update, ...]
+
+
+@dataclass(frozen=True)
+class DebianLocksRequest:
+    """Every `debian_packages` target's lock, resolved again (rules/debian_lock.py)."""
+
+
+@dataclass(frozen=True)
+class PythonLocksRequest:
+    """The Python lockfiles images install from, generated again (rules/python_lock.py)."""
