@@ -22,7 +22,9 @@ def test_the_root_filesystem_is_the_same_bits_from_two_fresh_pants_caches(tmp_pa
         for n in (1, 2):
             other = repo.clone(tmp_path / f"checkout{n}", own_pants_cache=tmp_path / f"cache{n}")
             try:
-                run = other.pants("--no-pantsd", "export-codegen", "images/root:rootfs", timeout=1200)
+                run = other.pants(
+                    "--no-pantsd", "export-codegen", "images/root:rootfs", timeout=1200
+                )
                 assert run.returncode == 0, run.output
                 tarball = other.root / "dist/codegen/images/root/rootfs.tar"
                 digests.append(hashlib.sha256(tarball.read_bytes()).hexdigest())
