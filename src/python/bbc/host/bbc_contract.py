@@ -59,10 +59,9 @@ class Response:
 
 
 def _engine_host() -> str:
-    """Where published ports are reached: the engine's host for a tcp:// engine, else here."""
-    address = urlparse(os.environ.get("DOCKER_HOST", ""))
-    remote = address.scheme in ("tcp", "http", "https", "ssh")
-    return address.hostname if remote and address.hostname else "127.0.0.1"
+    """Where published ports are reached: a tcp:// or ssh:// engine's host, else here."""
+    engine = urlparse(os.environ.get("DOCKER_HOST", ""))
+    return engine.hostname if engine.scheme in ("tcp", "ssh") and engine.hostname else "127.0.0.1"
 
 
 def _poll(ready: Callable[[], Any], timeout: float, failed: Callable[[], str]) -> Any:
