@@ -26,6 +26,7 @@ from pants.backend.docker.util_rules.dependencies import (
 from pants.core.goals.package import BuiltPackage, PackageFieldSet
 from pants.core.goals.publish import PublishFieldSet, PublishRequest
 from pants.core.goals.run import RunFieldSet, RunInSandboxBehavior, RunRequest
+from pants.build_graph.address import BuildFileAddress, BuildFileAddressRequest
 from pants.engine.rules import Get, MultiGet, Rule, collect_rules, rule
 from pants.engine.addresses import Address, Addresses
 from pants.engine.target import (
@@ -40,14 +41,32 @@ from pants.engine.target import (
 from pants.engine.unions import UnionRule
 
 from bbc.rules.backend_check import BackendCheck
-from bbc.target_types import OtherImagesOnly, is_bbc_image
+from bbc.target_types import OtherImagesOnly, ParentVariantField, VariantsField, is_bbc_image
+
+
+class BBCFieldOnOtherImage(Exception):
+    pass
 
 
 async def _target(field_set) -> Target:
+    """The target; one that sets a field only BBC images have, which Pants' rules would ignore
+    silently, is refused."""
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(field_set.address, description_of_origin="<bbc>")
     )
-    return wrapped.target
+    target = wrapped.target
+    given = [f.alias for f in (VariantsField, ParentVariantField) if target[f].value]
+    if given:
+        build_file = await Get(
+            BuildFileAddress, BuildFileAddressRequest(target.address, description_of_origin="<bbc>")
+        )
+        raise BBCFieldOnOtherImage(
+            f"{target.address}: {' and '.join(given)} in {build_file.rel_path}, but the image has "
+            f"no `version`, so Pants' own docker rules build it and would ignore "
+            f"{'them' if len(given) > 1 else 'it'}. Give it a version to make it a BBC image (its "
+            f"parent first), or remove {' and '.join(given)}."
+        )
+    return target
 
 
 @dataclass(frozen=True)
