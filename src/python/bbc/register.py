@@ -25,7 +25,7 @@ from bbc.rules import (
     contract_pytest,
 )
 from bbc.rules import debian, debian_lock, dependencies, docker, downstream_git, external_bases
-from bbc.rules import dockerfiles, git, image_graph, notes
+from bbc.rules import dockerfiles, git, image_graph, image_parent, notes
 from bbc.rules import publish as publish_rules
 from bbc.rules import python_lock, registry, run_token, sbom, synthetic_targets
 from bbc.rules import releases as releases_rules
@@ -70,6 +70,7 @@ def rules():
         *dockerfiles.rules(),
         *git.rules(),
         *image_graph.rules(),
+        *image_parent.rules(),
         *notes.rules(),
         *publish_rules.rules(),
         *python_lock.rules(),

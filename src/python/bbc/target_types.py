@@ -15,6 +15,7 @@ from pants.engine.target import (
     COMMON_TARGET_FIELDS,
     AsyncFieldMixin,
     DictStringToStringField,
+    DictStringToStringSequenceField,
     MultipleSourcesField,
     SecondaryOwnerMixin,
     SingleSourceField,
@@ -77,6 +78,33 @@ class ParentVersionsField(StringField):
         that this image accepts, in npm's range syntax: '^1.2' (>=1.2.0 <2.0.0), '~1.2.3'
         (>=1.2.3 <1.3.0), '1.x', or comparisons such as '>=1.2.0 <2'. Required for every image
         that has a parent; building fails when the parent's version is outside the range.
+        """
+    )
+
+
+class VariantsField(DictStringToStringSequenceField):
+    alias = "variants"
+    help = help_text(
+        """
+        Variants of this image, built from the same Dockerfile with other build arguments, as
+        `{"name": ["ARG=value", ...]}`, e.g. `{"cuda12": ["ACCEL=cuda12"]}`.
+
+        Each variant shares the image's version, parent, contract tests and target: `package`,
+        `test` and `publish` of the image build, test and release every variant together, and
+        `bbc-tree` draws them as one node. A variant's tags carry its name: X.Y.Z-cuda12,
+        X.Y-cuda12, X-cuda12, latest-cuda12 and its own content tag X.Y.Z-cuda12-<hash>.
+        Names are lower-case letters and digits, starting with a letter. Every argument must be
+        declared by an ARG of the Dockerfile, and may not be the ARG naming the parent.
+        """
+    )
+
+
+class ParentVariantField(StringField):
+    alias = "parent_variant"
+    help = help_text(
+        """
+        Which variant of the parent image (one of its `variants`) this image is built on.
+        Without it, the image is built on the parent itself.
         """
     )
 
@@ -181,6 +209,8 @@ class TestOnlyPackagesCheckField(TriBoolField):
 PLUGIN_FIELDS = (
     ImageVersionField,
     ParentVersionsField,
+    VariantsField,
+    ParentVariantField,
     ContractTestsField,
     ContractTestFilesField,
     TestVariantField,

@@ -9,13 +9,14 @@ or an `ARG` default. What moves depends on the pin:
 - a moving tag (`1.4`, `1`, `latest`) with a digest keeps its tag and takes the digest the tag
   points at now; without a digest there is nothing to write (a build with `--pull` follows it);
 - a content tag (`1.4.2-<hash>`) is not a pin to follow: it is reported, never moved.
-Prereleases are never a target.
+An image variant's exact tag (`1.4.2-cuda12`) moves like an exact version, to the same variant
+of the newest release allowed that has it. Prereleases are never a target.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
 from bbc.core.releases import ReleaseRow, content_tags, final_releases
@@ -127,6 +128,9 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
             f"{tag} is a content tag, not a pin to follow: pin the release instead "
             f"({reference.repository}:{version}@sha256:...)"
         )
+    variant = _variant_pin(tag, rows)
+    if variant is not None:
+        return _variant_move(reference, rows, *variant, policy)
     by_digest = {row.digest: row for row in rows}
     if tag is None:
         pinned = by_digest.get(digest or "")
@@ -152,6 +156,32 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
         return f"{tag} is still {holder.version}"
     since = by_digest.get(digest)
     return Move(reference, tag, holder.digest, since.version if since else None, holder.version)
+
+
+def _variant_pin(tag: str | None, rows: list[ReleaseRow]) -> tuple[ReleaseRow, str] | None:
+    """(the release, the variant) when `tag` is a variant's exact tag, `X.Y.Z-<variant>`."""
+    for row in rows:
+        for name, _ in row.variants:
+            if tag == f"{row.version}-{name}":
+                return row, name
+    return None
+
+
+def _variant_move(
+    reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, name: str, policy: str
+) -> Move | str:
+    """An exact pin on a variant: as `_newer`, among the releases that have the variant."""
+    with_it = [replace(r, digest=dict(r.variants)[name]) for r in rows if name in dict(r.variants)]
+    on = next(r for r in with_it if r.version == current.version)
+    if reference.digest and reference.digest != on.digest:
+        return (
+            f"its digest is not {current.version}-{name}'s ({on.digest}): check where "
+            f"{reference.digest} comes from"
+        )
+    found = _newer(reference, with_it, on, policy)
+    if isinstance(found, str):
+        return f"the variant {name}: {found}"
+    return replace(found, tag=f"{found.to}-{name}" if found.tag else None)
 
 
 def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, policy: str):

@@ -22,6 +22,8 @@ class Image:
     build_file: str = ""  # where a fix goes, e.g. "images/root/BUILD"
     broken: bool = False  # it cannot be built (its error says why), nor its descendants
     base: str | None = None  # a root's external base, pinned by digest: name:tag@sha256:...
+    variants: tuple[str, ...] = ()  # its image variants' names (core/variants.py)
+    parent_variant: str | None = None  # the parent's variant it is built on
 
 
 class Hierarchy:

@@ -23,6 +23,10 @@ def release_notes(
         f"## {repository}:{row.version}",
         "",
         f"- Pinned: `{repository}:{row.version}@{row.digest}`",
+        *(
+            f"- Variant {name}: `{repository}:{row.version}-{name}@{digest}`"
+            for name, digest in row.variants
+        ),
     ]
     if row.content_tag:
         lines.append(f"- Content tag: `{row.content_tag}`")

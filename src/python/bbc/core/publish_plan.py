@@ -69,19 +69,27 @@ def released_versions(tags: Iterable[str]) -> tuple[semver.Version, ...]:
     return tuple(found)
 
 
-def may_move(tag: str, version: str, released: Iterable[semver.Version]) -> bool:
-    """A moving tag never goes back: `X.Y`, `X` and `latest` point at the highest release whose
-    tags include them. Other tags (a registry's `extra_image_tags`) always move."""
-    if tag not in version_tags(version):
+def may_move(
+    tag: str, version: str, released: Iterable[semver.Version], variant: str | None = None
+) -> bool:
+    """A moving tag never goes back: `X.Y`, `X` and `latest` (an image variant's `X.Y-cuda12`,
+    `X-cuda12`, `latest-cuda12`) point at the highest release whose tags include them. The
+    variants share the image's versions, so the image's releases decide. Other tags (a
+    registry's `extra_image_tags`) always move."""
+    if tag not in version_tags(version, variant):
         return True
     ours = parse_version(version)
-    return all(ours >= r for r in released if tag in version_tags(str(r)))
+    return all(ours >= r for r in released if tag in version_tags(str(r), variant))
 
 
 def moving_plan(
-    version: str, moving: tuple[str, ...], registry_tags: Iterable[str]
+    version: str,
+    moving: tuple[str, ...],
+    registry_tags: Iterable[str],
+    variant: str | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the moving refs this release may move, the ones a newer release holds)."""
+    """(the moving refs this release (of an image variant) may move, the ones a newer release
+    holds)."""
     released = released_versions(registry_tags)
-    movable = tuple(r for r in moving if may_move(tag_of(r), version, released))
+    movable = tuple(r for r in moving if may_move(tag_of(r), version, released, variant))
     return movable, tuple(r for r in moving if r not in movable)

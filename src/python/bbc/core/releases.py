@@ -3,7 +3,9 @@
 A release is a version tag (`1.4.2`, `2.0.0-rc.1`); beside it the registry holds its content
 tag (`1.4.2-<hash>`) and the moving tags (`1.4`, `1`, `latest`, a registry's extra tags) that
 currently point at the same manifest. The plugin's own local tags (`-test`, `-test-base`) are
-never pushed; anything else that is not a version is a moving tag.
+never pushed; anything else that is not a version is a moving tag. An image's variants
+(`cuda12`) are released with it: `1.4.2-cuda12` is the variant of release 1.4.2, not a
+prerelease, and its tags (`1.4-cuda12`, `1.4.2-cuda12-<hash>`...) are not the image's.
 """
 
 from __future__ import annotations
@@ -27,6 +29,20 @@ class ReleaseRow:
     parent: str | None  # the parent release it was built on: `<name>@<digest>`, or its name
     moving: tuple[str, ...]  # moving tags that point at this release now
     revision: str | None = None  # the commit it was built from (org.opencontainers.image.revision)
+    variants: tuple[tuple[str, str], ...] = ()  # (variant, manifest digest of X.Y.Z-<variant>)
+
+
+def variant_of(tag: str, variants: tuple[str, ...] | list[str]) -> str | None:
+    """The image variant whose tag this is (`1.4-cuda12`, `1.4.2-cuda12-<hash>`), or None."""
+    for name in variants:
+        if tag.endswith(f"-{name}") or re.search(rf"-{re.escape(name)}-[0-9a-f]+$", tag):
+            return name
+    return None
+
+
+def own_tags(tags: tuple[str, ...] | list[str], variants: tuple[str, ...] | list[str]) -> list[str]:
+    """The tags of the image itself, its variants' left out."""
+    return [t for t in tags if variant_of(t, variants) is None]
 
 
 def released_versions(tags: tuple[str, ...] | list[str]) -> list[str]:
@@ -74,9 +90,13 @@ def release_rows(
     tags: tuple[str, ...] | list[str],
     digests: Mapping[str, str | None],
     labels: Mapping[str, Mapping[str, str]],
+    variants: tuple[str, ...] = (),
 ) -> list[ReleaseRow]:
     """One row per released version, newest first. `digests`: tag -> manifest digest, for the
-    versions and moving tags; `labels`: version -> its image's labels."""
+    versions, their variants' `X.Y.Z-<variant>` and moving tags; `labels`: version -> its
+    image's labels."""
+    held = set(tags)
+    tags = own_tags(tags, variants)
     contents = content_tags(tags)
     moving = moving_tags(tags)
     rows = []
@@ -96,6 +116,11 @@ def release_rows(
                 parent,
                 tuple(t for t in moving if digests.get(t) == digest),
                 own.get(REVISION),
+                tuple(
+                    (name, digests.get(f"{version}-{name}") or "")
+                    for name in variants
+                    if f"{version}-{name}" in held
+                ),
             )
         )
     return rows
@@ -111,5 +136,7 @@ def render_releases(repository: str, rows: list[ReleaseRow]) -> str:
         lines.append(f"  {row.version}{moving}  {row.digest}")
         if row.content_tag:
             lines.append(f"    content tag: {row.content_tag}")
+        for name, digest in row.variants:
+            lines.append(f"    variant {name}: {row.version}-{name}  {digest}")
         lines.append(f"    built on: {row.parent or 'nothing (a root)'}")
     return "\n".join(lines)

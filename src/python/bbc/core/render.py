@@ -21,6 +21,23 @@ def external_base(image: Image) -> str:
     return f"on {name}@{digest[:19]}"
 
 
+def variants_of(image: Image, with_tags: bool = False) -> str:
+    """`variants cuda12, rocm6`: the image's variants, drawn on its node (with their tags:
+    `variant cuda12 (tags 1.0.2-cuda12, ...)`)."""
+    if not image.variants:
+        return ""
+    if not with_tags or image.broken:
+        return f"variants {', '.join(image.variants)}"
+    return "  ".join(
+        f"variant {name} (tags {', '.join(version_tags(image.version, name))})"
+        for name in image.variants
+    )
+
+
+def _on_variant(image: Image) -> str:
+    return f" (on its variant {image.parent_variant})" if image.parent_variant else ""
+
+
 def _range(hierarchy: Hierarchy, address: str) -> str:
     image = hierarchy[address]
     if image.broken:
@@ -37,7 +54,7 @@ def _range(hierarchy: Hierarchy, address: str) -> str:
         if holds is None
         else f"NOT MET by {hierarchy[image.parent].version}"
     )
-    return f"parent {image.parent_versions or '(no range)'} {verdict}"
+    return f"parent {image.parent_versions or '(no range)'} {verdict}{_on_variant(image)}"
 
 
 def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> str:
@@ -51,6 +68,7 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
             f"{address}",
             f"{image.repository}:{image.version}",
             "" if image.broken else f"tags {', '.join(version_tags(image.version))}",
+            variants_of(image, with_tags=True),
             external_base(image),
             _range(hierarchy, address),
         ]
@@ -71,13 +89,14 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
 
 
 def _edges(hierarchy: Hierarchy) -> Iterator[tuple[str, str, str, bool]]:
-    """(parent, child, child's range, whether it holds), parents first."""
+    """(parent, child, child's range and parent variant, whether it holds), parents first."""
     for address in hierarchy.order():
         image = hierarchy[address]
         if image.parent:
-            yield image.parent, address, image.parent_versions or "?", bool(
-                hierarchy.parent_range_holds(address)
-            )
+            accepted = image.parent_versions or "?"
+            if image.parent_variant:
+                accepted = f"{accepted} ({image.parent_variant})"
+            yield image.parent, address, accepted, bool(hierarchy.parent_range_holds(address))
 
 
 def dot(hierarchy: Hierarchy) -> str:
@@ -90,6 +109,7 @@ def dot(hierarchy: Hierarchy) -> str:
     for address in hierarchy.order():
         image = hierarchy[address]
         base = f"\\n{external_base(image)}" if image.base else ""
+        base += f"\\n{variants_of(image)}" if image.variants else ""
         lines.append(f'  "{address}" [label="{image.repository}\\n{image.version}{base}"];')
     for parent, child, accepted, holds in _edges(hierarchy):
         color = "" if holds else ", color=red, fontcolor=red"
@@ -107,6 +127,7 @@ def mermaid(hierarchy: Hierarchy) -> str:
     for address in hierarchy.order():
         image = hierarchy[address]
         base = f"<br/>{external_base(image)}" if image.base else ""
+        base += f"<br/>{variants_of(image)}" if image.variants else ""
         lines.append(
             f'  {_mermaid_id(address)}["{image.repository} {image.version}<br/>{address}{base}"]'
         )

@@ -1,9 +1,11 @@
 """Every tag and image reference the plugin makes: plain functions over strings.
 
 An image `bbc/flask` at version 1.4.2 is tagged, exact first: `1.4.2`, `1.4`, `1`, `latest`
-(a prerelease gets only its exact tag), plus the immutable content tag `1.4.2-<hash>`. Its test
-variant is `1.4.2-test` (a sandwich's lower layer `1.4.2-test-base`). In a registry the same
-tags sit under `<registry address>/<repository>`.
+(a prerelease gets only its exact tag), plus the immutable content tag `1.4.2-<hash>`. An image
+variant (`variants={"cuda12": [...]}`) shares the version, each tag suffixed: `1.4.2-cuda12`,
+`1.4-cuda12`, `1-cuda12`, `latest-cuda12`, content tag `1.4.2-cuda12-<hash>`. The test variant
+is `1.4.2-test` (`1.4.2-cuda12-test`; a sandwich's lower layer `1.4.2-test-base`). In a registry
+the same tags sit under `<registry address>/<repository>`.
 """
 
 from __future__ import annotations
@@ -18,27 +20,35 @@ MOVING = "latest"
 MAX_TAG = 128  # Docker's limit
 
 
-def version_tags(version: str) -> tuple[str, ...]:
-    """The exact and moving tags of a version, exact first: a prerelease gets only its own."""
-    parsed = parse_version(version)
+def _suffix(variant: str | None) -> str:
+    return f"-{variant}" if variant else ""
+
+
+def version_tags(version: str, variant: str | None = None) -> tuple[str, ...]:
+    """The exact and moving tags of a version (of one image variant), exact first: a prerelease
+    gets only its own."""
+    parsed, suffix = parse_version(version), _suffix(variant)
     if parsed.prerelease:
-        return (str(parsed),)
-    return (str(parsed), f"{parsed.major}.{parsed.minor}", str(parsed.major), MOVING)
+        return (f"{parsed}{suffix}",)
+    tags = (str(parsed), f"{parsed.major}.{parsed.minor}", str(parsed.major))
+    return (*(f"{tag}{suffix}" for tag in tags), f"{MOVING}{suffix}")
 
 
-def content_tag(version: str, content_hash: str) -> str:
-    """The immutable tag of one content: the version plus a short hash of every build input."""
-    return f"{parse_version(version)}-{content_hash[:CONTENT_HASH_LENGTH]}"
+def content_tag(version: str, content_hash: str, variant: str | None = None) -> str:
+    """The immutable tag of one content: the version (and image variant) plus a short hash of
+    every build input."""
+    return f"{parse_version(version)}{_suffix(variant)}-{content_hash[:CONTENT_HASH_LENGTH]}"
 
 
-def variant_tag(version: str) -> str:
-    """The tag of an image's test variant: never pushed, never a parent."""
-    return f"{parse_version(version)}-test"
+def tag_for_tests(version: str, variant: str | None = None) -> str:
+    """The tag of an image's (or image variant's) test variant: never pushed, never a parent."""
+    return f"{parse_version(version)}{_suffix(variant)}-test"
 
 
-def variant_base_tag(version: str) -> str:
-    """The tag of a sandwich test variant's lower layer (the test Dockerfile on the parent)."""
-    return f"{variant_tag(version)}-base"
+def tag_for_test_base(version: str) -> str:
+    """The tag of a sandwich test variant's lower layer (the test Dockerfile on the parent),
+    shared by the image's variants: their build arguments are not in it."""
+    return f"{tag_for_tests(version)}-base"
 
 
 _PLUGIN_TAG = re.compile(rf"-(test|test-base|[0-9a-f]{{{CONTENT_HASH_LENGTH}}})$")
@@ -54,7 +64,7 @@ def tag_problem(version: str) -> str | None:
             f"a content tag or a test variant's); choose another prerelease, for example "
             f"{version[: clash.start()]}-rc.1."
         )
-    longest = f"{variant_base_tag(version)}-{'0' * CONTENT_HASH_LENGTH}"
+    longest = f"{tag_for_test_base(version)}-{'0' * CONTENT_HASH_LENGTH}"
     if len(longest) <= MAX_TAG:
         return None
     return (
@@ -106,6 +116,8 @@ class RegistryRefs:
     exact: str
     content: str
     moving: tuple[str, ...]  # X.Y, X, latest and the registry's extra tags
+    version: str = ""  # X.Y.Z, shared by the image's variants
+    variant: str | None = None  # the image variant these refs are of; None: the image itself
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -119,15 +131,20 @@ def registry_refs(
     version: str,
     content: str,
     extra_tags: tuple[str, ...] = (),
+    variant: str | None = None,
 ) -> RegistryRefs:
-    """The refs of an image with this version and content tag in the registry at `address`."""
+    """The refs of an image (variant) with this version and content tag in the registry at
+    `address`. A registry's extra tags go to the image itself, never to its variants."""
     remote = f"{address}/{repository}"
-    exact, *moving = version_tags(version)
+    exact, *moving = version_tags(version, variant)
+    extra = () if variant else extra_tags
     return RegistryRefs(
         alias,
         address,
         remote,
         ref(remote, exact),
         ref(remote, content),
-        tuple(ref(remote, tag) for tag in (*moving, *extra_tags)),
+        tuple(ref(remote, tag) for tag in (*moving, *extra)),
+        str(parse_version(version)),
+        variant,
     )

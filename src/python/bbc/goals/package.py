@@ -1,4 +1,5 @@
-"""The `package` rule for BBC images: a failure stops its descendants, not the others.
+"""The `package` rule for BBC images: a failure stops its descendants, not the others. An image
+with variants is packaged with all of them: one docker-info.json and SBOM each.
 
 `build_image` returns failures instead of raising them. Pants cancels every other build as
 soon as one `package` rule raises, so a rule whose image failed first waits for all the
@@ -33,13 +34,14 @@ from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, FileContent, MergeDigests
 from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.engine.unions import UnionRule
 
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.run_token import RunToken
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
-from bbc.target_types import BBCImagesOnly, ImageVersionField
+from bbc.target_types import BBCImagesOnly, ImageVersionField, VariantsField
 
 
 class ImageBuildFailed(Exception):
@@ -53,6 +55,7 @@ class BBCImageFieldSet(BBCImagesOnly, PackageFieldSet):
     source: DockerImageSourceField
     version: ImageVersionField
     output_path: OutputPathField
+    variants: VariantsField
 
 
 _REQUESTED: dict[str, set[Address]] = {}  # run token -> images `package` was asked for
@@ -68,8 +71,8 @@ def failure_report(builds: tuple[ImageBuild, ...]) -> str | None:
     failed = [b for b in builds if b.failure]
     if not failed:
         return None
-    blocked = sorted(f"{b.address} (because {b.blocked_by} failed)" for b in builds if b.blocked_by)
-    good = sorted(str(b.address) for b in builds if b.ok)
+    blocked = sorted({f"{b.name} (because {b.blocked_by} failed)" for b in builds if b.blocked_by})
+    good = sorted({b.name for b in builds if b.ok})
     lines = [b.failure or "" for b in failed]
     if blocked:
         lines.append("Not built: " + ", ".join(blocked) + ".")
@@ -89,35 +92,22 @@ def docker_info(build: ImageBuild, version: str) -> bytes:
         ),
     )
     info = json.loads(DockerInfoV1.serialize((refs,), image_id=build.image_id))
-    info["bbc"] = {"version": version, "built": build.built}
+    info["bbc"] = {"version": version, "variant": build.image_variant, "built": build.built}
     return json.dumps(info, indent=2, sort_keys=True).encode()
 
 
-@rule
-async def package_bbc_image(
-    field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
-) -> BuiltPackage:
-    if goals.is_running("publish"):
-        # Unless a docker_image of Pants' own is built on it: Pants' rules need it built.
-        built_on = await Get(BuiltOnByOthers)
-        if field_set.address not in built_on.addresses:
-            return BuiltPackage(EMPTY_DIGEST, ())
-    requested = _requested_in_run(run_token.value)
-    requested.add(field_set.address)
-    build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
-    if not build.ok:
-        builds = await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(requested))
-        # The ancestors that stopped requested images, for their own error messages.
-        blockers = {b.blocked_by for b in builds if b.blocked_by} - requested
-        builds += await MultiGet(Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(blockers))
-        raise ImageBuildFailed(failure_report(builds) or f"{build.blocked_by} failed to build.")
-    info_path = field_set.output_path.value_or_default(file_ending="docker-info.json")
-    version = field_set.version.value
+async def _package(field_set: BBCImageFieldSet, build: ImageBuild, version: str):
+    """The image's (or one variant's) docker-info.json and SBOM, and what `package` reports."""
+    variant = build.image_variant
+    ending = f"{variant}.docker-info.json" if variant else "docker-info.json"
+    info_path = field_set.output_path.value_or_default(file_ending=ending)
+    # The SBOM's file is named for the variant's exact tag, X.Y.Z-<variant>.
+    sbom_version = build.tags[0] if variant else version
     info, sbom = await MultiGet(
         Get(Digest, CreateDigest([FileContent(info_path, docker_info(build, version))])),
         Get(
             ImageSBOM,
-            ImageSBOMRequest(build.repository, version, build.content_tag, build.image_id),
+            ImageSBOMRequest(build.repository, sbom_version, build.content_tag, build.image_id),
         ),
     )
     digest = await Get(Digest, MergeDigests([info, sbom.digest]))
@@ -134,7 +124,49 @@ async def package_bbc_image(
             f"SBOM: dist/{sbom.path}",
         ),
     )
-    return BuiltPackage(digest, (image, BuiltPackageArtifact(sbom.path)))
+    return digest, (image, BuiltPackageArtifact(sbom.path))
+
+
+@rule
+async def package_bbc_image(
+    field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
+) -> BuiltPackage:
+    if goals.is_running("publish"):
+        # Unless a docker_image of Pants' own is built on it: Pants' rules need it built.
+        built_on = await Get(BuiltOnByOthers)
+        if field_set.address not in built_on.addresses:
+            return BuiltPackage(EMPTY_DIGEST, ())
+    requested = _requested_in_run(run_token.value)
+    requested.add(field_set.address)
+    names = (None, *sorted(field_set.variants.value or ()))
+    builds = await MultiGet(
+        Get(ImageBuild, ImageBuildRequest(field_set.address, image_variant=name)) for name in names
+    )
+    if not all(b.ok for b in builds):
+        asked = sorted(requested)
+        targets = await MultiGet(
+            Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
+            for a in asked
+        )
+        everything = await MultiGet(
+            Get(ImageBuild, ImageBuildRequest(a, image_variant=v))
+            for a, t in zip(asked, targets)
+            for v in (None, *sorted(t.target[VariantsField].value or ()))
+        )
+        # The ancestors that stopped requested images, for their own error messages.
+        blockers = {b.blocked_by for b in everything if b.blocked_by} - requested
+        everything += await MultiGet(
+            Get(ImageBuild, ImageBuildRequest(a)) for a in sorted(blockers)
+        )
+        blocked_by = next(b.blocked_by for b in builds if not b.ok)
+        raise ImageBuildFailed(failure_report(everything) or f"{blocked_by} failed to build.")
+    version = field_set.version.value
+    digests, artifacts = [], []
+    for build in builds:
+        digest, built = await _package(field_set, build, version)
+        digests.append(digest)
+        artifacts += built
+    return BuiltPackage(await Get(Digest, MergeDigests(digests)), tuple(artifacts))
 
 
 def rules():

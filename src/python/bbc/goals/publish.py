@@ -1,8 +1,8 @@
 """`./pants publish` of BBC images: report what rules/publish.py pushed, and record it.
 
-Each image's record, `dist/bbc/published/<repository>.json`, says per registry the manifest
-digest of `X.Y.Z` (as read back at the end), the pinned reference, its tags and which of them
-this run pushed; or, when this run did not publish the image, why, and that its local `X.Y.Z`
+Each image's record, `dist/bbc/published/<repository>.json`, says per registry (and image
+variant) the manifest digest of `X.Y.Z` (`X.Y.Z-<variant>`; as read back at the end), the pinned
+reference, its tags and which of them this run pushed; or, when this run did not publish the image, why, and that its local `X.Y.Z`
 now names an unreleased build.
 """
 
@@ -26,10 +26,10 @@ from pants.engine.process import InteractiveProcess
 from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
-from bbc.core.tags import pinned, tag_of
+from bbc.core.tags import pinned
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
-from bbc.rules.publish import ImagePublish, ImagePublishRequest
+from bbc.rules.publish_types import ImagePublish, ImagePublishRequest
 from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField, BBCImagesOnly
 
@@ -78,6 +78,7 @@ def record(published: ImagePublish, failure: str | None = None) -> dict:
         "registries": [
             {
                 "alias": r.destination.alias,
+                "variant": r.destination.variant,
                 "registry": r.destination.address,
                 "repository": r.destination.repository,
                 "digest": r.digest,
@@ -140,7 +141,8 @@ def _announcing(
         **{k: v for k, v in env.items() if k in ("PATH", "HOME")},
         "BBC_IMAGE": str(published.address),
         "BBC_REPOSITORY": dest.repository,
-        "BBC_VERSION": tag_of(dest.exact),
+        "BBC_VERSION": dest.version,
+        "BBC_VARIANT": dest.variant or "",
         "BBC_DIGEST": r.digest or "",
         "BBC_PINNED": f"{dest.exact}@{r.digest}",
         "BBC_PREVIOUS": r.previous or "",
@@ -169,7 +171,11 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
         Get(ImageNotes, ImageNotesRequest(published.address)),
         Get(ImageSBOM, ImageSBOMRequest(repository, version, build.content_tag, build.image_id)),
     )
-    sections = [notes.of(r.destination.repository, version) for r in published.registries]
+    sections = [
+        notes.of(r.destination.repository, version)
+        for r in published.registries
+        if r.destination.variant is None
+    ]
     text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
     [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
     folder = os.path.join(RELEASES_DIR, repository)
@@ -211,10 +217,12 @@ async def publish_bbc_image(
     jobs = []
     for r in published.registries:
         data = PublishOutputData({"digest": r.digest, "record": path})
-        where = f"@{r.destination.alias}"
+        variant = f" ({r.destination.variant})" if r.destination.variant else ""
+        where = f"@{r.destination.alias}{variant}"
         released = r.destination.exact in r.pushed
         announce = bbc.publish_trigger and (released or bbc.announce_existing)
-        # The trigger runs once per registry: with the first job; the others only record.
+        # The trigger runs once per registry (and variant): with its first job; the others only
+        # record.
         first = _announcing(bash, bbc, env, published, r, files) if announce else write
         if r.pushed:
             jobs.append(PublishPackages(r.pushed, first, where, data))

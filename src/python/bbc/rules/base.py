@@ -2,7 +2,8 @@
 
 During `publish` the parent is the one published in this run (pushed, or found already
 released), and the child's `base.*` labels name its registry ref and manifest digest.
-Otherwise it is the parent as built here, named by its local content tag.
+Otherwise it is the parent as built here, named by its local content tag. A child with
+`parent_variant` is built on that variant of its parent.
 """
 
 from __future__ import annotations
@@ -10,21 +11,23 @@ from __future__ import annotations
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.rules.build_types import Base, BaseRequest, ImageBuild, ImageBuildRequest
-from bbc.rules.publish import ImagePublish, ImagePublishRequest
+from bbc.rules.publish_types import ImagePublish, ImagePublishRequest
 
 
 @rule
 async def base(request: BaseRequest) -> Base:
+    variant = request.image_variant
     if request.publish:
         published = await Get(ImagePublish, ImagePublishRequest(request.address))
+        build = published.build_of(variant)
         if not published.ok:
-            return Base(published.build, "", blocked_by=published.blocked_by or request.address)
-        first = next(iter(published.registries), None)
+            return Base(build, "", blocked_by=published.blocked_by or request.address)
+        first = next((r for r in published.registries if r.destination.variant == variant), None)
         if first is not None and first.digest:
-            return Base(published.build, first.destination.exact, first.digest)
-        return Base(published.build, published.build.content_ref)
+            return Base(first.build, first.destination.exact, first.digest)
+        return Base(build, build.content_ref)
 
-    build = await Get(ImageBuild, ImageBuildRequest(request.address))
+    build = await Get(ImageBuild, ImageBuildRequest(request.address, image_variant=variant))
     if not build.ok:
         return Base(build, "", blocked_by=build.blocked_by or build.address)
     return Base(build, build.content_ref)

@@ -58,6 +58,7 @@ IIDFILE = "__bbc_image.iid"
 # costs a third of what the same labels as --label flags cost the classic builder.)
 LABELLED_DOCKERFILE = "__bbc_Dockerfile"
 PARENT_MISSING = 97
+IMAGE_VARIANT_LABEL = "io.bbc.image-variant"
 
 # Build only if the content tags of the images it builds on are in the engine: a missing local
 # name would otherwise be looked up on Docker Hub.
@@ -93,6 +94,8 @@ def _labels(info: ImageInfo, build: ImageBuild, base: Base | None) -> dict[str, 
     }
     if build.variant != PROD:
         labels["io.bbc.variant"] = build.variant
+    if build.image_variant:
+        labels[IMAGE_VARIANT_LABEL] = build.image_variant
     return labels
 
 
@@ -210,6 +213,7 @@ async def build_image(
         repository=info.repository,
         tags=tags,
         content_hash=identity,
+        image_variant=request.image_variant,
     )
     existing = await _up_to_date(request, result, plan, docker, bash)
     if existing is not None:

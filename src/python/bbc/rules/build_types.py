@@ -1,4 +1,8 @@
-"""What building an image variant asks for and gives back, shared by the build rules."""
+"""What building an image asks for and gives back, shared by the build rules.
+
+A build is one image variant (core/variants.py: `image_variant`, None for the image itself) in
+one kind: production, its test variant, or a sandwich test variant's lower layer.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,10 @@ PROD, TEST_BASE, TEST = "prod", "test-base", "test"
 @dataclass(frozen=True)
 class ImageBuildRequest:
     address: Address
-    variant: str = PROD
+    variant: str = PROD  # the kind: PROD, TEST or TEST_BASE
     # Build on the parent as published in this run (see rules/publish.py), not as packaged.
     publish: bool = False
+    image_variant: str | None = None  # one of the image's `variants`; None: the image itself
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,12 @@ class ImageBuild:
     built: bool = False  # False: it was up to date
     failure: str | None = None  # why this image failed to build
     blocked_by: Address | None = None  # the ancestor whose failure stopped it
+    image_variant: str | None = None  # see ImageBuildRequest
+
+    @property
+    def name(self) -> str:
+        """The image, and its variant if it is one: `images/ml:ml`, `images/ml:ml (cuda12)`."""
+        return f"{self.address} ({self.image_variant})" if self.image_variant else str(self.address)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +65,7 @@ class ImageBuild:
 class BaseRequest:
     address: Address  # the parent
     publish: bool
+    image_variant: str | None = None  # the parent's variant (the child's parent_variant)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a `docker_image` depends on, inferred from its Dockerfile (instead of Pants' docker
 inference, so that one answer serves both Pants' graph and the plugin's hierarchy):
 
-- its parent image and the images of its other stages (image_graph.py's `ImageParent`);
+- its parent image and the images of its other stages (image_parent.py's `ImageParent`);
 - the packages it copies (`COPY images.flask/flask-deps.pex ...`), as Pants infers them;
 - `//:pants-config` when its Dockerfile declares an ARG that `[docker].build_args` sets;
 - its sandwich test layer, `Dockerfile.test`;
@@ -39,7 +39,7 @@ from pants.engine.unions import UnionRule
 
 from bbc.core.chain import copy_sources, declared_args
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
-from bbc.rules.image_graph import ImageParent, ImageParentRequest
+from bbc.rules.image_parent import ImageParent, ImageParentRequest
 from bbc.rules.synthetic_targets import CONFIG, TEST_DOCKERFILE
 from bbc.target_types import TestDockerfileField, TestVariantField, BBCImagesOnly
 

@@ -1,11 +1,9 @@
 """The BBC hierarchy: every BBC image (a `docker_image` with a `version`), the parent its
-Dockerfile names, and what is wrong. Other `docker_image`s are Pants' (goals/vanilla.py).
+Dockerfile names (image_parent.py), its variants, and what is wrong. Other `docker_image`s are
+Pants' (goals/vanilla.py).
 
-`ImageParent` is the one answer to "what is this image built on": dependencies.py makes it
-the image's dependency in Pants' graph (so `--changed-since` selects its descendants) and the
-hierarchy uses it, so the two never disagree. A problem of one image (no Dockerfile, a parent
-that is not an image, a malformed version) is that image's error: it stops the image and its
-descendants, never the rest.
+A problem of one image (no Dockerfile, a parent that is not an image, a malformed version or
+variant) is that image's error: it stops the image and its descendants, never the rest.
 """
 
 from __future__ import annotations
@@ -15,157 +13,29 @@ from functools import cached_property
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.target_types import (
-    AllDockerImageTargets,
-    DockerImageSourceField,
-    DockerImageTagsField,
-)
-from pants.backend.docker.util_rules.docker_build_args import (
-    DockerBuildArgs,
-    DockerBuildArgsRequest,
-)
+from pants.backend.docker.target_types import DockerImageTagsField
 from pants.build_graph.address import BuildFileAddress, BuildFileAddressRequest
-from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
+from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.collection import Collection
-from pants.engine.target import Target, Targets, WrappedTarget, WrappedTargetRequest
+from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.frozendict import FrozenDict
 from pants.util.value_interpolation import InterpolationContext
 
 from bbc.core import chain
-from bbc.core.chain import ChainError, final_chain, stage_arguments
+from bbc.core.chain import declared_args
 from bbc.core.hierarchy import Hierarchy, Image
 from bbc.core.tags import image_tags_problem, tag_problem
+from bbc.core.variants import parent_variant_problem, variants_problem
 from bbc.core.versions import VersionError, parse_range, parse_version
 from bbc.rules.backend_check import BackendCheck
 from bbc.rules.dockerfiles import ImageDockerfile, ImageDockerfileRequest
-from bbc.target_types import ImageVersionField, ParentVersionsField, is_bbc_image
-
-
-class BBCImageTargets(Collection[Target]):
-    """The `docker_image` targets the plugin manages: those with a `version`."""
-
-
-@rule
-def bbc_image_targets(all_images: AllDockerImageTargets) -> BBCImageTargets:
-    return BBCImageTargets(t for t in all_images if is_bbc_image(t))
-
-
-@dataclass(frozen=True)
-class ImageParentRequest:
-    address: Address
-
-
-@dataclass(frozen=True)
-class ImageParent:
-    """What an image's Dockerfile builds on: its parent image (None: a root), the images of its
-    other stages (a builder, say), and why they are unknown, if they are."""
-
-    address: Address | None
-    arg: str | None  # the ARG that names the parent, e.g. SOURCE_IMAGE
-    ref: str | None  # its value, e.g. images/python:python
-    # (ARG, image) of every other FROM that names one of the repository's images: built first
-    # and passed by content tag, like the parent.
-    stage_images: tuple[tuple[str, Address], ...] = ()
-    problem: str | None = None
-    base: str | None = None  # a root's external base, pinned by digest (core/chain.py)
-
-
-async def _images_named(values: list[str], owner: Address, origin: str) -> list[Target]:
-    addresses = await Get(
-        Addresses,
-        UnparsedAddressInputs(
-            values, owning_address=owner, description_of_origin=origin, skip_invalid_addresses=True
-        ),
-    )
-    return list(await Get(Targets, Addresses(addresses)))
-
-
-async def _unmanaged_image(where: str, image: Target) -> str:
-    """A BBC image built on a `docker_image` the plugin does not manage: the fix is to convert
-    the parent first (parents before children)."""
-    build_file = await Get(
-        BuildFileAddress, BuildFileAddressRequest(image.address, description_of_origin="<bbc>")
-    )
-    return (
-        f"{where} names {image.address}, a docker_image without `version`: Pants' docker backend "
-        f"builds it, not the BBC plugin, so a BBC image cannot be built on it. Convert the parent "
-        f"first: give {image.address} a version in {build_file.rel_path} (for example "
-        f'version="1.0.0"), or build this image on an image the plugin manages.'
-    )
-
-
-@rule
-async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets) -> ImageParent:
-    address = request.address
-    wrapped, dockerfile = await MultiGet(
-        Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>")),
-        Get(ImageDockerfile, ImageDockerfileRequest(address)),
-    )
-    if dockerfile.parsed is None:
-        return ImageParent(None, None, None, problem=dockerfile.problem)
-    path, instructions = dockerfile.parsed.path, dockerfile.instructions
-    given = (await Get(DockerBuildArgs, DockerBuildArgsRequest(wrapped.target))).to_dict()
-    values = {k: v for k, v in given.items() if v is not None}
-    origin = f"the FROM arguments of {path}"
-    try:
-        found = final_chain(path, instructions, values)
-    except ChainError as e:
-        return ImageParent(None, None, None, (), str(e))
-    stage_args = {
-        arg: value
-        for arg, value in stage_arguments(instructions, values).items()
-        if arg != found.parent_arg
-    }
-    resolved = await MultiGet(
-        Get(
-            Addresses,
-            UnparsedAddressInputs(
-                [value],
-                owning_address=address,
-                description_of_origin=origin,
-                skip_invalid_addresses=True,
-            ),
-        )
-        for value in stage_args.values()
-    )
-    named_stages = {
-        t.address: t for t in await Get(Targets, Addresses(a for f in resolved for a in f))
-    }
-    stage_targets = [(arg, named_stages[f[0]]) for arg, f in zip(stage_args, resolved) if f]
-    stage_images = tuple((arg, t.address) for arg, t in stage_targets if is_bbc_image(t))
-    for arg, stage in stage_targets:
-        if stage.has_field(DockerImageSourceField) and not is_bbc_image(stage):
-            problem = await _unmanaged_image(f"{path}: ARG {arg}={stage_args[arg]}", stage)
-            return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)
-    if found.parent_ref is None:
-        return ImageParent(None, None, None, stage_images, base=found.base)
-    named = await _images_named([found.parent_ref], address, origin)
-    where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
-    if not named:
-        images = sorted(str(t.address) for t in all_images if t.address != address)
-        example = images[0] if images else "<path>:<name>"
-        problem = (
-            f"{where} names no target, so the parent image is unknown (and Pants infers no "
-            f"dependency on it). Write the parent's address, one of {', '.join(images)}: "
-            f"`ARG {found.parent_arg}={example}`."
-        )
-    elif not named[0].has_field(DockerImageSourceField):
-        problem = (
-            f"{where} names {named[0].address}, a `{named[0].alias}` target, not a "
-            f"docker_image. Set it to the address of the parent image."
-        )
-    elif not is_bbc_image(named[0]):
-        problem = await _unmanaged_image(where, named[0])
-    elif found.parent_ref != str(named[0].address):
-        problem = (
-            f"{where} names {named[0].address} in a form that Pants' docker backend cannot build "
-            f"from (it reads the value as an image name). Write the address in full: "
-            f"`ARG {found.parent_arg}={named[0].address}`."
-        )
-    else:
-        return ImageParent(named[0].address, found.parent_arg, found.parent_ref, stage_images)
-    return ImageParent(None, found.parent_arg, found.parent_ref, stage_images, problem)
+from bbc.rules.image_parent import BBCImageTargets, ImageParent, ImageParentRequest
+from bbc.target_types import (
+    ImageVersionField,
+    ParentVariantField,
+    ParentVersionsField,
+    VariantsField,
+)
 
 
 @dataclass(frozen=True)
@@ -181,6 +51,9 @@ class ImageInfo:
     error: str | None = None  # why this image cannot be built, naming the fix
     stage_images: tuple[tuple[str, Address], ...] = ()  # see ImageParent
     base: str | None = None  # see ImageParent
+    # Image variants: name -> the build arguments that make it (core/variants.py).
+    variants: FrozenDict[str, tuple[str, ...]] = FrozenDict()
+    parent_variant: str | None = None  # the parent's variant it is built on; None: the parent
 
 
 @dataclass(frozen=True)
@@ -223,7 +96,16 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
     )
     target = wrapped.target
     dockerfile = await Get(ImageDockerfile, ImageDockerfileRequest(request.address))
+    variants = target[VariantsField].value or FrozenDict()
     problem = _field_problem(target, build_file.rel_path) or parent.problem
+    if not problem and variants:
+        problem = variants_problem(
+            variants,
+            target[ImageVersionField].value or "",
+            declared_args(dockerfile.instructions),
+            parent.arg,
+            build_file.rel_path,
+        )
     return ImageInfo(
         address=target.address,
         version=target[ImageVersionField].value or "0.0.0",
@@ -236,6 +118,8 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
         error=f"{target.address}: {problem}" if problem else None,
         stage_images=parent.stage_images,
         base=parent.base,
+        variants=variants,
+        parent_variant=target[ParentVariantField].value,
     )
 
 
@@ -257,6 +141,8 @@ class ImageGraph:
                 build_file=info.build_file,
                 broken=info.error is not None,
                 base=info.base,
+                variants=tuple(sorted(info.variants)),
+                parent_variant=info.parent_variant,
             )
             for info in self.infos.values()
         )
@@ -289,13 +175,22 @@ async def image_graph(targets: BBCImageTargets) -> ImageGraph:
     duplicates = chain.duplicate_repositories(
         {str(i.address): (i.repository, i.build_file) for i in infos}
     )
-    return ImageGraph(
-        FrozenDict(
-            {
-                info.address: replace(info, error=info.error or duplicates.get(str(info.address)))
-                for info in infos
-            }
+    by_address = {info.address: info for info in infos}
+
+    def error(info: ImageInfo) -> str | None:
+        if info.error or str(info.address) in duplicates:
+            return info.error or duplicates[str(info.address)]
+        parent = by_address.get(info.parent) if info.parent else None
+        problem = parent_variant_problem(
+            info.parent_variant,
+            str(info.parent) if info.parent else None,
+            parent.variants if parent else (),
+            info.build_file,
         )
+        return f"{info.address}: {problem}" if problem else None
+
+    return ImageGraph(
+        FrozenDict({info.address: replace(info, error=error(info)) for info in infos})
     )
 
 

@@ -12,14 +12,13 @@ core/publish_plan.py decides what to push; a released version never changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.registries import DockerRegistryOptions
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageSkipPushField
-from pants.engine.addresses import Address
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 from pants.util.value_interpolation import InterpolationContext
@@ -28,6 +27,13 @@ from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.releases import previous_release
 from bbc.core.tags import RegistryRefs, registry_refs, tag_of
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
+from bbc.rules.publish_types import (
+    ImagePublish,
+    ImagePublishRequest,
+    RegistryPublish,
+    RegistryPublishRequest,
+)
+from bbc.target_types import ImageVersionField, VariantsField
 from bbc.rules.registry import (
     Registries,
     copy_tag,
@@ -68,54 +74,13 @@ def destinations(
                 registry.alias,
                 registry.address,
                 repository,
-                build.tags[0],
+                target[ImageVersionField].value or build.tags[0],
                 build.content_tag,
                 registry.extra_image_tags,
+                build.image_variant,
             )
         )
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class RegistryPublish:
-    destination: RegistryRefs
-    build: ImageBuild  # what is there now: the local build, or the registry's pulled bits
-    pushed: tuple[str, ...] = ()
-    held_back: tuple[str, ...] = ()  # moving tags left on a newer release
-    digest: str | None = None  # the manifest digest of the exact tag
-    previous: str | None = None  # the newest release before this version in the registry
-    failure: str | None = None
-
-
-@dataclass(frozen=True)
-class RegistryPublishRequest:
-    destination: RegistryRefs
-    build: ImageBuild
-
-
-@dataclass(frozen=True)
-class ImagePublishRequest:
-    address: Address
-
-
-@dataclass(frozen=True)
-class ImagePublish:
-    address: Address
-    build: ImageBuild
-    registries: tuple[RegistryPublish, ...] = ()
-    not_pushed: str | None = None  # why nothing was pushed (no registry, skip_push)
-    blocked_by: Address | None = None  # an ancestor that failed to build or publish
-
-    @property
-    def failure(self) -> str | None:
-        if self.build.failure:
-            return self.build.failure
-        failures = [r.failure for r in self.registries if r.failure]
-        return "\n".join(failures) if failures else None
-
-    @property
-    def ok(self) -> bool:
-        return self.failure is None and self.blocked_by is None
 
 
 _NOTHING = Release("none (the tag was removed)", None, None)
@@ -138,7 +103,7 @@ async def publish_to_registry(
     before the push, and read back after it), then the moving tags."""
     dest, build = request.destination, request.build
     result = RegistryPublish(dest, build)
-    where, target = f"{build.address} in @{dest.alias} ({dest.address})", str(build.address)
+    where, target = f"{build.name} in @{dest.alias} ({dest.address})", str(build.address)
 
     def fail(why: str) -> RegistryPublish:
         return replace(result, failure=f"{where}: {why}")
@@ -195,7 +160,7 @@ async def publish_to_registry(
         if back is None or not back.same_content(build.content_hash):
             return fail(lost_race(dest.exact, back or _NOTHING, build.content_hash, target))
 
-    movable, held_back = moving_plan(tag_of(dest.exact), dest.moving, tags)
+    movable, held_back = moving_plan(dest.version, dest.moving, tags, dest.variant)
     current = await read_manifests(
         registries, dest.address, (dest.exact, *movable), reading("moving")
     )
@@ -223,7 +188,7 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
-    previous = previous_release(tags, tag_of(dest.exact))
+    previous = previous_release(tags, dest.version)
     return replace(
         result,
         pushed=pushed,
@@ -233,21 +198,52 @@ async def publish_to_registry(
     )
 
 
+async def _refused_variants(
+    registries: Registries, planned: list[tuple[ImageBuild, tuple[RegistryRefs, ...]]]
+) -> RegistryPublish | None:
+    """An image variant that a registry already released with other content, read before
+    anything of the image is pushed: the image and its variants are released together or not
+    at all. (publish_to_registry reads the same again, as the same reading.)"""
+    for build, found in planned:
+        for dest in found if build.image_variant else ():
+            held = await read_release(
+                registries, dest.address, dest.exact, f"{build.content_hash}:exact"
+            )
+            where = f"{build.name} in @{dest.alias} ({dest.address})"
+            if isinstance(held, str):
+                return RegistryPublish(dest, build, failure=f"{where}: {held}")
+            if held is not None and not held.same_content(build.content_hash):
+                why = refusal(dest.exact, held, build.content_hash, str(build.address))
+                return RegistryPublish(dest, build, failure=f"{where}: {why} Nothing was pushed.")
+    return None
+
+
 @rule(desc="Publishing an image")
-async def publish_image(request: ImagePublishRequest, options: DockerOptions) -> ImagePublish:
-    build = await Get(ImageBuild, ImageBuildRequest(request.address, publish=True))
-    if not build.ok:
-        return ImagePublish(request.address, build, blocked_by=build.blocked_by)
+async def publish_image(
+    request: ImagePublishRequest, options: DockerOptions, registries: Registries
+) -> ImagePublish:
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
     )
     target = wrapped.target
+    names = sorted(target[VariantsField].value or ())
+    build, *variant_list = await MultiGet(
+        Get(ImageBuild, ImageBuildRequest(request.address, publish=True, image_variant=name))
+        for name in (None, *names)
+    )
+    variants = tuple(variant_list)
+    blocker = next((b.blocked_by for b in (build, *variants) if b.blocked_by), None)
+    if not all(b.ok for b in (build, *variants)):
+        return ImagePublish(request.address, build, blocked_by=blocker, variant_builds=variants)
     if target[DockerImageSkipPushField].value:
         return ImagePublish(
-            request.address, build, not_pushed=f"skip_push=True on {target.address}"
+            request.address,
+            build,
+            not_pushed=f"skip_push=True on {target.address}",
+            variant_builds=variants,
         )
-    found = destinations(target, build, options)
-    if not found:
+    planned = [(b, destinations(target, b, options)) for b in (build, *variants)]
+    if not planned[0][1]:
         return ImagePublish(
             request.address,
             build,
@@ -255,16 +251,29 @@ async def publish_image(request: ImagePublishRequest, options: DockerOptions) ->
                 "no registry: add one to pants.toml ([docker.registries.<alias>] with `address` "
                 "and `default = true`) or name one in the target's `registries` field"
             ),
+            variant_builds=variants,
         )
-    # One registry at a time: a registry's bits of the release, once adopted, go to the next.
+    refused = await _refused_variants(registries, planned)
+    if refused is not None:
+        return ImagePublish(request.address, build, (refused,), variant_builds=variants)
+    # The image first, then each variant; one registry at a time: a registry's bits of the
+    # release, once adopted, go to the next.
     published: list[RegistryPublish] = []
-    for dest in found:
-        done = await Get(RegistryPublish, RegistryPublishRequest(dest, build))
-        published.append(done)
-        build = done.build
-        if done.failure:
+    finals: list[ImageBuild] = []
+    for current, found in planned:
+        for dest in found:
+            done = await Get(RegistryPublish, RegistryPublishRequest(dest, current))
+            published.append(done)
+            current = done.build
+            if done.failure:
+                break
+        finals.append(current)
+        if published and published[-1].failure:
             break
-    return ImagePublish(request.address, build, tuple(published))
+    finals += [b for b in (build, *variants)][len(finals) :]
+    return ImagePublish(
+        request.address, finals[0], tuple(published), variant_builds=tuple(finals[1:])
+    )
 
 
 def rules():

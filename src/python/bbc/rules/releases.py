@@ -10,10 +10,11 @@ from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.core.releases import ReleaseRow, moving_tags, release_rows, released_versions
+from bbc.core.releases import ReleaseRow, moving_tags, own_tags, release_rows, released_versions
 from bbc.core.tags import ref, tag_of
 from bbc.rules.publish import repositories
 from bbc.rules.registry import Registries, list_tags, read_labels, read_manifests
+from bbc.target_types import VariantsField
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class _RegistryReleasesRequest:
     alias: str
     address: str
     repository: str
+    variants: tuple[str, ...] = ()  # the image's variants
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,10 @@ async def registry_releases(
     tags = await list_tags(registries, request.address, request.repository, key)
     if isinstance(tags, str):
         return RegistryReleases(request.alias, request.repository, failure=tags)
-    versions = released_versions(tags)
-    refs = tuple(ref(request.repository, t) for t in (*versions, *moving_tags(tags)))
+    own = own_tags(tags, request.variants)
+    versions = released_versions(own)
+    of_variants = [f"{v}-{n}" for v in versions for n in request.variants if f"{v}-{n}" in tags]
+    refs = tuple(ref(request.repository, t) for t in (*versions, *of_variants, *moving_tags(own)))
     digests = await read_manifests(registries, request.address, refs, key) if refs else {}
     if isinstance(digests, str):
         return RegistryReleases(request.alias, request.repository, failure=digests)
@@ -87,6 +91,7 @@ async def registry_releases(
         tags,
         {tag_of(r): d for r, d in digests.items()},
         {v: dict(found.value or ()) for v, found in zip(versions, labels)},
+        request.variants,
     )
     return RegistryReleases(request.alias, request.repository, tuple(rows))
 
@@ -100,7 +105,10 @@ async def image_releases(request: ImageReleasesRequest, options: DockerOptions) 
         Get(
             RegistryReleases,
             _RegistryReleasesRequest(
-                registry.alias, registry.address, f"{registry.address}/{name}"
+                registry.alias,
+                registry.address,
+                f"{registry.address}/{name}",
+                tuple(sorted(wrapped.target[VariantsField].value or ())),
             ),
         )
         for registry, name in repositories(wrapped.target, options)

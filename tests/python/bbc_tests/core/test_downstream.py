@@ -116,6 +116,28 @@ def test_a_moving_tag_takes_its_new_digest_only_when_it_has_one() -> None:
     assert decide(ref("cuda"), ROWS, "patch") == f"no release in {REG} carries the tag cuda"
 
 
+def test_an_exact_pin_on_a_variant_moves_to_that_variant_of_a_release_that_has_it() -> None:
+    cuda = {v: "sha256:" + c * 64 for v, c in {"1.0.0": "1", "1.0.1": "2", "2.0.0": "3"}.items()}
+    rows = [
+        ReleaseRow("2.0.0", D["2.0.0"], None, None, (), None, (("cuda12", cuda["2.0.0"]),)),
+        ReleaseRow("1.1.0", D["1.1.0"], None, None, ()),  # released without the variant
+        ReleaseRow("1.0.1", D["1.0.1"], None, None, (), None, (("cuda12", cuda["1.0.1"]),)),
+        ReleaseRow("1.0.0", D["1.0.0"], None, None, (), None, (("cuda12", cuda["1.0.0"]),)),
+    ]
+    moved = decide(ref("1.0.0-cuda12", cuda["1.0.0"]), rows, "minor")
+    assert moved == Move(
+        ref("1.0.0-cuda12", cuda["1.0.0"]), "1.0.1-cuda12", cuda["1.0.1"], "1.0.0", "1.0.1"
+    )
+    assert isinstance(moved, Move) and moved.text == f"{REG}:1.0.1-cuda12@{cuda['1.0.1']}"
+    assert decide(ref("1.0.1-cuda12"), rows, "minor") == (
+        "the variant cuda12: 1.0.1 is the newest release the policy (minor) allows; 2.0.0 is newer"
+    )
+    wrong = decide(ref("1.0.0-cuda12", D["1.0.0"]), rows, "major")
+    assert wrong == (
+        f"its digest is not 1.0.0-cuda12's ({cuda['1.0.0']}): check where {D['1.0.0']} comes from"
+    )
+
+
 def test_a_content_tag_is_never_followed() -> None:
     assert decide(ref("2.0.0-dddddddddddd"), ROWS, "major") == (
         f"2.0.0-dddddddddddd is a content tag, not a pin to follow: pin the release instead "

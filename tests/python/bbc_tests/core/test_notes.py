@@ -42,3 +42,12 @@ def test_a_first_release_a_parent_only_change_and_a_missing_history() -> None:
     )
     root = release_notes(REPO, ReleaseRow("1.0.0", "sha256:a", None, None, ()), None, None)
     assert "- Built on: nothing (a root image)\n" in root
+
+
+def test_the_notes_pin_each_variant_released_with_it() -> None:
+    row = ReleaseRow("1.0.1", "sha256:b", None, None, (), "r2", (("cuda12", "sha256:c"),))
+    notes = release_notes(REPO, row, None, None)
+    assert (
+        "- Pinned: `reg/bbc/flask:1.0.1@sha256:b`\n"
+        "- Variant cuda12: `reg/bbc/flask:1.0.1-cuda12@sha256:c`\n"
+    ) in notes

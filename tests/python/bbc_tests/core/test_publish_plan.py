@@ -57,3 +57,13 @@ def test_content_tags_and_prereleases_do_not_count_as_releases():
 
 def test_extra_registry_tags_always_move():
     assert may_move("stable", "1.0.0", [parse_version("2.0.0")])
+
+
+def test_a_variants_moving_tags_never_go_back_either():
+    cuda = ("r/bbc/ml:1.2-cuda12", "r/bbc/ml:1-cuda12", "r/bbc/ml:latest-cuda12")
+    # 1.3.0 is released (with its variant): a backport 1.2.3 moves only 1.2-cuda12.
+    tags = ["1.2.2", "1.2.2-cuda12", "1.3.0", "1.3.0-cuda12", "latest-cuda12", "1-cuda12"]
+    assert moving_plan("1.2.3", cuda, tags, "cuda12") == (cuda[:1], cuda[1:])
+    # The variant tags are no releases of their own: the newest release moves all of them.
+    assert moving_plan("1.4.0", cuda, tags, "cuda12") == (cuda, ())
+    assert not may_move("latest-cuda12", "1.2.3", [parse_version("1.3.0")], "cuda12")

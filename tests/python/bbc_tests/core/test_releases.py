@@ -5,8 +5,10 @@ from bbc.core.releases import (
     moving_tags,
     previous_release,
     release_rows,
+    own_tags,
     released_versions,
     render_releases,
+    variant_of,
 )
 
 TAGS = [
@@ -98,3 +100,31 @@ def test_rows_newest_first_with_moving_tags_and_parents() -> None:
     ]
     assert "    built on: nothing (a root)" in text
     assert render_releases("reg/bbc/new", []) == "reg/bbc/new: no releases"
+
+
+def test_an_image_variants_tags_are_no_releases_and_are_listed_under_the_release() -> None:
+    tags = [
+        "1.0.0",
+        "1.0.0-cuda12",
+        "1.0.0-cuda12-0123456789ab",
+        "1.0-cuda12",
+        "latest-cuda12",
+        "1.1.0",
+        "1.1.0-0123456789ab",
+        "latest",
+    ]
+    assert own_tags(tags, ("cuda12",)) == ["1.0.0", "1.1.0", "1.1.0-0123456789ab", "latest"]
+    assert variant_of("1.0.0-cuda12-0123456789ab", ("cuda12",)) == "cuda12"
+    assert variant_of("1.0.0-0123456789ab", ("cuda12",)) is None
+    digests = {
+        "1.0.0": "sha256:a",
+        "1.0.0-cuda12": "sha256:c",
+        "1.1.0": "sha256:b",
+        "latest": "sha256:b",
+    }
+    rows = release_rows(tags, digests, {}, ("cuda12",))
+    assert [(r.version, r.moving, r.variants) for r in rows] == [
+        ("1.1.0", ("latest",), ()),
+        ("1.0.0", (), (("cuda12", "sha256:c"),)),
+    ]
+    assert "    variant cuda12: 1.0.0-cuda12  sha256:c" in render_releases("r/bbc/ml", rows)

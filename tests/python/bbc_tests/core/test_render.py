@@ -50,3 +50,26 @@ def test_a_root_on_an_external_image_shows_its_pinned_base():
     )
     assert f'["bbc/root 1.0.0<br/>images/root:root<br/>{shown}"]' in mermaid(family)
     assert f'[label="bbc/root\\n1.0.0\\n{shown}"];' in dot(family)
+
+
+VARIANTS = Hierarchy(
+    [
+        Image("img/ml:ml", "1.2.0", "bbc/ml", variants=("cuda12", "rocm6")),
+        Image("img/job:job", "1.0.0", "bbc/job", "img/ml:ml", "^1.2", parent_variant="cuda12"),
+    ]
+)
+
+
+def test_an_image_and_its_variants_are_one_node_and_a_child_says_which_variant_it_is_on():
+    assert text_tree(VARIANTS).splitlines() == [
+        "img/ml:ml  bbc/ml:1.2.0  tags 1.2.0, 1.2, 1, latest  "
+        "variant cuda12 (tags 1.2.0-cuda12, 1.2-cuda12, 1-cuda12, latest-cuda12)  "
+        "variant rocm6 (tags 1.2.0-rocm6, 1.2-rocm6, 1-rocm6, latest-rocm6)",
+        "└─ img/job:job  bbc/job:1.0.0  tags 1.0.0, 1.0, 1, latest  "
+        "parent ^1.2 ok (on its variant cuda12)",
+    ]
+    text = mermaid(VARIANTS)
+    assert '  img_ml_ml["bbc/ml 1.2.0<br/>img/ml:ml<br/>variants cuda12, rocm6"]' in text
+    assert '  img_ml_ml -->|"^1.2 (cuda12)"| img_job_job' in text
+    assert text.count("img/ml:ml") == 1  # one node
+    assert '"img/ml:ml" [label="bbc/ml\\n1.2.0\\nvariants cuda12, rocm6"];' in dot(VARIANTS)

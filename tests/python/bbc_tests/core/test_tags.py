@@ -10,8 +10,8 @@ from bbc.core.tags import (
     registry_refs,
     repository_of,
     tag_of,
-    variant_base_tag,
-    variant_tag,
+    tag_for_test_base,
+    tag_for_tests,
     version_tags,
 )
 from bbc.core.versions import VersionError
@@ -27,12 +27,12 @@ def test_prerelease_gets_only_its_exact_tag():
 
 def test_content_and_test_tags():
     assert content_tag("1.4.2", "0123456789abcdef0123") == "1.4.2-0123456789ab"
-    assert variant_tag("1.4.2") == "1.4.2-test"
-    assert variant_base_tag("1.4.2") == "1.4.2-test-base"
+    assert tag_for_tests("1.4.2") == "1.4.2-test"
+    assert tag_for_test_base("1.4.2") == "1.4.2-test-base"
 
 
 def test_every_tag_checks_the_version():
-    for make in (version_tags, variant_tag, lambda v: content_tag(v, "abc")):
+    for make in (version_tags, tag_for_tests, lambda v: content_tag(v, "abc")):
         with pytest.raises(VersionError, match="MAJOR.MINOR.PATCH"):
             make("1.2")
 
@@ -58,8 +58,32 @@ def test_registry_refs_exact_then_content_then_moving_and_extra_tags():
             "r:5000/bbc/web:latest",
             "r:5000/bbc/web:nightly",
         ),
+        version="1.2.3",
     )
     assert refs.refs[:2] == (refs.exact, refs.content)
+
+
+def test_an_image_variants_tags_carry_its_name_after_the_version():
+    assert version_tags("1.4.2", "cuda12") == (
+        "1.4.2-cuda12",
+        "1.4-cuda12",
+        "1-cuda12",
+        "latest-cuda12",
+    )
+    assert version_tags("2.0.0-rc.1", "cuda12") == ("2.0.0-rc.1-cuda12",)
+    assert content_tag("1.4.2", "0123456789abcdef", "cuda12") == "1.4.2-cuda12-0123456789ab"
+    assert tag_for_tests("1.4.2", "cuda12") == "1.4.2-cuda12-test"
+    # The sandwich's lower layer has none of the variant's arguments: one for all variants.
+    assert tag_for_test_base("1.4.2") == "1.4.2-test-base"
+
+
+def test_a_variants_registry_refs_move_its_own_tags_without_the_registrys_extra_tags():
+    refs = registry_refs(
+        "bbc", "r", "bbc/ml", "1.2.3", "1.2.3-cuda12-abc", ("nightly",), variant="cuda12"
+    )
+    assert (refs.exact, refs.content) == ("r/bbc/ml:1.2.3-cuda12", "r/bbc/ml:1.2.3-cuda12-abc")
+    assert refs.moving == ("r/bbc/ml:1.2-cuda12", "r/bbc/ml:1-cuda12", "r/bbc/ml:latest-cuda12")
+    assert (refs.version, refs.variant) == ("1.2.3", "cuda12")
 
 
 def test_a_prerelease_has_no_moving_refs_in_a_registry():

@@ -5,6 +5,7 @@ from pants.core.goals.package import BuiltPackage
 from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, MergeDigests
 from pants.engine.goal import CurrentExecutingGoals
+from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
@@ -12,6 +13,7 @@ from bbc.goals.package import ImageBuildFailed, package_bbc_image
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.run_token import RunToken
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
+from bbc.target_types import VariantsField
 
 
 ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
@@ -36,6 +38,12 @@ class _FieldSet:
             (),
             {"value_or_default": lambda _, file_ending: f"{address.spec_path}/info.{file_ending}"},
         )()
+        self.variants = _NO_VARIANTS
+
+
+_NO_VARIANTS = type("F", (), {"value": None})()
+# What the rule reads of a requested image's target when something failed: its variants.
+_TARGET = type("W", (), {"target": {VariantsField: _NO_VARIANTS}})()
 
 
 def package(
@@ -72,6 +80,11 @@ def package(
                 or ImageSBOM(f"bbc/sbom/{r.repository}.json", EMPTY_DIGEST),
             ),
             MockGet(output_type=Digest, input_types=(MergeDigests,), mock=lambda m: EMPTY_DIGEST),
+            MockGet(
+                output_type=WrappedTarget,
+                input_types=(WrappedTargetRequest,),
+                mock=lambda r: _TARGET,
+            ),
         ],
     )
     package.sboms = sboms  # type: ignore[attr-defined]
@@ -92,7 +105,11 @@ def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact
         ImageSBOMRequest("bbc/root", "1.0.0", "1.0.0-c0ffee", "sha256:r")
     ]
     info = json.loads(created[0].content)
-    assert info["image_id"] == "sha256:r" and info["bbc"] == {"version": "1.0.0", "built": True}
+    assert info["image_id"] == "sha256:r" and info["bbc"] == {
+        "version": "1.0.0",
+        "variant": None,
+        "built": True,
+    }
 
 
 def test_package_builds_nothing_while_publish_runs():

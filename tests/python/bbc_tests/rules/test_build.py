@@ -17,6 +17,7 @@ from bbc_tests.rule_runner import ENV, plugin_rule_runner, repository_options
 
 ROOT, MID = Address("img/root", target_name="root"), Address("img/mid", target_name="mid")
 JOB, APP = Address("img/job", target_name="job"), Address("img/app", target_name="app")
+ML, ONCUDA = Address("img/ml", target_name="ml"), Address("img/oncuda", target_name="oncuda")
 
 
 def options(fake: FakeDocker, greeting: str = "hello") -> list[str]:
@@ -80,6 +81,26 @@ def module_setup(tmp_path_factory) -> tuple[RuleRunner, FakeDocker]:
             ),
             "img/app/Dockerfile": child.format("img/mid:mid") + "RUN echo app\n",
             "img/app/Dockerfile.test": "ARG SOURCE_IMAGE\nFROM $SOURCE_IMAGE\nRUN echo tools\n",
+            "img/ml/BUILD": dedent(
+                """\
+                docker_image(
+                    name="ml",
+                    version="1.0.0",
+                    parent_versions="^1.0",
+                    variants={"cuda12": ["ACCEL=cuda12"]},
+                    test_variant="build-arg",
+                    test_build_args=["TOOLS=pytest"],
+                    test_command="true",
+                )
+                """
+            ),
+            "img/ml/Dockerfile": child.format("img/root:root")
+            + "ARG ACCEL=cpu\nARG TOOLS=none\nRUN echo $ACCEL $TOOLS\n",
+            "img/oncuda/BUILD": (
+                'docker_image(name="oncuda", version="1.0.0", parent_versions="^1.0", '
+                'parent_variant="cuda12")'
+            ),
+            "img/oncuda/Dockerfile": child.format("img/ml:ml"),
         }
     )
     return rule_runner, fake
@@ -251,3 +272,44 @@ def test_an_image_of_another_stage_is_built_first_and_passed_by_content_tag(setu
     staged_build = builds(fake)[-1]
     assert f"BUILDER={prod_parent(fake)}" in staged_build, staged_build
     assert staged.ok and staged.built
+
+
+def _argv_tagged(fake: FakeDocker, image_ref: str) -> list[str]:
+    [found] = [argv for argv in builds(fake) if image_ref in argv]
+    return found
+
+
+def _build_args(argv: list[str]) -> list[str]:
+    return [argv[i + 1] for i, arg in enumerate(argv) if arg == "--build-arg"]
+
+
+def test_a_variant_is_built_with_its_build_args_and_its_own_tags(setup) -> None:
+    rule_runner, fake = setup
+    cpu = rule_runner.request(ImageBuild, [ImageBuildRequest(ML)])
+    cuda = rule_runner.request(ImageBuild, [ImageBuildRequest(ML, image_variant="cuda12")])
+    assert cpu.ok and cuda.ok, (cpu, cuda)
+    assert cpu.tags[:4] == ("1.0.0", "1.0", "1", "latest")
+    assert cuda.tags[:4] == ("1.0.0-cuda12", "1.0-cuda12", "1-cuda12", "latest-cuda12")
+    assert re.fullmatch(r"1\.0\.0-cuda12-[0-9a-f]{12}", cuda.content_tag)
+    assert cpu.content_hash != cuda.content_hash and cpu.image_id != cuda.image_id
+    assert "ACCEL=cuda12" in _build_args(_argv_tagged(fake, "it/ml:1.0.0-cuda12"))
+    assert "ACCEL=cuda12" not in _build_args(_argv_tagged(fake, "it/ml:1.0.0"))
+    test = rule_runner.request(ImageBuild, [ImageBuildRequest(ML, TEST, image_variant="cuda12")])
+    assert test.tags[0] == "1.0.0-cuda12-test"
+    assert {"ACCEL=cuda12", "TOOLS=pytest"} <= set(
+        _build_args(_argv_tagged(fake, "it/ml:1.0.0-cuda12-test"))
+    )
+
+
+def test_a_child_with_parent_variant_is_built_from_that_variants_content_tag(setup) -> None:
+    rule_runner, fake = setup
+    child = rule_runner.request(ImageBuild, [ImageBuildRequest(ONCUDA)])
+    cuda = rule_runner.request(ImageBuild, [ImageBuildRequest(ML, image_variant="cuda12")])
+    assert child.ok, child
+    assert f"SOURCE_IMAGE={cuda.content_ref}" in _build_args(_argv_tagged(fake, "it/oncuda:1.0.0"))
+
+
+def test_an_unknown_variant_is_a_failure_naming_the_variants(setup) -> None:
+    rule_runner, _ = setup
+    found = rule_runner.request(ImageBuild, [ImageBuildRequest(ML, image_variant="rocm")])
+    assert found.failure == "img/ml:ml has no variant 'rocm' (its variants: cuda12)."

@@ -55,6 +55,11 @@ def graph() -> ImageGraph:
             "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
             **image("onvanilla", "img/vanilla:vanilla"),
             **image("tagged", "img/root:root", image_tags=["cuda12-latest"]),
+            **image("gpu", "img/root:root", variants={"cuda12": ["ACCEL=cuda12"]}),
+            "img/gpu/Dockerfile": CHILD.format("img/root:root") + "ARG ACCEL=cpu\n",
+            **image("ongpu", "img/gpu:gpu", parent_variant="cuda12"),
+            **image("onnovariant", "img/gpu:gpu", parent_variant="rocm"),
+            **image("badvariant", "img/root:root", variants={"cuda12": ["ACCEL=cuda12"]}),
         }
     )
     (Path(rule_runner.build_root) / "img/nodockerfile/Dockerfile").unlink()
@@ -114,6 +119,16 @@ def test_parents_are_the_images_the_dockerfiles_name(graph: ImageGraph) -> None:
             "tags its images itself",
         ),
         (
+            "badvariant",
+            "img/badvariant:badvariant: variants in img/badvariant/BUILD: the variant 'cuda12' "
+            "sets ACCEL, which the Dockerfile does not declare, so it would change nothing",
+        ),
+        (
+            "onnovariant",
+            "img/onnovariant:onnovariant: parent_variant='rocm' in img/onnovariant/BUILD names "
+            "no variant of img/gpu:gpu: its variants are cuda12.",
+        ),
+        (
             "orphan",
             "ARG SOURCE_IMAGE=img/gone:gone names no target, so the parent image is unknown (and "
             "Pants infers no dependency on it). Write the parent's address, one of "
@@ -124,6 +139,14 @@ def test_parents_are_the_images_the_dockerfiles_name(graph: ImageGraph) -> None:
 def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
     found = info(graph, name).error
     assert found is not None and error in found, found
+
+
+def test_variants_and_a_parent_variant_are_in_the_hierarchy(graph: ImageGraph) -> None:
+    assert info(graph, "gpu").error is None and info(graph, "ongpu").error is None
+    assert dict(info(graph, "gpu").variants) == {"cuda12": ("ACCEL=cuda12",)}
+    assert graph.hierarchy["img/gpu:gpu"].variants == ("cuda12",)
+    assert graph.hierarchy["img/ongpu:ongpu"].parent_variant == "cuda12"
+    assert info(graph, "ongpu").parent == Address("img/gpu", target_name="gpu")
 
 
 def test_a_docker_image_without_version_is_not_in_the_hierarchy(graph: ImageGraph) -> None:

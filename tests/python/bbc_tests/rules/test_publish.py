@@ -11,7 +11,8 @@ from pants.util.frozendict import FrozenDict
 from bbc.core.tags import registry_refs
 from bbc.rules.build_types import ImageBuild
 from bbc.rules.docker import Docker, RegistryConfig
-from bbc.rules.publish import RegistryPublish, RegistryPublishRequest, publish_to_registry
+from bbc.rules.publish import publish_to_registry
+from bbc.rules.publish_types import RegistryPublish, RegistryPublishRequest
 from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
 
 from bbc_tests.fakes import FakeRegistry, image_config
