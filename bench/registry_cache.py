@@ -4,13 +4,14 @@
 
   first   a fresh clone, a fresh Pants cache (its own local store and named caches; Pants'
           virtualenv in BBC_CACHE_DIR is reused), an engine without the family: `package ::`
-  second  after the first clone published to a registry on a free loopback port and the family's
-          images were removed from the engine: another fresh clone and Pants cache, the same
-          `package ::`, which pulls from the registry instead of building
-and, with the images removed again, a plain `docker pull` of each image in build order (what a
-runner pays per ancestor). Images are named `<prefix>/<name>` and built with a PIP_INDEX_URL of
+  second  after the first clone published to a registry on a free loopback port: another fresh
+          clone and Pants cache, and a second, empty Docker engine (a dockerd of its own on a
+          loopback port with its own data root), the same `package ::`, which pulls from the
+          registry instead of building
+and, with the images removed from that engine again, a plain `docker pull` of each image in
+build order (what a runner pays per ancestor). Images are named `<prefix>/<name>` and built with a PIP_INDEX_URL of
 their own, so that BuildKit's cache of earlier builds of the family does not shorten the first
-run (its apt cache mounts, shared by the engine, stay warm). Only what this run made is removed.
+run (its apt cache mounts, shared by the host's engine, stay warm). Only what this run made is removed.
 Writes bench/results/registry-cache-<time>.json.
 """
 
@@ -61,6 +62,31 @@ def start_registry(folder: Path) -> tuple[subprocess.Popen, str]:
     sys.exit(f"docker-registry did not start: {(folder / 'registry.log').read_text()}")
 
 
+def start_engine(folder: Path) -> tuple[subprocess.Popen, str]:
+    """The second machine's engine: a dockerd of its own on a loopback port, with its own data
+    root (so neither images nor BuildKit's cache of the first machine are there). It builds
+    nothing, so it needs no bridge network."""
+    host = f"tcp://127.0.0.1:{free_port()}"
+    folder.mkdir()
+    (folder / "daemon.json").write_text("{}\n")
+    exec_root = tempfile.mkdtemp(prefix="bbc-e", dir="/tmp")  # containerd's socket paths are short
+    log = (folder / "dockerd.log").open("w")
+    process = subprocess.Popen(
+        ["dockerd", "--host", host, "--config-file", str(folder / "daemon.json")]
+        + ["--data-root", str(folder / "data"), "--exec-root", exec_root]
+        + ["--pidfile", str(folder / "dockerd.pid"), "--bridge=none", "--iptables=false"],
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 60
+    while subprocess.run(["docker", "--host", host, "info"], capture_output=True).returncode:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            sys.exit(f"the second dockerd did not start: {(folder / 'dockerd.log').read_text()}")
+        time.sleep(0.2)
+    return process, host
+
+
 def clone(workdir: Path, name: str) -> Path:
     target = workdir / name
     subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
@@ -87,16 +113,17 @@ def statuses(output: str) -> dict[str, str]:
     )
 
 
-def remove_images(*prefixes: str) -> None:
+def remove_images(*prefixes: str, host: str | None = None) -> None:
     """Every image named `<prefix>/...`: only this run's."""
+    docker = ["docker", *(["--host", host] if host else [])]
     for prefix in prefixes:
         found = subprocess.run(
-            ["docker", "image", "ls", "-q", "--no-trunc", "--filter", f"reference={prefix}/*"],
+            [*docker, "image", "ls", "-q", "--no-trunc", "--filter", f"reference={prefix}/*"],
             capture_output=True,
             text=True,
         ).stdout.split()
         if found:
-            subprocess.run(["docker", "image", "rm", "-f", *set(found)], capture_output=True)
+            subprocess.run([*docker, "image", "rm", "-f", *set(found)], capture_output=True)
 
 
 def stop_pantsd(repo: Path) -> None:
@@ -132,6 +159,7 @@ def main() -> None:
         }
 
     repos: list[Path] = []
+    engine = None
     try:
         first = clone(workdir, "first")
         repos.append(first)
@@ -144,13 +172,15 @@ def main() -> None:
         stop_pantsd(first)
         remove_images(args.prefix, f"{address}/{args.prefix}")
 
+        engine, host = start_engine(workdir / "engine")
         second = clone(workdir, "second")
         repos.append(second)
-        second_s, second_out = pants(second, env_for("second"), "package", "::")
+        second_env = {**env_for("second"), "DOCKER_HOST": host}
+        second_s, second_out = pants(second, second_env, "package", "::")
         stop_pantsd(second)
         pulled = statuses(second_out)
 
-        remove_images(args.prefix, f"{address}/{args.prefix}")
+        remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
         content = {
             name: ref.split(", ")[-1]
             for name, ref in re.findall(
@@ -161,7 +191,8 @@ def main() -> None:
         for name, ref in sorted(content.items(), key=lambda i: ORDER.index(i[0])):
             remote = f"{address}/{ref}"
             started = time.monotonic()
-            subprocess.run(["docker", "pull", "-q", remote], check=True, capture_output=True)
+            pull = ["docker", "--host", host, "pull", "-q", remote]
+            subprocess.run(pull, check=True, capture_output=True)
             pulls[name] = round(time.monotonic() - started, 2)
         result = {
             "first_package_s": round(first_s, 1),
@@ -183,6 +214,9 @@ def main() -> None:
             stop_pantsd(repo)
         remove_images(args.prefix, f"{address}/{args.prefix}")
         registry.terminate()
+        if engine is not None:
+            engine.terminate()
+            engine.wait(timeout=60)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

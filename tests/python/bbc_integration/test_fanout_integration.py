@@ -104,7 +104,9 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
                 here = re.findall(r"Completed: Building \S+ \((\S+)\)", out)
                 assert sorted(here) == sorted(spec["targets"]), out
                 built.update(here)
-                pulled |= set(re.findall(r"Completed: Pulling \S+ \((\S+)\) instead of building", out))
+                pulled |= set(
+                    re.findall(r"Completed: Pulling \S+ \((\S+)\) instead of building", out)
+                )
             # The jobs of a stage share this machine's engine: one of them pulls each ancestor.
             assert pulled == {a for spec in stage for a in spec["pull"]}, stage
         assert built == Counter(f"img/{n}:{n}" for n in ALL)
