@@ -145,6 +145,9 @@ def main() -> None:
         **os.environ,
         "BBC_CACHE_DIR": os.environ.get("BBC_CACHE_DIR")
         or str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bbc-pants"),
+        # No pantsd: on a loaded machine its start can pass the client's 60 s limit.
+        "PANTS_PANTSD": "false",
+        "PANTS_NO_NATIVE_CLIENT": "1",
         "PANTS_DOCKER_DEFAULT_REPOSITORY": f"{args.prefix}/{{name}}",
         "PANTS_DOCKER_BUILD_ARGS": json.dumps([f"PIP_INDEX_URL=https://pypi.org/simple?{marker}"]),
         "PANTS_DOCKER_REGISTRIES": f"{{'bench': {{'address': '{address}', 'default': True}}}}",

@@ -39,6 +39,12 @@ def test_one_runner_builds_everything_in_one_job_parents_first() -> None:
     assert result.seconds == 98
 
 
+def test_one_runner_is_one_job_whatever_the_sums_rounding() -> None:
+    parents = {"r": None, **{f"c{i}": "r" for i in range(3)}}
+    result = plan(parents, parents, {"r": 29.666, **{f"c{i}": 0.1 for i in range(3)}}, runners=1)
+    assert len(result.stages) == 1 and len(result.stages[0]) == 1
+
+
 def test_a_root_change_builds_the_trunk_then_the_branches_side_by_side() -> None:
     result = plan(FAMILY, FAMILY, SECONDS, runners=2)
     assert jobs(result) == [[((R, P), ())], [((M, J), (R, P)), ((F, W), (R, P))]]
