@@ -13,8 +13,8 @@ from pants.backend.docker.util_rules import (
     docker_build_env,
 )
 
-from bbc.goals import bump, check, diff, downstream, package, publish, releases, run, test, tree
-from bbc.goals import update, vanilla
+from bbc.goals import bump, check, diff, downstream, package, plan, publish, releases, run, test
+from bbc.goals import tree, update, vanilla
 from bbc.rules import (
     backend_check,
     base,
@@ -27,7 +27,7 @@ from bbc.rules import (
 from bbc.rules import debian, debian_lock, dependencies, docker, downstream_git, external_bases
 from bbc.rules import dockerfiles, git, image_graph, image_parent, notes
 from bbc.rules import publish as publish_rules
-from bbc.rules import python_lock, registry, run_token, sbom, synthetic_targets
+from bbc.rules import python_lock, registry, registry_cache, run_token, sbom, synthetic_targets
 from bbc.rules import releases as releases_rules
 from bbc.target_types import (
     PLUGIN_FIELDS,
@@ -75,6 +75,7 @@ def rules():
         *publish_rules.rules(),
         *python_lock.rules(),
         *registry.rules(),
+        *registry_cache.rules(),
         *releases_rules.rules(),
         *run_token.rules(),
         *sbom.rules(),
@@ -85,6 +86,7 @@ def rules():
         *diff.rules(),
         *downstream.rules(),
         *package.rules(),
+        *plan.rules(),
         *publish.rules(),
         *releases.rules(),
         *run.rules(),

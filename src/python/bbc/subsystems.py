@@ -42,6 +42,18 @@ class BBC(Subsystem):
             """
         ),
     )
+    registry_cache = BoolOption(
+        default=True,
+        help=softwrap(
+            """
+            Use the registries as a build cache: before building an image that is not in the
+            Docker engine, look for its content tag in its registries (`[docker.registries]`,
+            in order) and pull it instead when one holds it with the same `io.bbc.content`
+            label; one with another label is refused. Its children are built on the pulled
+            bits. Off: images are built here.
+            """
+        ),
+    )
     source_url = StrOption(
         default=None,
         help=softwrap(

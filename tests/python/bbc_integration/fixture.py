@@ -110,10 +110,10 @@ class Run:
         return self.stdout + self.stderr
 
     def packaged(self) -> dict[str, str]:
-        """Target name -> "Built" or "Up to date", from `package`'s output."""
+        """Target name -> "Built", "Pulled" or "Up to date", from `package`'s output."""
         found = {}
         for status, repository in re.findall(
-            r"^(Built|Up to date): [^/\s]+/([^:\s]+):", self.output, re.M
+            r"^(Built|Pulled|Up to date): [^/\s]+/([^:\s]+):", self.output, re.M
         ):
             found[repository] = status
         return found
@@ -133,7 +133,7 @@ class Run:
         """Target name -> (content ref, image id) that `package` reported for it."""
         found = {}
         for refs, image_id in re.findall(
-            r"^(?:Built|Up to date): (.+)\nDocker image ID: (\S+)", self.output, re.M
+            r"^(?:Built|Pulled|Up to date): (.+)\nDocker image ID: (\S+)", self.output, re.M
         ):
             content = refs.split(", ")[-1]
             found[content.split("/", 1)[1].split(":")[0]] = (content, image_id)

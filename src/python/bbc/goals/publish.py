@@ -26,7 +26,8 @@ from pants.engine.process import InteractiveProcess
 from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
-from bbc.core.tags import pinned
+from bbc.core.fanout import BUILD_TIMES_DIR, build_time_record
+from bbc.core.tags import pinned, tag_of
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.publish_types import ImagePublish, ImagePublishRequest
@@ -179,6 +180,14 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
     text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
     [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
     folder = os.path.join(RELEASES_DIR, repository)
+    timed = (
+        (
+            os.path.join("dist", BUILD_TIMES_DIR, f"{repository}.json"),
+            build_time_record(str(build.address), build.content_tag, build.seconds).decode(),
+        )
+        if build.seconds
+        else ()
+    )
     return (
         record_path,
         json.dumps(record(published), indent=2, sort_keys=True) + "\n",
@@ -186,6 +195,7 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
         f"# {repository} {version}\n\n{text}",
         os.path.join(folder, f"{version}.cdx.json"),
         sbom_file.content.decode(),
+        *timed,  # for bbc-plan's balancing (core/fanout.py)
     )
 
 

@@ -2,8 +2,9 @@
 
 During `publish` the parent is the one published in this run (pushed, or found already
 released), and the child's `base.*` labels name its registry ref and manifest digest.
-Otherwise it is the parent as built here, named by its local content tag. A child with
-`parent_variant` is built on that variant of its parent.
+Otherwise it is the parent as built here, named by its local content tag; or, when it was pulled
+from a registry (registry_cache.py), by its registry ref and digest, as `publish` names it. A
+child with `parent_variant` is built on that variant of its parent.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ async def base(request: BaseRequest) -> Base:
     build = await Get(ImageBuild, ImageBuildRequest(request.address, image_variant=variant))
     if not build.ok:
         return Base(build, "", blocked_by=build.blocked_by or build.address)
+    if build.pulled_from:  # labelled as `publish` labels children of a released parent
+        return Base(build, build.pulled_from, build.registry_digest)
     return Base(build, build.content_ref)
 
 

@@ -51,6 +51,7 @@ from bbc.rules.docker import Docker, LocalImages, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.recipe import Recipe, failed, recipe
+from bbc.rules.registry_cache import from_registry
 from bbc.subsystems import BBC
 
 IIDFILE = "__bbc_image.iid"
@@ -216,6 +217,8 @@ async def build_image(
         image_variant=request.image_variant,
     )
     existing = await _up_to_date(request, result, plan, docker, bash)
+    if existing is None and request.variant == PROD:
+        existing = await from_registry(result, info.version)
     if existing is not None:
         return existing
 
@@ -305,7 +308,8 @@ async def build_image(
             failure=f"{request.address} ({result.refs[0]}) failed to build at {summary}\n{tail}",
         )
     iid = await Get(DigestContents, Digest, process_result.output_digest)
-    return replace(result, image_id=iid[0].content.decode().strip(), built=True)
+    seconds = (process_result.metadata.total_elapsed_ms or 0) / 1000
+    return replace(result, image_id=iid[0].content.decode().strip(), built=True, seconds=seconds)
 
 
 def rules():

@@ -32,7 +32,12 @@ class ImageBuild:
     repository: str = ""  # local: never with a registry (registries only matter to publish)
     tags: tuple[str, ...] = ()  # exact first, content tag last
     content_hash: str = ""  # the image's identity (core/content.py)
-    built: bool = False  # False: it was up to date
+    built: bool = False  # False: it was up to date (or pulled)
+    seconds: float = 0.0  # how long building it took, when this run built it
+    # When this run pulled it from a registry (rules/registry_cache.py): the registry's ref of its
+    # exact version, and the manifest digest pulled.
+    pulled_from: str = ""
+    registry_digest: str = ""
     failure: str | None = None  # why this image failed to build
     blocked_by: Address | None = None  # the ancestor whose failure stopped it
     image_variant: str | None = None  # see ImageBuildRequest

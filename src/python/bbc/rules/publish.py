@@ -23,6 +23,7 @@ from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 from pants.util.value_interpolation import InterpolationContext
 
+from bbc.core.content import CONTENT_LABEL
 from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.releases import previous_release
 from bbc.core.tags import RegistryRefs, registry_refs, tag_of
@@ -46,10 +47,10 @@ from bbc.rules.registry import (
 
 
 def repositories(
-    target: Target, options: DockerOptions
+    target: Target, options: DockerOptions, pushed_to: bool = True
 ) -> tuple[tuple[DockerRegistryOptions, str], ...]:
-    """The registries `publish` pushes the image to (minus skip_push ones), each with the
-    image's repository there."""
+    """The registries of the image (those `publish` pushes it to: minus skip_push ones, unless
+    `pushed_to` is False), each with the image's repository there."""
     field_set = DockerPackageFieldSet.create(target)
     return tuple(
         (
@@ -59,7 +60,7 @@ def repositories(
             ),
         )
         for registry in options.registries().get(*(field_set.registries.value or ()))
-        if not registry.skip_push
+        if not (pushed_to and registry.skip_push)
     )
 
 
@@ -130,7 +131,12 @@ async def publish_to_registry(
             # children are built on (and label) exactly what the registry holds.
             source = dest.exact if held is not None else dest.content
             pulled = await pull(
-                registries, source, build.refs, f"Pulling {source}, the released {build.refs[0]}"
+                registries,
+                source,
+                build.refs,
+                f"Pulling {source}, the released {build.refs[0]}",
+                CONTENT_LABEL,
+                build.content_hash,
             )
             if pulled.failure:
                 return fail(f"pulling {source} failed:\n{pulled.failure}")

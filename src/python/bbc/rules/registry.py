@@ -231,11 +231,15 @@ for ref in "$@"; do "$DOCKER" tag "$image" "$ref"; done
 for ref in "$@"; do "$DOCKER" push --quiet "$ref" >&2 || { echo "pushing $ref failed" >&2; exit 1; }; done
 """
 
-# Pull the registry's image of a release and give it the local tags; print its image id.
+# Pull an image; given a label format, only if the label says what is expected (else untag it,
+# fail). Then give it the local tags and print its image id.
 _PULL = """\
 set -eu
-remote=$1; shift
-"$DOCKER" pull --quiet "$remote" >&2
+remote=$1 format=$2 expected=$3; shift 3
+"$DOCKER" pull --quiet "$remote" >/dev/null
+found=$([ -z "$format" ] || "$DOCKER" image inspect --format "$format" "$remote")
+[ "$found" = "$expected" ] || { "$DOCKER" image rm "$remote" >/dev/null 2>&1
+  echo "the pulled image is labelled '$found', not '$expected'" >&2; exit 1; }
 for ref in "$@"; do "$DOCKER" tag "$remote" "$ref"; done
 "$DOCKER" image inspect --format '{{.Id}}' "$remote"
 """
@@ -294,10 +298,18 @@ async def push(
 
 
 async def pull(
-    registries: Registries, remote: str, local_refs: tuple[str, ...], description: str
+    registries: Registries,
+    remote: str,
+    local_refs: tuple[str, ...],
+    description: str,
+    label: str = "",
+    expected: str = "",
 ) -> Transfer:
-    """Pull `remote` and tag it with the local refs; stdout: its image id."""
-    return await _transfer(registries, _PULL, (remote, *local_refs), description, "pull")
+    """Pull `remote` and give it the local refs; given a `label`, only if it says `expected` (a
+    release's content hash: what is used is what was checked). stdout: its image id."""
+    check = f'{{{{index .Config.Labels "{label}"}}}}' if label else ""
+    args = (remote, check, expected, *local_refs)
+    return await _transfer(registries, _PULL, args, description, "pull")
 
 
 def rules():

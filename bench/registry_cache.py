@@ -1,0 +1,210 @@
+"""What the registry cache saves a second machine, on this repository's real family.
+
+    ./pants run bench/registry_cache.py -- [--prefix hs-bbc]
+
+  first   a fresh clone, a fresh Pants cache (its own local store and named caches; Pants'
+          virtualenv in BBC_CACHE_DIR is reused), an engine without the family: `package ::`
+  second  after the first clone published to a registry on a free loopback port: another fresh
+          clone and Pants cache, and a second, empty Docker engine (a dockerd of its own on a
+          loopback port with its own data root), the same `package ::`, which pulls from the
+          registry instead of building
+and, with the images removed from that engine again, a plain `docker pull` of each image in
+build order (what a runner pays per ancestor). Images are named `<prefix>/<name>` and built with a PIP_INDEX_URL of
+their own, so that BuildKit's cache of earlier builds of the family does not shorten the first
+run (its apt cache mounts, shared by the host's engine, stay warm). Only what this run made is removed.
+Writes bench/results/registry-cache-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bbc_integration.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+ORDER = ["root", "python", "flask", "ml", "web", "ml_job"]  # the family, parents first
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_registry(folder: Path) -> tuple[subprocess.Popen, str]:
+    address = f"127.0.0.1:{free_port()}"
+    config = folder / "config.yml"
+    config.write_text(
+        f"version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+        f"    rootdirectory: {folder / 'data'}\nhttp:\n  addr: {address}\n"
+    )
+    log = (folder / "registry.log").open("w")
+    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{address}/v2/", timeout=1).close()
+            return process, address
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    sys.exit(f"docker-registry did not start: {(folder / 'registry.log').read_text()}")
+
+
+def start_engine() -> tuple[Engine, str]:
+    """The second machine's engine: a dockerd of its own with its own data root (so neither
+    images nor BuildKit's cache of the first machine are there) and its own bridge (engine.py)."""
+    engine = Engine()
+    return engine, engine.tcp
+
+
+def clone(workdir: Path, name: str) -> Path:
+    target = workdir / name
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
+    return target
+
+
+def pants(repo: Path, env: dict[str, str], *args: str) -> tuple[float, str]:
+    started = time.monotonic()
+    run = subprocess.run(
+        ["./pants", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=3600
+    )
+    elapsed = time.monotonic() - started
+    if run.returncode != 0:
+        sys.exit(f"./pants {' '.join(args)} failed in {repo}:\n{run.stdout}\n{run.stderr}")
+    return elapsed, run.stdout + run.stderr
+
+
+def statuses(output: str) -> dict[str, str]:
+    return dict(
+        (name, status)
+        for status, name in re.findall(
+            r"^(Built|Pulled|Up to date): [^/\s]+/([^:\s]+):", output, re.M
+        )
+    )
+
+
+def remove_images(*prefixes: str, host: str | None = None) -> None:
+    """Every image named `<prefix>/...`: only this run's."""
+    docker = ["docker", *(["--host", host] if host else [])]
+    for prefix in prefixes:
+        found = subprocess.run(
+            [*docker, "image", "ls", "-q", "--no-trunc", "--filter", f"reference={prefix}/*"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        if found:
+            subprocess.run([*docker, "image", "rm", "-f", *set(found)], capture_output=True)
+
+
+def stop_pantsd(repo: Path) -> None:
+    for pid_file in repo.glob(".pids/*/pantsd/pid"):
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bbc-registry-cache-"))
+    registry, address = start_registry(workdir)
+    marker = uuid.uuid4().hex[:8]
+    base_env = {
+        **os.environ,
+        "BBC_CACHE_DIR": os.environ.get("BBC_CACHE_DIR")
+        or str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bbc-pants"),
+        # No pantsd: on a loaded machine its start can pass the client's 60 s limit.
+        "PANTS_PANTSD": "false",
+        "PANTS_NO_NATIVE_CLIENT": "1",
+        "PANTS_DOCKER_DEFAULT_REPOSITORY": f"{args.prefix}/{{name}}",
+        "PANTS_DOCKER_BUILD_ARGS": json.dumps([f"PIP_INDEX_URL=https://pypi.org/simple?{marker}"]),
+        "PANTS_DOCKER_REGISTRIES": f"{{'bench': {{'address': '{address}', 'default': True}}}}",
+    }
+
+    def env_for(name: str) -> dict[str, str]:
+        cache = workdir / f"{name}-cache"
+        return {
+            **base_env,
+            "PANTS_LOCAL_STORE_DIR": str(cache / "lmdb_store"),
+            "PANTS_NAMED_CACHES_DIR": str(cache / "named_caches"),
+        }
+
+    repos: list[Path] = []
+    engine = None
+    try:
+        first = clone(workdir, "first")
+        repos.append(first)
+        first_s, first_out = pants(first, env_for("first"), "package", "::")
+        build_times = {
+            json.loads(p.read_text())["address"]: json.loads(p.read_text())["seconds"]
+            for p in (first / "dist/bbc/build-times").rglob("*.json")
+        }
+        publish_s, _ = pants(first, env_for("first"), "publish", "::")
+        stop_pantsd(first)
+        remove_images(args.prefix, f"{address}/{args.prefix}")
+
+        engine, host = start_engine()
+        second = clone(workdir, "second")
+        repos.append(second)
+        second_env = {**env_for("second"), "DOCKER_HOST": host}
+        second_s, second_out = pants(second, second_env, "package", "::")
+        stop_pantsd(second)
+        pulled = statuses(second_out)
+
+        remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
+        content = {
+            name: ref.split(", ")[-1]
+            for name, ref in re.findall(
+                r"^Pulled: [^/\s]+/([^:\s]+):.*?, ([^,\s]+)$", second_out, re.M
+            )
+        }
+        pulls = {}  # parents first: each pull fetches only what its parent does not hold
+        for name, ref in sorted(content.items(), key=lambda i: ORDER.index(i[0])):
+            remote = f"{address}/{ref}"
+            started = time.monotonic()
+            pull = ["docker", "--host", host, "pull", "-q", remote]
+            subprocess.run(pull, check=True, capture_output=True)
+            pulls[name] = round(time.monotonic() - started, 2)
+        result = {
+            "first_package_s": round(first_s, 1),
+            "first_statuses": statuses(first_out),
+            "publish_s": round(publish_s, 1),
+            "second_package_s": round(second_s, 1),
+            "second_statuses": pulled,
+            "ratio": round(second_s / first_s, 3),
+            "build_seconds": build_times,
+            "pull_seconds": pulls,
+            "load_average": os.getloadavg(),
+        }
+        print(json.dumps(result, indent=2))
+        out = ROOT / "bench/results" / f"registry-cache-{time.strftime('%Y%m%dT%H%M%S')}.json"
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {out}")
+    finally:
+        for repo in repos:
+            stop_pantsd(repo)
+        remove_images(args.prefix, f"{address}/{args.prefix}")
+        registry.terminate()
+        if engine is not None:
+            engine.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
