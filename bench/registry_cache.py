@@ -3,15 +3,19 @@
     ./pants run bench/registry_cache.py -- [--prefix hs-bbc]
 
   first   a fresh clone, a fresh Pants cache (its own local store and named caches; Pants'
-          virtualenv in BBC_CACHE_DIR is reused), an engine without the family: `package ::`
+          virtualenv in BBC_CACHE_DIR is reused), an engine without the family: `package ::`,
+          writing to a Pants remote cache (BuildGrid on a free loopback port, remote_cache.py)
   second  after the first clone published to a registry on a free loopback port: another fresh
           clone and Pants cache, and a second, empty Docker engine (a dockerd of its own on a
           loopback port with its own data root), the same `package ::`, which pulls from the
-          registry instead of building
+          registry instead of building; no remote cache, so the pex files `package ::` also
+          makes (the images' Python dependencies, BuildGrid's) are built again
+  third   the same as second, with the Pants remote cache the first machine wrote: what a CI
+          runner pays with both shared caches
 and, with the images removed from that engine again, a plain `docker pull` of each image in
-build order (what a runner pays per ancestor). Images are named `<prefix>/<name>` and built with a PIP_INDEX_URL of
-their own, so that BuildKit's cache of earlier builds of the family does not shorten the first
-run (its apt cache mounts, shared by the host's engine, stay warm). Only what this run made is removed.
+build order (what a runner pays per ancestor). Images are named `<prefix>/<name>` and built with a
+PIP_INDEX_URL of their own, so that BuildKit's cache of earlier builds of the family does not
+shorten the first run. Only what this run made is removed.
 Writes bench/results/registry-cache-<time>.json.
 """
 
@@ -33,6 +37,7 @@ import uuid
 from pathlib import Path
 
 from bbc_integration.engine import Engine
+from bbc_integration.remote_cache import RemoteCache
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ["root", "python", "flask", "ml", "web", "ml_job"]  # the family, parents first
@@ -122,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
     args = parser.parse_args()
+    load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="bbc-registry-cache-"))
     registry, address = start_registry(workdir)
     marker = uuid.uuid4().hex[:8]
@@ -146,16 +152,19 @@ def main() -> None:
         }
 
     repos: list[Path] = []
-    engine = None
+    engine = cache = None
     try:
+        pants(ROOT, base_env, "package", "3rdparty/python:bgd")
+        cache = RemoteCache(workdir, ROOT / "dist/3rdparty.python/bgd.pex")
         first = clone(workdir, "first")
         repos.append(first)
-        first_s, first_out = pants(first, env_for("first"), "package", "::")
+        first_env = {**env_for("first"), **cache.env(write=True)}
+        first_s, first_out = pants(first, first_env, "package", "::")
         build_times = {
             json.loads(p.read_text())["address"]: json.loads(p.read_text())["seconds"]
             for p in (first / "dist/bbc/build-times").rglob("*.json")
         }
-        publish_s, _ = pants(first, env_for("first"), "publish", "::")
+        publish_s, _ = pants(first, first_env, "publish", "::")
         stop_pantsd(first)
         remove_images(args.prefix, f"{address}/{args.prefix}")
 
@@ -166,6 +175,13 @@ def main() -> None:
         second_s, second_out = pants(second, second_env, "package", "::")
         stop_pantsd(second)
         pulled = statuses(second_out)
+
+        remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
+        third = clone(workdir, "third")
+        repos.append(third)
+        third_env = {**env_for("third"), "DOCKER_HOST": host, **cache.env(write=False)}
+        third_s, third_out = pants(third, third_env, "package", "::")
+        stop_pantsd(third)
 
         remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
         content = {
@@ -188,8 +204,12 @@ def main() -> None:
             "second_package_s": round(second_s, 1),
             "second_statuses": pulled,
             "ratio": round(second_s / first_s, 3),
+            "third_package_s": round(third_s, 1),
+            "third_statuses": statuses(third_out),
+            "ratio_with_remote_cache": round(third_s / first_s, 3),
             "build_seconds": build_times,
             "pull_seconds": pulls,
+            "load_average_at_start": load_at_start,
             "load_average": os.getloadavg(),
         }
         print(json.dumps(result, indent=2))
@@ -201,6 +221,8 @@ def main() -> None:
             stop_pantsd(repo)
         remove_images(args.prefix, f"{address}/{args.prefix}")
         registry.terminate()
+        if cache is not None:
+            cache.close()
         if engine is not None:
             engine.close()
         shutil.rmtree(workdir, ignore_errors=True)

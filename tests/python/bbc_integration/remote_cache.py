@@ -38,7 +38,7 @@ instances:
 
 
 class RemoteCache:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, pex: Path = Path(BGD)) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -48,7 +48,7 @@ class RemoteCache:
         self.log = folder / "buildgrid.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [str(Path(BGD).resolve()), "server", "start", str(config)],
+                [str(pex.resolve()), "server", "start", str(config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -63,6 +63,14 @@ class RemoteCache:
         assert self.process.poll() is None, f"BuildGrid exited: {self.log.read_text()}"
         with socket.socket() as s:
             return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    def env(self, write: bool) -> dict[str, str]:
+        """Pants' options to read from (and, if `write`, write to) this server."""
+        return {
+            "PANTS_REMOTE_CACHE_READ": "true",
+            "PANTS_REMOTE_CACHE_WRITE": "true" if write else "false",
+            "PANTS_REMOTE_STORE_ADDRESS": self.address,
+        }
 
     def configure(self, pants_toml: str) -> str:
         """`pants_toml` with Pants' remote cache read from and written to this server."""
