@@ -154,7 +154,8 @@ def main() -> None:
     repos: list[Path] = []
     engine = cache = None
     try:
-        pants(ROOT, base_env, "package", "3rdparty/python:bgd")
+        # Beside the `./pants run` of this script, which holds the checkout's run lock.
+        pants(ROOT, {**base_env, "PANTS_CONCURRENT": "True"}, "package", "3rdparty/python:bgd")
         cache = RemoteCache(workdir, ROOT / "dist/3rdparty.python/bgd.pex")
         first = clone(workdir, "first")
         repos.append(first)
