@@ -18,6 +18,7 @@ from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.registries import DockerRegistryOptions
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageSkipPushField
+from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
@@ -35,6 +36,8 @@ from bbc.rules.publish_types import (
     RegistryPublishRequest,
 )
 from bbc.target_types import ImageVersionField, VariantsField
+from bbc.rules.registry_sbom import record_sbom
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.registry import (
     Registries,
     copy_tag,
@@ -194,6 +197,22 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
+    sbom = await Get(
+        ImageSBOM,
+        ImageSBOMRequest(build.repository, build.tags[0], build.content_tag, build.image_id),
+    )
+    [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+    failure = await record_sbom(
+        registries,
+        dest.address,
+        dest.repository,
+        final.manifest_digest,
+        sbom_file.content,
+        tags,
+        reading("sbom"),
+    )
+    if failure:
+        return fail(f"{failure} The release is published: publish again to record its SBOM.")
     previous = previous_release(tags, dest.version)
     return replace(
         result,

@@ -71,10 +71,16 @@ class Registries:
     config: RegistryConfig
 
     def _skopeo(
-        self, address: str, command: str, *args: str, description: str, key: str, sides=("",)
+        self,
+        address: str,
+        command: str,
+        *args: str,
+        description: str,
+        key: str,
+        sides=("",),
+        **kwargs,
     ) -> Process:
-        """skopeo with the engine's TLS choice and Docker's credentials for this registry, on
-        each side (`src-`, `dest-`) of a copy."""
+        """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy."""
         docker_config = self.docker.env.get("DOCKER_CONFIG") or os.path.join(
             self.docker.env.get("HOME", ""), ".docker"
         )
@@ -92,10 +98,8 @@ class Registries:
             description=description,
             run_token=self.docker.run_token,
             env={**self.docker.env, "BBC_READ_FOR": key},
+            **kwargs,
         )
-
-    def _read(self, address: str, *args: str, description: str, key: str) -> Process:
-        return self._skopeo(address, args[0], *args[1:], description=description, key=key)
 
 
 @rule
@@ -105,7 +109,7 @@ async def registries(
     return Registries(skopeo, docker, bash, config)
 
 
-def _not_found(stderr: str) -> bool:
+def not_found(stderr: str) -> bool:
     return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
 
 
@@ -116,7 +120,7 @@ _CHECK_IT = (
 )
 
 
-def _unreachable(stderr: str) -> str:
+def unreachable(stderr: str) -> str:
     return f"the registry did not answer: {tool_message(stderr)}. {_CHECK_IT}"
 
 
@@ -125,7 +129,7 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
     result = await Get(
         FallibleProcessResult,
         Process,
-        registries._read(
+        registries._skopeo(
             address,
             "list-tags",
             f"docker://{repository}",
@@ -136,9 +140,9 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
     stderr = result.stderr.decode(errors="replace").strip()
     if result.exit_code == 0:
         return tuple(json.loads(result.stdout)["Tags"] or ())
-    if _not_found(stderr):
+    if not_found(stderr):
         return ()  # a new repository
-    return _unreachable(stderr)
+    return unreachable(stderr)
 
 
 async def _raw(registries: Registries, address: str, ref: str, key: str, *flags: str):
@@ -148,7 +152,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     result = await Get(
         FallibleProcessResult,
         Process,
-        registries._read(
+        registries._skopeo(
             address,
             "inspect",
             *flags,
@@ -161,7 +165,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     if result.exit_code == 0:
         return result.stdout
     stderr = result.stderr.decode(errors="replace").strip()
-    if _not_found(stderr):
+    if not_found(stderr):
         return None
     hint = f" {_CHECK_IT}" if any(g in stderr for g in _GONE) else ""
     return f"could not read {ref}: {tool_message(stderr)}.{hint}"
