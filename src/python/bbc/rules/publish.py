@@ -27,7 +27,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core.content import CONTENT_LABEL
 from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.releases import previous_release
-from bbc.core.tags import RegistryRefs, registry_refs, tag_of
+from bbc.core.tags import RegistryRefs, registry_refs, sbom_tag, tag_of
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.publish_types import (
     ImagePublish,
@@ -197,22 +197,17 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
-    sbom = await Get(
-        ImageSBOM,
-        ImageSBOMRequest(build.repository, build.tags[0], build.content_tag, build.image_id),
-    )
-    [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
-    failure = await record_sbom(
-        registries,
-        dest.address,
-        dest.repository,
-        final.manifest_digest,
-        sbom_file.content,
-        tags,
-        reading("sbom"),
-    )
-    if failure:
-        return fail(f"{failure} The release is published: publish again to record its SBOM.")
+    if sbom_tag(final.manifest_digest) not in tags:  # a recorded SBOM is never replaced
+        sbom = await Get(
+            ImageSBOM,
+            ImageSBOMRequest(build.repository, build.tags[0], build.content_tag, build.image_id),
+        )
+        [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+        failure = await record_sbom(
+            registries, dest.address, dest.repository, final.manifest_digest, sbom_file.content
+        )
+        if failure:
+            return fail(f"{failure}. The release is published: publish again to record its SBOM.")
     previous = previous_release(tags, dest.version)
     return replace(
         result,

@@ -3,7 +3,7 @@ artifact tagged `sha256-<hex>.sbom` after the image manifest's digest (cosign's 
 convention; registry:2 has no OCI referrers API). skopeo pushes it from an OCI layout written
 here (core/sbom_artifact.py) and reads it back as a `dir:` copy.
 
-A recorded SBOM is never replaced: `record_sbom` pushes only when the tag is not there.
+A recorded SBOM is never replaced: rules/publish.py records one only where the tag is not there.
 """
 
 from __future__ import annotations
@@ -26,14 +26,10 @@ async def record_sbom(
     repository: str,
     image_digest: str,
     sbom: bytes,
-    tags: tuple[str, ...],
-    key: str,
 ) -> str | None:
-    """Push the SBOM of the release `repository@image_digest` unless `tags` (the repository's,
-    read before this publish) already hold one for it: the failure, if any."""
+    """Push the SBOM of the release `repository@image_digest` (its caller checks that none is
+    recorded yet: a recorded SBOM is never replaced): the failure, if any."""
     tag = sbom_tag(image_digest)
-    if tag in tags:
-        return None
     layout = sbom_layout(sbom, image_digest)
     files = await Get(
         Digest, CreateDigest([FileContent(f"sbom/{p}", b) for p, b in layout.items()])
@@ -48,14 +44,15 @@ async def record_sbom(
             f"oci:sbom:{LAYOUT_REF}",
             f"docker://{target}",
             description=f"Recording the SBOM of {repository}@{image_digest} as {target}",
-            key=f"{key}:sbom",
+            key=f"record-sbom:{image_digest}",
             sides=("dest-",),
             input_digest=files,
         ),
     )
     if result.exit_code == 0:
         return None
-    return f"recording its SBOM as {target} failed: {tool_message(result.stderr.decode())}"
+    stderr = result.stderr.decode(errors="replace")
+    return f"recording its SBOM as {target} failed: {tool_message(stderr)}"
 
 
 @dataclass(frozen=True)
