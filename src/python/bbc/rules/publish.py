@@ -207,7 +207,8 @@ async def publish_to_registry(
             registries, dest.address, dest.repository, final.manifest_digest, sbom_file.content
         )
         if failure:
-            return fail(f"{failure}. The release is published: publish again to record its SBOM.")
+            published = "The release is published: publish again to record its SBOM."
+            return fail(f"{failure.rstrip('.')}. {published}")
     previous = previous_release(tags, dest.version)
     return replace(
         result,

@@ -113,7 +113,7 @@ def not_found(stderr: str) -> bool:
     return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
 
 
-_GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
+GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
 _CHECK_IT = (
     "Check its address in [docker.registries] and that it runs (this repository's local one: "
     "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
@@ -167,7 +167,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     stderr = result.stderr.decode(errors="replace").strip()
     if not_found(stderr):
         return None
-    hint = f" {_CHECK_IT}" if any(g in stderr for g in _GONE) else ""
+    hint = f" {_CHECK_IT}" if any(g in stderr for g in GONE) else ""
     return f"could not read {ref}: {tool_message(stderr)}.{hint}"
 
 
@@ -286,7 +286,7 @@ async def _transfer(
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
         stderr = result.stderr.decode(errors="replace")
-        if any(g in stderr for g in _GONE):
+        if any(g in stderr for g in GONE):
             return Transfer(
                 failure=f"the registry stopped answering: {output_tail(stderr, 3)} {_CHECK_IT}"
             )

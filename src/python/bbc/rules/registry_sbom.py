@@ -17,7 +17,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from bbc.core.registry_data import tool_message
 from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
 from bbc.core.tags import ref, sbom_tag
-from bbc.rules.registry import Registries, not_found, unreachable
+from bbc.rules.registry import GONE, Registries, not_found, unreachable
 
 
 async def record_sbom(
@@ -52,7 +52,8 @@ async def record_sbom(
     if result.exit_code == 0:
         return None
     stderr = result.stderr.decode(errors="replace")
-    return f"recording its SBOM as {target} failed: {tool_message(stderr)}"
+    why = unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
+    return f"recording its SBOM as {target} failed: {why}"
 
 
 @dataclass(frozen=True)
