@@ -25,9 +25,10 @@ from bbc.rules import (
     contract_pytest,
 )
 from bbc.rules import debian, debian_lock, dependencies, docker, downstream_git, external_bases
-from bbc.rules import dockerfiles, git, image_graph, image_parent, notes
+from bbc.rules import dockerfiles, git, image_graph, image_parent, notes, package_changes
 from bbc.rules import publish as publish_rules
 from bbc.rules import python_lock, registry, registry_cache, run_token, sbom, synthetic_targets
+from bbc.rules import registry_sbom
 from bbc.rules import releases as releases_rules
 from bbc.target_types import (
     PLUGIN_FIELDS,
@@ -72,10 +73,12 @@ def rules():
         *image_graph.rules(),
         *image_parent.rules(),
         *notes.rules(),
+        *package_changes.rules(),
         *publish_rules.rules(),
         *python_lock.rules(),
         *registry.rules(),
         *registry_cache.rules(),
+        *registry_sbom.rules(),
         *releases_rules.rules(),
         *run_token.rules(),
         *sbom.rules(),

@@ -88,6 +88,15 @@ class Registry:
                 return None
             raise
 
+    def manifest(self, repository: str, tag: str) -> bytes:
+        """The manifest of `repository:tag`, as the registry serves it."""
+        with self._get(f"{repository}/manifests/{tag}") as response:
+            return response.read()
+
+    def blob(self, repository: str, digest: str) -> bytes:
+        with self._get(f"{repository}/blobs/{digest}") as response:
+            return response.read()
+
     def digests(self, repository: str) -> dict[str, str | None]:
         return {tag: self.digest(repository, tag) for tag in sorted(self.tags(repository))}
 

@@ -129,6 +129,7 @@ def test_step_2_a_root_is_converted_and_pants_own_child_builds_on_it(
     assert registry.tags(f"{repo.prefix}/base") == {
         *("v7", "stable"),  # step 1's, Pants' own
         *(content_tag, "1.0.0", "1.0", "1", "latest"),
+        f"sha256-{registry.digest(f'{repo.prefix}/base', '1.0.0').split(':')[1]}.sbom",
     }
     assert registry.tags(f"{repo.prefix}/tool") == {"hello-1"}
     assert registry.digest(f"{repo.prefix}/tool", "hello-1") != step_1_tool  # on the new base

@@ -1,10 +1,5 @@
 """Locked Debian packages and `./pants bbc-update`, with real Pants, real Docker and a real apt
-repository on 127.0.0.1 (made with dpkg-deb and apt-ftparchive, served over HTTP):
-
-    images/root:root (this repository's real root, from 3rdparty/debian/root.lock)
-    ├── img/demo   installs bbc-demo from 3rdparty/debian/demo.lock (the local repository)
-    │   └── img/leaf
-    └── img/other  installs nothing
+repository on 127.0.0.1 (the family of apt_family.py).
 
 The root's lock is a plain file here, so bbc-update resolves only demo.lock, from the local
 repository: nothing in the test depends on how Debian's mirror moves.
@@ -12,96 +7,14 @@ repository: nothing in the test depends on how Debian's mirror moves.
 
 from __future__ import annotations
 
-import functools
-import gzip
 import json
 import re
-import shutil
 import subprocess
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from bbc_integration.fixture import Repo, child_dockerfile
-
-CHANGELOG = {
-    "1.0": ["bbc-demo (1.0) bookworm; urgency=medium", "  * First release."],
-    "1.1": ["bbc-demo (1.1) bookworm-security; urgency=high", "  * Fix CVE-2099-0001."],
-}
-INSTALL = (
-    "RUN --mount=type=bind,source=img/demo/debs,target=/tmp/debs cd /tmp/debs"
-    " && sha256sum --quiet --strict -c SHA256SUMS"
-    " && apt-get install -y --no-install-recommends /tmp/debs/*.deb"
-)
-
-
-class Mirror:
-    """A flat apt repository served on a free loopback port (`deb [trusted=yes] URL ./`)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def add(self, version: str) -> Path:
-        """bbc-demo at `version`, its changelog naming every version up to it."""
-        tree = self.root.parent / f"bbc-demo-{version}"
-        (tree / "DEBIAN").mkdir(parents=True)
-        (tree / "DEBIAN/control").write_text(
-            f"Package: bbc-demo\nVersion: {version}\nArchitecture: all\nPriority: optional\n"
-            "Maintainer: BBC tests <it@example.com>\nDescription: a package of the tests\n"
-        )
-        entries = [
-            "\n".join(
-                [
-                    *CHANGELOG[v],
-                    "",
-                    " -- BBC tests <it@example.com>  Mon, 01 Dec 2026 00:00:00 +0000",
-                    "",
-                ]
-            )
-            for v in sorted(CHANGELOG, reverse=True)
-            if v <= version
-        ]
-        doc = tree / "usr/share/doc/bbc-demo"
-        doc.mkdir(parents=True)
-        (doc / "changelog.Debian.gz").write_bytes(
-            gzip.compress("\n".join(entries).encode(), mtime=0)
-        )
-        (tree / "usr/share/bbc-demo").mkdir(parents=True)
-        (tree / "usr/share/bbc-demo/version").write_text(f"{version}\n")
-        deb = self.root / f"pool/main/b/bbc-demo/bbc-demo_{version}_all.deb"
-        deb.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", tree, deb],
-            check=True,
-            capture_output=True,
-        )
-        self.index()
-        return deb
-
-    def index(self) -> None:
-        packages = subprocess.run(
-            ["apt-ftparchive", "packages", "pool"], cwd=self.root, check=True, capture_output=True
-        ).stdout
-        (self.root / "Packages").write_bytes(packages)
-        release = subprocess.run(
-            ["apt-ftparchive", "release", "."], cwd=self.root, check=True, capture_output=True
-        ).stdout
-        (self.root / "Release").write_bytes(release)
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
+from bbc_integration.apt_family import debian_family
+from bbc_integration.fixture import Repo
 
 
 def dpkg_version(repo: Repo, name: str, tag: str) -> str:
@@ -127,54 +40,7 @@ def dpkg_version(repo: Repo, name: str, tag: str) -> str:
 
 @pytest.fixture(scope="module")
 def family(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("debian")
-    mirror = Mirror(tmp / "mirror")
-    repo = Repo(tmp / "repo", Path.cwd())
-    try:
-        shutil.copytree("images/root", repo.root / "images/root")
-        (repo.root / "3rdparty/debian").mkdir(parents=True)
-        for name in ("root.lock", "fetch-debs.sh"):
-            shutil.copy(f"3rdparty/debian/{name}", repo.root / "3rdparty/debian" / name)
-        repo.write(
-            "3rdparty/debian/BUILD",
-            'file(name="root", source="root.lock")\nfile(name="fetch-debs", source="fetch-debs.sh")\n'
-            'debian_packages(name="demo", lockfile="demo.lock", packages=["bbc-demo"])\n',
-        )
-        repo.write(
-            "pants.toml",
-            repo.read("pants.toml")
-            + f'\n[bbc]\ndebian_sources = ["deb [trusted=yes] {mirror.url} ./"]\n'
-            f'debian_pools = ["{mirror.url}/pool/main"]\n',
-        )
-        repo.write(
-            "img/demo/Dockerfile",
-            child_dockerfile("images/root:root", "USER root", INSTALL, "USER 10001:10001"),
-        )
-        repo.write(
-            "img/demo/BUILD",
-            'docker_image(name="demo", version="1.0.0", parent_versions="^1.0", dependencies=[":debs"])\n'
-            'shell_command(name="debs", command="bash ../../3rdparty/debian/fetch-debs.sh '
-            '../../3rdparty/debian/demo.lock debs", execution_dependencies=["3rdparty/debian:demo", '
-            '"3rdparty/debian:fetch-debs"], tools=["bash"], output_directories=["debs"])\n',
-        )
-        repo.versions.update(root="1.0.0", demo="1.0.0")
-        repo.add_child("leaf", "demo", "RUN test -f /usr/share/bbc-demo/version")
-        repo.write("img/other/Dockerfile", child_dockerfile("images/root:root", "RUN true"))
-        repo.write(
-            "img/other/BUILD",
-            'docker_image(name="other", version="1.0.0", parent_versions="^1.0")\n',
-        )
-        repo.versions["other"] = "1.0.0"
-        mirror.add("1.0")
-        first = repo.pants("bbc-update", "--apply")
-        assert first.returncode == 2, first.output
-        repo.commit("A family with a locked package of the local repository")
-        built = repo.pants("package", "::")
-        assert built.returncode == 0, built.output
-        yield repo, mirror
-    finally:
-        repo.close()
-        mirror.close()
+    yield from debian_family(tmp_path_factory.mktemp("debian"))
 
 
 def test_the_first_lock_is_installed(family) -> None:

@@ -79,7 +79,9 @@ def test_publish_pushes_every_semver_tag_parents_first(repo: Repo, registry: Reg
     for name in ALL:
         tags = registry.tags(f"{repo.prefix}/{name}")
         content = {t for t in tags if re.fullmatch(r"1\.0\.0-[0-9a-f]{12}", t)}
-        assert tags == {"1.0.0", *MOVING, *content} and len(content) == 1, (name, tags)
+        digest = registry.digest(f"{repo.prefix}/{name}", "1.0.0") or ":"
+        sbom = f"sha256-{digest.split(':')[1]}.sbom"  # the release's SBOM
+        assert tags == {"1.0.0", *MOVING, *content, sbom} and len(content) == 1, (name, tags)
         assert f"✓ {repository(repo, registry, name)}:1.0.0 published to @it." in first.output
     order = pushed(first)
     position = {ref: i for i, ref in enumerate(order)}

@@ -99,7 +99,8 @@ def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
     assert lines[1].endswith(f"  {new}")
     assert lines[2].startswith("    content tag: 1.0.1-")
     assert lines[3] == f"    built on: {registry.address}/{repo.prefix}/root:1.0.0@{root}"
-    assert lines[4] == f"  1.0.0  {old}"
+    assert lines[4] == f"    SBOM: sha256-{new.split(':')[1]}.sbom"
+    assert lines[5] == f"  1.0.0  {old}"
 
     # Any machine gets the same answer: a clone with no dist/ and its own Pants cache.
     clone = repo.clone(tmp_path / "clone", own_pants_cache=tmp_path / "cache")

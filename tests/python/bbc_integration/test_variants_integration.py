@@ -151,6 +151,12 @@ def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_re
     by_variant = {r["variant"]: r for r in record["registries"]}
     assert by_variant["cuda12"]["digest"] == digests["1.0.0-cuda12"]
     assert by_variant[None]["digest"] == digests["1.0.0"]
+    # Each release has its SBOM beside it, the variant's too.
+    for version in ("1.0.0", "1.0.0-cuda12"):
+        tag = f"sha256-{digests[version].split(':')[1]}.sbom"
+        [layer] = json.loads(registry.manifest(name, tag))["layers"]
+        sbom = json.loads(registry.blob(name, layer["digest"]))
+        assert sbom["metadata"]["component"]["version"] == version
     # The child records the CUDA variant's release as its base.
     job = image(repo, "job", "1.0.0")
     assert job.labels["org.opencontainers.image.base.digest"] == digests["1.0.0-cuda12"]

@@ -62,6 +62,7 @@ class FakeRegistry:
     down: bool = False
     # Another publisher's push, done just before the named reading (a race).
     meanwhile: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    sbom_refused: bool = False  # the registry refuses SBOM artifacts
 
     def add_image(self, config: bytes) -> str:
         self.images[sha(config)] = config
@@ -101,6 +102,13 @@ class FakeRegistry:
                 return process_result(stderr=b'level=fatal msg="connection refused"', exit_code=1)
             self.log.append(("list-tags",))
             return process_result(json.dumps({"Tags": sorted(self.tags)}).encode())
+        if argv[1] == "copy" and any(a.startswith("oci:") for a in argv):  # an SBOM's push
+            [target] = (a for a in argv if a.startswith("docker://"))
+            self.log.append(("sbom", self._tag(target)))
+            if self.sbom_refused:
+                return process_result(stderr=b'level=fatal msg="denied"', exit_code=1)
+            self.tags[self._tag(target)] = b"an SBOM artifact"
+            return process_result()
         if argv[1] == "copy":
             source, target = (a for a in argv if a.startswith("docker://"))
             self.log.append(("copy", self._tag(source), self._tag(target)))

@@ -15,10 +15,11 @@ def release_notes(
     row: ReleaseRow,
     previous: ReleaseRow | None,
     changes: list[str] | None,
+    packages: list[str] | None = None,
 ) -> str:
     """The notes of `row`, a release in `repository` (`<registry>/<name>`). `changes`: the commits
     (`<short hash> <subject>`) to the image's files since `previous`, None where the history is
-    not available here."""
+    not available here; `packages`: lines on its package changes, if wanted."""
     lines = [
         f"## {repository}:{row.version}",
         "",
@@ -62,4 +63,6 @@ def release_notes(
             if previous.parent != row.parent
             else f"No change to the image's own files since {previous.version}."
         )
+    if packages and previous is not None:
+        lines += ["", *packages]
     return "\n".join(lines) + "\n"

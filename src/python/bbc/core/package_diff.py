@@ -63,13 +63,33 @@ def render_changes(title: str, changes: list[PackageChange]) -> str:
         summary += f"; {len(cves)} CVE{'s' if len(cves) > 1 else ''} fixed"
     lines = [f"{title}: {summary}"]
     for c in changes:
-        versions = (
-            f"{c.old} -> {c.new}" if c.what == "changed" else c.new if c.old is None else c.old
-        )
-        line = f"  {c.what:<8} {c.kind:<5} {c.name} {versions}"
-        if c.cves:
-            line += f"  fixes {', '.join(c.cves)}"
-        elif c.cves_unknown:
-            line += f"  (CVEs unknown: {c.cves_unknown})"
-        lines.append(line)
+        lines.append(f"  {c.what:<8} {c.kind:<5} {c.name} {_versions(c)}{_cves(c, '  ')}")
     return "\n".join(lines)
+
+
+def _versions(change: PackageChange) -> str:
+    if change.what == "changed":
+        return f"{change.old} -> {change.new}"
+    return change.new if change.old is None else change.old  # type: ignore[return-value]
+
+
+def _cves(change: PackageChange, space: str) -> str:
+    if change.cves:
+        return f"{space}fixes {', '.join(change.cves)}"
+    if change.cves_unknown:
+        return f"{space}(CVEs unknown: {change.cves_unknown})"
+    return ""
+
+
+def notes_changes(previous: str, source: str, changes: list[PackageChange]) -> list[str]:
+    """The release notes' lines (Markdown) on the packages changed since the release
+    `previous`, whose package list came from `source`."""
+    if not changes:
+        return [f"Packages: the same as in {previous} (its SBOM, `{source}`)."]
+    cves = sorted({cve for c in changes for cve in c.cves})
+    lines = [f"Package changes since {previous} (Debian and Python; its SBOM, `{source}`):", ""]
+    for c in changes:
+        lines.append(f"- {c.what} {c.kind} `{c.name}` {_versions(c)}{_cves(c, ', ')}")
+    if cves:
+        lines += ["", f"CVEs fixed: {', '.join(cves)}"]
+    return lines

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from bbc.core.labels import BASE_DIGEST, BASE_NAME, REVISION
-from bbc.core.tags import CONTENT_HASH_LENGTH, tag_problem
+from bbc.core.tags import CONTENT_HASH_LENGTH, is_sbom_tag, sbom_tag, tag_problem
 from bbc.core.versions import VersionError, parse_version
 
 _CONTENT = re.compile(rf"^(?P<version>.+)-[0-9a-f]{{{CONTENT_HASH_LENGTH}}}$")
@@ -30,6 +30,7 @@ class ReleaseRow:
     moving: tuple[str, ...]  # moving tags that point at this release now
     revision: str | None = None  # the commit it was built from (org.opencontainers.image.revision)
     variants: tuple[tuple[str, str], ...] = ()  # (variant, manifest digest of X.Y.Z-<variant>)
+    sbom: bool = False  # its SBOM is recorded in the registry (under core/tags.py's sbom_tag)
 
 
 def variant_of(tag: str, variants: tuple[str, ...] | list[str]) -> str | None:
@@ -69,9 +70,14 @@ def content_tags(tags: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def moving_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
-    """Tags that are neither versions, content tags nor the plugin's local variants' tags."""
+    """Tags that are neither versions, content tags, SBOMs nor the plugin's local variants'
+    tags."""
     versions, contents = set(released_versions(tags)), set(content_tags(tags).values())
-    return [t for t in tags if t not in versions and t not in contents and "-test" not in t]
+    return [
+        t
+        for t in tags
+        if t not in versions and t not in contents and "-test" not in t and not is_sbom_tag(t)
+    ]
 
 
 def final_releases(rows: list[ReleaseRow] | tuple[ReleaseRow, ...]) -> list[ReleaseRow]:
@@ -121,6 +127,7 @@ def release_rows(
                     for name in variants
                     if f"{version}-{name}" in held
                 ),
+                sbom_tag(digest) in held,
             )
         )
     return rows
@@ -139,4 +146,5 @@ def render_releases(repository: str, rows: list[ReleaseRow]) -> str:
         for name, digest in row.variants:
             lines.append(f"    variant {name}: {row.version}-{name}  {digest}")
         lines.append(f"    built on: {row.parent or 'nothing (a root)'}")
+        lines.append(f"    SBOM: {sbom_tag(row.digest) if row.sbom else 'none recorded'}")
     return "\n".join(lines)

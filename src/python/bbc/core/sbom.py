@@ -8,6 +8,7 @@ timestamp is the image's creation time, so the same image always gets the same d
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -131,3 +132,32 @@ def sbom(
     )
     bom.register_dependency(image, components)
     return JsonV1Dot6(bom).output_as_string(indent=2)
+
+
+def sbom_packages(text: str) -> list[Package]:
+    """The packages an SBOM written by `sbom` lists (a release's, read from its registry).
+    ValueError when the text is not such an SBOM."""
+    try:
+        document = json.loads(text)
+        components = document.get("components") or []
+    except (ValueError, AttributeError):
+        raise ValueError("not CycloneDX JSON")
+    found = []
+    for component in components:
+        try:
+            purl = PackageURL.from_string(component["purl"])
+        except (KeyError, ValueError):
+            continue  # not a package this plugin lists
+        if purl.type not in ("deb", "pypi"):
+            continue
+        properties = {p.get("name"): p.get("value") for p in component.get("properties") or ()}
+        found.append(
+            Package(
+                purl.type,
+                component.get("name") or purl.name,
+                component.get("version") or purl.version or "",
+                (purl.qualifiers or {}).get("arch"),
+                properties.get("io.bbc.debian-source"),
+            )
+        )
+    return found

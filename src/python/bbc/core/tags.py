@@ -101,6 +101,21 @@ def repository_of(image_ref: str) -> str:
     return image_ref.rsplit(":", 1)[0]
 
 
+_SBOM_TAG = re.compile(r"^sha256-[0-9a-f]{64}\.sbom$")
+
+
+def sbom_tag(manifest_digest: str) -> str:
+    """The tag of a release's SBOM in its registry, named for the image manifest it describes:
+    `sha256-<hex>.sbom` (cosign's and ORAS's convention, for registries without the OCI
+    referrers API)."""
+    algorithm, hex_digest = manifest_digest.split(":", 1)
+    return f"{algorithm}-{hex_digest}.sbom"
+
+
+def is_sbom_tag(tag: str) -> bool:
+    return _SBOM_TAG.match(tag) is not None
+
+
 def pinned(repository: str, digest: str) -> str:
     """A reference that always gives the same bits: `registry/bbc/flask@sha256:...`."""
     return f"{repository}@{digest}"

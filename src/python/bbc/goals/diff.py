@@ -7,7 +7,7 @@ engine's local `<repository>:X.Y.Z`. Default: from the newest release, to the lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pants.engine.addresses import Address
 from pants.engine.console import Console
@@ -16,14 +16,13 @@ from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule, rule
 from pants.engine.target import Targets
 from pants.option.option_types import StrOption
 
-from bbc.core.debian import cves_fixed
-from bbc.core.package_diff import PackageChange, package_changes, render_changes
+from bbc.core.package_diff import render_changes
 from bbc.core.releases import final_releases
 from bbc.core.tags import ref
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
-from bbc.rules.debian import DebChangelog, DebChangelogRequest
 from bbc.rules.docker import LocalImages
 from bbc.rules.image_graph import ImageGraph
+from bbc.rules.package_changes import PackageChanges, PackageChangesRequest
 from bbc.rules.registry import Registries, pull
 from bbc.rules.releases import ImageReleases, ImageReleasesRequest
 from bbc.rules.sbom import ImagePackages, ImagePackagesRequest
@@ -94,30 +93,6 @@ async def side(
     return _Side(failure=f"{version} is neither released ({where}) nor in this engine")
 
 
-async def _with_cves(changes: list[PackageChange]) -> list[PackageChange]:
-    """Debian packages that moved, with the CVEs their new version's changelog says it fixed."""
-    moved = [c for c in changes if c.kind == "deb" and c.old and c.new]
-    logs = (
-        await MultiGet(
-            Get(
-                DebChangelog,
-                DebChangelogRequest(c.name, c.source, c.new or "", c.arch or "all"),
-            )
-            for c in moved
-        )
-        if moved
-        else ()
-    )
-    found = {}
-    for change, log in zip(moved, logs):
-        if log.text is None:
-            found[change] = replace(change, cves_unknown=log.failure)
-        else:
-            cves = tuple(cves_fixed(log.text, change.old or "", change.new or ""))
-            found[change] = replace(change, cves=cves)
-    return [found.get(c, c) for c in changes]
-
-
 @goal_rule
 async def bbc_diff(
     console: Console, targets: Targets, graph: ImageGraph, subsystem: DiffSubsystem
@@ -141,8 +116,9 @@ async def bbc_diff(
             Get(ImagePackages, ImagePackagesRequest(old.image_id, old.name)),
             Get(ImagePackages, ImagePackagesRequest(new.image_id, new.name)),
         )
-        changes = await _with_cves(package_changes(list(before.packages), list(after.packages)))
-        console.print_stdout(render_changes(f"{address}: {old.name} -> {new.name}", changes))
+        found = await Get(PackageChanges, PackageChangesRequest(before.packages, after.packages))
+        title = f"{address}: {old.name} -> {new.name}"
+        console.print_stdout(render_changes(title, list(found.changes)))
     return Diff(exit_code=1 if failed else 0)
 
 

@@ -169,7 +169,7 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
     version = build.tags[0]
     repository = build.repository or str(published.address).replace(":", "/")
     notes, sbom = await MultiGet(
-        Get(ImageNotes, ImageNotesRequest(published.address)),
+        Get(ImageNotes, ImageNotesRequest(published.address, packages_of=version)),
         Get(ImageSBOM, ImageSBOMRequest(repository, version, build.content_tag, build.image_id)),
     )
     sections = [

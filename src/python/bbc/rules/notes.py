@@ -10,13 +10,20 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.frozendict import FrozenDict
 
 from bbc.core.notes import release_notes
+from bbc.core.package_diff import notes_changes
+from bbc.core.releases import ReleaseRow
+from bbc.core.sbom import sbom_packages
+from bbc.core.tags import ref, sbom_tag
 from bbc.rules.git import GitRequest, GitResult
+from bbc.rules.package_changes import PackageChanges, PackageChangesRequest
+from bbc.rules.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.rules.releases import ImageReleases, ImageReleasesRequest
 
 
 @dataclass(frozen=True)
 class ImageNotesRequest:
     address: Address
+    packages_of: str | None = None  # the version whose notes list its package changes
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,42 @@ async def changes(request: _ChangesRequest) -> _Changes:
     return _Changes(tuple(log.stdout.splitlines()) if log.exit_code == 0 else None)
 
 
+@dataclass(frozen=True)
+class _PackagesRequest:
+    registry: str  # its address
+    repository: str
+    release: ReleaseRow
+    previous: ReleaseRow
+
+
+@dataclass(frozen=True)
+class _Packages:
+    lines: tuple[str, ...]
+
+
+@rule(desc="Listing a release's package changes")
+async def packages(request: _PackagesRequest) -> _Packages:
+    """The package changes between two releases, from their SBOMs in the registry."""
+    found = await MultiGet(
+        Get(ReleaseSBOM, ReleaseSBOMRequest(request.registry, request.repository, r.digest))
+        for r in (request.previous, request.release)
+    )
+    lists = []
+    for row, sbom in zip((request.previous, request.release), found):
+        why = sbom.failure or ("" if sbom.text else "no SBOM recorded in the registry")
+        if not why:
+            try:
+                lists.append(tuple(sbom_packages(sbom.text or "")))
+            except ValueError as e:
+                why = f"its SBOM is not readable: {e}"
+        if why:
+            unknown = f"Package changes since {request.previous.version}: not known"
+            return _Packages((f"{unknown} ({row.version}: {why}).",))
+    changes = await Get(PackageChanges, PackageChangesRequest(*lists))
+    source = ref(request.repository, sbom_tag(request.previous.digest))
+    return _Packages(tuple(notes_changes(request.previous.version, source, list(changes.changes))))
+
+
 @rule(desc="Writing release notes")
 async def image_notes(request: ImageNotesRequest) -> ImageNotes:
     releases = await Get(ImageReleases, ImageReleasesRequest(request.address))
@@ -60,7 +103,7 @@ async def image_notes(request: ImageNotesRequest) -> ImageNotes:
     for registry in releases.registries:
         rows = list(registry.rows)  # newest first
         for row, previous in zip(rows, [*rows[1:], None]):
-            pairs.append((registry.repository, row, previous))
+            pairs.append((registry, row, previous))
     found = (
         await MultiGet(
             Get(
@@ -76,11 +119,29 @@ async def image_notes(request: ImageNotesRequest) -> ImageNotes:
         if pairs
         else ()
     )
-    notes = {
-        (repository, row.version): release_notes(
-            repository, row, previous, list(c.commits) if c.commits is not None else None
+    wanted = [
+        (registry, row, previous)
+        for registry, row, previous in pairs
+        if previous is not None and row.version == request.packages_of
+    ]
+    listed = (
+        await MultiGet(
+            Get(_Packages, _PackagesRequest(r.address, r.repository, row, previous))
+            for r, row, previous in wanted
         )
-        for (repository, row, previous), c in zip(pairs, found)
+        if wanted
+        else ()
+    )
+    package_lines = {(r.repository, row.version): p.lines for (r, row, _), p in zip(wanted, listed)}
+    notes = {
+        (registry.repository, row.version): release_notes(
+            registry.repository,
+            row,
+            previous,
+            list(c.commits) if c.commits is not None else None,
+            list(package_lines.get((registry.repository, row.version), ())),
+        )
+        for (registry, row, previous), c in zip(pairs, found)
     }
     return ImageNotes(releases, FrozenDict(notes))
 

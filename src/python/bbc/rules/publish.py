@@ -18,6 +18,7 @@ from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.registries import DockerRegistryOptions
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageSkipPushField
+from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
@@ -26,7 +27,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.core.content import CONTENT_LABEL
 from bbc.core.publish_plan import Release, lost_race, moving_plan, refusal
 from bbc.core.releases import previous_release
-from bbc.core.tags import RegistryRefs, registry_refs, tag_of
+from bbc.core.tags import RegistryRefs, registry_refs, sbom_tag, tag_of
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.publish_types import (
     ImagePublish,
@@ -35,6 +36,8 @@ from bbc.rules.publish_types import (
     RegistryPublishRequest,
 )
 from bbc.target_types import ImageVersionField, VariantsField
+from bbc.rules.registry_sbom import record_sbom
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.registry import (
     Registries,
     copy_tag,
@@ -194,6 +197,18 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
+    if sbom_tag(final.manifest_digest) not in tags:  # a recorded SBOM is never replaced
+        sbom = await Get(
+            ImageSBOM,
+            ImageSBOMRequest(build.repository, build.tags[0], build.content_tag, build.image_id),
+        )
+        [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+        failure = await record_sbom(
+            registries, dest.address, dest.repository, final.manifest_digest, sbom_file.content
+        )
+        if failure:
+            published = "The release is published: publish again to record its SBOM."
+            return fail(f"{failure.rstrip('.')}. {published}")
     previous = previous_release(tags, dest.version)
     return replace(
         result,

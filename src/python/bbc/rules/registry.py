@@ -71,10 +71,16 @@ class Registries:
     config: RegistryConfig
 
     def _skopeo(
-        self, address: str, command: str, *args: str, description: str, key: str, sides=("",)
+        self,
+        address: str,
+        command: str,
+        *args: str,
+        description: str,
+        key: str,
+        sides=("",),
+        **kwargs,
     ) -> Process:
-        """skopeo with the engine's TLS choice and Docker's credentials for this registry, on
-        each side (`src-`, `dest-`) of a copy."""
+        """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy."""
         docker_config = self.docker.env.get("DOCKER_CONFIG") or os.path.join(
             self.docker.env.get("HOME", ""), ".docker"
         )
@@ -92,10 +98,8 @@ class Registries:
             description=description,
             run_token=self.docker.run_token,
             env={**self.docker.env, "BBC_READ_FOR": key},
+            **kwargs,
         )
-
-    def _read(self, address: str, *args: str, description: str, key: str) -> Process:
-        return self._skopeo(address, args[0], *args[1:], description=description, key=key)
 
 
 @rule
@@ -105,18 +109,18 @@ async def registries(
     return Registries(skopeo, docker, bash, config)
 
 
-def _not_found(stderr: str) -> bool:
+def not_found(stderr: str) -> bool:
     return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
 
 
-_GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
+GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
 _CHECK_IT = (
     "Check its address in [docker.registries] and that it runs (this repository's local one: "
     "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
 )
 
 
-def _unreachable(stderr: str) -> str:
+def unreachable(stderr: str) -> str:
     return f"the registry did not answer: {tool_message(stderr)}. {_CHECK_IT}"
 
 
@@ -125,7 +129,7 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
     result = await Get(
         FallibleProcessResult,
         Process,
-        registries._read(
+        registries._skopeo(
             address,
             "list-tags",
             f"docker://{repository}",
@@ -136,9 +140,9 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
     stderr = result.stderr.decode(errors="replace").strip()
     if result.exit_code == 0:
         return tuple(json.loads(result.stdout)["Tags"] or ())
-    if _not_found(stderr):
+    if not_found(stderr):
         return ()  # a new repository
-    return _unreachable(stderr)
+    return unreachable(stderr)
 
 
 async def _raw(registries: Registries, address: str, ref: str, key: str, *flags: str):
@@ -148,7 +152,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     result = await Get(
         FallibleProcessResult,
         Process,
-        registries._read(
+        registries._skopeo(
             address,
             "inspect",
             *flags,
@@ -161,9 +165,9 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     if result.exit_code == 0:
         return result.stdout
     stderr = result.stderr.decode(errors="replace").strip()
-    if _not_found(stderr):
+    if not_found(stderr):
         return None
-    hint = f" {_CHECK_IT}" if any(g in stderr for g in _GONE) else ""
+    hint = f" {_CHECK_IT}" if any(g in stderr for g in GONE) else ""
     return f"could not read {ref}: {tool_message(stderr)}.{hint}"
 
 
@@ -282,7 +286,7 @@ async def _transfer(
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
         stderr = result.stderr.decode(errors="replace")
-        if any(g in stderr for g in _GONE):
+        if any(g in stderr for g in GONE):
             return Transfer(
                 failure=f"the registry stopped answering: {output_tail(stderr, 3)} {_CHECK_IT}"
             )

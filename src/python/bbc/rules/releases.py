@@ -23,6 +23,7 @@ class RegistryReleases:
     repository: str  # <registry address>/<repository>
     rows: tuple[ReleaseRow, ...] = ()
     failure: str | None = None
+    address: str = ""  # the registry's
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,18 @@ async def registry_releases(
     key = "releases"
     tags = await list_tags(registries, request.address, request.repository, key)
     if isinstance(tags, str):
-        return RegistryReleases(request.alias, request.repository, failure=tags)
+        return RegistryReleases(
+            request.alias, request.repository, failure=tags, address=request.address
+        )
     own = own_tags(tags, request.variants)
     versions = released_versions(own)
     of_variants = [f"{v}-{n}" for v in versions for n in request.variants if f"{v}-{n}" in tags]
     refs = tuple(ref(request.repository, t) for t in (*versions, *of_variants, *moving_tags(own)))
     digests = await read_manifests(registries, request.address, refs, key) if refs else {}
     if isinstance(digests, str):
-        return RegistryReleases(request.alias, request.repository, failure=digests)
+        return RegistryReleases(
+            request.alias, request.repository, failure=digests, address=request.address
+        )
     labels = (
         await MultiGet(
             Get(_Labels, _LabelsRequest(request.address, ref(request.repository, v)))
@@ -86,14 +91,16 @@ async def registry_releases(
     )
     problems = [found.value for found in labels if isinstance(found.value, str)]
     if problems:
-        return RegistryReleases(request.alias, request.repository, failure=problems[0])
+        return RegistryReleases(
+            request.alias, request.repository, failure=problems[0], address=request.address
+        )
     rows = release_rows(
         tags,
         {tag_of(r): d for r, d in digests.items()},
         {v: dict(found.value or ()) for v, found in zip(versions, labels)},
         request.variants,
     )
-    return RegistryReleases(request.alias, request.repository, tuple(rows))
+    return RegistryReleases(request.alias, request.repository, tuple(rows), address=request.address)
 
 
 @rule(desc="Reading an image's releases")

@@ -51,3 +51,15 @@ def test_the_notes_pin_each_variant_released_with_it() -> None:
         "- Pinned: `reg/bbc/flask:1.0.1@sha256:b`\n"
         "- Variant cuda12: `reg/bbc/flask:1.0.1-cuda12@sha256:c`\n"
     ) in notes
+
+
+def test_the_notes_end_with_the_package_changes_given_except_for_a_first_release() -> None:
+    lines = ["Package changes since 1.0.0 (...):", "", "- changed deb `a` 1 -> 2"]
+    assert release_notes(REPO, NEW, OLD, [], lines).endswith(
+        "rebuilt on its parent's new release.\n"
+        "\n"
+        "Package changes since 1.0.0 (...):\n"
+        "\n"
+        "- changed deb `a` 1 -> 2\n"
+    )
+    assert release_notes(REPO, OLD, None, None, lines).endswith("First release.\n")

@@ -1,4 +1,4 @@
-from bbc.core.package_diff import PackageChange, package_changes, render_changes
+from bbc.core.package_diff import PackageChange, notes_changes, package_changes, render_changes
 from bbc.core.sbom import Package
 
 OLD = [
@@ -42,3 +42,22 @@ def test_the_report() -> None:
         "  changed  deb   openssl 3.0.15 -> 3.0.17  fixes CVE-2025-1, CVE-2025-2\n"
         "  changed  deb   zlib 1 -> 2  (CVEs unknown: no pool holds it)"
     )
+
+
+def test_the_release_notes_lines() -> None:
+    fixed = PackageChange("deb", "bbc-canary", "1.0", "1.1", "all", cves=("CVE-2099-0001",))
+    unknown = PackageChange("deb", "zlib", "1", "2", cves_unknown="no pool holds it")
+    added = PackageChange("pypi", "flask", None, "3.0.3")
+    source = "reg/bbc/x:sha256-ab.sbom"
+    assert notes_changes("1.0.0", source, [fixed, unknown, added]) == [
+        "Package changes since 1.0.0 (Debian and Python; its SBOM, `reg/bbc/x:sha256-ab.sbom`):",
+        "",
+        "- changed deb `bbc-canary` 1.0 -> 1.1, fixes CVE-2099-0001",
+        "- changed deb `zlib` 1 -> 2, (CVEs unknown: no pool holds it)",
+        "- added pypi `flask` 3.0.3",
+        "",
+        "CVEs fixed: CVE-2099-0001",
+    ]
+    assert notes_changes("1.0.0", source, []) == [
+        "Packages: the same as in 1.0.0 (its SBOM, `reg/bbc/x:sha256-ab.sbom`)."
+    ]

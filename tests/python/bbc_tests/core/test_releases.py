@@ -128,3 +128,13 @@ def test_an_image_variants_tags_are_no_releases_and_are_listed_under_the_release
         ("1.0.0", (), (("cuda12", "sha256:c"),)),
     ]
     assert "    variant cuda12: 1.0.0-cuda12  sha256:c" in render_releases("r/bbc/ml", rows)
+
+
+def test_sbom_tags_are_no_moving_tags_and_a_row_says_its_sbom_is_recorded() -> None:
+    a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    tags = ["1.0.0", "1.0.1", "latest", f"sha256-{'a' * 64}.sbom"]
+    assert moving_tags(tags) == ["latest"]
+    rows = release_rows(tags, {"1.0.0": a, "1.0.1": b, "latest": b}, {})
+    assert [(r.version, r.sbom) for r in rows] == [("1.0.1", False), ("1.0.0", True)]
+    text = render_releases("reg/bbc/x", rows)
+    assert f"    SBOM: sha256-{'a' * 64}.sbom" in text and "    SBOM: none recorded" in text

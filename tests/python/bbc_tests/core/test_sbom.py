@@ -3,7 +3,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from bbc.core.sbom import Package, debian_packages, os_release, python_distributions, sbom
+import pytest
+
+from bbc.core.sbom import (
+    Package,
+    debian_packages,
+    os_release,
+    python_distributions,
+    sbom,
+    sbom_packages,
+)
 
 STATUS = """\
 Package: libc6
@@ -81,3 +90,17 @@ def test_the_sbom_names_the_image_and_each_package_by_purl_and_is_reproducible()
         sbom("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:def", created, [], None)
     )
     assert other["serialNumber"] != doc["serialNumber"]
+
+
+def test_an_sboms_packages_read_back_are_the_packages_it_was_written_from() -> None:
+    packages = debian_packages(STATUS) + python_distributions(METADATA)
+    text = sbom(
+        "bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc", None, packages, "debian-12"
+    )
+    assert sorted(sbom_packages(text), key=lambda p: (p.kind, p.name)) == sorted(
+        packages, key=lambda p: (p.kind, p.name)
+    )
+    assert Package("deb", "libc6", "2.36-9+deb12u9", "amd64", "glibc") in sbom_packages(text)
+    assert sbom_packages(sbom("bbc/x", "1.0.0", "1.0.0-0123456789ab", "sha256:a", None, [])) == []
+    with pytest.raises(ValueError, match="not CycloneDX JSON"):
+        sbom_packages("<html>not found</html>")

@@ -5,7 +5,9 @@ from bbc.core.tags import (
     image_tags_problem,
     RegistryRefs,
     content_tag,
+    is_sbom_tag,
     pinned,
+    sbom_tag,
     ref,
     registry_refs,
     repository_of,
@@ -113,3 +115,10 @@ def test_a_bbc_image_with_image_tags_is_refused_naming_the_fix():
         "(X.Y.Z, X.Y, X, latest and the content tag) and would not apply these. Remove "
         "image_tags from the target; other names for the image belong in the registry."
     )
+
+
+def test_a_releases_sbom_tag_is_named_for_its_manifest_digest():
+    digest = "sha256:" + "0f" * 32
+    assert sbom_tag(digest) == f"sha256-{'0f' * 32}.sbom"
+    assert is_sbom_tag(sbom_tag(digest))
+    assert not is_sbom_tag("sha256-abc.sbom") and not is_sbom_tag("1.0.0")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.addresses import Address
+from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 from pants.util.frozendict import FrozenDict
 
-from bbc.core.tags import registry_refs
+from bbc.core.tags import registry_refs, sbom_tag
 from bbc.rules.build_types import ImageBuild
 from bbc.rules.docker import Docker, RegistryConfig
 from bbc.rules.publish import publish_to_registry
 from bbc.rules.publish_types import RegistryPublish, RegistryPublishRequest
 from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 
 from bbc_tests.fakes import FakeRegistry, image_config
 
@@ -47,6 +49,17 @@ def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
                 input_types=(_RawRequest,),
                 mock=lambda r: _Raw(registry.raw(r.ref, r.config, r.key)),
             ),
+            MockGet(
+                output_type=ImageSBOM,
+                input_types=(ImageSBOMRequest,),
+                mock=lambda r: ImageSBOM(f"bbc/sbom/{r.repository}/{r.version}", EMPTY_DIGEST),
+            ),
+            MockGet(
+                output_type=DigestContents,
+                input_types=(Digest,),
+                mock=lambda _: DigestContents([FileContent("sbom.cdx.json", b"{}")]),
+            ),
+            MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda _: EMPTY_DIGEST),
         ],
     )
 
@@ -74,6 +87,7 @@ def test_nothing_released_pushes_content_then_exact_then_moving_reading_between(
         ("read", "latest", "moving"),
         ("push", "1.2", "1", "latest"),
         ("read", "1.2.3", "final"),
+        ("sbom", sbom_tag(registry.digest("1.2.3"))),
     ]
     assert result.pushed == (DEST.content, DEST.exact, *DEST.moving)
     assert result.digest == registry.digest("1.2.3")
@@ -86,6 +100,32 @@ def test_the_same_release_again_pushes_nothing():
     result = publish(registry, image)
     assert result.failure is None and result.pushed == () and registry.pushes == []
     assert result.digest == registry.digest("1.2.3")
+    assert not any(entry[0] == "sbom" for entry in registry.log)  # it is recorded already
+
+
+def test_a_release_without_an_sbom_gets_one_and_a_recorded_sbom_is_left_alone():
+    registry, image = fresh()
+    publish(registry, image)
+    tag = sbom_tag(registry.digest("1.2.3"))
+    del registry.tags[tag]  # released before SBOMs were recorded
+    registry.log.clear()
+    assert publish(registry, image).failure is None and registry.log[-1] == ("sbom", tag)
+    registry.tags[tag] = b"recorded by someone else"
+    registry.log.clear()
+    assert publish(registry, image).failure is None
+    assert registry.tags[tag] == b"recorded by someone else"
+    assert not any(entry[0] == "sbom" for entry in registry.log)
+
+
+def test_an_sbom_the_registry_refuses_fails_the_image_saying_the_release_stands():
+    registry, image = fresh()
+    registry.sbom_refused = True
+    result = publish(registry, image)
+    assert result.failure == (
+        f"apps/web:web in @it (r:5000): recording its SBOM as r:5000/bbc/web:"
+        f"{sbom_tag(registry.digest('1.2.3'))} failed: denied. The release is published: "
+        "publish again to record its SBOM."
+    )
 
 
 def test_the_same_sources_built_elsewhere_are_pulled_not_pushed_again():

@@ -1,0 +1,103 @@
+"""Each release's SBOM in its registry, part of the registry client (registry.py): a CycloneDX
+artifact tagged `sha256-<hex>.sbom` after the image manifest's digest (cosign's and ORAS's tag
+convention; registry:2 has no OCI referrers API). skopeo pushes it from an OCI layout written
+here (core/sbom_artifact.py) and reads it back as a `dir:` copy.
+
+A recorded SBOM is never replaced: rules/publish.py records one only where the tag is not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, collect_rules, rule
+
+from bbc.core.registry_data import tool_message
+from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
+from bbc.core.tags import ref, sbom_tag
+from bbc.rules.registry import GONE, Registries, not_found, unreachable
+
+
+async def record_sbom(
+    registries: Registries,
+    address: str,
+    repository: str,
+    image_digest: str,
+    sbom: bytes,
+) -> str | None:
+    """Push the SBOM of the release `repository@image_digest` (its caller checks that none is
+    recorded yet: a recorded SBOM is never replaced): the failure, if any."""
+    tag = sbom_tag(image_digest)
+    layout = sbom_layout(sbom, image_digest)
+    files = await Get(
+        Digest, CreateDigest([FileContent(f"sbom/{p}", b) for p, b in layout.items()])
+    )
+    target = ref(repository, tag)
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._skopeo(
+            address,
+            "copy",
+            f"oci:sbom:{LAYOUT_REF}",
+            f"docker://{target}",
+            description=f"Recording the SBOM of {repository}@{image_digest} as {target}",
+            key=f"record-sbom:{image_digest}",
+            sides=("dest-",),
+            input_digest=files,
+        ),
+    )
+    if result.exit_code == 0:
+        return None
+    stderr = result.stderr.decode(errors="replace")
+    why = unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
+    return f"recording its SBOM as {target} failed: {why}"
+
+
+@dataclass(frozen=True)
+class ReleaseSBOMRequest:
+    address: str  # the registry's
+    repository: str  # <address>/<name>
+    image_digest: str  # the release's manifest digest
+
+
+@dataclass(frozen=True)
+class ReleaseSBOM:
+    text: str | None  # None: no SBOM recorded for it
+    failure: str | None = None  # why it could not be read
+
+
+@rule(desc="Reading a release's SBOM from its registry")
+async def release_sbom(request: ReleaseSBOMRequest, registries: Registries) -> ReleaseSBOM:
+    source = ref(request.repository, sbom_tag(request.image_digest))
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._skopeo(
+            request.address,
+            "copy",
+            f"docker://{source}",
+            "dir:copy",
+            description=f"Reading the SBOM {source}",
+            key=f"sbom:{request.image_digest}",
+            sides=("src-",),
+            output_directories=("copy",),
+        ),
+    )
+    stderr = result.stderr.decode(errors="replace")
+    if result.exit_code != 0:
+        if not_found(stderr):
+            return ReleaseSBOM(None)
+        return ReleaseSBOM(None, f"could not read {source}: {unreachable(stderr)}")
+    contents = await Get(DigestContents, Digest, result.output_digest)
+    try:
+        sbom = sbom_of_copy({c.path[len("copy/") :]: c.content for c in contents})
+    except ValueError as e:
+        return ReleaseSBOM(None, f"{source} is not readable: {e}")
+    return ReleaseSBOM(sbom.decode(errors="replace"))
+
+
+def rules():
+    return collect_rules()
