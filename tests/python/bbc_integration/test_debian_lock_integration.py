@@ -12,19 +12,17 @@ repository: nothing in the test depends on how Debian's mirror moves.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import re
 import shutil
 import subprocess
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bbc_integration.fixture import Repo, child_dockerfile
+from bbc_integration.static import StaticServer
 
 CHANGELOG = {
     "1.0": ["bbc-demo (1.0) bookworm; urgency=medium", "  * First release."],
@@ -37,16 +35,8 @@ INSTALL = (
 )
 
 
-class Mirror:
+class Mirror(StaticServer):
     """A flat apt repository served on a free loopback port (`deb [trusted=yes] URL ./`)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def add(self, version: str) -> Path:
         """bbc-demo at `version`, its changelog naming every version up to it."""
@@ -94,14 +84,6 @@ class Mirror:
             ["apt-ftparchive", "release", "."], cwd=self.root, check=True, capture_output=True
         ).stdout
         (self.root / "Release").write_bytes(release)
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def dpkg_version(repo: Repo, name: str, tag: str) -> str:
@@ -159,12 +141,7 @@ def family(tmp_path_factory):
         )
         repo.versions.update(root="1.0.0", demo="1.0.0")
         repo.add_child("leaf", "demo", "RUN test -f /usr/share/bbc-demo/version")
-        repo.write("img/other/Dockerfile", child_dockerfile("images/root:root", "RUN true"))
-        repo.write(
-            "img/other/BUILD",
-            'docker_image(name="other", version="1.0.0", parent_versions="^1.0")\n',
-        )
-        repo.versions["other"] = "1.0.0"
+        repo.add_child("other", "images/root:root", "RUN true")
         mirror.add("1.0")
         first = repo.pants("bbc-update", "--apply")
         assert first.returncode == 2, first.output
