@@ -123,6 +123,24 @@ def stop_pantsd(repo: Path) -> None:
             pass
 
 
+def bench_env(prefix: str, address: str) -> dict[str, str]:
+    """What the benchmarks' ./pants runs see: images named `<prefix>/<name>`, pushed to the
+    registry at `address`, built with a PIP_INDEX_URL of their own (BuildKit's cache of other
+    builds of the family does not serve them) and no pantsd."""
+    marker = uuid.uuid4().hex[:8]
+    return {
+        **os.environ,
+        "BBC_CACHE_DIR": os.environ.get("BBC_CACHE_DIR")
+        or str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bbc-pants"),
+        # No pantsd: on a loaded machine its start can pass the client's 60 s limit.
+        "PANTS_PANTSD": "false",
+        "PANTS_NO_NATIVE_CLIENT": "1",
+        "PANTS_DOCKER_DEFAULT_REPOSITORY": f"{prefix}/{{name}}",
+        "PANTS_DOCKER_BUILD_ARGS": json.dumps([f"PIP_INDEX_URL=https://pypi.org/simple?{marker}"]),
+        "PANTS_DOCKER_REGISTRIES": f"{{'bench': {{'address': '{address}', 'default': True}}}}",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
@@ -130,18 +148,7 @@ def main() -> None:
     load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="bbc-registry-cache-"))
     registry, address = start_registry(workdir)
-    marker = uuid.uuid4().hex[:8]
-    base_env = {
-        **os.environ,
-        "BBC_CACHE_DIR": os.environ.get("BBC_CACHE_DIR")
-        or str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bbc-pants"),
-        # No pantsd: on a loaded machine its start can pass the client's 60 s limit.
-        "PANTS_PANTSD": "false",
-        "PANTS_NO_NATIVE_CLIENT": "1",
-        "PANTS_DOCKER_DEFAULT_REPOSITORY": f"{args.prefix}/{{name}}",
-        "PANTS_DOCKER_BUILD_ARGS": json.dumps([f"PIP_INDEX_URL=https://pypi.org/simple?{marker}"]),
-        "PANTS_DOCKER_REGISTRIES": f"{{'bench': {{'address': '{address}', 'default': True}}}}",
-    }
+    base_env = bench_env(args.prefix, address)
 
     def env_for(name: str) -> dict[str, str]:
         cache = workdir / f"{name}-cache"

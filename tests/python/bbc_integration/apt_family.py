@@ -13,15 +13,13 @@ fixes CVE-2099-0001.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import shutil
 import subprocess
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bbc_integration.fixture import Repo, child_dockerfile
+from bbc_integration.static import StaticServer
 
 CHANGELOG = {
     "1.0": ["bbc-demo (1.0) bookworm; urgency=medium", "  * First release."],
@@ -34,16 +32,8 @@ INSTALL = (
 )
 
 
-class Mirror:
+class Mirror(StaticServer):
     """A flat apt repository served on a free loopback port (`deb [trusted=yes] URL ./`)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True)
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def add(self, version: str) -> Path:
         """bbc-demo at `version`, its changelog naming every version up to it."""
@@ -91,14 +81,6 @@ class Mirror:
             ["apt-ftparchive", "release", "."], cwd=self.root, check=True, capture_output=True
         ).stdout
         (self.root / "Release").write_bytes(release)
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def debian_family(tmp: Path, pants_toml: str = "", bbc_options: str = ""):

@@ -225,9 +225,11 @@ class Repo:
         accepts: str = "^1.0",
         extra: str = "",
     ) -> None:
+        """img/<name>, FROM img/<parent> (or `parent`, given an address)."""
         path = f"img/{name}"
         self.versions[name] = version
-        self.write(f"{path}/Dockerfile", child_dockerfile(f"img/{parent}:{parent}", *lines))
+        address = parent if ":" in parent else f"img/{parent}:{parent}"
+        self.write(f"{path}/Dockerfile", child_dockerfile(address, *lines))
         self.write(
             f"{path}/BUILD",
             f'docker_image(name="{name}", version="{version}", parent_versions="{accepts}"{extra})\n',
