@@ -30,7 +30,6 @@ from pants.engine.fs import (
     Digest,
     DigestContents,
     DigestSubset,
-    FileContent,
     MergeDigests,
     PathGlobs,
     Snapshot,
@@ -38,13 +37,21 @@ from pants.engine.fs import (
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
-from pants.util.logging import LogLevel
 
 from bbc.core.build_output import credential_problem, failure_summary, output_tail
 from bbc.core.chain import dangling_continuation, pinned_base
 from bbc.core.content import CONTENT_LABEL, content_hash
-from bbc.core.labels import BASE_DIGEST, BASE_NAME, REVISION, source_labels, web_address
+from bbc.core.labels import BASE_DIGEST, BASE_NAME, web_address
 from bbc.core.tags import content_tag
+from bbc.rules.build_process import (
+    IIDFILE,
+    LABELLED_DOCKERFILE,
+    PARENT_MISSING,
+    SBOM_FOLDER,
+    BuildTools,
+    build_inputs,
+    build_process,
+)
 from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildRequest
 from bbc.rules.content import ImageInputs, ImageInputsRequest
 from bbc.rules.docker import Docker, LocalImages, raise_if_engine_down
@@ -52,23 +59,11 @@ from bbc.rules.git import GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.recipe import Recipe, failed, recipe
 from bbc.rules.registry_cache import from_registry
+from bbc.rules.sbom import read_at_build
 from bbc.subsystems import BBC
 
-IIDFILE = "__bbc_image.iid"
-# The Dockerfile that is built: the image's own plus one LABEL instruction. (One LABEL step
-# costs a third of what the same labels as --label flags cost the classic builder.)
-LABELLED_DOCKERFILE = "__bbc_Dockerfile"
-PARENT_MISSING = 97
 IMAGE_VARIANT_LABEL = "io.bbc.image-variant"
 
-# Build only if the content tags of the images it builds on are in the engine: a missing local
-# name would otherwise be looked up on Docker Hub.
-_BUILD = """\
-for image in $BBC_BUILT_ON; do
-  "$DOCKER" image inspect "$image" >/dev/null 2>&1 || { echo "$image" >&2; exit 97; }
-done
-exec "$DOCKER" "$@"
-"""
 _RETAG = 'image=$1; shift; for ref in "$@"; do "$DOCKER" tag "$image" "$ref" || exit 1; done'
 
 
@@ -143,15 +138,6 @@ async def _up_to_date(
     return replace(build, image_id=existing)
 
 
-async def _revision(context: DockerBuildContext, build_file: str) -> str | None:
-    """The last commit that changed the image's BUILD file or a file of its build context."""
-    snapshot = await Get(Snapshot, Digest, context.digest)
-    log = await Get(
-        GitResult, GitRequest(("log", "-1", "--format=%H", "--", build_file, *snapshot.files))
-    )
-    return log.stdout.strip() if log.exit_code == 0 and log.stdout.strip() else None
-
-
 _ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.M | re.I)
 
 
@@ -180,7 +166,7 @@ async def build_image(
     request: ImageBuildRequest,
     graph: ImageGraph,
     docker: Docker,
-    bash: BashBinary,
+    tools: BuildTools,
     options: DockerOptions,
     bbc: BBC,
 ) -> ImageBuild:
@@ -216,7 +202,7 @@ async def build_image(
         content_hash=identity,
         image_variant=request.image_variant,
     )
-    existing = await _up_to_date(request, result, plan, docker, bash)
+    existing = await _up_to_date(request, result, plan, docker, tools.bash)
     if existing is None and request.variant == PROD:
         existing = await from_registry(result, info.version)
     if existing is not None:
@@ -232,10 +218,6 @@ async def build_image(
         built_on[plan.base_arg] = plan.base.build
     build_args = (*build_args, *(f"{arg}={b.content_ref}" for arg, b in built_on.items()))
     labels = _labels(info, result, plan.base)
-    revision = await _revision(context, info.build_file)
-    if revision:
-        labels[REVISION] = revision
-    labels.update(source_labels(await _source(bbc), revision, request.address.spec_path))
 
     dockerfile_digest = plan.dockerfile_digest or await Get(
         Digest, DigestSubset(context.digest, PathGlobs([plan.dockerfile]))
@@ -252,10 +234,11 @@ async def build_image(
     leak = _leak(plan.dockerfile, text, build_args, context.build_env.environment)
     if leak:
         return replace(result, failure=f"{request.address}: {leak}")
-    label = " ".join(f"{json.dumps(name)}={json.dumps(value)}" for name, value in labels.items())
-    labelled = f"{text.rstrip()}\nLABEL {label}\n".encode()
-    labelled_digest = await Get(Digest, CreateDigest([FileContent(LABELLED_DOCKERFILE, labelled)]))
-    input_digest = await Get(Digest, MergeDigests([context.digest, labelled_digest]))
+    snapshot = await Get(Snapshot, Digest, context.digest)
+    inputs = build_inputs(text, info.build_file, snapshot.files)
+    input_digest = await Get(
+        Digest, MergeDigests([context.digest, await Get(Digest, CreateDigest(inputs))])
+    )
 
     field_set = DockerPackageFieldSet.create(target)
     argv = ["build", "--iidfile", IIDFILE, *(["--progress=plain"] if docker.buildkit else [])]
@@ -272,18 +255,17 @@ async def build_image(
     process_result = await Get(
         FallibleProcessResult,
         Process,
-        docker.script(
-            bash,
-            _BUILD,
-            *argv,
-            description=f"Building {result.refs[0]} ({request.address})",
-            env={
-                **context.build_env.environment,
-                "BBC_BUILT_ON": " ".join(b.content_ref for b in built_on.values()),
-            },
+        build_process(
+            docker,
+            tools,
+            argv,
+            labels=labels,
+            source=await _source(bbc),
+            folder=request.address.spec_path,
+            built_on=tuple(b.content_ref for b in built_on.values()),
+            env=dict(context.build_env.environment),
             input_digest=input_digest,
-            output_files=(IIDFILE,),
-            level=LogLevel.INFO,
+            description=f"Building {result.refs[0]} ({request.address})",
         ),
     )
     raise_if_engine_down("build", process_result)
@@ -307,9 +289,12 @@ async def build_image(
             result,
             failure=f"{request.address} ({result.refs[0]}) failed to build at {summary}\n{tail}",
         )
-    iid = await Get(DigestContents, Digest, process_result.output_digest)
+    outputs = await Get(DigestContents, Digest, process_result.output_digest)
+    image_id = next(c.content for c in outputs if c.path == IIDFILE).decode().strip()
+    if any(c.path == f"{SBOM_FOLDER}/created" for c in outputs):
+        read_at_build(image_id, outputs, SBOM_FOLDER)
     seconds = (process_result.metadata.total_elapsed_ms or 0) / 1000
-    return replace(result, image_id=iid[0].content.decode().strip(), built=True, seconds=seconds)
+    return replace(result, image_id=image_id, built=True, seconds=seconds)
 
 
 def rules():

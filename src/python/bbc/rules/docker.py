@@ -119,12 +119,13 @@ class Docker:
 
 
 def _probe_process(path: BinaryPath, *args: str) -> Process:
-    """Asks a docker client about itself, once per pantsd (and again when the binary changes)."""
+    """Asks a docker client about itself, once per pantsd (and again when the binary changes),
+    whatever it answers: a client without buildx fails `buildx version` every time."""
     return Process(
         argv=(path.path, *args),
         env={"BBC_CLIENT": path.fingerprint},
         description=f"Asking {path.path} {' '.join(args)}",
-        cache_scope=ProcessCacheScope.PER_RESTART_SUCCESSFUL,
+        cache_scope=ProcessCacheScope.PER_RESTART_ALWAYS,
         level=LogLevel.DEBUG,
     )
 

@@ -17,23 +17,33 @@ from bbc.rules.docker import DockerClient, raise_if_engine_down
 
 SBOM_DIR = "bbc/sbom"  # under dist/
 
-# Only the files the SBOM needs leave the engine; a pattern with no match is not an error.
-_EXPORT = """set -u
-"$MKDIR" -p out
-cid=$("$DOCKER" create "$1" /bbc-sbom) || exit 1
-"$DOCKER" export "$cid" | "$TAR" -x -C out --wildcards --wildcards-match-slash \
-  '*var/lib/dpkg/status' '*.dist-info/METADATA' '*usr/lib/os-release' 2>tar.err
-codes=("${PIPESTATUS[@]}")
-"$DOCKER" rm -f "$cid" >/dev/null
-[ "${codes[0]}" = 0 ] || exit 1
-while IFS= read -r line; do
-  case $line in
-    *"Not found in archive"* | *"Exiting with failure"*) ;;
-    *) echo "$line" >&2; failed=1 ;;
-  esac
-done < tar.err
-[ -z "${failed:-}" ] || exit 1
-"$DOCKER" image inspect --format '{{.Created}}' "$1" > out/created
+# Only the files the SBOM needs leave the engine (into $2), a pattern with no match is not an
+# error; then the image's creation time. Run on its own (_EXPORT) or by the build script right
+# after `docker build` (rules/build_process.py), which saves a process per built image.
+EXTRACT = """extract_sbom_files() {
+  "$MKDIR" -p "$2"
+  local cid codes line failed=
+  cid=$("$DOCKER" create "$1" /bbc-sbom) || return 1
+  "$DOCKER" export "$cid" | "$TAR" -x -C "$2" --wildcards --wildcards-match-slash \\
+    '*var/lib/dpkg/status' '*.dist-info/METADATA' '*usr/lib/os-release' 2>"$2.err"
+  codes=("${PIPESTATUS[@]}")
+  "$DOCKER" rm -f "$cid" >/dev/null
+  [ "${codes[0]}" = 0 ] || return 1
+  while IFS= read -r line; do
+    case $line in
+      *"Not found in archive"* | *"Exiting with failure"*) ;;
+      *) echo "$line" >&2; failed=1 ;;
+    esac
+  done < "$2.err"
+  [ -z "$failed" ] || return 1
+  local created
+  created=$("$DOCKER" image inspect --format '{{.Created}}' "$1") || return 1
+  echo "$created" > "$2/created"
+}
+"""
+_EXPORT = f"""set -u
+{EXTRACT}
+extract_sbom_files "$1" out
 """
 
 
@@ -52,6 +62,31 @@ class ImagePackages:
     created: datetime | None
 
 
+# What a built image holds, read by its build in this pantsd: an image id names its bits, so
+# the files never go stale. `image_packages` reads them instead of exporting the image again.
+_READ_AT_BUILD: dict[str, ImagePackages] = {}
+
+
+def read_at_build(image_id: str, contents: DigestContents, folder: str) -> None:
+    """The SBOM files that the build of `image_id` extracted into `folder`."""
+    if len(_READ_AT_BUILD) >= 100_000:
+        del _READ_AT_BUILD[next(iter(_READ_AT_BUILD))]
+    _READ_AT_BUILD[image_id] = _found(contents, folder)
+
+
+def _found(contents: DigestContents, folder: str) -> ImagePackages:
+    files = {c.path: c.content.decode(errors="replace") for c in contents}
+    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
+    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
+    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
+    created = files.get(f"{folder}/created", "").strip()
+    return ImagePackages(
+        tuple(debian_packages(status) + python_distributions(metadata)),
+        os_release(release),
+        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
+    )
+
+
 class SBOMError(Exception):
     pass
 
@@ -64,6 +99,9 @@ async def image_packages(
     tar: TarBinary,
     mkdir: MkdirBinary,
 ) -> ImagePackages:
+    known = _READ_AT_BUILD.get(request.image_id)
+    if known:
+        return known
     result = await Get(
         FallibleProcessResult,
         Process,
@@ -84,17 +122,7 @@ async def image_packages(
             f"Could not read the packages in {request.ref} ({request.image_id}): "
             f"{output_tail(result.stderr.decode(errors='replace'))}"
         )
-    contents = await Get(DigestContents, Digest, result.output_digest)
-    files = {c.path: c.content.decode(errors="replace") for c in contents}
-    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
-    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
-    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
-    created = files.get("out/created", "").strip()
-    return ImagePackages(
-        tuple(debian_packages(status) + python_distributions(metadata)),
-        os_release(release),
-        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
-    )
+    return _found(await Get(DigestContents, Digest, result.output_digest), "out")
 
 
 @dataclass(frozen=True)
