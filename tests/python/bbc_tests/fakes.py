@@ -63,6 +63,10 @@ class FakeRegistry:
     # Another publisher's push, done just before the named reading (a race).
     meanwhile: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     sbom_refused: bool = False  # the registry refuses SBOM artifacts
+    # SBOM pushes that fail as registry:2 fails one of two concurrent pushes ("blob unknown"),
+    # and whether the other publisher's SBOM lands meanwhile.
+    sbom_races: int = 0
+    sbom_by_other: bool = False
 
     def add_image(self, config: bytes) -> str:
         self.images[sha(config)] = config
@@ -107,6 +111,13 @@ class FakeRegistry:
             self.log.append(("sbom", self._tag(target)))
             if self.sbom_refused:
                 return process_result(stderr=b'level=fatal msg="denied"', exit_code=1)
+            if self.sbom_races:
+                self.sbom_races -= 1
+                if self.sbom_by_other:
+                    self.tags[self._tag(target)] = b"the other publisher's SBOM"
+                    self.log.append(("other publisher", self._tag(target)))
+                stderr = b'level=fatal msg="manifest blob unknown: blob unknown to registry"'
+                return process_result(stderr=stderr, exit_code=1)
             self.tags[self._tag(target)] = b"an SBOM artifact"
             return process_result()
         if argv[1] == "copy":

@@ -17,7 +17,7 @@ from pants.engine.rules import Get, collect_rules, rule
 from bbc.core.registry_data import tool_message
 from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
 from bbc.core.tags import ref, sbom_tag
-from bbc.rules.registry import GONE, Registries, not_found, unreachable
+from bbc.rules.registry import GONE, Registries, list_tags, not_found, unreachable
 
 
 async def record_sbom(
@@ -28,13 +28,30 @@ async def record_sbom(
     sbom: bytes,
 ) -> str | None:
     """Push the SBOM of the release `repository@image_digest` (its caller checks that none is
-    recorded yet: a recorded SBOM is never replaced): the failure, if any."""
+    recorded yet: a recorded SBOM is never replaced): the failure, if any.
+
+    Two publishers of one release both record its SBOM; registry:2 may then fail one push
+    ("blob unknown") while the other's is half done. The loser looks again: a recorded SBOM is
+    the release's, whoever pushed it; if there is none, it pushes once more."""
     tag = sbom_tag(image_digest)
+    target = ref(repository, tag)
+    failure = await _push_sbom(registries, address, target, image_digest, sbom, "first")
+    if failure is None:
+        return None
+    tags = await list_tags(registries, address, repository, f"record-sbom:{image_digest}:again")
+    if isinstance(tags, tuple) and tag in tags:
+        return None
+    failure = await _push_sbom(registries, address, target, image_digest, sbom, "again")
+    return None if failure is None else f"recording its SBOM as {target} failed: {failure}"
+
+
+async def _push_sbom(
+    registries: Registries, address: str, target: str, image_digest: str, sbom: bytes, try_: str
+) -> str | None:
     layout = sbom_layout(sbom, image_digest)
     files = await Get(
         Digest, CreateDigest([FileContent(f"sbom/{p}", b) for p, b in layout.items()])
     )
-    target = ref(repository, tag)
     result = await Get(
         FallibleProcessResult,
         Process,
@@ -43,8 +60,8 @@ async def record_sbom(
             "copy",
             f"oci:sbom:{LAYOUT_REF}",
             f"docker://{target}",
-            description=f"Recording the SBOM of {repository}@{image_digest} as {target}",
-            key=f"record-sbom:{image_digest}",
+            description=f"Recording the SBOM of {target.rsplit(':', 1)[0]}@{image_digest}",
+            key=f"record-sbom:{image_digest}:{try_}",
             sides=("dest-",),
             input_digest=files,
         ),
@@ -52,8 +69,7 @@ async def record_sbom(
     if result.exit_code == 0:
         return None
     stderr = result.stderr.decode(errors="replace")
-    why = unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
-    return f"recording its SBOM as {target} failed: {why}"
+    return unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,33 @@ def test_an_sbom_the_registry_refuses_fails_the_image_saying_the_release_stands(
     )
 
 
+def test_an_sbom_push_lost_to_another_publisher_is_theirs_and_the_image_is_published():
+    registry, image = fresh()
+    registry.sbom_races, registry.sbom_by_other = 1, True
+    result = publish(registry, image)
+    tag = sbom_tag(registry.digest("1.2.3"))
+    assert result.failure is None
+    assert registry.log[-3:] == [("sbom", tag), ("other publisher", tag), ("list-tags",)]
+    assert registry.tags[tag] == b"the other publisher's SBOM"
+
+
+def test_an_sbom_push_that_failed_with_none_recorded_is_pushed_once_more():
+    registry, image = fresh()
+    registry.sbom_races = 1
+    result = publish(registry, image)
+    tag = sbom_tag(registry.digest("1.2.3"))
+    assert result.failure is None
+    assert registry.log[-3:] == [("sbom", tag), ("list-tags",), ("sbom", tag)]
+    assert registry.tags[tag] == b"an SBOM artifact"
+    registry, image = fresh()
+    registry.sbom_races = 2
+    assert publish(registry, image).failure == (
+        f"apps/web:web in @it (r:5000): recording its SBOM as r:5000/bbc/web:"
+        f"{sbom_tag(registry.digest('1.2.3'))} failed: manifest blob unknown: blob unknown to "
+        "registry. The release is published: publish again to record its SBOM."
+    )
+
+
 def test_the_same_sources_built_elsewhere_are_pulled_not_pushed_again():
     registry = FakeRegistry("r:5000/bbc/web")
     elsewhere = registry.add_image(image_config(OURS, salt="built on CI"))
