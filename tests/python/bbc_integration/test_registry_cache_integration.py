@@ -75,10 +75,19 @@ def test_a_second_machine_pulls_every_image_and_builds_none(
     repo: Repo, machine: Repo, registry: Registry
 ) -> None:
     forget_images(repo, registry)
-    run = machine.pants("package", "::")
+    run = machine.pants("-ldebug", "package", "::")
     assert run.returncode == 0, run.output
     assert run.packaged() == {name: "Pulled" for name in ALL}, run.output
     assert built_processes(run) == []
+    # Each image's SBOM comes from its release's in the registry, none from exporting the image,
+    # and it is the one the publishing checkout recorded.
+    assert len(re.findall(r"Completed: Reading the SBOM \S+\.sbom", run.output)) == len(ALL)
+    assert "Reading the packages in" not in run.output
+    for name in ALL:
+        sbom = f"{repo.prefix}/{name}/1.0.0.cdx.json"
+        assert (machine.root / "dist/bbc/sbom" / sbom).read_bytes() == (
+            repo.root / "dist/bbc/releases" / sbom
+        ).read_bytes()
     tags = content_tags(repo, registry)
     for name in ALL:
         remote = f"{registry.address}/{repo.prefix}/{name}"

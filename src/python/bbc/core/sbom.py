@@ -161,3 +161,22 @@ def sbom_packages(text: str) -> list[Package]:
             )
         )
     return found
+
+
+def sbom_image(text: str) -> tuple[list[Package], str | None, datetime | None]:
+    """What an SBOM written by `sbom` says of its image: its packages, the distro of its deb
+    purls and the image's creation time, as `sbom` was given them. ValueError when the text is
+    not such an SBOM."""
+    packages = sbom_packages(text)
+    document = json.loads(text)
+    distros = {
+        PackageURL.from_string(c["purl"]).qualifiers.get("distro")
+        for c in document.get("components") or ()
+        if str(c.get("purl", "")).startswith("pkg:deb/")
+    }
+    stamp = (document.get("metadata") or {}).get("timestamp")
+    try:
+        created = datetime.fromisoformat(stamp) if stamp else None
+    except (TypeError, ValueError):
+        raise ValueError(f"its timestamp {stamp!r} is not a time")
+    return packages, distros.pop() if len(distros) == 1 else None, created

@@ -24,6 +24,8 @@ from bbc.core.tags import registry_refs
 from bbc.rules.build_types import ImageBuild
 from bbc.rules.publish import repositories
 from bbc.rules.registry import Registries, pull, read_release
+from bbc.rules.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
+from bbc.rules.sbom import read_from_release
 from bbc.subsystems import BBC
 
 logger = logging.getLogger(__name__)
@@ -127,11 +129,15 @@ async def cached_image(
             return CachedImage(
                 failure=f"{request.address}: pulling {refs.content} failed: {pulled.failure}"
             )
-        return CachedImage(
-            pulled.stdout.strip(),
-            refs.exact,
-            found.manifest_digest,
+        image_id = pulled.stdout.strip()
+        # Its SBOM, if its release has one recorded, saves exporting the image to read it.
+        recorded = await Get(
+            ReleaseSBOM,
+            ReleaseSBOMRequest(registry.address, refs.repository, found.manifest_digest),
         )
+        if recorded.text:
+            read_from_release(image_id, recorded.text)
+        return CachedImage(image_id, refs.exact, found.manifest_digest)
     return CachedImage()
 
 

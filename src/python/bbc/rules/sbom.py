@@ -12,7 +12,14 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.build_output import output_tail
-from bbc.core.sbom import Package, debian_packages, os_release, python_distributions, sbom
+from bbc.core.sbom import (
+    Package,
+    debian_packages,
+    os_release,
+    python_distributions,
+    sbom,
+    sbom_image,
+)
 from bbc.rules.docker import DockerClient, raise_if_engine_down
 
 SBOM_DIR = "bbc/sbom"  # under dist/
@@ -62,16 +69,32 @@ class ImagePackages:
     created: datetime | None
 
 
-# What a built image holds, read by its build in this pantsd: an image id names its bits, so
-# the files never go stale. `image_packages` reads them instead of exporting the image again.
-_READ_AT_BUILD: dict[str, ImagePackages] = {}
+# What an image holds, read by its build in this pantsd or from its release's SBOM when it was
+# pulled: an image id names its bits, so this never goes stale. `image_packages` reads it
+# instead of exporting the image again.
+_KNOWN: dict[str, ImagePackages] = {}
+
+
+def _know(image_id: str, packages: ImagePackages) -> None:
+    if len(_KNOWN) >= 100_000:
+        del _KNOWN[next(iter(_KNOWN))]
+    _KNOWN[image_id] = packages
 
 
 def read_at_build(image_id: str, contents: DigestContents, folder: str) -> None:
     """The SBOM files that the build of `image_id` extracted into `folder`."""
-    if len(_READ_AT_BUILD) >= 100_000:
-        del _READ_AT_BUILD[next(iter(_READ_AT_BUILD))]
-    _READ_AT_BUILD[image_id] = _found(contents, folder)
+    _know(image_id, _found(contents, folder))
+
+
+def read_from_release(image_id: str, text: str) -> bool:
+    """The SBOM recorded for the release `image_id` was pulled from (rules/registry_cache.py):
+    the same bits, so the same packages. False when the text is not an SBOM of this plugin."""
+    try:
+        packages, distro, created = sbom_image(text)
+    except ValueError:
+        return False
+    _know(image_id, ImagePackages(tuple(packages), distro, created))
+    return True
 
 
 def _found(contents: DigestContents, folder: str) -> ImagePackages:
@@ -99,7 +122,7 @@ async def image_packages(
     tar: TarBinary,
     mkdir: MkdirBinary,
 ) -> ImagePackages:
-    known = _READ_AT_BUILD.get(request.image_id)
+    known = _KNOWN.get(request.image_id)
     if known:
         return known
     result = await Get(

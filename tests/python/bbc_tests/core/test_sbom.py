@@ -11,6 +11,7 @@ from bbc.core.sbom import (
     os_release,
     python_distributions,
     sbom,
+    sbom_image,
     sbom_packages,
 )
 
@@ -104,3 +105,18 @@ def test_an_sboms_packages_read_back_are_the_packages_it_was_written_from() -> N
     assert sbom_packages(sbom("bbc/x", "1.0.0", "1.0.0-0123456789ab", "sha256:a", None, [])) == []
     with pytest.raises(ValueError, match="not CycloneDX JSON"):
         sbom_packages("<html>not found</html>")
+
+
+def test_an_sbom_read_back_writes_the_same_sbom_for_another_checkout_of_the_image() -> None:
+    packages = debian_packages(STATUS) + python_distributions(METADATA)
+    created = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    args = ("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc")
+    text = sbom(*args, created, packages, "debian-12")
+    found, distro, when = sbom_image(text)
+    assert (distro, when) == ("debian-12", created)
+    assert sbom(*args, when, found, distro) == text
+    assert sbom_image(sbom(*args, created, [], None)) == ([], None, created)
+    broken = json.loads(text)
+    broken["metadata"]["timestamp"] = "yesterday"
+    with pytest.raises(ValueError, match="'yesterday' is not a time"):
+        sbom_image(json.dumps(broken))
