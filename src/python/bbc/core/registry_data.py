@@ -62,3 +62,18 @@ def tool_message(stderr: str) -> str:
     """skopeo's one-line reason without its log decoration (`time=... level=fatal msg="..."`)."""
     found = re.findall(r'msg="((?:[^"\\]|\\.)*)"', stderr)
     return found[-1].replace('\\"', '"') if found else stderr.strip()
+
+
+def not_found(stderr: str) -> bool:
+    return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
+
+
+GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
+CHECK_IT = (
+    "Check its address in [docker.registries] and that it runs (this repository's local one: "
+    "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
+)
+
+
+def unreachable(stderr: str) -> str:
+    return f"the registry did not answer: {tool_message(stderr)}. {CHECK_IT}"

@@ -40,7 +40,7 @@ from bbc.rules.registry_sbom import record_sbom
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.rules.registry import (
     Registries,
-    copy_tag,
+    copy,
     list_tags,
     pull,
     push,
@@ -189,7 +189,14 @@ async def publish_to_registry(
     if final is None or not final.same_content(build.content_hash):
         message = lost_race(dest.exact, final or _NOTHING, build.content_hash, target)
         for ref in stale if final is not None else ():
-            problem = await copy_tag(registries, dest.address, dest.exact, ref, reading("repair"))
+            problem = await copy(
+                registries,
+                dest.address,
+                f"docker://{dest.exact}",
+                ref,
+                reading("repair"),
+                description=f"Pointing {ref} at {dest.exact}",
+            )
             message += (
                 f" Moved {tag_of(ref)} back to its release."
                 if problem is None

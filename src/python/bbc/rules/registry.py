@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from pants.core.util_rules.system_binaries import (
     BashBinary,
@@ -27,11 +28,15 @@ from pants.util.logging import LogLevel
 
 from bbc.core.build_output import output_tail
 from bbc.core.registry_data import (
+    CHECK_IT,
+    GONE,
     image_labels,
     is_insecure,
+    not_found,
     parse_manifest,
     parse_release,
     tool_message,
+    unreachable,
 )
 from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
 
@@ -109,21 +114,6 @@ async def registries(
     return Registries(skopeo, docker, bash, config)
 
 
-def not_found(stderr: str) -> bool:
-    return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
-
-
-GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
-_CHECK_IT = (
-    "Check its address in [docker.registries] and that it runs (this repository's local one: "
-    "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
-)
-
-
-def unreachable(stderr: str) -> str:
-    return f"the registry did not answer: {tool_message(stderr)}. {_CHECK_IT}"
-
-
 async def list_tags(registries: Registries, address: str, repository: str, key: str):
     """Every tag of `repository` (`<address>/<name>`), or why the registry did not say."""
     result = await Get(
@@ -167,7 +157,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     stderr = result.stderr.decode(errors="replace").strip()
     if not_found(stderr):
         return None
-    hint = f" {_CHECK_IT}" if any(g in stderr for g in GONE) else ""
+    hint = f" {CHECK_IT}" if any(g in stderr for g in GONE) else ""
     return f"could not read {ref}: {tool_message(stderr)}.{hint}"
 
 
@@ -249,23 +239,28 @@ for ref in "$@"; do "$DOCKER" tag "$remote" "$ref"; done
 """
 
 
-async def copy_tag(registries: Registries, address: str, source: str, target: str, key: str):
-    """Point `target` at what `source` holds, in the registry (a manifest copy): the failure,
-    if any."""
+async def copy(
+    registries: Registries, address: str, source: str, target: str, key: str, **process: Any
+) -> str | None:
+    """`skopeo copy` to the registry's `target` from `source`: another ref there (`docker://`) or
+    an OCI layout in the process's `input_digest` (`oci:...`). The failure, if any."""
     result = await Get(
         FallibleProcessResult,
         Process,
         registries._skopeo(
             address,
             "copy",
-            f"docker://{source}",
+            source,
             f"docker://{target}",
-            description=f"Pointing {target} at {source}",
             key=key,
-            sides=("src-", "dest-"),
+            sides=("src-", "dest-") if source.startswith("docker://") else ("dest-",),
+            **process,
         ),
     )
-    return None if result.exit_code == 0 else tool_message(result.stderr.decode(errors="replace"))
+    stderr = result.stderr.decode(errors="replace")
+    if result.exit_code == 0:
+        return None
+    return unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
 
 
 @dataclass(frozen=True)
@@ -288,7 +283,7 @@ async def _transfer(
         stderr = result.stderr.decode(errors="replace")
         if any(g in stderr for g in GONE):
             return Transfer(
-                failure=f"the registry stopped answering: {output_tail(stderr, 3)} {_CHECK_IT}"
+                failure=f"the registry stopped answering: {output_tail(stderr, 3)} {CHECK_IT}"
             )
         return Transfer(failure=output_tail(stderr))
     return Transfer(stdout=result.stdout.decode())

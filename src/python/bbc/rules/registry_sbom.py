@@ -14,10 +14,10 @@ from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 
-from bbc.core.registry_data import tool_message
 from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
 from bbc.core.tags import ref, sbom_tag
-from bbc.rules.registry import GONE, Registries, list_tags, not_found, unreachable
+from bbc.core.registry_data import not_found, unreachable
+from bbc.rules.registry import Registries, copy, list_tags
 
 
 async def record_sbom(
@@ -52,24 +52,15 @@ async def _push_sbom(
     files = await Get(
         Digest, CreateDigest([FileContent(f"sbom/{p}", b) for p, b in layout.items()])
     )
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        registries._skopeo(
-            address,
-            "copy",
-            f"oci:sbom:{LAYOUT_REF}",
-            f"docker://{target}",
-            description=f"Recording the SBOM of {target.rsplit(':', 1)[0]}@{image_digest}",
-            key=f"record-sbom:{image_digest}:{try_}",
-            sides=("dest-",),
-            input_digest=files,
-        ),
+    return await copy(
+        registries,
+        address,
+        f"oci:sbom:{LAYOUT_REF}",
+        target,
+        f"record-sbom:{image_digest}:{try_}",
+        description=f"Recording the SBOM of the release {image_digest} as {target}",
+        input_digest=files,
     )
-    if result.exit_code == 0:
-        return None
-    stderr = result.stderr.decode(errors="replace")
-    return unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
 
 
 @dataclass(frozen=True)
