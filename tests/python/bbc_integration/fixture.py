@@ -197,6 +197,10 @@ class Repo:
     def read(self, name: str) -> str:
         return (self.root / name).read_text()
 
+    def configure(self, *sections: str) -> None:
+        """Add sections to its pants.toml."""
+        self.write("pants.toml", self.read("pants.toml") + "".join(sections))
+
     def for_tests(self) -> Repo:
         """Set up for `./pants test` of its busybox images: no test-only-packages check (that is
         for Python images) and JUnit reports kept."""

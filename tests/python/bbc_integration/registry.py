@@ -52,6 +52,11 @@ class Registry:
                 raise RuntimeError(f"docker-registry did not start: {self.log.read_text()}")
             time.sleep(0.1)
 
+    @property
+    def pants_toml(self) -> str:
+        """The pants.toml section that makes it the default registry, `@it`."""
+        return f'\n[docker.registries.it]\naddress = "{self.address}"\ndefault = true\n'
+
     def _answers(self) -> bool:
         try:
             with urllib.request.urlopen(f"http://{self.address}/v2/", timeout=1):

@@ -47,11 +47,7 @@ def backends(repo: Repo, *names: str) -> None:
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     """An existing Pants repository: two images of Pants' docker backend, and a registry."""
     repo = Repo(tmp_path_factory.mktemp("adopt"), Path.cwd())
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
     backends(repo, "pants.backend.python", "pants.backend.shell", "pants.backend.docker")
     repo._copy(Path(BUSYBOX), "img/base/busybox")
     repo.write("img/base/Dockerfile", ROOT_DOCKERFILE.format(path="img/base"))

@@ -24,13 +24,11 @@ from bbc_integration.registry import Registry
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
     apps = repo.root.parent
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
-        + "\n[bbc]\ntest_only_packages = []\n"
-        + '\n[bbc-downstream]\npolicy = "patch"\n'
-        + f'repositories = ["../tagged", "{apps / "pinned"}", "../missing"]\n',
+    repo.configure(
+        registry.pants_toml,
+        "\n[bbc]\ntest_only_packages = []\n",
+        '\n[bbc-downstream]\npolicy = "patch"\n',
+        f'repositories = ["../tagged", "{apps / "pinned"}", "../missing"]\n',
     )
     repo.add_root("root")
     repo.add_child("flask", "root", "RUN echo flask > /flask", dpkg_status("2.10-3"))

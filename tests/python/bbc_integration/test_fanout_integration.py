@@ -21,11 +21,7 @@ ALL = ("root", "mid", "leaf1", "leaf2", "side")
 
 
 def family(repo: Repo, registry: Registry) -> None:
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
     repo.add_child("leaf1", "mid", "RUN echo leaf1 > /leaf")

@@ -44,11 +44,7 @@ def family(repo: Repo, who: str = "first") -> None:
 
 
 def with_registry(repo: Repo, registry: Registry) -> None:
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
 
 
 @pytest.fixture(scope="module")

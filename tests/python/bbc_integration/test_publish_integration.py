@@ -24,12 +24,7 @@ MOVING = {"1.0", "1", "latest"}
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
-        + "\n[bbc]\ntest_only_packages = []\n",
-    )
+    repo.configure(registry.pants_toml, "\n[bbc]\ntest_only_packages = []\n")
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
     repo.add_child(

@@ -24,11 +24,7 @@ ALL = ("root", "mid", "leaf", "side")
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
     repo.add_child("leaf", "mid", "RUN echo leaf > /leaf")

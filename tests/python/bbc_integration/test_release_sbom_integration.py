@@ -19,7 +19,7 @@ SBOM_TYPE = "application/vnd.cyclonedx+json"
 
 @pytest.fixture(scope="module")
 def family(tmp_path_factory, registry: Registry):
-    toml = f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
+    toml = registry.pants_toml
     yield from debian_family(tmp_path_factory.mktemp("notes"), toml)
 
 

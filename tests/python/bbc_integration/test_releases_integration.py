@@ -23,11 +23,8 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
     log = repo.root.parent / "triggers.log"
     trigger = TRIGGER.format(log=log).replace('"', '\\"')
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n'
-        + f'\n[bbc]\ntest_only_packages = []\npublish_trigger = "{trigger}"\n',
+    repo.configure(
+        registry.pants_toml, f'\n[bbc]\ntest_only_packages = []\npublish_trigger = "{trigger}"\n'
     )
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")

@@ -44,11 +44,7 @@ def repo(tmp_path_factory, engine: Engine, registry: Registry) -> Repo:
     repo.env["DOCKER_HOST"] = engine.tcp
     repo.docker.close()
     repo.docker = engine.client  # so that close() removes what the test built, there
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
     repo.add_root("root")
     repo.write("img/app/greeting.txt", "hello from the remote engine\n")
     repo.add_child(

@@ -338,11 +338,7 @@ def test_a_registry_that_dies_mid_publish_is_named_and_publish_resumes(
     registry = Registry(tmp_path / "registry")
     try:
         with repo.branch():
-            repo.write(
-                "pants.toml",
-                repo.read("pants.toml")
-                + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-            )
+            repo.configure(registry.pants_toml)
             repo.commit("Publish somewhere")
             process = repo.start_pants("publish", "::")
             assert process.stdout is not None

@@ -36,11 +36,7 @@ CONTENT = r"[0-9a-f]{12}"
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("variants"), Path.cwd()).for_tests()
-    repo.write(
-        "pants.toml",
-        repo.read("pants.toml")
-        + f'\n[docker.registries.it]\naddress = "{registry.address}"\ndefault = true\n',
-    )
+    repo.configure(registry.pants_toml)
     repo.add_root("root", extra=', contract_tests={"busybox": "test -x /bin/busybox"}')
     repo.add_child("ml", "root", *ML_LINES, extra=ML_FIELDS)
     repo.add_child("job", "ml", "RUN cp /accel /job-accel", extra=', parent_variant="cuda12"')
