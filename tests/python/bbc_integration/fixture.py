@@ -325,6 +325,15 @@ class Repo:
     def ids(self, *names: str) -> dict[str, str | None]:
         return {name: self.image_id(name) for name in names}
 
+    def commit_and_package(self, message: str, rebuilt: set[str], kept: dict[str, str | None]):
+        """Commit, `package ::`: exactly `rebuilt` is built, the `kept` images (`ids`) stay."""
+        self.commit(message)
+        run = self.pants("package", "::")
+        assert run.returncode == 0, run.output
+        assert run.built() == rebuilt, run.output
+        assert self.ids(*kept) == kept
+        return run
+
     def close_pantsd(self) -> None:
         for pid_file in self.root.glob(".pids/*/pantsd/pid"):
             try:

@@ -80,11 +80,7 @@ def test_an_update_is_found_applied_built_and_shown(family) -> None:
     check = repo.pants("bbc-check", "--since=HEAD", "::")
     assert check.returncode == 0, check.output
 
-    repo.commit("bbc-update --apply")
-    built = repo.pants("package", "::")
-    assert built.returncode == 0, built.output
-    assert built.built() == {"demo", "leaf"}
-    assert repo.ids("root", "other") == ids
+    repo.commit_and_package("bbc-update --apply", {"demo", "leaf"}, ids)
     assert (
         dpkg_version(repo, "demo", "1.0.2") == "1.1"
         and dpkg_version(repo, "leaf", "1.0.2") == "1.1"

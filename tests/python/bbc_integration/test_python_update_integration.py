@@ -192,11 +192,7 @@ def test_a_new_release_is_found_applied_and_built(family) -> None:
     check = repo.pants("bbc-check", "--since=HEAD", "::")
     assert check.returncode == 0, check.output
 
-    repo.commit("bbc-update --apply")
-    built = repo.pants("package", "::")
-    assert built.returncode == 0, built.output
-    assert built.built() == {"demo", "leaf"}
-    assert repo.ids("root", "python", "other") == ids
+    repo.commit_and_package("bbc-update --apply", {"demo", "leaf"}, ids)
     assert installed(repo, "demo", "1.0.1") == "1.1 1.1"
     assert installed(repo, "leaf", "1.0.1") == "1.1 1.1"
     assert installed(repo, "demo", "1.0.0") == "1.0 1.0"
