@@ -165,7 +165,8 @@ def test_a_new_release_is_found_applied_and_built(family) -> None:
     found = repo.pants("bbc-update")
     assert found.returncode == 2, found.output
     assert (
-        "| bbcdemo | 1.0 -> 1.1 | not read (PyPI) | img/demo:demo; through their parents: "
+        "| bbcdemo | 1.0 -> 1.1 | not read (no changelog for Python packages) | img/demo:demo; "
+        "through their parents: "
         "img/leaf:leaf |" in found.stdout
     ), found.stdout
     data = json.loads(repo.read("dist/bbc/update/report.json"))

@@ -42,7 +42,7 @@ def _version(update: PackageUpdate) -> str:
 
 def _cves(update: PackageUpdate) -> str:
     if update.kind == "python":
-        return "not read (PyPI)"
+        return "not read (no changelog for Python packages)"
     if update.cves:
         return ", ".join(update.cves)
     return f"unknown: {update.cves_unknown}" if update.cves_unknown else "none named"

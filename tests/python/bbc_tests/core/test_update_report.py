@@ -128,5 +128,8 @@ def test_python_updates_name_the_images_whose_locked_distributions_moved() -> No
     assert werkzeug.images == ("images/flask:flask",) and werkzeug.through_parents == (
         "apps/web:web",
     )
-    assert "| werkzeug | 3.0.4 -> 3.0.6 | not read (PyPI) |" in markdown(updates, [], [], [], False)
+    assert (
+        "| werkzeug | 3.0.4 -> 3.0.6 | not read (no changelog for Python packages) |"
+        in markdown(updates, [], [], [], False)
+    )
     assert python_updates("x.lock", old, old, installs, lambda i: []) == ([], ())
