@@ -67,6 +67,8 @@ class FakeRegistry:
     # and whether the other publisher's SBOM lands meanwhile.
     sbom_races: int = 0
     sbom_by_other: bool = False
+    # Image pushes that fail that way while another publisher pushes the same image there.
+    push_races: int = 0
 
     def add_image(self, config: bytes) -> str:
         self.images[sha(config)] = config
@@ -131,6 +133,11 @@ class FakeRegistry:
             self.log.append(("push", *(self._tag(r) for r in refs)))
             for ref in refs:
                 self.tags[self._tag(ref)] = self.images[image]
+            if self.push_races:
+                self.push_races -= 1
+                self.log.append(("other publisher", *(self._tag(r) for r in refs)))
+                stderr = b"manifest blob unknown: blob unknown to registry\npushing failed"
+                return process_result(stderr=stderr, exit_code=1)
             return process_result()
         remote = args[0]
         self.log.append(("pull", self._tag(remote)))

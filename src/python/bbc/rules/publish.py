@@ -147,10 +147,14 @@ async def publish_to_registry(
             result = replace(result, build=build)
 
     pushed: tuple[str, ...] = ()
+    # A push that failed is read back: another publisher of the same bits may have made ours
+    # fail (registry:2 fails one of two concurrent uploads of a blob), and left what we wanted.
     if released is None or tag_of(dest.content) not in tags:
         failure = await _push(registries, build, dest, (dest.content,))
         if failure:
-            return fail(failure)
+            there = await read_release(registries, dest.address, dest.content, reading("pushed"))
+            if not (isinstance(there, Release) and there.same_content(build.content_hash)):
+                return fail(failure)
         pushed += (dest.content,)
     if held is None:
         again = await read_release(registries, dest.address, dest.exact, reading("recheck"))
@@ -158,14 +162,15 @@ async def publish_to_registry(
             return fail(again)
         if again is not None and not again.same_content(build.content_hash):
             return fail(lost_race(dest.exact, again, build.content_hash, target))
+        failure = None
         if again is None:
             failure = await _push(registries, build, dest, (dest.exact,))
-            if failure:
-                return fail(failure)
             pushed += (dest.exact,)
         back = await read_release(registries, dest.address, dest.exact, reading("readback"))
         if isinstance(back, str):
             return fail(back)
+        if back is None and failure:
+            return fail(failure)
         if back is None or not back.same_content(build.content_hash):
             return fail(lost_race(dest.exact, back or _NOTHING, build.content_hash, target))
 

@@ -128,6 +128,33 @@ def test_an_sbom_the_registry_refuses_fails_the_image_saying_the_release_stands(
     )
 
 
+def test_pushes_failed_by_another_publisher_of_the_same_image_are_read_back_and_stand():
+    registry, image = fresh()
+    registry.push_races = 2  # the content tag's and X.Y.Z's
+    result = publish(registry, image)
+    assert result.failure is None
+    assert registry.log[:8] == [
+        ("list-tags",),
+        ("read", "1.2.3", "exact"),
+        ("read", CONTENT_TAG, "content"),
+        ("push", CONTENT_TAG),
+        ("other publisher", CONTENT_TAG),
+        ("read", CONTENT_TAG, "pushed"),
+        ("read", "1.2.3", "recheck"),
+        ("push", "1.2.3"),
+    ]
+    assert result.digest == registry.digest("1.2.3")
+
+
+def test_a_failed_push_that_left_nothing_fails_the_image():
+    registry, image = fresh()
+    registry.push_races = 1
+    registry.meanwhile["pushed"] = (CONTENT_TAG, image_config(THEIRS))
+    result = publish(registry, image)
+    assert result.failure is not None and "pushing failed" in result.failure
+    assert ("read", "1.2.3", "recheck") not in registry.log
+
+
 def test_an_sbom_push_lost_to_another_publisher_is_theirs_and_the_image_is_published():
     registry, image = fresh()
     registry.sbom_races, registry.sbom_by_other = 1, True
