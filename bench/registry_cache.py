@@ -141,6 +141,34 @@ def bench_env(prefix: str, address: str) -> dict[str, str]:
     }
 
 
+def workunit_env(logdir: Path) -> dict[str, str]:
+    """Pants' workunit logger on, writing every workunit's timing to `logdir`."""
+    logdir.mkdir(parents=True, exist_ok=True)
+    return {
+        "PANTS_BACKEND_PACKAGES": "+['pants.backend.experimental.tools.workunit_logger']",
+        "PANTS_WORKUNIT_LOGGER_ENABLED": "true",
+        "PANTS_WORKUNIT_LOGGER_LOGDIR": str(logdir),
+    }
+
+
+def where_time_went(logdir: Path, top: int = 15) -> list[dict]:
+    """The processes of a run, grouped by their description's first words (names of targets and
+    images dropped) and by where their result came from (ran, or a cache hit), summed. Processes
+    run in parallel, so the sums can exceed the wall time."""
+    groups: dict[str, list[float]] = {}
+    for path in logdir.glob("*.json"):
+        for unit in json.loads(path.read_text()):
+            if unit.get("name") != "process":
+                continue
+            words = (unit.get("description") or "?").removeprefix("Scheduling: ").split()
+            what = " ".join(w for w in words[:4] if not re.search(r"[/:0-9]", w))
+            key = f"{what} [{(unit.get('metadata') or {}).get('source', '?')}]"
+            seconds = unit.get("duration_secs", 0) + unit.get("duration_nanos", 0) / 1e9
+            groups.setdefault(key, []).append(seconds)
+    ranked = sorted(groups.items(), key=lambda g: -sum(g[1]))[:top]
+    return [{"what": k, "count": len(v), "seconds": round(sum(v), 1)} for k, v in ranked]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
@@ -187,7 +215,13 @@ def main() -> None:
         remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
         third = clone(workdir, "third")
         repos.append(third)
-        third_env = {**env_for("third"), "DOCKER_HOST": host, **cache.env(write=False)}
+        units = workdir / "third-workunits"
+        third_env = {
+            **env_for("third"),
+            "DOCKER_HOST": host,
+            **cache.env(write=False),
+            **workunit_env(units),
+        }
         third_s, third_out = pants(third, third_env, "package", "::")
         stop_pantsd(third)
 
@@ -215,6 +249,7 @@ def main() -> None:
             "third_package_s": round(third_s, 1),
             "third_statuses": statuses(third_out),
             "ratio_with_remote_cache": round(third_s / first_s, 3),
+            "third_processes": where_time_went(units),
             "build_seconds": build_times,
             "pull_seconds": pulls,
             "load_average_at_start": load_at_start,
