@@ -2,6 +2,7 @@
 
     ./pants run bench/incremental.py -- [--sizes 10 50 200] [--runs 3] [--plan-size 1000]
                                         [--modes buildkit classic vanilla-buildkit vanilla-classic]
+                                        [--generate DIR]
 
 For each size N it generates a hierarchy (one root, a layer of intermediates, the rest
 applications; offline Dockerfiles that build in well under a second) in a temporary git
@@ -252,7 +253,18 @@ def main() -> None:
     parser.add_argument("--plan-size", type=int, default=1000, help="0 to skip")
     parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bbc-bench"))
+    parser.add_argument(
+        "--generate",
+        type=Path,
+        help="only generate the family of the first size and mode in this new directory, "
+        "build nothing, and leave it there (to profile by hand; remove its images after)",
+    )
     args = parser.parse_args()
+    if args.generate:
+        repo = Repo(args.generate, Path.cwd())
+        family(repo, args.sizes[0], args.modes[0])
+        print(f"{args.generate}: {args.sizes[0]} images named {repo.prefix}/*")
+        return
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for size in args.sizes:

@@ -119,6 +119,28 @@ def test_a_second_package_builds_nothing(repo: Repo) -> None:
     assert repo.ids(*ALL) == before
 
 
+def test_pantsd_notices_an_image_retagged_or_removed_between_two_runs(repo: Repo) -> None:
+    # pantsd keeps what an up-to-date image's rule found from one run to the next: the engine's
+    # answer, read once per run, must still reach it.
+    warm = repo.pants("package", "::")
+    assert warm.packaged() == {name: "Up to date" for name in ALL}, warm.output
+    leaf, mid = repo.image_id("leaf"), repo.image_id("mid")
+    repo.docker.images.get(mid).tag(f"{repo.prefix}/leaf", "1.0.0")
+    retagged = repo.pants("package", "::")
+    assert retagged.packaged() == {name: "Up to date" for name in ALL}, retagged.output
+    assert repo.image_id("leaf", "1.0.0") == leaf
+
+    repo.docker.images.remove(repo.content_ref("greeter", "1.0.0"))
+    repo.docker.images.remove(repo.ref("greeter", "latest"))
+    for tag in ("1.0.0", "1.0", "1"):
+        repo.docker.images.remove(repo.ref("greeter", tag))
+    assert repo.image_id("greeter") is None
+    removed = repo.pants("package", "::")
+    assert removed.returncode == 0, removed.output
+    assert removed.packaged() == {**{name: "Up to date" for name in ALL}, "greeter": "Built"}
+    assert repo.image_id("greeter") is not None
+
+
 def test_no_change_packages_nothing(repo: Repo) -> None:
     result = repo.pants("--changed-since=main", "package")
     assert result.returncode == 0, result.output

@@ -40,6 +40,7 @@ from pants.engine.unions import UnionRule
 from bbc.core.fanout import BUILD_TIMES_DIR, build_time_record
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
+from bbc.rules.docker import LocalImages
 from bbc.rules.run_token import RunToken
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 from bbc.target_types import BBCImagesOnly, ImageVersionField, VariantsField
@@ -147,8 +148,16 @@ async def package_bbc_image(
     requested = _requested_in_run(run_token.value)
     requested.add(field_set.address)
     names = (None, *sorted(field_set.variants.value or ()))
-    builds = await MultiGet(
-        Get(ImageBuild, ImageBuildRequest(field_set.address, image_variant=name)) for name in names
+    # The engine's list of images is asked for first, beside the builds: every build waits for
+    # it, and this rule runs in every run anyway (it reads the run's token).
+    _, *builds = await MultiGet(
+        [
+            Get(LocalImages),
+            *(
+                Get(ImageBuild, ImageBuildRequest(field_set.address, image_variant=name))
+                for name in names
+            ),
+        ]
     )
     if not all(b.ok for b in builds):
         asked = sorted(requested)

@@ -4,7 +4,9 @@ An image's identity is its content tag, `X.Y.Z-<content hash>`, a pure function 
 (core/content.py). A child is built FROM its parent's content tag, never from a moving tag, so
 two checkouts sharing one engine cannot build on each other's parents. An image whose content
 tag is already in the engine is up to date: it is not built again (its version tags are moved
-back to it if something moved them). During `publish` it must also carry its published parent's
+back to it if something moved them). Its rule then ran no process and read only which of its tags
+the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
+run unless those tags changed. During `publish` it must also carry its published parent's
 `base.*` labels, or it is built again on that parent (see base.py).
 
 A failed build is returned, not raised, so that `package` can finish every unrelated image
@@ -35,7 +37,7 @@ from pants.engine.fs import (
     Snapshot,
 )
 from pants.engine.process import FallibleProcessResult, Process
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.core.build_output import credential_problem, failure_summary, output_tail
@@ -54,7 +56,7 @@ from bbc.rules.build_process import (
 )
 from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildRequest
 from bbc.rules.content import ImageInputs, ImageInputsRequest
-from bbc.rules.docker import Docker, LocalImages, raise_if_engine_down
+from bbc.rules.docker import Docker, EngineImages, EngineImagesRequest, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.recipe import Recipe, failed, recipe
@@ -95,7 +97,8 @@ def _labels(info: ImageInfo, build: ImageBuild, base: Base | None) -> dict[str, 
     return labels
 
 
-async def _labels_of(docker: Docker, image_ref: str) -> dict[str, str]:
+async def _labels_of(image_ref: str) -> dict[str, str]:
+    docker = await Get(Docker)
     result = await Get(
         FallibleProcessResult,
         Process,
@@ -112,19 +115,24 @@ async def _labels_of(docker: Docker, image_ref: str) -> dict[str, str]:
 
 
 async def _up_to_date(
-    request: ImageBuildRequest, build: ImageBuild, plan: Recipe, docker: Docker, bash: BashBinary
+    request: ImageBuildRequest, build: ImageBuild, plan: Recipe
 ) -> ImageBuild | None:
-    """The image as the engine already holds it, version tags moved back to it; or None."""
-    local = await Get(LocalImages)
+    """The image as the engine already holds it, version tags moved back to it; or None.
+
+    Only what the engine holds of this image's tags is read, and `Docker` (new in every run) is
+    asked for only to run a process: so a no-op `package` does not run this rule again for an
+    image whose tags did not change (see rules/docker.py's `EngineImages`)."""
+    local = await Get(EngineImages, EngineImagesRequest(build.refs))
     existing = local.ids.get(build.content_ref)
     if not existing:
         return None
     if request.publish and plan.base is not None and plan.base.digest:
-        labels = await _labels_of(docker, build.content_ref)
+        labels = await _labels_of(build.content_ref)
         if any(labels.get(k) != v for k, v in _base_labels(plan.base).items()):
             return None  # built before its parent was published: built again on it
     stale = tuple(r for r in build.refs if local.ids.get(r) != existing)
     if stale:
+        docker, bash = await MultiGet(Get(Docker), Get(BashBinary))
         moved = await Get(
             FallibleProcessResult,
             Process,
@@ -165,8 +173,6 @@ async def _source(bbc: BBC) -> str | None:
 async def build_image(
     request: ImageBuildRequest,
     graph: ImageGraph,
-    docker: Docker,
-    tools: BuildTools,
     options: DockerOptions,
     bbc: BBC,
 ) -> ImageBuild:
@@ -174,15 +180,22 @@ async def build_image(
     if problems:
         return failed(request, "\n\n".join(problems))
     info = graph.infos[request.address]
-    wrapped = await Get(
-        WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
+    # The build context is asked for before the parents' builds are awaited (they wait for the
+    # engine's list of images), so that a changed image starts building sooner. An up-to-date
+    # image does not need it, but it is cached like the image's files.
+    wrapped, own, context = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
+        Get(ImageInputs, ImageInputsRequest(request.address)),
+        Get(
+            DockerBuildContext,
+            DockerBuildContextRequest(request.address, build_upstream_images=False),
+        ),
     )
     target = wrapped.target
     plan = await recipe(request, target, info, graph)
     if isinstance(plan, ImageBuild):
         return plan
 
-    own = await Get(ImageInputs, ImageInputsRequest(request.address))
     identity = content_hash(
         own.inputs.digest(),
         request.variant,
@@ -202,15 +215,13 @@ async def build_image(
         content_hash=identity,
         image_variant=request.image_variant,
     )
-    existing = await _up_to_date(request, result, plan, docker, tools.bash)
+    existing = await _up_to_date(request, result, plan)
     if existing is None and request.variant == PROD:
         existing = await from_registry(result, info.version)
     if existing is not None:
         return existing
 
-    context = await Get(
-        DockerBuildContext, DockerBuildContextRequest(request.address, build_upstream_images=False)
-    )
+    docker, tools = await MultiGet(Get(Docker), Get(BuildTools))
     build_args = (*context.build_args, *plan.build_args)
     parent_ref = plan.base.build.content_ref if plan.base else ""
     built_on = dict(plan.stages)

@@ -204,6 +204,25 @@ async def local_images(docker: Docker) -> LocalImages:
 
 
 @dataclass(frozen=True)
+class EngineImagesRequest:
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EngineImages:
+    """The ids of those of `refs` that the engine holds at the start of this run. The same value
+    from one run to the next unless one of them changed, so that a rule which reads it (and
+    runs no docker process) is not run again because some other image changed."""
+
+    ids: FrozenDict[str, str]
+
+
+@rule
+async def engine_images(request: EngineImagesRequest, local: LocalImages) -> EngineImages:
+    return EngineImages(FrozenDict({r: local.ids[r] for r in request.refs if r in local.ids}))
+
+
+@dataclass(frozen=True)
 class RegistryConfig:
     """The engine's registry settings (`docker info`): which registries it reaches over HTTP."""
 

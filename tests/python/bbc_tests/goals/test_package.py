@@ -7,8 +7,10 @@ from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, MergeDigests
 from pants.engine.goal import CurrentExecutingGoals
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
+from pants.util.frozendict import FrozenDict
 
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
+from bbc.rules.docker import LocalImages
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.run_token import RunToken
@@ -63,6 +65,11 @@ def package(
         rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
+            MockGet(
+                output_type=LocalImages,
+                input_types=(),
+                mock=lambda: asked_for.append("engine") or LocalImages(FrozenDict()),
+            ),
             MockGet(
                 output_type=BuiltOnByOthers,
                 input_types=(),
@@ -130,7 +137,7 @@ def test_while_publish_runs_package_builds_an_image_pants_own_images_are_built_o
         CurrentExecutingGoals({"publish": object}),  # type: ignore
         frozenset({ROOT}),
     )
-    assert asked_for == [ROOT]
+    assert asked_for == ["engine", ROOT]
     assert result.artifacts[0].tags[0] == "bbc/root:1.0.0-c0ffee"
 
 
@@ -140,7 +147,7 @@ def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all
     asked_for: list = []
     with pytest.raises(ImageBuildFailed) as error:
         package(LEAF, "run-2", asked_for)
-    assert set(asked_for) == {LEAF, ROOT, OTHER}
+    assert set(asked_for) == {"engine", LEAF, ROOT, OTHER}
     report = str(error.value)
     assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
     assert "Built or up to date: img/other:other, img/root:root." in report
@@ -151,7 +158,7 @@ def test_other_runs_are_not_waited_for():
     asked_for: list = []
     with pytest.raises(ImageBuildFailed):
         package(LEAF, "run-4", asked_for)
-    assert asked_for == [LEAF, LEAF]
+    assert asked_for == ["engine", LEAF, LEAF]
 
 
 def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():

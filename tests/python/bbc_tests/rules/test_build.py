@@ -170,6 +170,20 @@ def test_an_image_whose_content_tag_is_in_the_engine_is_not_built_again(setup) -
     assert again.content_hash == first.content_hash
 
 
+def test_an_image_removed_from_the_engine_after_a_run_that_found_it_is_built_again(setup) -> None:
+    rule_runner, fake = setup
+    first = build(rule_runner, MID)
+    new_run(rule_runner, fake)
+    assert not build(rule_runner, MID).built
+    held = (fake.state / "images").read_text().splitlines()
+    (fake.state / "images").write_text("".join(f"{i}\n" for i in held if "it/mid:" not in i))
+    new_run(rule_runner, fake)
+    again = build(rule_runner, MID)
+    assert again.built and again.content_hash == first.content_hash
+    assert len(builds(fake)) == 3  # root once, mid twice
+    assert fake.images()[again.content_ref] == again.image_id
+
+
 def test_moved_version_tags_are_moved_back_without_a_build(setup) -> None:
     rule_runner, fake = setup
     first = build(rule_runner, MID)
