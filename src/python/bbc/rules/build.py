@@ -180,16 +180,9 @@ async def build_image(
     if problems:
         return failed(request, "\n\n".join(problems))
     info = graph.infos[request.address]
-    # The build context is asked for before the parents' builds are awaited (they wait for the
-    # engine's list of images), so that a changed image starts building sooner. An up-to-date
-    # image does not need it, but it is cached like the image's files.
-    wrapped, own, context = await MultiGet(
+    wrapped, own = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
         Get(ImageInputs, ImageInputsRequest(request.address)),
-        Get(
-            DockerBuildContext,
-            DockerBuildContextRequest(request.address, build_upstream_images=False),
-        ),
     )
     target = wrapped.target
     plan = await recipe(request, target, info, graph)
@@ -221,7 +214,16 @@ async def build_image(
     if existing is not None:
         return existing
 
-    docker, tools = await MultiGet(Get(Docker), Get(BuildTools))
+    # Only an image that is built needs its build context: an up-to-date or pulled one would
+    # otherwise package its pex files and root file system for nothing.
+    docker, tools, context = await MultiGet(
+        Get(Docker),
+        Get(BuildTools),
+        Get(
+            DockerBuildContext,
+            DockerBuildContextRequest(request.address, build_upstream_images=False),
+        ),
+    )
     build_args = (*context.build_args, *plan.build_args)
     parent_ref = plan.base.build.content_ref if plan.base else ""
     built_on = dict(plan.stages)
