@@ -28,7 +28,15 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
     repo.add_child("leaf", "mid", "RUN echo leaf > /leaf")
-    repo.add_child("side", "root", "RUN echo side > /side")
+    repo.add_child("side", "root", "RUN echo side > /side", extra=', dependencies=[":made"]')
+    # A file of side's build context that only a machine holding the marker can make.
+    marker(repo).write_text("made here\n")
+    repo.write(
+        "img/side/BUILD",
+        repo.read("img/side/BUILD")
+        + f'shell_command(name="made", command="cat {marker(repo)} > made.txt", tools=["cat"], '
+        'output_files=["made.txt"])\n',
+    )
     repo.commit("A family to share")
     published = repo.pants("publish", "::")
     assert published.returncode == 0, published.output
@@ -44,6 +52,10 @@ def machine(repo: Repo, tmp_path_factory) -> Repo:
     clone = repo.clone(folder / "clone", own_pants_cache=folder / "cache")
     yield clone
     clone.close_pantsd()
+
+
+def marker(repo: Repo) -> Path:
+    return repo.root.parent / "made-here"
 
 
 def forget_images(repo: Repo, registry: Registry) -> None:
@@ -71,7 +83,12 @@ def test_a_second_machine_pulls_every_image_and_builds_none(
     repo: Repo, machine: Repo, registry: Registry
 ) -> None:
     forget_images(repo, registry)
-    run = machine.pants("-ldebug", "package", "::")
+    # A pulled image's build context is never made: side's could not be, on this machine.
+    hidden = marker(repo).rename(marker(repo).with_suffix(".hidden"))
+    try:
+        run = machine.pants("-ldebug", "package", "::")
+    finally:
+        hidden.rename(marker(repo))
     assert run.returncode == 0, run.output
     assert run.packaged() == {name: "Pulled" for name in ALL}, run.output
     assert built_processes(run) == []
