@@ -134,14 +134,22 @@ def sbom(
     return JsonV1Dot6(bom).output_as_string(indent=2)
 
 
+def _document(text: str) -> tuple[dict, list]:
+    """An SBOM's document and its components; ValueError when the text is not CycloneDX JSON."""
+    try:
+        document = json.loads(text)
+        return document, document.get("components") or []
+    except (ValueError, AttributeError):
+        raise ValueError("not CycloneDX JSON")
+
+
 def sbom_packages(text: str) -> list[Package]:
     """The packages an SBOM written by `sbom` lists (a release's, read from its registry).
     ValueError when the text is not such an SBOM."""
-    try:
-        document = json.loads(text)
-        components = document.get("components") or []
-    except (ValueError, AttributeError):
-        raise ValueError("not CycloneDX JSON")
+    return _packages(_document(text)[1])
+
+
+def _packages(components: list) -> list[Package]:
     found = []
     for component in components:
         try:
@@ -167,11 +175,10 @@ def sbom_image(text: str) -> tuple[list[Package], str | None, datetime | None]:
     """What an SBOM written by `sbom` says of its image: its packages, the distro of its deb
     purls and the image's creation time, as `sbom` was given them. ValueError when the text is
     not such an SBOM."""
-    packages = sbom_packages(text)
-    document = json.loads(text)
+    document, components = _document(text)
     distros = {
         PackageURL.from_string(c["purl"]).qualifiers.get("distro")
-        for c in document.get("components") or ()
+        for c in components
         if str(c.get("purl", "")).startswith("pkg:deb/")
     }
     stamp = (document.get("metadata") or {}).get("timestamp")
@@ -179,4 +186,4 @@ def sbom_image(text: str) -> tuple[list[Package], str | None, datetime | None]:
         created = datetime.fromisoformat(stamp) if stamp else None
     except (TypeError, ValueError):
         raise ValueError(f"its timestamp {stamp!r} is not a time")
-    return packages, distros.pop() if len(distros) == 1 else None, created
+    return _packages(components), distros.pop() if len(distros) == 1 else None, created

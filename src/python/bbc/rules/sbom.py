@@ -86,15 +86,15 @@ def read_at_build(image_id: str, contents: DigestContents, folder: str) -> None:
     _know(image_id, _found(contents, folder))
 
 
-def read_from_release(image_id: str, text: str) -> bool:
+def read_from_release(image_id: str, text: str) -> None:
     """The SBOM recorded for the release `image_id` was pulled from (rules/registry_cache.py):
-    the same bits, so the same packages. False when the text is not an SBOM of this plugin."""
+    the same bits, so the same packages. A text that is not an SBOM of this plugin is ignored
+    (the image is then exported to read them)."""
     try:
         packages, distro, created = sbom_image(text)
     except ValueError:
-        return False
+        return
     _know(image_id, ImagePackages(tuple(packages), distro, created))
-    return True
 
 
 def _found(contents: DigestContents, folder: str) -> ImagePackages:
