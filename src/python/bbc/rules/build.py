@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet, get_build_options
 from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.backend.docker.subsystems.dockerfile_parser import DockerfileInfo, DockerfileInfoRequest
 from pants.backend.docker.util_rules.docker_build_context import (
     DockerBuildContext,
     DockerBuildContextRequest,
@@ -161,11 +162,10 @@ def _leak(dockerfile: str, text: str, build_args, environment) -> str | None:
     return next((p for p in problems if p), None)
 
 
-async def _source(bbc: BBC) -> str | None:
+def _source(bbc: BBC, remote: GitResult) -> str | None:
     """The repository's web address: [bbc].source_url, else the git remote `origin`'s."""
     if bbc.source_url:
         return bbc.source_url
-    remote = await Get(GitResult, GitRequest(("remote", "get-url", "origin")))
     return web_address(remote.stdout) if remote.exit_code == 0 and remote.stdout.strip() else None
 
 
@@ -180,9 +180,12 @@ async def build_image(
     if problems:
         return failed(request, "\n\n".join(problems))
     info = graph.infos[request.address]
-    wrapped, own = await MultiGet(
+    # Pants' parse of the Dockerfile (its build context's first step, which packages nothing)
+    # runs while the parents and the engine's list of images are awaited, not after them.
+    wrapped, own, _ = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
         Get(ImageInputs, ImageInputsRequest(request.address)),
+        Get(DockerfileInfo, DockerfileInfoRequest(request.address)),
     )
     target = wrapped.target
     plan = await recipe(request, target, info, graph)
@@ -216,13 +219,14 @@ async def build_image(
 
     # Only an image that is built needs its build context: an up-to-date or pulled one would
     # otherwise package its pex files and root file system for nothing.
-    docker, tools, context = await MultiGet(
+    docker, tools, context, remote = await MultiGet(
         Get(Docker),
         Get(BuildTools),
         Get(
             DockerBuildContext,
             DockerBuildContextRequest(request.address, build_upstream_images=False),
         ),
+        Get(GitResult, GitRequest(("remote", "get-url", "origin"))),
     )
     build_args = (*context.build_args, *plan.build_args)
     parent_ref = plan.base.build.content_ref if plan.base else ""
@@ -273,7 +277,7 @@ async def build_image(
             tools,
             argv,
             labels=labels,
-            source=await _source(bbc),
+            source=_source(bbc, remote),
             folder=request.address.spec_path,
             built_on=tuple(b.content_ref for b in built_on.values()),
             env=dict(context.build_env.environment),

@@ -25,16 +25,20 @@ from bbc.rules.docker import DockerClient, raise_if_engine_down
 SBOM_DIR = "bbc/sbom"  # under dist/
 
 # Only the files the SBOM needs leave the engine (into $2), a pattern with no match is not an
-# error; then the image's creation time. Run on its own (_EXPORT) or by the build script right
-# after `docker build` (rules/build_process.py), which saves a process per built image.
+# error; and the image's creation time, read meanwhile, as the container is removed. Run on its
+# own (_EXPORT) or by the build script right after `docker build` (rules/build_process.py),
+# which saves a process per built image.
 EXTRACT = """extract_sbom_files() {
   "$MKDIR" -p "$2"
-  local cid codes line failed=
-  cid=$("$DOCKER" create "$1" /bbc-sbom) || return 1
+  local cid codes line failed= inspect removed
+  "$DOCKER" image inspect --format '{{.Created}}' "$1" > "$2.created" & inspect=$!
+  cid=$("$DOCKER" create "$1" /bbc-sbom) || { wait $inspect; return 1; }
   "$DOCKER" export "$cid" | "$TAR" -x -C "$2" --wildcards --wildcards-match-slash \\
     '*var/lib/dpkg/status' '*.dist-info/METADATA' '*usr/lib/os-release' 2>"$2.err"
   codes=("${PIPESTATUS[@]}")
-  "$DOCKER" rm -f "$cid" >/dev/null
+  "$DOCKER" rm -f "$cid" >/dev/null & removed=$!
+  wait $inspect || { wait $removed; return 1; }
+  wait $removed
   [ "${codes[0]}" = 0 ] || return 1
   while IFS= read -r line; do
     case $line in
@@ -43,9 +47,7 @@ EXTRACT = """extract_sbom_files() {
     esac
   done < "$2.err"
   [ -z "$failed" ] || return 1
-  local created
-  created=$("$DOCKER" image inspect --format '{{.Created}}' "$1") || return 1
-  echo "$created" > "$2/created"
+  echo "$(<"$2.created")" > "$2/created"
 }
 """
 _EXPORT = f"""set -u
