@@ -9,6 +9,9 @@ release notes:
 
 bbc-demo 1.0 is in the repository at first; `Mirror.add("1.1")` adds 1.1, whose changelog says it
 fixes CVE-2099-0001.
+
+`built_family` is the scaffold of such a family, served from a local server: the Python family of
+test_python_update_integration.py uses it too.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import gzip
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Callable, Iterator, TypeVar
 
 from bbc_integration.fixture import Repo, child_dockerfile
 from bbc_integration.static import StaticServer
@@ -25,6 +29,34 @@ CHANGELOG = {
     "1.0": ["bbc-demo (1.0) bookworm; urgency=medium", "  * First release."],
     "1.1": ["bbc-demo (1.1) bookworm-security; urgency=high", "  * Fix CVE-2099-0001."],
 }
+Server = TypeVar("Server", bound=StaticServer)
+
+
+def copy(repo: Repo, *paths: str) -> None:
+    """Files and folders of this repository, to the same paths in `repo`."""
+    for path in paths:
+        target = repo.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if Path(path).is_dir() else shutil.copy)(path, target)
+
+
+def built_family(
+    tmp: Path, server: Server, setup: Callable[[Repo], None], message: str
+) -> Iterator[tuple[Repo, Server]]:
+    """Yields (repo, server): a repository in `tmp/repo` as `setup` makes it, committed with
+    `message` and packaged (every image built). Closes both after."""
+    repo = Repo(tmp / "repo", Path.cwd())
+    try:
+        setup(repo)
+        repo.commit(message)
+        built = repo.pants("package", "::")
+        assert built.returncode == 0, built.output
+        yield repo, server
+    finally:
+        repo.close()
+        server.close()
+
+
 INSTALL = (
     "RUN --mount=type=bind,source=img/demo/debs,target=/tmp/debs cd /tmp/debs"
     " && sha256sum --quiet --strict -c SHA256SUMS"
@@ -87,12 +119,9 @@ def debian_family(tmp: Path, pants_toml: str = "", bbc_options: str = ""):
     """Yields (repo, mirror): the family, built, with demo.lock locking bbc-demo 1.0 and demo at
     1.0.1. `pants_toml`: more of pants.toml; `bbc_options`: more lines of its [bbc] section."""
     mirror = Mirror(tmp / "mirror")
-    repo = Repo(tmp / "repo", Path.cwd())
-    try:
-        shutil.copytree("images/root", repo.root / "images/root")
-        (repo.root / "3rdparty/debian").mkdir(parents=True)
-        for name in ("root.lock", "fetch-debs.sh"):
-            shutil.copy(f"3rdparty/debian/{name}", repo.root / "3rdparty/debian" / name)
+
+    def setup(repo: Repo) -> None:
+        copy(repo, "images/root", "3rdparty/debian/root.lock", "3rdparty/debian/fetch-debs.sh")
         repo.write(
             "3rdparty/debian/BUILD",
             'file(name="root", source="root.lock")\nfile(name="fetch-debs", source="fetch-debs.sh")\n'
@@ -127,10 +156,6 @@ def debian_family(tmp: Path, pants_toml: str = "", bbc_options: str = ""):
         mirror.add("1.0")
         first = repo.pants("bbc-update", "--apply")
         assert first.returncode == 2, first.output
-        repo.commit("A family with a locked package of the local repository")
-        built = repo.pants("package", "::")
-        assert built.returncode == 0, built.output
-        yield repo, mirror
-    finally:
-        repo.close()
-        mirror.close()
+
+    message = "A family with a locked package of the local repository"
+    yield from built_family(tmp, mirror, setup, message)

@@ -17,13 +17,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from bbc_integration.apt_family import built_family, copy
 from bbc_integration.fixture import Repo, child_dockerfile
 from bbc_integration.static import StaticServer
 
@@ -84,20 +84,13 @@ def installed(repo: Repo, name: str, tag: str) -> str:
     return ran.stdout.strip()
 
 
-def _copy(repo: Repo, *paths: str) -> None:
-    for path in paths:
-        target = repo.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if Path(path).is_dir() else shutil.copy)(path, target)
-
-
 @pytest.fixture(scope="module")
 def family(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("python")
     index = Index(tmp / "index")
-    repo = Repo(tmp / "repo", Path.cwd())
-    try:
-        _copy(
+
+    def setup(repo: Repo) -> None:
+        copy(
             repo,
             "images/root",
             "images/python/Dockerfile",
@@ -139,13 +132,10 @@ def family(tmp_path_factory):
         index.publish("1.0")
         locked = repo.pants("generate-lockfiles", "--resolve=images")
         assert locked.returncode == 0, locked.output
-        repo.commit("A family with a Python distribution of the local index")
-        built = repo.pants("package", "::")
-        assert built.returncode == 0, built.output
-        yield repo, index
-    finally:
-        repo.close()
-        index.close()
+
+    yield from built_family(
+        tmp, index, setup, "A family with a Python distribution of the local index"
+    )
 
 
 def test_the_first_lock_is_installed(family) -> None:

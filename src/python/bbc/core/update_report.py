@@ -48,60 +48,55 @@ def _cves(update: PackageUpdate) -> str:
     return f"unknown: {update.cves_unknown}" if update.cves_unknown else "none named"
 
 
-def markdown(
-    updates: Sequence[PackageUpdate],
-    pins: Sequence[str],
-    problems: Sequence[str],
-    bumps: Sequence[str],
-    applied: bool,
-) -> str:
-    lines = ["# bbc-update", ""]
-    if not updates and not problems and not any("moved" in p for p in pins):
-        lines.append("Nothing to take in: every lock and pin is current.")
-    for lockfile in sorted({u.lockfile for u in updates}):
-        mine = [u for u in updates if u.lockfile == lockfile]
-        lines += [
-            f"## {lockfile}",
-            "",
-            "| package | version | CVEs fixed | images |",
-            "| --- | --- | --- | --- |",
-        ]
-        for u in mine:
-            images = ", ".join(u.images)
-            if u.through_parents:
-                images += f"; through their parents: {', '.join(u.through_parents)}"
-            lines.append(f"| {u.name} | {_version(u)} | {_cves(u)} | {images or 'none'} |")
-        lines.append("")
-    if pins:
-        lines += ["## Pinned bases", "", *(f"- {p}" for p in pins), ""]
-    if problems:
-        lines += ["## Problems", "", *(f"- {p}" for p in problems), ""]
-    if bumps:
-        lines += ["## Versions bumped" if applied else "## Versions --apply bumps", ""]
-        lines += [f"- {b}" for b in bumps] + [""]
-    if updates and not applied:
-        lines.append("Take them in: `./pants bbc-update --apply`.")
-    return "\n".join(lines).rstrip() + "\n"
+@dataclass(frozen=True)
+class UpdateReport:
+    updates: tuple[PackageUpdate, ...]
+    pins: tuple[str, ...]  # core/updates.report of the external bases
+    problems: tuple[str, ...]
+    bumps: tuple[str, ...]  # the version bumps, described
+    applied: bool  # --apply took them in
 
+    def markdown(self) -> str:
+        lines = ["# bbc-update", ""]
+        if not self.updates and not self.problems and not any("moved" in p for p in self.pins):
+            lines.append("Nothing to take in: every lock and pin is current.")
+        for lockfile in sorted({u.lockfile for u in self.updates}):
+            mine = [u for u in self.updates if u.lockfile == lockfile]
+            lines += [
+                f"## {lockfile}",
+                "",
+                "| package | version | CVEs fixed | images |",
+                "| --- | --- | --- | --- |",
+            ]
+            for u in mine:
+                images = ", ".join(u.images)
+                if u.through_parents:
+                    images += f"; through their parents: {', '.join(u.through_parents)}"
+                lines.append(f"| {u.name} | {_version(u)} | {_cves(u)} | {images or 'none'} |")
+            lines.append("")
+        if self.pins:
+            lines += ["## Pinned bases", "", *(f"- {p}" for p in self.pins), ""]
+        if self.problems:
+            lines += ["## Problems", "", *(f"- {p}" for p in self.problems), ""]
+        if self.bumps:
+            lines += ["## Versions bumped" if self.applied else "## Versions --apply bumps", ""]
+            lines += [f"- {b}" for b in self.bumps] + [""]
+        if self.updates and not self.applied:
+            lines.append("Take them in: `./pants bbc-update --apply`.")
+        return "\n".join(lines).rstrip() + "\n"
 
-def as_json(
-    updates: Sequence[PackageUpdate],
-    pins: Sequence[str],
-    problems: Sequence[str],
-    bumps: Sequence[str],
-    applied: bool,
-) -> str:
-    return json.dumps(
-        {
-            "applied": applied,
-            "packages": [asdict(u) for u in updates],
-            "pins": list(pins),
-            "problems": list(problems),
-            "bumps": list(bumps),
-        },
-        indent=2,
-        sort_keys=True,
-    )
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "applied": self.applied,
+                "packages": [asdict(u) for u in self.updates],
+                "pins": list(self.pins),
+                "problems": list(self.problems),
+                "bumps": list(self.bumps),
+            },
+            indent=2,
+            sort_keys=True,
+        )
 
 
 def exit_code(moved: bool, problems: Sequence[str]) -> int:

@@ -19,6 +19,7 @@ from pants.option.option_types import StrOption
 from bbc.core.package_diff import render_changes
 from bbc.core.releases import final_releases
 from bbc.core.tags import ref
+from bbc.goals.named import named_images
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
 from bbc.rules.image_graph import ImageGraph
@@ -97,9 +98,8 @@ async def side(
 async def bbc_diff(
     console: Console, targets: Targets, graph: ImageGraph, subsystem: DiffSubsystem
 ) -> Diff:
-    images = sorted(t.address for t in targets if t.address in graph.infos)
+    images = named_images(console, DiffSubsystem.name, targets, graph, "images/flask")
     if not images:
-        console.print_stderr("bbc-diff: no BBC images named, e.g. ./pants bbc-diff images/flask")
         return Diff(exit_code=1)
     since, until = subsystem.since, subsystem.until or ""
     sides = await MultiGet(

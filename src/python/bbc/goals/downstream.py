@@ -24,6 +24,7 @@ from pants.util.strutil import softwrap
 
 from bbc.core.downstream import POLICIES, plan
 from bbc.core.releases import ReleaseRow
+from bbc.goals.named import named_images
 from bbc.rules.downstream_git import Clone, CloneRequest, Update, UpdateRequest, shown
 from bbc.rules.image_graph import ImageGraph
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
@@ -109,11 +110,8 @@ async def bbc_downstream(
             '[bbc-downstream]\nrepositories = ["../my-app", "git@example.com:team/app.git"]'
         )
         return Downstream(exit_code=1)
-    images = sorted(t.address for t in targets if t.address in graph.infos)
+    images = named_images(console, DownstreamSubsystem.name, targets, graph)
     if not images:
-        console.print_stderr(
-            "bbc-downstream: no BBC images named. All of them: ./pants bbc-downstream ::"
-        )
         return Downstream(exit_code=1)
 
     found = await MultiGet(Get(ImageNotes, ImageNotesRequest(a)) for a in images)

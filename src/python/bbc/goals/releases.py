@@ -14,6 +14,7 @@ from pants.engine.target import Targets
 from pants.option.option_types import BoolOption
 
 from bbc.core.releases import render_releases
+from bbc.goals.named import named_images
 from bbc.rules.image_graph import ImageGraph
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
 
@@ -39,11 +40,8 @@ class Releases(Goal):
 async def bbc_releases(
     console: Console, targets: Targets, graph: ImageGraph, subsystem: ReleasesSubsystem
 ) -> Releases:
-    images = sorted(t.address for t in targets if t.address in graph.infos)
+    images = named_images(console, ReleasesSubsystem.name, targets, graph)
     if not images:
-        console.print_stderr(
-            "bbc-releases: no BBC images named. All of them: ./pants bbc-releases ::"
-        )
         return Releases(exit_code=0)
     found = await MultiGet(Get(ImageNotes, ImageNotesRequest(a)) for a in images)
     failed = False

@@ -21,10 +21,9 @@ from bbc.core.debian import cves_fixed
 from bbc.core.debian_lock import Moved, moved
 from bbc.core.update_report import (
     PackageUpdate,
+    UpdateReport,
     affected,
-    as_json,
     exit_code,
-    markdown,
     python_updates,
 )
 from bbc.core.updates import Update, report, rewrite
@@ -164,13 +163,12 @@ async def bbc_update(
     if applied:
         writes += locks
         writes += await version_edits(graph, bumps)
-    bumped = [describe(change) for change in bumps]
-    text = markdown(updates, pins, problems, bumped, applied)
+    bumped = tuple(describe(change) for change in bumps)
+    summary = UpdateReport(tuple(updates), tuple(pins), tuple(problems), bumped, applied)
+    text = summary.markdown()
     writes += [
         FileContent(f"{REPORT_DIR}/report.md", text.encode()),
-        FileContent(
-            f"{REPORT_DIR}/report.json", as_json(updates, pins, problems, bumped, applied).encode()
-        ),
+        FileContent(f"{REPORT_DIR}/report.json", summary.as_json().encode()),
     ]
     workspace.write_digest(await Get(Digest, CreateDigest(writes)))
     console.print_stdout(text, end="")

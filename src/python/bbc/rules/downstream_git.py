@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.fs import (
+    EMPTY_DIGEST,
     CreateDigest,
     Digest,
     DigestContents,
@@ -31,6 +32,31 @@ def _said(result: FallibleProcessResult) -> str:
 
 
 _GIT_ENV = ("HOME", "PATH", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND")
+
+
+@dataclass(frozen=True)
+class GitScript:
+    """A bash script of git commands, given one argument: it runs in every run of ./pants, with
+    the user's git credentials (`_GIT_ENV`). `Get(FallibleProcessResult, GitScript(...))`."""
+
+    script: str
+    arg: str
+    description: str
+    input_digest: Digest = EMPTY_DIGEST
+    output_directories: tuple[str, ...] = ()
+
+
+@rule
+async def git_script_process(request: GitScript, bash: BashBinary, token: RunToken) -> Process:
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(_GIT_ENV))
+    return per_run_process(
+        (bash.path, "-c", request.script, "bash", request.arg),
+        description=request.description,
+        run_token=token.value,
+        env=dict(env),
+        input_digest=request.input_digest,
+        output_directories=request.output_directories,
+    )
 
 
 @dataclass(frozen=True)
@@ -64,17 +90,11 @@ _CLONE = 'git clone --quiet "$1" repo && git -C repo symbolic-ref --short HEAD'
 
 
 @rule(desc="Cloning a downstream repository")
-async def clone(request: CloneRequest, bash: BashBinary, token: RunToken) -> Clone:
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(_GIT_ENV))
+async def clone(request: CloneRequest) -> Clone:
     result = await Get(
         FallibleProcessResult,
-        Process,
-        per_run_process(
-            (bash.path, "-c", _CLONE, "bash", request.source),
-            description=f"git clone {request.source}",
-            run_token=token.value,
-            env=dict(env),
-            output_directories=("repo",),
+        GitScript(
+            _CLONE, request.source, f"git clone {request.source}", output_directories=("repo",)
         ),
     )
     if result.exit_code != 0:
@@ -143,8 +163,7 @@ class Update:
 
 
 @rule(desc="Committing on a downstream repository's branch")
-async def update(request: UpdateRequest, bash: BashBinary, token: RunToken) -> Update:
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(_GIT_ENV))
+async def update(request: UpdateRequest) -> Update:
     new = await Get(
         Digest,
         CreateDigest(
@@ -157,13 +176,8 @@ async def update(request: UpdateRequest, bash: BashBinary, token: RunToken) -> U
     digest = await Get(Digest, MergeDigests([request.clone, new]))
     result = await Get(
         FallibleProcessResult,
-        Process,
-        per_run_process(
-            (bash.path, "-c", _COMMIT, "bash", request.branch),
-            description=f"Committing on {request.branch} of {request.source}",
-            run_token=token.value,
-            env=dict(env),
-            input_digest=digest,
+        GitScript(
+            _COMMIT, request.branch, f"Committing on {request.branch} of {request.source}", digest
         ),
     )
     if result.exit_code != 0:

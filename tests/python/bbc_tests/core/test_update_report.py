@@ -5,10 +5,9 @@ from bbc.core.update_report import (
     PROBLEM,
     UPDATES,
     PackageUpdate,
+    UpdateReport,
     affected,
-    as_json,
     exit_code,
-    markdown,
     python_updates,
 )
 
@@ -56,9 +55,9 @@ def test_the_report_names_versions_cves_and_images() -> None:
         "no pool holds it",
         ("images/root:root",),
     )
-    text = markdown(
-        [UPDATE, added, unknown], [], [], ["images/python:python: 1.0.2 -> 1.0.3"], False
-    )
+    text = UpdateReport(
+        (UPDATE, added, unknown), (), (), ("images/python:python: 1.0.2 -> 1.0.3",), False
+    ).markdown()
     assert "## 3rdparty/debian/python.lock" in text and "## 3rdparty/debian/root.lock" in text
     assert (
         "| libpython3.11 | 3.11.2-6+deb12u5 -> 3.11.2-6+deb12u6 | CVE-2025-0001, CVE-2025-0002 | "
@@ -68,13 +67,13 @@ def test_the_report_names_versions_cves_and_images() -> None:
     assert "| tzdata | 2024a-0 -> 2025b-0 | unknown: no pool holds it | images/root:root |" in text
     assert "## Versions --apply bumps\n\n- images/python:python: 1.0.2 -> 1.0.3" in text
     assert text.endswith("Take them in: `./pants bbc-update --apply`.\n")
-    applied = markdown([UPDATE], [], [], ["x"], True)
+    applied = UpdateReport((UPDATE,), (), (), ("x",), True).markdown()
     assert "## Versions bumped" in applied and "--apply`." not in applied
 
 
 def test_nothing_new_says_so_and_exits_zero() -> None:
-    pins = ["img/ext:ext: FROM r/debian:12 is current (sha256:ab)"]
-    assert "Nothing to take in" in markdown([], pins, [], [], False)
+    pins = ("img/ext:ext: FROM r/debian:12 is current (sha256:ab)",)
+    assert "Nothing to take in" in UpdateReport((), pins, (), (), False).markdown()
     assert exit_code(False, []) == NOTHING_NEW == 0
     assert exit_code(True, []) == UPDATES == 2
     assert exit_code(True, ["apt-get update failed"]) == PROBLEM == 1
@@ -82,7 +81,7 @@ def test_nothing_new_says_so_and_exits_zero() -> None:
 
 
 def test_the_json_report_holds_every_field() -> None:
-    data = json.loads(as_json([UPDATE], ["p"], ["q"], ["b"], True))
+    data = json.loads(UpdateReport((UPDATE,), ("p",), ("q",), ("b",), True).as_json())
     assert data["applied"] is True and data["pins"] == ["p"] and data["problems"] == ["q"]
     [package] = data["packages"]
     assert package["name"] == "libpython3.11" and package["new"] == "3.11.2-6+deb12u6"
@@ -130,6 +129,87 @@ def test_python_updates_name_the_images_whose_locked_distributions_moved() -> No
     )
     assert (
         "| werkzeug | 3.0.4 -> 3.0.6 | not read (no changelog for Python packages) |"
-        in markdown(updates, [], [], [], False)
+        in UpdateReport(tuple(updates), (), (), (), False).markdown()
     )
     assert python_updates("x.lock", old, old, installs, lambda i: []) == ([], ())
+
+
+def test_the_markdown_report_in_full() -> None:
+    removed = PackageUpdate("python", "3rdparty/python/images.lock", "werkzeug", "3.0.4", None)
+    text = UpdateReport(
+        (UPDATE, removed),
+        ("img/ext:ext: FROM r/debian:12 moved",),
+        ("apt-get update failed",),
+        ("images/python:python: 1.0.2 -> 1.0.3",),
+        False,
+    ).markdown()
+    assert text == (
+        "# bbc-update\n"
+        "\n"
+        "## 3rdparty/debian/python.lock\n"
+        "\n"
+        "| package | version | CVEs fixed | images |\n"
+        "| --- | --- | --- | --- |\n"
+        "| libpython3.11 | 3.11.2-6+deb12u5 -> 3.11.2-6+deb12u6 | CVE-2025-0001, CVE-2025-0002 | "
+        "images/python:python; through their parents: apps/web:web, images/flask:flask |\n"
+        "\n"
+        "## 3rdparty/python/images.lock\n"
+        "\n"
+        "| package | version | CVEs fixed | images |\n"
+        "| --- | --- | --- | --- |\n"
+        "| werkzeug | 3.0.4 -> (removed) | not read (no changelog for Python packages) | none |\n"
+        "\n"
+        "## Pinned bases\n"
+        "\n"
+        "- img/ext:ext: FROM r/debian:12 moved\n"
+        "\n"
+        "## Problems\n"
+        "\n"
+        "- apt-get update failed\n"
+        "\n"
+        "## Versions --apply bumps\n"
+        "\n"
+        "- images/python:python: 1.0.2 -> 1.0.3\n"
+        "\n"
+        "Take them in: `./pants bbc-update --apply`.\n"
+    )
+    assert UpdateReport((), (), (), (), True).markdown() == (
+        "# bbc-update\n\nNothing to take in: every lock and pin is current.\n"
+    )
+
+
+def test_the_json_report_in_full() -> None:
+    text = UpdateReport((UPDATE,), ("p",), (), ("b",), True).as_json()
+    assert text == (
+        "{\n"
+        '  "applied": true,\n'
+        '  "bumps": [\n'
+        '    "b"\n'
+        "  ],\n"
+        '  "packages": [\n'
+        "    {\n"
+        '      "cves": [\n'
+        '        "CVE-2025-0001",\n'
+        '        "CVE-2025-0002"\n'
+        "      ],\n"
+        '      "cves_unknown": null,\n'
+        '      "images": [\n'
+        '        "images/python:python"\n'
+        "      ],\n"
+        '      "kind": "deb",\n'
+        '      "lockfile": "3rdparty/debian/python.lock",\n'
+        '      "name": "libpython3.11",\n'
+        '      "new": "3.11.2-6+deb12u6",\n'
+        '      "old": "3.11.2-6+deb12u5",\n'
+        '      "through_parents": [\n'
+        '        "apps/web:web",\n'
+        '        "images/flask:flask"\n'
+        "      ]\n"
+        "    }\n"
+        "  ],\n"
+        '  "pins": [\n'
+        '    "p"\n'
+        "  ],\n"
+        '  "problems": []\n'
+        "}"
+    )

@@ -146,9 +146,10 @@ def test_pushes_failed_by_another_publisher_of_the_same_image_are_read_back_and_
     assert result.digest == registry.digest("1.2.3")
 
 
-def test_a_failed_push_that_left_nothing_fails_the_image():
+def test_a_failed_push_that_left_another_image_and_nothing_of_ours_fails_the_image():
     registry, image = fresh()
     registry.push_races = 1
+    # Read back after the failed push, the content tag holds an image of other content.
     registry.meanwhile["pushed"] = (CONTENT_TAG, image_config(THEIRS))
     result = publish(registry, image)
     assert result.failure is not None and "pushing failed" in result.failure
