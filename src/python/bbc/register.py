@@ -26,9 +26,10 @@ from bbc.rules import (
     contract_pytest,
 )
 from bbc.rules import debian, debian_lock, dependencies, docker, downstream_git, external_bases
-from bbc.rules import dockerfiles, git, image_graph, image_parent, notes, package_changes
+from bbc.rules import dockerfiles, git, identity, image_graph, image_parent, notes, package_changes
 from bbc.rules import publish as publish_rules
-from bbc.rules import python_lock, registry, registry_cache, run_token, sbom, synthetic_targets
+from bbc.rules import python_lock, recipe, registry, registry_cache, run_token, sbom
+from bbc.rules import synthetic_targets
 from bbc.rules import registry_sbom
 from bbc.rules import releases as releases_rules
 from bbc.target_types import (
@@ -72,12 +73,14 @@ def rules():
         *external_bases.rules(),
         *dockerfiles.rules(),
         *git.rules(),
+        *identity.rules(),
         *image_graph.rules(),
         *image_parent.rules(),
         *notes.rules(),
         *package_changes.rules(),
         *publish_rules.rules(),
         *python_lock.rules(),
+        *recipe.rules(),
         *registry.rules(),
         *registry_cache.rules(),
         *registry_sbom.rules(),

@@ -84,7 +84,7 @@ enable_resolves = true
 python-default = "3rdparty/python/python-default.lock"
 
 [python-bootstrap]
-search_path = ["<PATH>", "<PYENV>", "%(env.BBC_PYTHON39_DIR)s"]
+search_path = ["%(env.BBC_PYTHON_SEARCH_PATH)s", "<PYENV>", "%(env.BBC_PYTHON39_DIR)s"]
 
 [docker]
 default_repository = "{prefix}/{{name}}"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bbc_integration.fixture import Repo, Run
+from bbc_integration.gate import Gate
 from bbc_integration.registry import Registry
 
 ALL = ("root", "mid", "leaf", "side")
@@ -112,6 +113,24 @@ def test_a_second_machine_pulls_every_image_and_builds_none(
         assert run.reported()[name] == (repo.ref(name, tags[name]), image.id)
     again = machine.pants("package", "::")
     assert again.packaged() == {name: "Up to date" for name in ALL}, again.output
+
+
+def test_a_childs_pull_does_not_wait_for_its_parents(
+    repo: Repo, machine: Repo, registry: Registry
+) -> None:
+    """Every lookup and pull starts at once: the registry holds root's pull (docker's manifest
+    request by digest) until mid's pull has asked for mid's manifest. Pulls in a chain, one after
+    another, would leave root's held until the gate gives up."""
+    forget_images(repo, registry)
+    by_digest = r"^(GET|HEAD) /v2/{}/{}/manifests/sha256:"
+    held, opens = by_digest.format(repo.prefix, "root"), by_digest.format(repo.prefix, "mid")
+    with Gate(registry.address, held, opens) as gate:
+        registries = f"{{'it': {{'address': '{gate.address}', 'default': True}}}}"
+        run = machine.pants("package", "::", env={"PANTS_DOCKER_REGISTRIES": registries})
+    assert run.returncode == 0, run.output
+    assert run.packaged() == {name: "Pulled" for name in ALL}, run.output
+    # root's pull went through the gate, and mid's started before root's could finish.
+    assert gate.waited >= 1 and not gate.timed_out, gate.seen
 
 
 def test_then_a_changed_leaf_alone_is_built_on_the_pulled_parent(

@@ -1,13 +1,15 @@
 """The rule that builds one BBC image variant: parents first, tags moved only by a good build.
 
 An image's identity is its content tag, `X.Y.Z-<content hash>`, a pure function of its sources
-(core/content.py). A child is built FROM its parent's content tag, never from a moving tag, so
-two checkouts sharing one engine cannot build on each other's parents. An image whose content
+(core/content.py), known before anything is built (identity.py). A child is built FROM its
+parent's content tag, never from a moving tag, so two checkouts sharing one engine cannot build
+on each other's parents. An image whose content
 tag is already in the engine is up to date: it is not built again (its version tags are moved
 back to it if something moved them). Its rule then ran no process and read only which of its tags
 the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
 run unless those tags changed. During `publish` it must also carry its published parent's
-`base.*` labels, or it is built again on that parent (see base.py).
+`base.*` labels, or it is built again on that parent (see base.py). An image that is not in the
+engine is looked up in the registries (registry_cache.py) while its parent is built or pulled.
 
 A failed build is returned, not raised, so that `package` can finish every unrelated image
 before it reports the failures (see goals/package.py). Descendants of a failed image are not
@@ -43,9 +45,8 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.core.build_output import credential_problem, failure_summary, output_tail
 from bbc.core.chain import dangling_continuation, pinned_base
-from bbc.core.content import CONTENT_LABEL, content_hash
+from bbc.core.content import CONTENT_LABEL
 from bbc.core.labels import BASE_DIGEST, BASE_NAME, web_address
-from bbc.core.tags import content_tag
 from bbc.rules.build_process import (
     IIDFILE,
     LABELLED_DOCKERFILE,
@@ -55,13 +56,13 @@ from bbc.rules.build_process import (
     build_inputs,
     build_process,
 )
-from bbc.rules.build_types import PROD, TEST_BASE, Base, ImageBuild, ImageBuildRequest
-from bbc.rules.content import ImageInputs, ImageInputsRequest
+from bbc.rules.build_types import PROD, Base, ImageBuild, ImageBuildRequest, ImageIdentityRequest
 from bbc.rules.docker import Docker, EngineImages, EngineImagesRequest, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph, ImageInfo
-from bbc.rules.recipe import Recipe, failed, recipe
-from bbc.rules.registry_cache import from_registry
+from bbc.rules.identity import ImageIdentity
+from bbc.rules.recipe import BuiltOn, BuiltOnRequest
+from bbc.rules.registry_cache import CachedImage, CachedImageRequest, cache_request, from_registry
 from bbc.rules.sbom import read_at_build
 from bbc.subsystems import BBC
 
@@ -116,7 +117,7 @@ async def _labels_of(image_ref: str) -> dict[str, str]:
 
 
 async def _up_to_date(
-    request: ImageBuildRequest, build: ImageBuild, plan: Recipe
+    request: ImageBuildRequest, build: ImageBuild, base: Base | None
 ) -> ImageBuild | None:
     """The image as the engine already holds it, version tags moved back to it; or None.
 
@@ -127,9 +128,9 @@ async def _up_to_date(
     existing = local.ids.get(build.content_ref)
     if not existing:
         return None
-    if request.publish and plan.base is not None and plan.base.digest:
+    if request.publish and base is not None and base.digest:
         labels = await _labels_of(build.content_ref)
-        if any(labels.get(k) != v for k, v in _base_labels(plan.base).items()):
+        if any(labels.get(k) != v for k, v in _base_labels(base).items()):
             return None  # built before its parent was published: built again on it
     stale = tuple(r for r in build.refs if local.ids.get(r) != existing)
     if stale:
@@ -176,42 +177,34 @@ async def build_image(
     options: DockerOptions,
     bbc: BBC,
 ) -> ImageBuild:
-    problems = graph.problems(request.address)
-    if problems:
-        return failed(request, "\n\n".join(problems))
-    info = graph.infos[request.address]
     # Pants' parse of the Dockerfile (its build context's first step, which packages nothing)
-    # runs while the parents and the engine's list of images are awaited, not after them.
-    wrapped, own, _ = await MultiGet(
-        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
-        Get(ImageInputs, ImageInputsRequest(request.address)),
-        Get(DockerfileInfo, DockerfileInfoRequest(request.address)),
+    # runs while the parents and the engine's list of images are awaited, not after them; not
+    # for an image with problems (its Dockerfile may be missing).
+    parse = () if graph.problems(request.address) else (DockerfileInfoRequest(request.address),)
+    identity, *_ = await MultiGet(
+        [
+            Get(ImageIdentity, ImageIdentityRequest, request.identity),
+            *(Get(DockerfileInfo, DockerfileInfoRequest, p) for p in parse),
+        ]
     )
-    target = wrapped.target
-    plan = await recipe(request, target, info, graph)
-    if isinstance(plan, ImageBuild):
-        return plan
-
-    identity = content_hash(
-        own.inputs.digest(),
-        request.variant,
-        plan.dockerfile,
-        plan.build_args,
-        own.test_files if request.variant == TEST_BASE else (),
-        (options.build_target_stage or "",),
-        plan.base.build.content_hash if plan.base else None,
-        tuple((arg, stage.content_hash) for arg, stage in plan.stages),
-    )
-    tags = (*plan.tags, content_tag(plan.tags[0], identity))
-    result = ImageBuild(
-        request.address,
-        request.variant,
-        repository=info.repository,
-        tags=tags,
-        content_hash=identity,
-        image_variant=request.image_variant,
-    )
-    existing = await _up_to_date(request, result, plan)
+    result, plan = identity.build, identity.recipe
+    if not result.ok:
+        return result
+    info = graph.infos[request.address]
+    local = await Get(EngineImages, EngineImagesRequest(result.refs))
+    on_request = BuiltOnRequest(request, plan)
+    if request.variant == PROD and result.content_ref not in local.ids:
+        # Looked up (and pulled) in the registries while its parent is built or pulled: its
+        # content tag does not depend on the parent's bits.
+        on, _ = await MultiGet(
+            Get(BuiltOn, BuiltOnRequest, on_request),
+            Get(CachedImage, CachedImageRequest, cache_request(result, info.version)),
+        )
+    else:
+        on = await Get(BuiltOn, BuiltOnRequest, on_request)
+    if on.stop is not None:
+        return on.stop
+    existing = await _up_to_date(request, result, on.base)
     if existing is None and request.variant == PROD:
         existing = await from_registry(result, info.version)
     if existing is not None:
@@ -219,22 +212,23 @@ async def build_image(
 
     # Only an image that is built needs its build context: an up-to-date or pulled one would
     # otherwise package its pex files and root file system for nothing.
-    docker, tools, context, remote = await MultiGet(
+    docker, tools, wrapped, context, remote = await MultiGet(
         Get(Docker),
         Get(BuildTools),
+        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
         Get(
             DockerBuildContext,
             DockerBuildContextRequest(request.address, build_upstream_images=False),
         ),
         Get(GitResult, GitRequest(("remote", "get-url", "origin"))),
     )
+    target = wrapped.target
     build_args = (*context.build_args, *plan.build_args)
-    parent_ref = plan.base.build.content_ref if plan.base else ""
-    built_on = dict(plan.stages)
-    if parent_ref and plan.base_arg is not None and plan.base is not None:
-        built_on[plan.base_arg] = plan.base.build
+    built_on = dict(on.stages)
+    if on.base is not None and on.base.build.content_ref and plan.base_arg is not None:
+        built_on[plan.base_arg] = on.base.build
     build_args = (*build_args, *(f"{arg}={b.content_ref}" for arg, b in built_on.items()))
-    labels = _labels(info, result, plan.base)
+    labels = _labels(info, result, on.base)
 
     dockerfile_digest = plan.dockerfile_digest or await Get(
         Digest, DigestSubset(context.digest, PathGlobs([plan.dockerfile]))
@@ -288,7 +282,7 @@ async def build_image(
     raise_if_engine_down("build", process_result)
     if process_result.exit_code == PARENT_MISSING:
         missing = process_result.stderr.decode().strip()
-        [image] = [b for b in built_on.values() if b.content_ref == missing] or [plan.base.build]  # type: ignore[union-attr]
+        [image] = [b for b in built_on.values() if b.content_ref == missing] or [on.base.build]  # type: ignore[union-attr]
         return replace(
             result,
             failure=(

@@ -23,6 +23,20 @@ class ImageBuildRequest:
     publish: bool = False
     image_variant: str | None = None  # one of the image's `variants`; None: the image itself
 
+    @property
+    def identity(self) -> ImageIdentityRequest:
+        return ImageIdentityRequest(self.address, self.variant, self.image_variant)
+
+
+@dataclass(frozen=True)
+class ImageIdentityRequest:
+    """An image variant's tags and content hash, found without building anything (identity.py):
+    the same wherever and whenever it is built, published or not."""
+
+    address: Address
+    variant: str = PROD
+    image_variant: str | None = None
+
 
 @dataclass(frozen=True)
 class ImageBuild:

@@ -6,6 +6,10 @@ there is what this build would make: it is pulled instead, by digest, and used o
 `io.bbc.content` label says that content. Its children are then built FROM the pulled bits,
 which are the released ones. A registry that cannot be read is said once per run; the images
 are then built here.
+
+The lookup needs only the image's content tag (identity.py), never its parent's bits, so
+build.py starts it together with the parent's build or pull: a family's pulls overlap (the
+engine downloads a layer they share once). A child whose parent fails is still reported blocked.
 """
 
 from __future__ import annotations
@@ -141,13 +145,16 @@ async def cached_image(
     return CachedImage()
 
 
+def cache_request(build: ImageBuild, version: str) -> CachedImageRequest:
+    return CachedImageRequest(
+        build.address, version, build.content_tag, build.content_hash, build.refs
+    )
+
+
 async def from_registry(build: ImageBuild, version: str) -> ImageBuild | None:
     """The build as pulled from a registry, a failure if the registry's is not its content, or
     None: build it."""
-    request = CachedImageRequest(
-        build.address, version, build.content_tag, build.content_hash, build.refs
-    )
-    cached = await Get(CachedImage, CachedImageRequest, request)
+    cached = await Get(CachedImage, CachedImageRequest, cache_request(build, version))
     if cached.failure:
         return replace(build, failure=cached.failure)
     if not cached.image_id:

@@ -10,7 +10,15 @@ import pytest
 from pants.engine.addresses import Address
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from bbc.rules.build_types import PROD, TEST, TEST_BASE, ImageBuild, ImageBuildRequest
+from bbc.rules.build_types import (
+    PROD,
+    TEST,
+    TEST_BASE,
+    ImageBuild,
+    ImageBuildRequest,
+    ImageIdentityRequest,
+)
+from bbc.rules.identity import ImageIdentity
 
 from bbc_tests.fake_docker import FakeDocker
 from bbc_tests.rule_runner import ENV, plugin_rule_runner, repository_options
@@ -37,7 +45,10 @@ def new_run(rule_runner: RuleRunner, fake: FakeDocker, **changes: str) -> None:
 @pytest.fixture(scope="module")
 def module_setup(tmp_path_factory) -> tuple[RuleRunner, FakeDocker]:
     fake = FakeDocker(tmp_path_factory.mktemp("docker"))
-    rule_runner = plugin_rule_runner(QueryRule(ImageBuild, [ImageBuildRequest]))
+    rule_runner = plugin_rule_runner(
+        QueryRule(ImageBuild, [ImageBuildRequest]),
+        QueryRule(ImageIdentity, [ImageIdentityRequest]),
+    )
     child = "ARG SOURCE_IMAGE={}\nFROM $SOURCE_IMAGE\n"
     rule_runner.write_files(
         {
@@ -327,3 +338,36 @@ def test_an_unknown_variant_is_a_failure_naming_the_variants(setup) -> None:
     rule_runner, _ = setup
     found = rule_runner.request(ImageBuild, [ImageBuildRequest(ML, image_variant="rocm")])
     assert found.failure == "img/ml:ml has no variant 'rocm' (its variants: cuda12)."
+
+
+def test_every_content_tag_is_known_before_anything_is_built(setup) -> None:
+    """What lets an image be looked up in the registries while its parent is still being built
+    or pulled: its tags come from its sources and its ancestors' content hashes alone."""
+    rule_runner, fake = setup
+    wanted = [
+        ImageIdentityRequest(JOB),
+        ImageIdentityRequest(APP, TEST),
+        ImageIdentityRequest(ONCUDA),
+        ImageIdentityRequest(ML, TEST, image_variant="cuda12"),
+    ]
+    known = [rule_runner.request(ImageIdentity, [request]).build for request in wanted]
+    assert builds(fake) == [] and fake.images() == {}
+    for request, identity in zip(wanted, known):
+        built = rule_runner.request(
+            ImageBuild,
+            [
+                ImageBuildRequest(
+                    request.address, request.variant, image_variant=request.image_variant
+                )
+            ],
+        )
+        assert built.built and not identity.image_id, (built, identity)
+        assert (identity.tags, identity.content_hash) == (built.tags, built.content_hash)
+
+
+def test_an_image_whose_ancestor_fails_to_build_is_blocked_and_never_built(setup) -> None:
+    rule_runner, fake = setup
+    fake.fail_builds()
+    job = build(rule_runner, JOB)
+    assert job.blocked_by == ROOT and not job.built and job.failure is None
+    assert [argv[argv.index("--tag") + 1] for argv in builds(fake)] == ["it/root:1.0.0"]
