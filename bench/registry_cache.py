@@ -169,6 +169,25 @@ def where_time_went(logdir: Path, top: int = 15) -> list[dict]:
     return [{"what": k, "count": len(v), "seconds": round(sum(v), 1)} for k, v in ranked]
 
 
+def timeline(logdir: Path, started: float, top: int = 12) -> list[dict]:
+    """When each kind of process of a run ran, in seconds after `./pants` was started (the time
+    before the first one is Pants' own start): the first start and the last end of each group,
+    the groups that ended last first. What ends last is what the run waited for."""
+    spans: dict[str, list[float]] = {}
+    for path in logdir.glob("*.json"):
+        for unit in json.loads(path.read_text()):
+            if unit.get("name") != "process":
+                continue
+            words = (unit.get("description") or "?").removeprefix("Scheduling: ").split()
+            what = " ".join(w for w in words[:4] if not re.search(r"[/:0-9]", w))
+            start = unit.get("start_secs", 0) + unit.get("start_nanos", 0) / 1e9 - started
+            end = start + unit.get("duration_secs", 0) + unit.get("duration_nanos", 0) / 1e9
+            span = spans.setdefault(what, [start, end])
+            span[0], span[1] = min(span[0], start), max(span[1], end)
+    ranked = sorted(spans.items(), key=lambda s: -s[1][1])[:top]
+    return [{"what": k, "from_s": round(a, 1), "to_s": round(b, 1)} for k, (a, b) in ranked]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
@@ -222,6 +241,7 @@ def main() -> None:
             **cache.env(write=False),
             **workunit_env(units),
         }
+        third_started = time.time()
         third_s, third_out = pants(third, third_env, "package", "::")
         stop_pantsd(third)
 
@@ -250,6 +270,7 @@ def main() -> None:
             "third_statuses": statuses(third_out),
             "ratio_with_remote_cache": round(third_s / first_s, 3),
             "third_processes": where_time_went(units),
+            "third_timeline": timeline(units, third_started),
             "build_seconds": build_times,
             "pull_seconds": pulls,
             "load_average_at_start": load_at_start,
