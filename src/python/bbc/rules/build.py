@@ -3,9 +3,8 @@
 An image's identity is its content tag, `X.Y.Z-<content hash>`, a pure function of its sources
 (core/content.py), known before anything is built (identity.py). A child is built FROM its
 parent's content tag, never from a moving tag, so two checkouts sharing one engine cannot build
-on each other's parents. An image whose content
-tag is already in the engine is up to date: it is not built again (its version tags are moved
-back to it if something moved them). Its rule then ran no process and read only which of its tags
+on each other's parents. An image whose content tag is already in the engine is up to date: it
+is not built again (its version tags are moved back to it if something moved them). Its rule then ran no process and read only which of its tags
 the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
 run unless those tags changed. During `publish` it must also carry its published parent's
 `base.*` labels, or it is built again on that parent (see base.py). An image that is not in the
@@ -117,14 +116,14 @@ async def _labels_of(image_ref: str) -> dict[str, str]:
 
 
 async def _up_to_date(
-    request: ImageBuildRequest, build: ImageBuild, base: Base | None
+    request: ImageBuildRequest, build: ImageBuild, base: Base | None, local: EngineImages
 ) -> ImageBuild | None:
-    """The image as the engine already holds it, version tags moved back to it; or None.
+    """The image as the engine already holds it (`local`: which of its tags it holds), version
+    tags moved back to it; or None.
 
     Only what the engine holds of this image's tags is read, and `Docker` (new in every run) is
     asked for only to run a process: so a no-op `package` does not run this rule again for an
     image whose tags did not change (see rules/docker.py's `EngineImages`)."""
-    local = await Get(EngineImages, EngineImagesRequest(build.refs))
     existing = local.ids.get(build.content_ref)
     if not existing:
         return None
@@ -163,10 +162,14 @@ def _leak(dockerfile: str, text: str, build_args, environment) -> str | None:
     return next((p for p in problems if p), None)
 
 
-def _source(bbc: BBC, remote: GitResult) -> str | None:
-    """The repository's web address: [bbc].source_url, else the git remote `origin`'s."""
-    if bbc.source_url:
-        return bbc.source_url
+_ORIGIN = GitRequest(("remote", "get-url", "origin"))
+
+
+def _source(bbc: BBC, remote: GitResult | None) -> str | None:
+    """The repository's web address: [bbc].source_url, else the git remote `origin`'s (asked
+    for only without [bbc].source_url)."""
+    if bbc.source_url or remote is None:
+        return bbc.source_url or None
     return web_address(remote.stdout) if remote.exit_code == 0 and remote.stdout.strip() else None
 
 
@@ -204,7 +207,7 @@ async def build_image(
         on = await Get(BuiltOn, BuiltOnRequest, on_request)
     if on.stop is not None:
         return on.stop
-    existing = await _up_to_date(request, result, on.base)
+    existing = await _up_to_date(request, result, on.base, local)
     if existing is None and request.variant == PROD:
         existing = await from_registry(result, info.version)
     if existing is not None:
@@ -212,15 +215,20 @@ async def build_image(
 
     # Only an image that is built needs its build context: an up-to-date or pulled one would
     # otherwise package its pex files and root file system for nothing.
-    docker, tools, wrapped, context, remote = await MultiGet(
-        Get(Docker),
-        Get(BuildTools),
-        Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
-        Get(
-            DockerBuildContext,
-            DockerBuildContextRequest(request.address, build_upstream_images=False),
-        ),
-        Get(GitResult, GitRequest(("remote", "get-url", "origin"))),
+    origin = () if bbc.source_url else (_ORIGIN,)
+    docker, tools, wrapped, context, *remote = await MultiGet(
+        [
+            Get(Docker),
+            Get(BuildTools),
+            Get(
+                WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
+            ),
+            Get(
+                DockerBuildContext,
+                DockerBuildContextRequest(request.address, build_upstream_images=False),
+            ),
+            *(Get(GitResult, GitRequest, o) for o in origin),
+        ]
     )
     target = wrapped.target
     build_args = (*context.build_args, *plan.build_args)
@@ -271,7 +279,7 @@ async def build_image(
             tools,
             argv,
             labels=labels,
-            source=_source(bbc, remote),
+            source=_source(bbc, remote[0] if remote else None),
             folder=request.address.spec_path,
             built_on=tuple(b.content_ref for b in built_on.values()),
             env=dict(context.build_env.environment),

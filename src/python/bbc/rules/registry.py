@@ -277,7 +277,11 @@ async def _transfer(
     process = registries.docker.script(
         registries.bash, script, *args, description=description, level=LogLevel.INFO
     )
-    result = await Get(FallibleProcessResult, Process, process)
+    return transfer(command, await Get(FallibleProcessResult, Process, process))
+
+
+def transfer(command: str, result: FallibleProcessResult) -> Transfer:
+    """What a push or pull process did."""
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
         stderr = result.stderr.decode(errors="replace")
@@ -296,19 +300,28 @@ async def push(
     return await _transfer(registries, _PUSH, (image_id, *refs), description, "push")
 
 
-async def pull(
+async def pull(registries: Registries, *args: Any) -> Transfer:
+    """`pull_process` run: stdout is the pulled image's id."""
+    process = pull_process(registries, *args)
+    return transfer("pull", await Get(FallibleProcessResult, Process, process))
+
+
+def pull_process(
     registries: Registries,
     remote: str,
     local_refs: tuple[str, ...],
     description: str,
     label: str = "",
     expected: str = "",
-) -> Transfer:
+) -> Process:
     """Pull `remote` and give it the local refs; given a `label`, only if it says `expected` (a
-    release's content hash: what is used is what was checked). stdout: its image id."""
+    release's content hash: what is used is what was checked). See `pull`, and `transfer` for a
+    caller that runs it beside other processes."""
     check = f'{{{{index .Config.Labels "{label}"}}}}' if label else ""
     args = (remote, check, expected, *local_refs)
-    return await _transfer(registries, _PULL, args, description, "pull")
+    return registries.docker.script(
+        registries.bash, _PULL, *args, description=description, level=LogLevel.INFO
+    )
 
 
 def rules():

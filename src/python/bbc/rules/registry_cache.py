@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.engine.addresses import Address
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
@@ -27,7 +28,7 @@ from bbc.core.content import CONTENT_LABEL
 from bbc.core.tags import registry_refs
 from bbc.rules.build_types import ImageBuild
 from bbc.rules.publish import repositories
-from bbc.rules.registry import Registries, pull, read_release
+from bbc.rules.registry import Registries, pull_process, read_release, transfer
 from bbc.rules.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.rules.sbom import read_from_release
 from bbc.subsystems import BBC
@@ -120,25 +121,29 @@ async def cached_image(
                     f"[bbc].registry_cache = false."
                 )
             )
-        remote = f"{refs.repository}@{found.manifest_digest}"
-        pulled = await pull(
+        process = pull_process(
             registries,
-            remote,
+            f"{refs.repository}@{found.manifest_digest}",
             request.local_refs,
             f"Pulling {refs.content} ({request.address}) instead of building it",
             CONTENT_LABEL,
             request.content_hash,
         )
+        # Its SBOM, if its release has one recorded, saves exporting the image to read it: read
+        # while the image is pulled.
+        result, recorded = await MultiGet(
+            Get(FallibleProcessResult, Process, process),
+            Get(
+                ReleaseSBOM,
+                ReleaseSBOMRequest(registry.address, refs.repository, found.manifest_digest),
+            ),
+        )
+        pulled = transfer("pull", result)
         if pulled.failure:
             return CachedImage(
                 failure=f"{request.address}: pulling {refs.content} failed: {pulled.failure}"
             )
         image_id = pulled.stdout.strip()
-        # Its SBOM, if its release has one recorded, saves exporting the image to read it.
-        recorded = await Get(
-            ReleaseSBOM,
-            ReleaseSBOMRequest(registry.address, refs.repository, found.manifest_digest),
-        )
         if recorded.text:
             read_from_release(image_id, recorded.text)
         return CachedImage(image_id, refs.exact, found.manifest_digest)

@@ -171,6 +171,17 @@ def test_a_child_is_built_from_its_parents_content_tag_with_its_build_args(setup
     assert fake.images()[mid.content_ref] == mid.image_id
 
 
+def test_the_source_label_comes_from_the_source_url_option_without_asking_git(setup) -> None:
+    rule_runner, fake = setup
+    build(rule_runner, ROOT)  # the test's build root is no git repository: no source label
+    assert "org.opencontainers.image.source" not in fake.dockerfile("it/root:1.0.0")
+    source = "https://git.example.com/acme/images"
+    fake.forget()
+    rule_runner.set_options([*options(fake), f"--bbc-source-url={source}"], env_inherit=ENV)
+    build(rule_runner, ROOT)
+    assert f'"org.opencontainers.image.source"="{source}"' in fake.dockerfile("it/root:1.0.0")
+
+
 def test_an_image_whose_content_tag_is_in_the_engine_is_not_built_again(setup) -> None:
     rule_runner, fake = setup
     first = build(rule_runner, MID)
