@@ -169,10 +169,10 @@ def where_time_went(logdir: Path, top: int = 15) -> list[dict]:
     return [{"what": k, "count": len(v), "seconds": round(sum(v), 1)} for k, v in ranked]
 
 
-def timeline(logdir: Path, started: float, top: int = 12) -> list[dict]:
+def timeline(logdir: Path, started: float) -> list[dict]:
     """When each kind of process of a run ran, in seconds after `./pants` was started (the time
     before the first one is Pants' own start): the first start and the last end of each group,
-    the groups that ended last first. What ends last is what the run waited for."""
+    in the order they started."""
     spans: dict[str, list[float]] = {}
     for path in logdir.glob("*.json"):
         for unit in json.loads(path.read_text()):
@@ -184,13 +184,14 @@ def timeline(logdir: Path, started: float, top: int = 12) -> list[dict]:
             end = start + unit.get("duration_secs", 0) + unit.get("duration_nanos", 0) / 1e9
             span = spans.setdefault(what, [start, end])
             span[0], span[1] = min(span[0], start), max(span[1], end)
-    ranked = sorted(spans.items(), key=lambda s: -s[1][1])[:top]
+    ranked = sorted(spans.items(), key=lambda s: s[1][0])
     return [{"what": k, "from_s": round(a, 1), "to_s": round(b, 1)} for k, (a, b) in ranked]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="hs-bbc", help="image names: <prefix>/<name>")
+    parser.add_argument("--keep", type=Path, help="copy the third run's workunits here")
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="bbc-registry-cache-"))
@@ -244,6 +245,8 @@ def main() -> None:
         third_started = time.time()
         third_s, third_out = pants(third, third_env, "package", "::")
         stop_pantsd(third)
+        if args.keep:
+            shutil.copytree(units, args.keep, dirs_exist_ok=True)
 
         remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
         content = {
