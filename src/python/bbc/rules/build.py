@@ -180,31 +180,26 @@ async def build_image(
     options: DockerOptions,
     bbc: BBC,
 ) -> ImageBuild:
-    # Pants' parse of the Dockerfile (its build context's first step, which packages nothing)
-    # runs while the parents and the engine's list of images are awaited, not after them; not
-    # for an image with problems (its Dockerfile may be missing).
-    parse = () if graph.problems(request.address) else (DockerfileInfoRequest(request.address),)
-    identity, *_ = await MultiGet(
-        [
-            Get(ImageIdentity, ImageIdentityRequest, request.identity),
-            *(Get(DockerfileInfo, DockerfileInfoRequest, p) for p in parse),
-        ]
-    )
+    identity = await Get(ImageIdentity, ImageIdentityRequest, request.identity)
     result, plan = identity.build, identity.recipe
     if not result.ok:
         return result
     info = graph.infos[request.address]
     local = await Get(EngineImages, EngineImagesRequest(result.refs))
-    on_request = BuiltOnRequest(request, plan)
-    if request.variant == PROD and result.content_ref not in local.ids:
-        # Looked up (and pulled) in the registries while its parent is built or pulled: its
-        # content tag does not depend on the parent's bits.
-        on, _ = await MultiGet(
-            Get(BuiltOn, BuiltOnRequest, on_request),
-            Get(CachedImage, CachedImageRequest, cache_request(result, info.version)),
-        )
-    else:
-        on = await Get(BuiltOn, BuiltOnRequest, on_request)
+    missing = result.content_ref not in local.ids
+    # Awaited together: the parent's build (or pull); the registry cache's lookup (and pull), as
+    # the content tag does not depend on the parent's bits; and, for an image that may be built,
+    # Pants' parse of its Dockerfile (its build context's first step, which packages nothing; it
+    # waits for Pants' interpreter search, so never before the lookup).
+    cache = (cache_request(result, info.version),) if request.variant == PROD and missing else ()
+    parse = (DockerfileInfoRequest(request.address),) if missing else ()
+    on, *_ = await MultiGet(
+        [
+            Get(BuiltOn, BuiltOnRequest, BuiltOnRequest(request, plan)),
+            *(Get(CachedImage, CachedImageRequest, c) for c in cache),
+            *(Get(DockerfileInfo, DockerfileInfoRequest, p) for p in parse),
+        ]
+    )
     if on.stop is not None:
         return on.stop
     existing = await _up_to_date(request, result, on.base, local)

@@ -271,15 +271,6 @@ class Transfer:
     failure: str | None = None
 
 
-async def _transfer(
-    registries: Registries, script: str, args: tuple[str, ...], description: str, command: str
-) -> Transfer:
-    process = registries.docker.script(
-        registries.bash, script, *args, description=description, level=LogLevel.INFO
-    )
-    return transfer(command, await Get(FallibleProcessResult, Process, process))
-
-
 def transfer(command: str, result: FallibleProcessResult) -> Transfer:
     """What a push or pull process did."""
     raise_if_engine_down(command, result)
@@ -297,7 +288,9 @@ async def push(
     registries: Registries, image_id: str, refs: tuple[str, ...], description: str
 ) -> Transfer:
     """Tag the image as each ref and push them in this order."""
-    return await _transfer(registries, _PUSH, (image_id, *refs), description, "push")
+    script = (registries.bash, _PUSH, image_id, *refs)
+    process = registries.docker.script(*script, description=description, level=LogLevel.INFO)
+    return transfer("push", await Get(FallibleProcessResult, Process, process))
 
 
 async def pull(registries: Registries, *args: Any) -> Transfer:
@@ -315,13 +308,10 @@ def pull_process(
     expected: str = "",
 ) -> Process:
     """Pull `remote` and give it the local refs; given a `label`, only if it says `expected` (a
-    release's content hash: what is used is what was checked). See `pull`, and `transfer` for a
-    caller that runs it beside other processes."""
+    release's content hash: what is used is what was checked). Run by `pull`, or `transfer`."""
     check = f'{{{{index .Config.Labels "{label}"}}}}' if label else ""
-    args = (remote, check, expected, *local_refs)
-    return registries.docker.script(
-        registries.bash, _PULL, *args, description=description, level=LogLevel.INFO
-    )
+    script = (registries.bash, _PULL, remote, check, expected, *local_refs)
+    return registries.docker.script(*script, description=description, level=LogLevel.INFO)
 
 
 def rules():
