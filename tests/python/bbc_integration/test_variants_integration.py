@@ -173,7 +173,13 @@ def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_re
     assert job.labels["org.opencontainers.image.base.digest"] == digests["1.0.0-cuda12"]
     releases = repo.pants("bbc-releases", "img/ml:ml")
     assert releases.returncode == 0, releases.output
-    assert f"variant cuda12: 1.0.0-cuda12  {digests['1.0.0-cuda12']}" in releases.output
+    # The variant's moving tags are listed with the release whose variant they point at.
+    listed = re.search(
+        rf"variant cuda12: 1\.0\.0-cuda12 \[(.+)\]  {digests['1.0.0-cuda12']}", releases.output
+    )
+    assert listed and set(listed.group(1).split(", ")) == cuda_tags - {
+        "1.0.0-cuda12"
+    }, releases.output
     assert not re.search(r"^\s+1\.0\.0-cuda12 ", releases.output, re.M), releases.output
 
     with repo.branch():
