@@ -97,6 +97,21 @@ def test_package_builds_the_image_and_its_variant_with_their_own_tags_and_conten
         r.split("/", 1)[-1] for r in refs
     }
     assert (repo.root / f"dist/bbc/sbom/{repo.prefix}/ml/1.0.0-cuda12.cdx.json").is_file()
+    # Each build's time is recorded, the variant's beside the image's, and bbc-plan counts both.
+    times = {}
+    for build, content in (("ml", cpu_content[0]), ("ml+cuda12", cuda_content[0])):
+        record = json.loads(repo.read(f"dist/bbc/build-times/{repo.prefix}/{build}.json"))
+        assert record["address"] == "img/ml:ml" and record["seconds"] > 0, record
+        assert record["content_tag"] == content.rsplit(":", 1)[1], record
+        times[build] = record["seconds"]
+    assert record["variant"] == "cuda12"
+    planned = repo.pants("bbc-plan", "img/ml:ml")
+    assert planned.returncode == 0, planned.output
+    [[ml_job]] = json.loads(planned.stdout)["stages"]
+    assert ml_job["targets"] == ["img/ml:ml"]
+    assert ml_job["estimated_seconds"] == round(times["ml"] + times["ml+cuda12"], 1)
+    assert "1 images (2 builds with their variants)" in planned.output
+    assert "(2 build times recorded in dist/bbc/build-times)" in planned.output
 
 
 def test_the_contract_tests_and_the_test_variant_run_for_the_image_and_its_variant(
@@ -158,7 +173,13 @@ def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_re
     assert job.labels["org.opencontainers.image.base.digest"] == digests["1.0.0-cuda12"]
     releases = repo.pants("bbc-releases", "img/ml:ml")
     assert releases.returncode == 0, releases.output
-    assert f"variant cuda12: 1.0.0-cuda12  {digests['1.0.0-cuda12']}" in releases.output
+    # The variant's moving tags are listed with the release whose variant they point at.
+    listed = re.search(
+        rf"variant cuda12: 1\.0\.0-cuda12 \[(.+)\]  {digests['1.0.0-cuda12']}", releases.output
+    )
+    assert listed and set(listed.group(1).split(", ")) == cuda_tags - {
+        "1.0.0-cuda12"
+    }, releases.output
     assert not re.search(r"^\s+1\.0\.0-cuda12 ", releases.output, re.M), releases.output
 
     with repo.branch():

@@ -7,9 +7,23 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.fs import EMPTY_DIGEST, EMPTY_FILE_DIGEST, Digest
 from pants.engine.internals.native_engine import ProcessExecutionEnvironment
 from pants.engine.process import FallibleProcessResult, Process, ProcessResultMetadata
+from pants.testutil.rule_runner import MockGet
+from pants.util.frozendict import FrozenDict
+
+from bbc.rules.docker import Docker, RegistryConfig
+from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
+
+# The plugin's registry client as a rule gets it, for rules run against a FakeRegistry.
+REGISTRIES = Registries(
+    SkopeoBinary("/usr/bin/skopeo"),
+    Docker("/usr/bin/docker", FrozenDict(), "token"),
+    BashBinary("/bin/bash"),
+    RegistryConfig(FrozenDict({"InsecureRegistryCIDRs": ("127.0.0.0/8",)})),
+)
 
 
 def process_result(
@@ -143,6 +157,17 @@ class FakeRegistry:
         self.log.append(("pull", self._tag(remote)))
         config = self.tags[self._tag(remote)]
         return process_result(self.add_image(config).encode() + b"\n")
+
+    def mock_gets(self) -> list[MockGet]:
+        """The registry client's requests (processes, raw reads), answered by this registry."""
+        return [
+            MockGet(output_type=FallibleProcessResult, input_types=(Process,), mock=self.run),
+            MockGet(
+                output_type=_Raw,
+                input_types=(_RawRequest,),
+                mock=lambda r: _Raw(self.raw(r.ref, r.config, r.key)),
+            ),
+        ]
 
     @property
     def pushes(self) -> list[tuple]:

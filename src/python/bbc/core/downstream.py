@@ -6,8 +6,9 @@ or an `ARG` default. What moves depends on the pin:
 
 - an exact version (`1.4.2`, with or without a digest) moves to the newest release that the
   policy allows (`patch`: 1.4.z, `minor`: 1.y.z, `major`: any), digest included where it had one;
-- a moving tag (`1.4`, `1`, `latest`) with a digest keeps its tag and takes the digest the tag
-  points at now; without a digest there is nothing to write (a build with `--pull` follows it);
+- a moving tag (`1.4`, `1`, `latest`, a variant's `1.4-cuda12`) with a digest keeps its tag and
+  takes the digest the tag points at now; without a digest there is nothing to write (a build
+  with `--pull` follows it);
 - a content tag (`1.4.2-<hash>`) is not a pin to follow: it is reported, never moved.
 An image variant's exact tag (`1.4.2-cuda12`) moves like an exact version, to the same variant
 of the newest release allowed that has it. Prereleases are never a target.
@@ -147,15 +148,32 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
         if digest and digest != released.digest:
             return f"its digest is not {tag}'s ({released.digest}): check where {digest} comes from"
         return _newer(reference, rows, released, policy)
-    holder = next((row for row in rows if tag in row.moving), None)
-    if holder is None:
+    found = _holder(tag, rows)
+    if found is None:
         return f"no release in {reference.repository} carries the tag {tag}"
+    holder, name, now = found
+    shown = f"{holder.version}-{name}" if name else holder.version
     if not digest:
-        return f"follows {tag} by tag (now {holder.version}): a build with --pull takes it"
-    if digest == holder.digest:
-        return f"{tag} is still {holder.version}"
-    since = by_digest.get(digest)
-    return Move(reference, tag, holder.digest, since.version if since else None, holder.version)
+        return f"follows {tag} by tag (now {shown}): a build with --pull takes it"
+    if digest == now:
+        return f"{tag} is still {shown}"
+    if name:
+        since = next((r for r in rows if dict(r.variants).get(name) == digest), None)
+    else:
+        since = by_digest.get(digest)
+    return Move(reference, tag, now, since.version if since else None, holder.version)
+
+
+def _holder(tag: str, rows: list[ReleaseRow]) -> tuple[ReleaseRow, str | None, str] | None:
+    """The release a moving tag is on now: (its row, the variant the tag is of or None, the
+    digest the tag points at)."""
+    for row in rows:
+        if tag in row.moving:
+            return row, None, row.digest
+        for name, digest in row.variants:
+            if tag in row.variant_moving and tag.endswith(f"-{name}"):
+                return row, name, digest
+    return None
 
 
 def _variant_pin(tag: str | None, rows: list[ReleaseRow]) -> tuple[ReleaseRow, str] | None:

@@ -5,7 +5,8 @@ but does not build comes from the registry: unchanged ones are there already, ch
 published by a job of an earlier stage (the registry cache pulls them, rules/registry_cache.py).
 A subtree costing more than a runner's share of the work is split: its trunk (down to where it
 branches) is built in one stage, its branches in the next. Each stage's subtrees are spread over
-the runners, longest first, by the build times `package` recorded (dist/bbc/build-times/).
+the runners, longest first, by the build times `package` recorded (dist/bbc/build-times/): an
+image's and its variants', since the job that builds an image builds its variants.
 """
 
 from __future__ import annotations
@@ -15,35 +16,63 @@ import statistics
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-BUILD_TIMES_DIR = "bbc/build-times"  # under dist/: one <repository>.json per image built
+BUILD_TIMES_DIR = "bbc/build-times"  # under dist/: one file per image (and variant) built
 
 
-def build_time_record(address: str, content_tag: str, seconds: float) -> bytes:
-    return json.dumps(
-        {"address": address, "content_tag": content_tag, "seconds": round(seconds, 3)},
-        indent=2,
-        sort_keys=True,
-    ).encode()
+def build_time_path(repository: str, variant: str | None = None) -> str:
+    """Where under dist/ a build's record goes: `<repository>.json`, a variant's
+    `<repository>+<variant>.json` (no repository name has a `+`)."""
+    return f"{BUILD_TIMES_DIR}/{repository}{f'+{variant}' if variant else ''}.json"
 
 
-def read_build_times(records: Iterable[str]) -> dict[str, float]:
-    """Image address -> seconds, from build-time records; unreadable records are skipped."""
-    times: dict[str, float] = {}
+def build_time_record(
+    address: str, content_tag: str, seconds: float, variant: str | None = None
+) -> bytes:
+    record = {"address": address, "content_tag": content_tag, "seconds": round(seconds, 3)}
+    if variant:
+        record["variant"] = variant
+    return json.dumps(record, indent=2, sort_keys=True).encode()
+
+
+def read_build_times(records: Iterable[str]) -> dict[str, dict[str | None, float]]:
+    """Image address -> seconds per build: None for the image itself, a name for a variant's.
+    Unreadable records are skipped."""
+    times: dict[str, dict[str | None, float]] = {}
     for text in records:
         try:
             record = json.loads(text)
-            times[str(record["address"])] = float(record["seconds"])
-        except (ValueError, KeyError, TypeError):
+            seconds, variant = float(record["seconds"]), record.get("variant")
+            build = str(variant) if variant else None
+            times.setdefault(str(record["address"]), {})[build] = seconds
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return times
 
 
-def costs(images: Iterable[str], recorded: Mapping[str, float]) -> dict[str, float]:
-    """Each image's recorded build time; one never recorded costs the median of those recorded,
-    or 1 when none is (then jobs are balanced by image counts)."""
-    known = [recorded[i] for i in images if recorded.get(i, 0) > 0]
-    fallback = statistics.median(known) if known else 1.0
-    return {i: recorded[i] if recorded.get(i, 0) > 0 else fallback for i in images}
+def costs(
+    images: Iterable[str],
+    recorded: Mapping[str, Mapping[str | None, float]],
+    variants: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, float]:
+    """Each image's build time: its own plus its variants' (the job that builds an image builds
+    its variants: `package` and `publish` take them with it). A build never recorded costs the
+    median of the image's other recorded builds, else of every recorded build of these images,
+    or 1 when none is (then jobs are balanced by build counts). Records of variants the image no
+    longer has do not count."""
+    images = list(images)
+    times: dict[str, list[float | None]] = {}
+    for image in images:
+        builds = [None, *sorted((variants or {}).get(image, ()))]
+        seconds = [recorded.get(image, {}).get(b, 0.0) for b in builds]
+        times[image] = [s if s > 0 else None for s in seconds]
+    every = [s for found in times.values() for s in found if s is not None]
+    fallback = statistics.median(every) if every else 1.0
+    total = {}
+    for image, found in times.items():
+        known = [s for s in found if s is not None]
+        guess = statistics.median(known) if known else fallback
+        total[image] = sum(s if s is not None else guess for s in found)
+    return total
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ tag (`1.4.2-<hash>`) and the moving tags (`1.4`, `1`, `latest`, a registry's ext
 currently point at the same manifest. The plugin's own local tags (`-test`, `-test-base`) are
 never pushed; anything else that is not a version is a moving tag. An image's variants
 (`cuda12`) are released with it: `1.4.2-cuda12` is the variant of release 1.4.2, not a
-prerelease, and its tags (`1.4-cuda12`, `1.4.2-cuda12-<hash>`...) are not the image's.
+prerelease, and its tags (`1.4-cuda12`, `1.4.2-cuda12-<hash>`...) are not the image's: its
+moving tags are listed with the release whose variant they point at.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ReleaseRow:
     revision: str | None = None  # the commit it was built from (org.opencontainers.image.revision)
     variants: tuple[tuple[str, str], ...] = ()  # (variant, manifest digest of X.Y.Z-<variant>)
     sbom: bool = False  # its SBOM is recorded in the registry (under core/tags.py's sbom_tag)
+    variant_moving: tuple[str, ...] = ()  # its variants' moving tags on them now (1.4-cuda12)
 
 
 def variant_of(tag: str, variants: tuple[str, ...] | list[str]) -> str | None:
@@ -44,6 +46,19 @@ def variant_of(tag: str, variants: tuple[str, ...] | list[str]) -> str | None:
 def own_tags(tags: tuple[str, ...] | list[str], variants: tuple[str, ...] | list[str]) -> list[str]:
     """The tags of the image itself, its variants' left out."""
     return [t for t in tags if variant_of(t, variants) is None]
+
+
+def variant_moving_tags(
+    tags: tuple[str, ...] | list[str], variants: tuple[str, ...] | list[str]
+) -> list[str]:
+    """The variants' moving tags (`1.4-cuda12`, `latest-cuda12`): a variant's tags that are a
+    moving tag of the image's kind with the variant's suffix."""
+    found = []
+    for tag in tags:
+        name = variant_of(tag, variants)
+        if name and tag.endswith(f"-{name}") and moving_tags([tag[: -len(name) - 1]]):
+            found.append(tag)
+    return found
 
 
 def released_versions(tags: tuple[str, ...] | list[str]) -> list[str]:
@@ -102,6 +117,7 @@ def release_rows(
     versions, their variants' `X.Y.Z-<variant>` and moving tags; `labels`: version -> its
     image's labels."""
     held = set(tags)
+    of_variants = variant_moving_tags(tags, variants)
     tags = own_tags(tags, variants)
     contents = content_tags(tags)
     moving = moving_tags(tags)
@@ -114,6 +130,11 @@ def release_rows(
         parent = own.get(BASE_NAME)
         if parent and own.get(BASE_DIGEST):
             parent = f"{parent.rsplit('@', 1)[0]}@{own[BASE_DIGEST]}"
+        released = {
+            name: digests.get(f"{version}-{name}") or ""
+            for name in variants
+            if f"{version}-{name}" in held
+        }
         rows.append(
             ReleaseRow(
                 version,
@@ -122,12 +143,13 @@ def release_rows(
                 parent,
                 tuple(t for t in moving if digests.get(t) == digest),
                 own.get(REVISION),
-                tuple(
-                    (name, digests.get(f"{version}-{name}") or "")
-                    for name in variants
-                    if f"{version}-{name}" in held
-                ),
+                tuple(released.items()),
                 sbom_tag(digest) in held,
+                tuple(
+                    t
+                    for t in of_variants
+                    if digests.get(t) and digests.get(t) == released.get(variant_of(t, variants))
+                ),
             )
         )
     return rows
@@ -144,7 +166,9 @@ def render_releases(repository: str, rows: list[ReleaseRow]) -> str:
         if row.content_tag:
             lines.append(f"    content tag: {row.content_tag}")
         for name, digest in row.variants:
-            lines.append(f"    variant {name}: {row.version}-{name}  {digest}")
+            on = [t for t in row.variant_moving if t.endswith(f"-{name}")]
+            tags = f" [{', '.join(on)}]" if on else ""
+            lines.append(f"    variant {name}: {row.version}-{name}{tags}  {digest}")
         lines.append(f"    built on: {row.parent or 'nothing (a root)'}")
         lines.append(f"    SBOM: {sbom_tag(row.digest) if row.sbom else 'none recorded'}")
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.engine.unions import UnionRule
 
-from bbc.core.fanout import BUILD_TIMES_DIR, build_time_record
+from bbc.core.fanout import build_time_path, build_time_record
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
@@ -108,9 +108,9 @@ async def _package(field_set: BBCImageFieldSet, build: ImageBuild, version: str)
     # The SBOM's file is named for the variant's exact tag, X.Y.Z-<variant>.
     sbom_version = build.tags[0] if variant else version
     files = [FileContent(info_path, docker_info(build, version))]
-    if build.built and not variant:  # for bbc-plan's balancing (core/fanout.py)
-        record = build_time_record(str(build.address), build.content_tag, build.seconds)
-        files.append(FileContent(f"{BUILD_TIMES_DIR}/{build.repository}.json", record))
+    if build.built:  # for bbc-plan's balancing (core/fanout.py), the variants' too
+        record = build_time_record(str(build.address), build.content_tag, build.seconds, variant)
+        files.append(FileContent(build_time_path(build.repository, variant), record))
     info, sbom = await MultiGet(
         Get(Digest, CreateDigest(files)),
         Get(

@@ -29,15 +29,15 @@ class PlanSubsystem(GoalSubsystem):
         "Print the given images (or, with --changed-since, the changed ones and their "
         "descendants) as CI jobs, in JSON: stages of independent subtrees, each with the "
         "ancestors it pulls first, balanced over the runners by the build times `package` "
-        "recorded (by image counts where none is recorded)."
+        "recorded for each image and its variants (by build counts where none is recorded)."
     )
     runners = IntOption(default=4, help="How many jobs may run at once (the CI runners).")
     build_times = StrOption(
         default=None,
         help=(
-            "The folder of build-time records to balance by (one JSON file per image, as "
-            f"`package` writes them to <distdir>/{BUILD_TIMES_DIR}, its default): say, the "
-            "records a previous pipeline's jobs kept as artifacts."
+            "The folder of build-time records to balance by (one JSON file per image and per "
+            f"variant, as `package` writes them to <distdir>/{BUILD_TIMES_DIR}, its default): "
+            "say, the records a previous pipeline's jobs kept as artifacts."
         ),
     )
 
@@ -73,16 +73,21 @@ async def bbc_plan(
     if subsystem.runners < 1:
         console.print_stderr(f"--bbc-plan-runners={subsystem.runners}: give 1 or more runners.")
         return PlanGoal(exit_code=1)
-    parents = {a: image.parent for a, image in graph.hierarchy.images.items()}
+    images = graph.hierarchy.images
+    parents = {a: image.parent for a, image in images.items()}
     affected = sorted({str(a) for a in specified} & set(parents))
     folder = subsystem.build_times or os.path.join(dist_dir.relpath, BUILD_TIMES_DIR)
     recorded = read_build_times(_records(os.path.join(build_root.path, folder)))
-    jobs = plan(parents, affected, costs(affected, recorded), subsystem.runners)
+    variants = {a: images[a].variants for a in affected}
+    cost = costs(affected, recorded, variants)
+    jobs = plan(parents, affected, cost, subsystem.runners)
     console.print_stdout(json.dumps(jobs.to_json(), indent=2))
-    timed = sum(1 for a in affected if a in recorded)
+    builds = [(a, b) for a in affected for b in (None, *variants[a])]
+    timed = sum(1 for a, b in builds if recorded.get(a, {}).get(b, 0) > 0)
     console.print_stderr(
-        f"{len(affected)} images in {len(jobs.stages)} stages on up to {subsystem.runners} "
-        f"runners, about {jobs.seconds:.0f} s ({timed} build times recorded in {folder})."
+        f"{len(affected)} images ({len(builds)} builds with their variants) in "
+        f"{len(jobs.stages)} stages on up to {subsystem.runners} runners, about "
+        f"{jobs.seconds:.0f} s ({timed} build times recorded in {folder})."
     )
     return PlanGoal(exit_code=0)
 

@@ -26,7 +26,7 @@ from pants.engine.process import InteractiveProcess
 from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
-from bbc.core.fanout import BUILD_TIMES_DIR, build_time_record
+from bbc.core.fanout import build_time_path, build_time_record
 from bbc.core.tags import pinned, tag_of
 from bbc.rules.notes import ImageNotes, ImageNotesRequest
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
@@ -180,14 +180,15 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
     text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
     [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
     folder = os.path.join(RELEASES_DIR, repository)
-    timed = (
-        (
-            os.path.join("dist", BUILD_TIMES_DIR, f"{repository}.json"),
-            build_time_record(str(build.address), build.content_tag, build.seconds).decode(),
+    timed = [  # the image's and its variants' build times, for bbc-plan (core/fanout.py)
+        item
+        for b in (build, *published.variant_builds)
+        if b.seconds
+        for item in (
+            os.path.join("dist", build_time_path(repository, b.image_variant)),
+            build_time_record(str(b.address), b.content_tag, b.seconds, b.image_variant).decode(),
         )
-        if build.seconds
-        else ()
-    )
+    ]
     return (
         record_path,
         json.dumps(record(published), indent=2, sort_keys=True) + "\n",
@@ -195,7 +196,7 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
         f"# {repository} {version}\n\n{text}",
         os.path.join(folder, f"{version}.cdx.json"),
         sbom_file.content.decode(),
-        *timed,  # for bbc-plan's balancing (core/fanout.py)
+        *timed,
     )
 
 

@@ -1,5 +1,5 @@
 """An image's releases, read from its registries (the source of truth): every version tag with
-its digest, content tag, parent release and the moving tags on it."""
+its digest, content tag, parent release and the moving tags on it (and on its variants)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.core.releases import ReleaseRow, moving_tags, own_tags, release_rows, released_versions
+from bbc.core.releases import (
+    ReleaseRow,
+    moving_tags,
+    own_tags,
+    release_rows,
+    released_versions,
+    variant_moving_tags,
+)
 from bbc.core.tags import ref, tag_of
 from bbc.rules.publish import repositories
 from bbc.rules.registry import Registries, list_tags, read_labels, read_manifests
@@ -75,7 +82,8 @@ async def registry_releases(
     own = own_tags(tags, request.variants)
     versions = released_versions(own)
     of_variants = [f"{v}-{n}" for v in versions for n in request.variants if f"{v}-{n}" in tags]
-    refs = tuple(ref(request.repository, t) for t in (*versions, *of_variants, *moving_tags(own)))
+    moving = (*moving_tags(own), *variant_moving_tags(tags, request.variants))
+    refs = tuple(ref(request.repository, t) for t in (*versions, *of_variants, *moving))
     digests = await read_manifests(registries, request.address, refs, key) if refs else {}
     if isinstance(digests, str):
         return RegistryReleases(

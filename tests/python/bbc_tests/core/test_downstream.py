@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bbc.core.downstream import (
@@ -200,3 +202,71 @@ def test_a_repository_s_plan() -> None:
     nothing = plan({"Dockerfile": f"FROM {REG}:2.0.0\n"}, {REG: ROWS}, notes, "major")
     assert nothing.message is None and nothing.changed == {}
     assert nothing.report == [f"Dockerfile:1: {REG}:2.0.0 stays: 2.0.0 is the newest release"]
+
+
+CUDA = {v: "sha256:" + c * 64 for v, c in {"1.0.0": "1", "1.0.1": "2", "1.1.0": "3"}.items()}
+CUDA_ROWS = [  # release_rows' rows of an image with the variant cuda12
+    ReleaseRow(
+        "1.1.0",
+        D["1.1.0"],
+        None,
+        None,
+        ("1", "1.1", "latest"),
+        None,
+        (("cuda12", CUDA["1.1.0"]),),
+        False,
+        ("1-cuda12", "1.1-cuda12", "latest-cuda12"),
+    ),
+    ReleaseRow(
+        "1.0.1", D["1.0.1"], None, None, ("1.0",), None, (("cuda12", CUDA["1.0.1"]),), False, ()
+    ),
+    ReleaseRow("1.0.0", D["1.0.0"], None, None, (), None, (("cuda12", CUDA["1.0.0"]),)),
+]
+
+
+def test_a_variants_moving_tag_takes_the_digest_of_that_variant_like_the_image_s_own() -> None:
+    # 1.0-cuda12 is on 1.0.1's variant now (the registry says where, not the image's 1.0).
+    rows = [
+        CUDA_ROWS[0],
+        replace(CUDA_ROWS[1], variant_moving=("1.0-cuda12",)),
+        CUDA_ROWS[2],
+    ]
+    pinned = ref("1.0-cuda12", CUDA["1.0.0"])
+    moved = decide(pinned, rows, "patch")
+    assert moved == Move(pinned, "1.0-cuda12", CUDA["1.0.1"], "1.0.0", "1.0.1")
+    assert isinstance(moved, Move) and moved.text == f"{REG}:1.0-cuda12@{CUDA['1.0.1']}"
+    assert decide(ref("1.0-cuda12", CUDA["1.0.1"]), rows, "patch") == (
+        "1.0-cuda12 is still 1.0.1-cuda12"
+    )
+    assert decide(ref("latest-cuda12"), rows, "patch") == (
+        "follows latest-cuda12 by tag (now 1.1.0-cuda12): a build with --pull takes it"
+    )
+    # The image's own digest under a variant's tag: where it was is not known; it moves.
+    assert decide(ref("1-cuda12", D["1.0.0"]), rows, "patch") == Move(
+        ref("1-cuda12", D["1.0.0"]), "1-cuda12", CUDA["1.1.0"], None, "1.1.0"
+    )
+    assert decide(ref("1.0-rocm6", CUDA["1.0.0"]), rows, "patch") == (
+        f"no release in {REG} carries the tag 1.0-rocm6"
+    )
+    # The image's own moving tag still takes the image's digest, not the variant's.
+    assert decide(ref("1", D["1.0.0"]), rows, "patch") == Move(
+        ref("1", D["1.0.0"]), "1", D["1.1.0"], "1.0.0", "1.1.0"
+    )
+
+
+def test_a_repository_on_a_variants_moving_tag_gets_its_new_digest_and_the_notes() -> None:
+    notes = {(REG, v): f"## {v}\n" for v in D}
+    text = f"FROM {REG}:1-cuda12@{CUDA['1.0.0']} AS gpu\nFROM {REG}:latest-cuda12\n"
+    planned = plan({"Dockerfile": text}, {REG: CUDA_ROWS}, notes, "patch")
+    assert planned.changed == {
+        "Dockerfile": f"FROM {REG}:1-cuda12@{CUDA['1.1.0']} AS gpu\nFROM {REG}:latest-cuda12\n"
+    }
+    assert planned.report == [
+        f"Dockerfile:1: {REG}:1-cuda12@{CUDA['1.0.0']} -> {REG}:1-cuda12@{CUDA['1.1.0']}",
+        f"Dockerfile:2: {REG}:latest-cuda12 stays: follows latest-cuda12 by tag "
+        "(now 1.1.0-cuda12): a build with --pull takes it",
+    ]
+    assert planned.message is not None
+    assert planned.message.startswith("Update BBC images: flask 1.1.0\n")
+    assert "\n## 1.0.1\n" in planned.message and "\n## 1.1.0\n" in planned.message
+    assert "## 1.0.0" not in planned.message

@@ -1,6 +1,16 @@
+import json
+
 import pytest
 
-from bbc.core.fanout import Job, Plan, build_time_record, costs, plan, read_build_times
+from bbc.core.fanout import (
+    Job,
+    Plan,
+    build_time_path,
+    build_time_record,
+    costs,
+    plan,
+    read_build_times,
+)
 
 R, P, F, M, W, J = (
     "images/root:root",
@@ -101,8 +111,34 @@ def test_no_runner_is_refused() -> None:
 
 def test_costs_fall_back_to_the_median_then_to_counts() -> None:
     assert costs([R, P, F], {}) == {R: 1.0, P: 1.0, F: 1.0}
-    assert costs([R, P, F], {R: 30.0, P: 10.0, W: 99.0}) == {R: 30.0, P: 10.0, F: 20.0}
-    assert costs([R], {R: 0.0}) == {R: 1.0}
+    recorded = {R: {None: 30.0}, P: {None: 10.0}, W: {None: 99.0}}
+    assert costs([R, P, F], recorded) == {R: 30.0, P: 10.0, F: 20.0}
+    assert costs([R], {R: {None: 0.0}}) == {R: 1.0}
+
+
+def test_an_image_costs_its_own_build_and_its_variants() -> None:
+    recorded = {M: {None: 40.0, "cuda12": 100.0}, F: {None: 5.0}}
+    assert costs([M, F], recorded, {M: ("cuda12",)}) == {M: 140.0, F: 5.0}
+    # A variant never recorded costs what the image's other builds did.
+    assert costs([M], recorded, {M: ("cuda12", "rocm6")}) == {M: 40.0 + 100.0 + 70.0}
+    # An image never recorded: each of its builds costs the median build of the others.
+    assert costs([M, F, J], recorded, {M: ("cuda12",), J: ("cuda12",)})[J] == 2 * 40.0
+    # Nothing recorded: balanced by builds, an image with a variant counting two.
+    assert costs([M, F], {}, {M: ("cuda12",)}) == {M: 2.0, F: 1.0}
+    # A variant the image no longer has is not built, whatever an old record says.
+    assert costs([M], recorded) == {M: 40.0}
+
+
+def test_variants_build_times_move_an_image_into_a_job_of_its_own() -> None:
+    parents = {"r": None, **{c: "r" for c in "abc"}}
+    seconds = {"r": {None: 1.0}, "a": {None: 5.0}, "b": {None: 4.0}, "c": {None: 3.0}}
+    alone = plan(parents, "abc", costs("abc", seconds), runners=2)
+    assert jobs(alone) == [[(("b", "c"), ("r",)), (("a",), ("r",))]]
+    # c's CUDA variant takes 20 s: without it the plan under-counts c four times over.
+    seconds["c"]["cuda12"] = 20.0
+    timed = plan(parents, "abc", costs("abc", seconds, {"c": ("cuda12",)}), runners=2)
+    assert jobs(timed) == [[(("c",), ("r",)), (("a", "b"), ("r",))]]
+    assert [job.seconds for job in timed.stages[0]] == [23.0, 9.0]
 
 
 def test_build_time_records_round_trip_and_garbage_is_skipped() -> None:
@@ -110,6 +146,15 @@ def test_build_time_records_round_trip_and_garbage_is_skipped() -> None:
         build_time_record(R, "1.0.0-0123456789ab", 12.3456).decode(),
         "not json",
         '{"address": "x"}',
+        "[1, 2]",
         build_time_record(P, "1.0.0-aaaaaaaaaaaa", 2).decode(),
+        build_time_record(P, "1.0.0-cuda12-aaaaaaaaaaaa", 7.5, "cuda12").decode(),
     ]
-    assert read_build_times(records) == {R: 12.346, P: 2.0}
+    assert read_build_times(records) == {R: {None: 12.346}, P: {None: 2.0, "cuda12": 7.5}}
+    assert json.loads(records[-1])["variant"] == "cuda12"
+    assert "variant" not in json.loads(records[0])
+
+
+def test_each_build_has_its_own_record_file() -> None:
+    assert build_time_path("bbc/ml") == "bbc/build-times/bbc/ml.json"
+    assert build_time_path("bbc/ml", "cuda12") == "bbc/build-times/bbc/ml+cuda12.json"

@@ -8,6 +8,7 @@ from bbc.core.releases import (
     own_tags,
     released_versions,
     render_releases,
+    variant_moving_tags,
     variant_of,
 )
 
@@ -138,3 +139,45 @@ def test_sbom_tags_are_no_moving_tags_and_a_row_says_its_sbom_is_recorded() -> N
     assert [(r.version, r.sbom) for r in rows] == [("1.0.1", False), ("1.0.0", True)]
     text = render_releases("reg/bbc/x", rows)
     assert f"    SBOM: sha256-{'a' * 64}.sbom" in text and "    SBOM: none recorded" in text
+
+
+def test_a_variants_moving_tags_are_listed_with_the_release_whose_variant_they_are_on() -> None:
+    tags = [
+        "1.0.0",
+        "1.0.0-cuda12",
+        "1.0.1",
+        "1.0.1-cuda12",
+        "1.0.1-cuda12-0123456789ab",
+        "1.0.1-cuda12-test",
+        "2.0.0-rc.1-cuda12",
+        "1.0",
+        "1.0-cuda12",
+        "1-cuda12",
+        "latest-cuda12",
+        "gone-cuda12",
+    ]
+    assert variant_moving_tags(tags, ("cuda12",)) == [
+        "1.0-cuda12",
+        "1-cuda12",
+        "latest-cuda12",
+        "gone-cuda12",
+    ]
+    digests = {
+        "1.0.0": "sha256:a",
+        "1.0.0-cuda12": "sha256:c",
+        "1.0.1": "sha256:b",
+        "1.0.1-cuda12": "sha256:d",
+        "1.0": "sha256:b",
+        "1.0-cuda12": "sha256:d",
+        "1-cuda12": "sha256:d",
+        "latest-cuda12": "sha256:c",  # not moved on since 1.0.0
+        "gone-cuda12": "sha256:e",  # on no release's variant
+    }
+    rows = release_rows(tags, digests, {}, ("cuda12",))
+    assert [(r.version, r.moving, r.variants, r.variant_moving) for r in rows] == [
+        ("1.0.1", ("1.0",), (("cuda12", "sha256:d"),), ("1.0-cuda12", "1-cuda12")),
+        ("1.0.0", (), (("cuda12", "sha256:c"),), ("latest-cuda12",)),
+    ]
+    text = render_releases("r/bbc/ml", rows)
+    assert "    variant cuda12: 1.0.1-cuda12 [1.0-cuda12, 1-cuda12]  sha256:d" in text
+    assert "    variant cuda12: 1.0.0-cuda12 [latest-cuda12]  sha256:c" in text

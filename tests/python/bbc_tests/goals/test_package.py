@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import json
 
 import pytest
@@ -9,6 +11,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 from pants.util.frozendict import FrozenDict
 
+from bbc.core.fanout import BUILD_TIMES_DIR, read_build_times
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
 from bbc.goals.package import ImageBuildFailed, package_bbc_image
@@ -31,8 +34,34 @@ BUILDS = {
 }
 
 
+ML = Address("img/ml")
+ML_BUILDS = {
+    None: ImageBuild(
+        ML, "prod", "sha256:m", "bbc/ml", ("1.0.0", "1.0.0-c0ffee"), built=True, seconds=40.0
+    ),
+    "cuda12": ImageBuild(
+        ML,
+        "prod",
+        "sha256:mc",
+        "bbc/ml",
+        ("1.0.0-cuda12", "1.0.0-cuda12-c0ffee"),
+        built=True,
+        seconds=100.0,
+        image_variant="cuda12",
+    ),
+    "rocm6": ImageBuild(  # up to date: this run did not build it
+        ML,
+        "prod",
+        "sha256:mr",
+        "bbc/ml",
+        ("1.0.0-rocm6", "1.0.0-rocm6-c0ffee"),
+        image_variant="rocm6",
+    ),
+}
+
+
 class _FieldSet:
-    def __init__(self, address: Address, version: str) -> None:
+    def __init__(self, address: Address, version: str, variants=None) -> None:
         self.address = address
         self.version = type("V", (), {"value": version})()
         self.output_path = type(
@@ -40,7 +69,7 @@ class _FieldSet:
             (),
             {"value_or_default": lambda _, file_ending: f"{address.spec_path}/info.{file_ending}"},
         )()
-        self.variants = _NO_VARIANTS
+        self.variants = type("F", (), {"value": variants})()
 
 
 _NO_VARIANTS = type("F", (), {"value": None})()
@@ -54,15 +83,18 @@ def package(
     asked_for: list,
     goals=CurrentExecutingGoals(),
     built_on_by_others: frozenset = frozenset(),
+    variants: dict | None = None,
 ):
     def build(request: ImageBuildRequest) -> ImageBuild:
         asked_for.append(request.address)
+        if request.address == ML:
+            return ML_BUILDS[request.image_variant]
         return BUILDS[request.address]
 
     created, sboms = [], []
     result = run_rule_with_mocks(
         package_bbc_image,
-        rule_args=[_FieldSet(address, "1.0.0"), RunToken(run_token), goals],
+        rule_args=[_FieldSet(address, "1.0.0", variants), RunToken(run_token), goals],
         mock_gets=[
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
             MockGet(
@@ -169,3 +201,25 @@ def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():
     report = str(error.value)
     assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
     assert "Not built: img/child:child (because img/leaf:leaf failed)." in report
+
+
+def test_package_records_the_build_times_of_the_image_and_of_each_variant_it_built():
+    variants = {"cuda12": ("ACCEL=cuda12",), "rocm6": ("ACCEL=rocm6",)}
+    result, created = package(ML, "run-6", [], variants=variants)
+    assert [a.relpath for a in result.artifacts if hasattr(a, "image_id")] == [
+        "img/ml/info.docker-info.json",
+        "img/ml/info.cuda12.docker-info.json",
+        "img/ml/info.rocm6.docker-info.json",
+    ]
+    records = {
+        f.path: f.content.decode()
+        for digest in created
+        for f in digest
+        if f.path.startswith(f"{BUILD_TIMES_DIR}/")
+    }
+    # rocm6 was up to date: its record from the run that built it stays as it was.
+    assert sorted(records) == [
+        "bbc/build-times/bbc/ml+cuda12.json",
+        "bbc/build-times/bbc/ml.json",
+    ]
+    assert read_build_times(records.values()) == {"img/ml:ml": {None: 40.0, "cuda12": 100.0}}

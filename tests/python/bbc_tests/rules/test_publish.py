@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestContents, FileContent
-from pants.engine.process import FallibleProcessResult, Process
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
-from pants.util.frozendict import FrozenDict
 
 from bbc.core.tags import registry_refs, sbom_tag
 from bbc.rules.build_types import ImageBuild
-from bbc.rules.docker import Docker, RegistryConfig
 from bbc.rules.publish import publish_to_registry
 from bbc.rules.publish_types import RegistryPublish, RegistryPublishRequest
-from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
 from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
 
-from bbc_tests.fakes import FakeRegistry, image_config
+from bbc_tests.fakes import REGISTRIES, FakeRegistry, image_config
 
 OURS, THEIRS = "a" * 64, "b" * 64
 DEST = registry_refs("it", "r:5000", "bbc/web", "1.2.3", f"1.2.3-{OURS[:12]}")
 CONTENT_TAG = f"1.2.3-{OURS[:12]}"
-REGISTRIES = Registries(
-    SkopeoBinary("/usr/bin/skopeo"),
-    Docker("/usr/bin/docker", FrozenDict(), "token"),
-    BashBinary("/bin/bash"),
-    RegistryConfig(FrozenDict({"InsecureRegistryCIDRs": ("127.0.0.0/8",)})),
-)
 
 
 def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
@@ -43,12 +32,7 @@ def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
         publish_to_registry,
         rule_args=[RegistryPublishRequest(DEST, build), REGISTRIES],
         mock_gets=[
-            MockGet(output_type=FallibleProcessResult, input_types=(Process,), mock=registry.run),
-            MockGet(
-                output_type=_Raw,
-                input_types=(_RawRequest,),
-                mock=lambda r: _Raw(registry.raw(r.ref, r.config, r.key)),
-            ),
+            *registry.mock_gets(),
             MockGet(
                 output_type=ImageSBOM,
                 input_types=(ImageSBOMRequest,),
