@@ -1,18 +1,16 @@
-"""Rules that read Dockerfiles into instructions, with the parser of Pants' docker backend."""
+"""Rules that read Dockerfiles into instructions, with the parser of Pants' docker backend (the
+`dockerfile` package, which wraps BuildKit's: line continuations, comments and flags are read
+exactly as Docker reads them)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
-from pants.backend.docker.subsystems.dockerfile_parser import DockerfileParser
+from dockerfile import GoParseError, parse_string
 from pants.backend.docker.target_types import DockerImageInstructionsField, DockerImageSourceField
-from pants.backend.python.target_types import EntryPoint
-from pants.backend.python.util_rules.pex import PexRequest, VenvPex, VenvPexProcess
 from pants.engine.addresses import Address
-from pants.engine.fs import CreateDigest, Digest, FileContent, Snapshot
-from pants.engine.process import ProcessResult
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Snapshot
 from pants.engine.rules import Get, collect_rules, rule
 from pants.engine.target import (
     GeneratedSources,
@@ -23,8 +21,6 @@ from pants.engine.target import (
     WrappedTargetRequest,
 )
 from pants.engine.unions import UnionRule
-from pants.util.logging import LogLevel
-from pants.util.resources import read_resource
 
 from bbc.core.chain import Instruction
 
@@ -40,47 +36,26 @@ class ParsedDockerfile:
     path: str
     digest: Digest
     instructions: tuple[Instruction, ...]
-
-
-@dataclass(frozen=True)
-class DockerfileDumper:
-    pex: VenvPex
+    problem: str | None = None  # why it could not be read
 
 
 @rule
-async def dockerfile_dumper(parser: DockerfileParser) -> DockerfileDumper:
-    script = read_resource("bbc.rules", "dockerfile_dump.py")
-    assert script is not None
-    digest = await Get(Digest, CreateDigest([FileContent("bbc_dockerfile_dump.py", script)]))
-    pex = await Get(
-        VenvPex,
-        PexRequest,
-        parser.to_pex_request(main=EntryPoint("bbc_dockerfile_dump"), sources=digest),
-    )
-    return DockerfileDumper(pex)
-
-
-@rule
-async def parse_dockerfile(
-    request: ParseDockerfileRequest, dumper: DockerfileDumper
-) -> ParsedDockerfile:
-    result = await Get(
-        ProcessResult,
-        VenvPexProcess(
-            dumper.pex,
-            argv=(request.path,),
-            input_digest=request.digest,
-            description=f"Parse {request.path}",
-            level=LogLevel.DEBUG,
-        ),
-    )
-    instructions = json.loads(result.stdout)[request.path]
+async def parse_dockerfile(request: ParseDockerfileRequest) -> ParsedDockerfile:
+    """Read in this process, with the parser Pants' docker backend runs in a pex of its own: no
+    interpreter search or pex before an image's dependencies, identity and registry lookup."""
+    contents = await Get(DigestContents, Digest, request.digest)
+    text = next((c.content for c in contents if c.path == request.path), b"")
+    try:
+        commands = parse_string(text.decode(errors="replace"))
+    except GoParseError as e:
+        problem = f"{request.path} cannot be read as a Dockerfile ({e}): fix it."
+        return ParsedDockerfile(request.path, request.digest, (), problem)
     return ParsedDockerfile(
         request.path,
         request.digest,
         tuple(
-            Instruction(i["cmd"], tuple(i["value"]), i["line"], tuple(i["flags"]))
-            for i in instructions
+            Instruction(c.cmd.upper(), tuple(c.value), c.start_line, tuple(c.flags))
+            for c in commands
         ),
     )
 
@@ -155,6 +130,8 @@ async def image_dockerfile(request: ImageDockerfileRequest) -> ImageDockerfile:
         )
     path = files[0]
     parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(sources.snapshot.digest, path))
+    if parsed.problem:
+        return ImageDockerfile(None, f"{request.address}: {parsed.problem}")
     return ImageDockerfile(parsed)
 
 

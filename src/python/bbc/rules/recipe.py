@@ -124,6 +124,8 @@ async def recipe(request: ImageIdentityRequest, graph: ImageGraph) -> Recipe:
             f"or use test_variant='build-arg'."
         )
     parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(digest, test_dockerfile))
+    if parsed.problem:
+        return Recipe(failure=f"{address}: {parsed.problem}")
     try:
         arg = parent_arg(test_dockerfile, parsed.instructions)
     except ChainError as e:

@@ -1,4 +1,4 @@
-"""The real Dockerfile parsing path: Pants' parser pex reads what Docker reads."""
+"""The real Dockerfile parsing path: Pants' parser (BuildKit's, in-process) reads what Docker reads."""
 
 from textwrap import dedent
 
@@ -99,3 +99,17 @@ def test_a_dockerfile_and_instructions_both_are_refused(rule_runner: RuleRunner)
     )
     found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("both"))])
     assert found.problem is not None and "has both a Dockerfile (both/Dockerfile)" in found.problem
+
+
+def test_a_dockerfile_without_instructions_is_a_problem_of_its_image(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {"blank/BUILD": 'docker_image(version="1.0.0")', "blank/Dockerfile": "# nothing yet\n"}
+    )
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("blank"))])
+    assert found.parsed is None
+    assert found.problem == (
+        "blank:blank: blank/Dockerfile cannot be read as a Dockerfile (file with no "
+        "instructions): fix it."
+    )
