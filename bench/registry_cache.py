@@ -35,6 +35,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Iterator
 
 from bbc_integration.engine import Engine
 from bbc_integration.remote_cache import RemoteCache
@@ -151,39 +152,41 @@ def workunit_env(logdir: Path) -> dict[str, str]:
     }
 
 
-def where_time_went(logdir: Path, top: int = 15) -> list[dict]:
-    """The processes of a run, grouped by their description's first words (names of targets and
-    images dropped) and by where their result came from (ran, or a cache hit), summed. Processes
-    run in parallel, so the sums can exceed the wall time."""
-    groups: dict[str, list[float]] = {}
+def _processes(logdir: Path) -> Iterator[tuple[str, dict]]:
+    """Each process workunit of a run, with its kind: its description's first words (names of
+    targets and images dropped)."""
     for path in logdir.glob("*.json"):
         for unit in json.loads(path.read_text()):
-            if unit.get("name") != "process":
-                continue
-            words = (unit.get("description") or "?").removeprefix("Scheduling: ").split()
-            what = " ".join(w for w in words[:4] if not re.search(r"[/:0-9]", w))
-            key = f"{what} [{(unit.get('metadata') or {}).get('source', '?')}]"
-            seconds = unit.get("duration_secs", 0) + unit.get("duration_nanos", 0) / 1e9
-            groups.setdefault(key, []).append(seconds)
+            if unit.get("name") == "process":
+                words = (unit.get("description") or "?").removeprefix("Scheduling: ").split()
+                yield " ".join(w for w in words[:4] if not re.search(r"[/:0-9]", w)), unit
+
+
+def _seconds(unit: dict, field: str) -> float:
+    return unit.get(f"{field}_secs", 0) + unit.get(f"{field}_nanos", 0) / 1e9
+
+
+def where_time_went(logdir: Path, top: int = 15) -> list[dict]:
+    """The processes of a run, grouped by kind and by where their result came from (ran, or a
+    cache hit), summed. Processes run in parallel, so the sums can exceed the wall time."""
+    groups: dict[str, list[float]] = {}
+    for what, unit in _processes(logdir):
+        key = f"{what} [{(unit.get('metadata') or {}).get('source', '?')}]"
+        groups.setdefault(key, []).append(_seconds(unit, "duration"))
     ranked = sorted(groups.items(), key=lambda g: -sum(g[1]))[:top]
     return [{"what": k, "count": len(v), "seconds": round(sum(v), 1)} for k, v in ranked]
 
 
 def timeline(logdir: Path, started: float) -> list[dict]:
     """When each kind of process of a run ran, in seconds after `./pants` was started (the time
-    before the first one is Pants' own start): the first start and the last end of each group,
+    before the first one is Pants' own start): the first start and the last end of each kind,
     in the order they started."""
     spans: dict[str, list[float]] = {}
-    for path in logdir.glob("*.json"):
-        for unit in json.loads(path.read_text()):
-            if unit.get("name") != "process":
-                continue
-            words = (unit.get("description") or "?").removeprefix("Scheduling: ").split()
-            what = " ".join(w for w in words[:4] if not re.search(r"[/:0-9]", w))
-            start = unit.get("start_secs", 0) + unit.get("start_nanos", 0) / 1e9 - started
-            end = start + unit.get("duration_secs", 0) + unit.get("duration_nanos", 0) / 1e9
-            span = spans.setdefault(what, [start, end])
-            span[0], span[1] = min(span[0], start), max(span[1], end)
+    for what, unit in _processes(logdir):
+        start = _seconds(unit, "start") - started
+        end = start + _seconds(unit, "duration")
+        span = spans.setdefault(what, [start, end])
+        span[0], span[1] = min(span[0], start), max(span[1], end)
     ranked = sorted(spans.items(), key=lambda s: s[1][0])
     return [{"what": k, "from_s": round(a, 1), "to_s": round(b, 1)} for k, (a, b) in ranked]
 
