@@ -76,6 +76,9 @@ def content_tags(repo: Repo, registry: Registry) -> dict[str, str]:
     return found
 
 
+PARSE = "Completed: Parse Dockerfile."  # Pants' Dockerfile parser, shown with -ldebug
+
+
 def built_processes(run: Run) -> list[str]:
     return re.findall(r"Completed: Building \S+ \((\S+)\)", run.output)
 
@@ -97,6 +100,8 @@ def test_a_second_machine_pulls_every_image_and_builds_none(
     # and it is the one the publishing checkout recorded.
     assert len(re.findall(r"Completed: Reading the SBOM \S+\.sbom", run.output)) == len(ALL)
     assert "Reading the packages in" not in run.output
+    # Nor is Pants' parse of a pulled image's Dockerfile (the build context's first step) run.
+    assert PARSE not in run.output
     for name in ALL:
         sbom = f"{repo.prefix}/{name}/1.0.0.cdx.json"
         assert (machine.root / "dist/bbc/sbom" / sbom).read_bytes() == (
@@ -139,7 +144,7 @@ def test_then_a_changed_leaf_alone_is_built_on_the_pulled_parent(
     forget_images(repo, registry)
     machine.write("img/leaf/Dockerfile", machine.read("img/leaf/Dockerfile") + "RUN echo 2 >/2\n")
     try:
-        run = machine.pants("package", "::")
+        run = machine.pants("-ldebug", "package", "::")
         assert run.returncode == 0, run.output
         assert run.packaged() == {
             "root": "Pulled",
@@ -148,6 +153,7 @@ def test_then_a_changed_leaf_alone_is_built_on_the_pulled_parent(
             "leaf": "Built",
         }, run.output
         assert built_processes(run) == ["img/leaf:leaf"]
+        assert run.output.count(PARSE) == 1, run.output  # the built image's only
         mid_tag = content_tags(repo, registry)["mid"]
         mid = repo.docker.images.get(repo.ref("mid", mid_tag))
         leaf = repo.docker.images.get(repo.ref("leaf", "1.0.0"))

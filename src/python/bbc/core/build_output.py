@@ -1,9 +1,11 @@
 """Reads `docker build` output, the classic builder's or BuildKit's (`--progress=plain`): which
-Dockerfile step failed, and Docker's own reason."""
+Dockerfile step failed, and Docker's own reason. And checks a build's input for credentials that
+would stay in the image (build arguments, ARG defaults)."""
 
 from __future__ import annotations
 
 import re
+from typing import Iterable, Mapping
 
 _CLASSIC_STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
 # BuildKit: "#7 [install 2/3] RUN make" opens a step; "#7 ERROR: ..." says it failed.
@@ -101,3 +103,21 @@ def credential_problem(name: str, value: str, declared: bool = True) -> str | No
         f"the image's history and config. Give {name} without it, and the credential as a build "
         f"secret (README: Build secrets)."
     )
+
+
+_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.M | re.I)
+
+
+def build_leak(
+    dockerfile: str, text: str, build_args: Iterable[str], environment: Mapping[str, str]
+) -> str | None:
+    """A credential in a build argument (`NAME=value`), the build's environment or an ARG
+    default of the Dockerfile `text`: they stay in the image's history."""
+    declared = {name: default for name, default in _ARG.findall(text)}
+    for name, default in declared.items():
+        problem = credential_problem(name, default.strip("\"'"))
+        if problem:
+            return f"{dockerfile}: ARG {problem.split('build argument ', 1)[1]}"
+    given = {**dict(a.partition("=")[::2] for a in build_args), **environment}
+    problems = (credential_problem(k, v, k in declared) for k, v in given.items())
+    return next((p for p in problems if p), None)

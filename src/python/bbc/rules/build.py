@@ -4,8 +4,8 @@ An image's identity is its content tag, `X.Y.Z-<content hash>`, a pure function 
 (core/content.py), known before anything is built (identity.py). A child is built FROM its
 parent's content tag, never from a moving tag, so two checkouts sharing one engine cannot build
 on each other's parents. An image whose content tag is already in the engine is up to date: it
-is not built again (its version tags are moved back to it if something moved them). Its rule then ran no process and read only which of its tags
-the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
+is not built again (its version tags are moved back to it if something moved them). Its rule
+then ran no process and read only which of its tags the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
 run unless those tags changed. During `publish` it must also carry its published parent's
 `base.*` labels, or it is built again on that parent (see base.py). An image that is not in the
 engine is looked up in the registries (registry_cache.py) while its parent is built or pulled.
@@ -18,8 +18,7 @@ built; Docker tags only after a successful build.
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet, get_build_options
 from pants.backend.docker.subsystems.docker_options import DockerOptions
@@ -40,9 +39,10 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.engine.addresses import Address
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.core.build_output import credential_problem, failure_summary, output_tail
+from bbc.core.build_output import build_leak, failure_summary, output_tail
 from bbc.core.chain import dangling_continuation, pinned_base
 from bbc.core.content import CONTENT_LABEL
 from bbc.core.labels import BASE_DIGEST, BASE_NAME, web_address
@@ -147,21 +147,6 @@ async def _up_to_date(
     return replace(build, image_id=existing)
 
 
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.M | re.I)
-
-
-def _leak(dockerfile: str, text: str, build_args, environment) -> str | None:
-    """A credential in a build argument or an ARG default: they stay in the image's history."""
-    declared = {name: default for name, default in _ARG.findall(text)}
-    for name, default in declared.items():
-        problem = credential_problem(name, default.strip("\"'"))
-        if problem:
-            return f"{dockerfile}: ARG {problem.split('build argument ', 1)[1]}"
-    given = {**dict(a.partition("=")[::2] for a in build_args), **environment}
-    problems = (credential_problem(k, v, k in declared) for k, v in given.items())
-    return next((p for p in problems if p), None)
-
-
 _ORIGIN = GitRequest(("remote", "get-url", "origin"))
 
 
@@ -171,6 +156,26 @@ def _source(bbc: BBC, remote: GitResult | None) -> str | None:
     if bbc.source_url or remote is None:
         return bbc.source_url or None
     return web_address(remote.stdout) if remote.exit_code == 0 and remote.stdout.strip() else None
+
+
+@dataclass(frozen=True)
+class _LookupRequest:
+    address: Address
+    cache: CachedImageRequest | None  # None: a test variant, never pulled
+
+
+@rule
+async def look_up_then_parse(request: _LookupRequest) -> CachedImage:
+    """The registry cache's answer; for an image it does not hold (it will be built), also Pants'
+    parse of its Dockerfile, the build context's first step: so an image that is pulled never
+    waits for Pants' interpreter search and parser, and one that is built has them done while
+    its parent builds."""
+    found = CachedImage()
+    if request.cache is not None:
+        found = await Get(CachedImage, CachedImageRequest, request.cache)
+    if not found.image_id and not found.failure:
+        await Get(DockerfileInfo, DockerfileInfoRequest(request.address))
+    return found
 
 
 @rule
@@ -187,17 +192,15 @@ async def build_image(
     info = graph.infos[request.address]
     local = await Get(EngineImages, EngineImagesRequest(result.refs))
     missing = result.content_ref not in local.ids
-    # Awaited together: the parent's build (or pull); the registry cache's lookup (and pull), as
-    # the content tag does not depend on the parent's bits; and, for an image that may be built,
-    # Pants' parse of its Dockerfile (its build context's first step, which packages nothing; it
-    # waits for Pants' interpreter search, so never before the lookup).
-    cache = (cache_request(result, info.version),) if request.variant == PROD and missing else ()
-    parse = (DockerfileInfoRequest(request.address),) if missing else ()
+    # The parent's build (or pull) and, for an image not in the engine, its registry lookup
+    # (and pull) then Pants' parse of its Dockerfile if it must be built: both at once, as the
+    # content tag does not depend on the parent's bits.
+    cache = cache_request(result, info.version) if request.variant == PROD else None
+    lookup = (_LookupRequest(request.address, cache),) if missing else ()
     on, *_ = await MultiGet(
         [
             Get(BuiltOn, BuiltOnRequest, BuiltOnRequest(request, plan)),
-            *(Get(CachedImage, CachedImageRequest, c) for c in cache),
-            *(Get(DockerfileInfo, DockerfileInfoRequest, p) for p in parse),
+            *(Get(CachedImage, _LookupRequest, x) for x in lookup),
         ]
     )
     if on.stop is not None:
@@ -245,7 +248,7 @@ async def build_image(
     dangling = dangling_continuation(plan.dockerfile, text)
     if dangling:
         return replace(result, failure=f"{request.address}: {dangling}")
-    leak = _leak(plan.dockerfile, text, build_args, context.build_env.environment)
+    leak = build_leak(plan.dockerfile, text, build_args, context.build_env.environment)
     if leak:
         return replace(result, failure=f"{request.address}: {leak}")
     snapshot = await Get(Snapshot, Digest, context.digest)

@@ -1,4 +1,4 @@
-from bbc.core.build_output import credential_problem, failure_summary, output_tail
+from bbc.core.build_output import build_leak, credential_problem, failure_summary, output_tail
 
 STDOUT = """Sending build context to Docker daemon  3.072kB
 Step 1/4 : ARG SOURCE_IMAGE=img/mid:mid
@@ -104,6 +104,20 @@ def test_an_undeclared_proxy_argument_may_carry_a_credential() -> None:
     assert credential_problem("https_proxy", proxy, declared=False) is None
     assert credential_problem("HTTPS_PROXY", proxy, declared=True) is not None
     assert credential_problem("OTHER_URL", proxy, declared=False) is not None
+
+
+def test_a_build_leaks_credentials_from_arg_defaults_build_arguments_and_its_environment():
+    text = "ARG BASE\nARG INDEX=https://u:argpass@h.invalid/simple\nFROM $BASE\n"
+    leak = build_leak("img/Dockerfile", text, (), {})
+    assert leak is not None and leak.startswith("img/Dockerfile: ARG INDEX=https://u:***@")
+    clean = "ARG BASE\nARG HTTPS_PROXY\nFROM $BASE\n"
+    assert build_leak("d", clean, ("BASE=bbc/root:1.0.0",), {}) is None
+    given = build_leak("d", clean, ("BASE=https://u:given@h.invalid",), {})
+    assert given is not None and "BASE=https://u:***@" in given and "given" not in given
+    # An undeclared proxy argument is hidden from the history; a declared one is not.
+    proxy = {"HTTPS_PROXY": "http://u:proxypass@proxy.invalid:3128"}
+    assert build_leak("d", "FROM x\n", (), proxy) is None
+    assert build_leak("d", clean, (), proxy) is not None
 
 
 def test_a_missing_build_secret_says_where_to_give_it() -> None:
