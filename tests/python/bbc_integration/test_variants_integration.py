@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -147,9 +148,15 @@ def pushed(run: Run) -> list[str]:
 def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_release(
     repo: Repo, registry: Registry
 ) -> None:
+    shutil.rmtree(repo.root / "dist/bbc/build-times", ignore_errors=True)
     run = repo.pants("publish", "::")
     assert run.returncode == 0, run.output
     name = f"{repo.prefix}/ml"
+    # ml is built again on its published parent: publish records its builds' times as package
+    # does, the variant's beside the image's.
+    for build in ("ml", "ml+cuda12"):
+        timed = json.loads(repo.read(f"dist/bbc/build-times/{repo.prefix}/{build}.json"))
+        assert timed["address"] == "img/ml:ml" and timed["seconds"] > 0, timed
     digests = registry.digests(name)
     cuda_tags = {"1.0.0-cuda12", "1.0-cuda12", "1-cuda12", "latest-cuda12"}
     assert {"1.0.0", "1.0", "1", "latest", *cuda_tags} <= set(digests)

@@ -148,7 +148,7 @@ def release_rows(
                 tuple(
                     t
                     for t in of_variants
-                    if digests.get(t) and digests.get(t) == released.get(variant_of(t, variants))
+                    if (d := digests.get(t)) and d == released.get(variant_of(t, variants))
                 ),
             )
         )
