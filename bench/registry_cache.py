@@ -13,7 +13,9 @@
   third   the same as second, with the Pants remote cache the first machine wrote: what a CI
           runner pays with both shared caches
 and, with the images removed from that engine again, a plain `docker pull` of each image in
-build order (what a runner pays per ancestor). Images are named `<prefix>/<name>` and built with a
+build order (what a runner pays per ancestor), then of all of them at once, and `./pants help`
+with and without the plugin (Pants' start): the floor of a third run is Pants' start without
+the plugin plus the pulls at once. Images are named `<prefix>/<name>` and built with a
 PIP_INDEX_URL of their own, so that BuildKit's cache of earlier builds of the family does not
 shorten the first run. Only what this run made is removed.
 Writes bench/results/registry-cache-<time>.json.
@@ -122,6 +124,34 @@ def stop_pantsd(repo: Path) -> None:
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         except (ProcessLookupError, ValueError):
             pass
+
+
+def pull_at_once(remotes: list[str], host: str) -> float:
+    """Seconds for plain `docker pull`s of every image at once into an engine without them: the
+    least any tool pays to fetch the family."""
+    started = time.monotonic()
+    pulls = [
+        subprocess.Popen(["docker", "--host", host, "pull", "-q", r], stdout=subprocess.DEVNULL)
+        for r in remotes
+    ]
+    if any(p.wait() != 0 for p in pulls):
+        sys.exit(f"a plain docker pull of {remotes} failed")
+    return round(time.monotonic() - started, 2)
+
+
+# Pants' docker backend in place of the plugin, the other backends of pants.toml kept.
+VANILLA_BACKENDS = (
+    "--backend-packages=['pants.backend.python', 'pants.backend.python.lint.black', "
+    "'pants.backend.shell', 'pants.backend.docker']",
+    "--no-verify-config",
+)
+
+
+def pants_start(repo: Path, env: dict[str, str], *options: str) -> float:
+    """Seconds for `./pants help` without pantsd: Pants' start (its two rule graphs, the
+    backends' imports), which every `./pants` on a fresh runner pays first."""
+    seconds, _ = pants(repo, env, *options, "help")
+    return round(seconds, 1)
 
 
 def bench_env(prefix: str, address: str) -> dict[str, str]:
@@ -265,6 +295,13 @@ def main() -> None:
             pull = ["docker", "--host", host, "pull", "-q", remote]
             subprocess.run(pull, check=True, capture_output=True)
             pulls[name] = round(time.monotonic() - started, 2)
+        remove_images(args.prefix, f"{address}/{args.prefix}", host=host)
+        at_once_s = pull_at_once([f"{address}/{ref}" for ref in content.values()], host)
+        start_s = {
+            "with_plugin": pants_start(third, env_for("third")),
+            "without_plugin": pants_start(third, env_for("third"), VANILLA_BACKENDS),
+        }
+        floor_s = start_s["without_plugin"] + at_once_s
         result = {
             "first_package_s": round(first_s, 1),
             "first_statuses": statuses(first_out),
@@ -279,6 +316,10 @@ def main() -> None:
             "third_timeline": timeline(units, third_started),
             "build_seconds": build_times,
             "pull_seconds": pulls,
+            "pull_at_once_s": at_once_s,
+            "pants_start_s": start_s,
+            "floor_s": round(floor_s, 1),
+            "floor_ratio": round(floor_s / first_s, 3),
             "load_average_at_start": load_at_start,
             "load_average": os.getloadavg(),
         }

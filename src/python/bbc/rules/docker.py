@@ -119,7 +119,7 @@ class Docker:
 
 
 def _probe_process(path: BinaryPath, *args: str) -> Process:
-    """Asks a docker client about itself, once per pantsd (and again when the binary changes),
+    """Asks a docker client about itself, once per pantsd (and again when its version changes),
     whatever it answers: a client without buildx fails `buildx version` every time."""
     return Process(
         argv=(path.path, *args),
@@ -147,21 +147,19 @@ async def docker_client(options: DockerOptions.EnvironmentAware, bbc: BBC) -> Do
             BinaryPathRequest(
                 binary_name="docker",
                 search_path=options.executable_search_path,
-                test=BinaryPathTest(args=["--version"]),
+                # Each client's `--version` output, kept as its "fingerprint": asked once.
+                test=BinaryPathTest(args=["--version"], fingerprint_stdout=False),
             ),
         ),
         Get(EnvironmentVars, EnvironmentVarsRequest(options.env_vars)),
     )
     unique = list({p.path: p for p in found.paths}.values())
-    versions = await MultiGet(
-        Get(FallibleProcessResult, Process, _probe_process(p, "--version")) for p in unique
-    )
     buildx = await MultiGet(
         Get(FallibleProcessResult, Process, _probe_process(p, "buildx", "version")) for p in unique
     )
     clients = [
-        Client(p.path, parse_version(v.stdout.decode()), b.exit_code == 0)
-        for p, v, b in zip(unique, versions, buildx)
+        Client(p.path, parse_version(p.fingerprint), b.exit_code == 0)
+        for p, b in zip(unique, buildx)
     ]
     choice = choose(clients, bbc.builder)
     if isinstance(choice, str):
