@@ -299,7 +299,7 @@ def main() -> None:
         at_once_s = pull_at_once([f"{address}/{ref}" for ref in content.values()], host)
         start_s = {
             "with_plugin": pants_start(third, env_for("third")),
-            "without_plugin": pants_start(third, env_for("third"), VANILLA_BACKENDS),
+            "without_plugin": pants_start(third, env_for("third"), *VANILLA_BACKENDS),
         }
         floor_s = start_s["without_plugin"] + at_once_s
         result = {
