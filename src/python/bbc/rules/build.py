@@ -5,10 +5,11 @@ An image's identity is its content tag, `X.Y.Z-<content hash>`, a pure function 
 parent's content tag, never from a moving tag, so two checkouts sharing one engine cannot build
 on each other's parents. An image whose content tag is already in the engine is up to date: it
 is not built again (its version tags are moved back to it if something moved them). Its rule
-then ran no process and read only which of its tags the engine holds (rules/docker.py's `EngineImages`), so pantsd does not run it again in the next
-run unless those tags changed. During `publish` it must also carry its published parent's
-`base.*` labels, or it is built again on that parent (see base.py). An image that is not in the
-engine is looked up in the registries (registry_cache.py) while its parent is built or pulled.
+then ran no process and read only which of its tags the engine holds (rules/docker.py's
+`EngineImages`), so pantsd does not run it again in the next run unless those tags changed.
+During `publish` it must also carry its published parent's `base.*` labels, or it is built again
+on that parent (see base.py). An image that is not in the engine is looked up in the registries
+(registry_cache.py) while its parent is built or pulled.
 
 A failed build is returned, not raised, so that `package` can finish every unrelated image
 before it reports the failures (see goals/package.py). Descendants of a failed image are not
@@ -28,6 +29,7 @@ from pants.backend.docker.util_rules.docker_build_context import (
     DockerBuildContextRequest,
 )
 from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.addresses import Address
 from pants.engine.fs import (
     CreateDigest,
     Digest,
@@ -39,7 +41,6 @@ from pants.engine.fs import (
 )
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
-from pants.engine.addresses import Address
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.core.build_output import build_leak, failure_summary, output_tail
