@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 import uuid
 from pathlib import Path
@@ -139,12 +140,12 @@ def pull_at_once(remotes: list[str], host: str) -> float:
     return round(time.monotonic() - started, 2)
 
 
-# Pants' docker backend in place of the plugin, the other backends of pants.toml kept.
-VANILLA_BACKENDS = (
-    "--backend-packages=['pants.backend.python', 'pants.backend.python.lint.black', "
-    "'pants.backend.shell', 'pants.backend.docker']",
-    "--no-verify-config",
-)
+def vanilla_backends() -> tuple[str, ...]:
+    """Pants' options for a run with Pants' docker backend in place of the plugin, the other
+    backends of pants.toml kept."""
+    backends = tomllib.loads((ROOT / "pants.toml").read_text())["GLOBAL"]["backend_packages"]
+    vanilla = [b if b != "bbc" else "pants.backend.docker" for b in backends]
+    return f"--backend-packages={vanilla!r}", "--no-verify-config"
 
 
 def pants_start(repo: Path, env: dict[str, str], *options: str) -> float:
@@ -299,7 +300,7 @@ def main() -> None:
         at_once_s = pull_at_once([f"{address}/{ref}" for ref in content.values()], host)
         start_s = {
             "with_plugin": pants_start(third, env_for("third")),
-            "without_plugin": pants_start(third, env_for("third"), *VANILLA_BACKENDS),
+            "without_plugin": pants_start(third, env_for("third"), *vanilla_backends()),
         }
         floor_s = start_s["without_plugin"] + at_once_s
         result = {
