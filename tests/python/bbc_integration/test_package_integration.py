@@ -12,6 +12,7 @@ The hierarchy (all offline, from Debian's static busybox):
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -248,10 +249,33 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
         repo.read("img/pkgs/BUILD").replace(")\n", ', dependencies=[":files"])\n')
         + 'files(name="files", sources=["status", "METADATA", "os-release"])\n',
     )
-    result = repo.pants("package", "img/pkgs:pkgs", "img/root:root")
+    # A child upgrades Flask: the layer that removes the old dist-info folder hides it (a
+    # whiteout), so only the new version is listed.
+    site = "/usr/lib/python3/dist-packages"
+    repo.add_child(
+        "upgraded",
+        "pkgs",
+        f"RUN rm -r {site}/Flask-3.0.3.dist-info && mkdir {site}/Flask-3.1.0.dist-info && "
+        f"printf 'Name: Flask\\nVersion: 3.1.0\\n' > {site}/Flask-3.1.0.dist-info/METADATA",
+    )
+    # (Without pantsd: a pantsd already running keeps its log level.)
+    result = repo.pants(
+        "--no-pantsd", "-ldebug", "package", "img/pkgs:pkgs", "img/root:root", "img/upgraded:"
+    )
     assert result.returncode == 0, result.output
+    # What the images hold is read once for the whole run, after the builds.
+    reads = re.findall(r"Completed: Reading the packages in (\d+) image\(s\): (.*)", result.output)
+    assert len(reads) == 1 and reads[0][0] == "3", result.output
+    assert all(
+        f"{repo.prefix}/{name}:" in reads[0][1] for name in ("pkgs", "upgraded", "root")
+    ), reads
     path = f"dist/bbc/sbom/{repo.prefix}/pkgs/1.0.0.cdx.json"
     assert f"SBOM: {path}" in result.output
+    upgraded = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/upgraded/1.0.0.cdx.json"))
+    assert sorted(c["purl"] for c in upgraded["components"]) == [
+        "pkg:deb/debian/hello@2.10-3?arch=amd64&distro=debian-12",
+        "pkg:pypi/flask@3.1.0",
+    ]
     sbom = json.loads(repo.read(path))
     content, image_id = result.reported()["pkgs"]
     image = sbom["metadata"]["component"]
@@ -266,7 +290,7 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     root = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/root/1.0.0.cdx.json"))
     assert root["metadata"]["component"]["name"] == f"{repo.prefix}/root"
     assert root.get("components", []) == []
-    # The same image gets the same document: read at its build, or exported again from the
+    # The same image gets the same document: read after its build, or read again from the
     # engine by a ./pants that did not build it (no pantsd that remembers the build).
     for args in (("package",), ("--no-pantsd", "package")):
         repo.write(path, "")

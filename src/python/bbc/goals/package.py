@@ -10,6 +10,9 @@ members only see `EnvironmentName`), so each `package` rule records its image un
 run's token before it waits on anything slow. All of them start together, long before a
 `docker build` can fail.
 
+The SBOMs of the run's images are read together once they are all built (one `docker save`,
+rules/sbom.py), not by each build: no child waits for its parent's SBOM.
+
 During `publish`, `package` builds nothing: rules/publish.py builds each image only once its
 parent is pushed, so that the image records the parent's registry digest. Only a BBC image that
 a `docker_image` of Pants' own is built on is built here too, since Pants' rules build that one
@@ -42,7 +45,13 @@ from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
 from bbc.rules.run_token import RunToken
-from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
+from bbc.rules.sbom import (
+    ImageSBOM,
+    ImageSBOMRequest,
+    ImagesPackages,
+    ImagesPackagesRequest,
+    known,
+)
 from bbc.target_types import BBCImagesOnly, ImageVersionField, VariantsField
 
 
@@ -136,6 +145,34 @@ async def _package(field_set: BBCImageFieldSet, build: ImageBuild, version: str)
     return digest, (image, BuiltPackageArtifact(sbom.path))
 
 
+async def _builds_of(addresses: list[Address]) -> tuple[ImageBuild, ...]:
+    """The builds of these images and of all their variants."""
+    targets = await MultiGet(
+        Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
+        for a in addresses
+    )
+    return await MultiGet(
+        Get(ImageBuild, ImageBuildRequest(a, image_variant=v))
+        for a, t in zip(addresses, targets)
+        for v in (None, *sorted(t.target[VariantsField].value or ()))
+    )
+
+
+@dataclass(frozen=True)
+class _ImagesOfRun:
+    run_token: str
+
+
+@rule
+async def packages_of_images_in_run(request: _ImagesOfRun) -> ImagesPackages:
+    """What the images of this run hold that this pantsd has not read yet (the ones it built,
+    say), read in one process once every image the run asked for is built (or failed). An
+    image whose `package` rule started later is read on its own."""
+    builds = await _builds_of(sorted(_requested_in_run(request.run_token)))
+    unread = sorted({(b.image_id, b.refs[0]) for b in builds if b.ok and not known(b.image_id)})
+    return await Get(ImagesPackages, ImagesPackagesRequest(tuple(unread)))
+
+
 @rule
 async def package_bbc_image(
     field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
@@ -160,16 +197,7 @@ async def package_bbc_image(
         ]
     )
     if not all(b.ok for b in builds):
-        asked = sorted(requested)
-        targets = await MultiGet(
-            Get(WrappedTarget, WrappedTargetRequest(a, description_of_origin="<bbc>"))
-            for a in asked
-        )
-        everything = await MultiGet(
-            Get(ImageBuild, ImageBuildRequest(a, image_variant=v))
-            for a, t in zip(asked, targets)
-            for v in (None, *sorted(t.target[VariantsField].value or ()))
-        )
+        everything = await _builds_of(sorted(requested))
         # The ancestors that stopped requested images, for their own error messages.
         blockers = {b.blocked_by for b in everything if b.blocked_by} - requested
         everything += await MultiGet(
@@ -177,6 +205,8 @@ async def package_bbc_image(
         )
         blocked_by = next(b.blocked_by for b in builds if not b.ok)
         raise ImageBuildFailed(failure_report(everything) or f"{blocked_by} failed to build.")
+    if not all(known(b.image_id) for b in builds):
+        await Get(ImagesPackages, _ImagesOfRun(run_token.value))
     version = field_set.version.value
     digests, artifacts = [], []
     for build in builds:

@@ -51,7 +51,6 @@ from bbc.rules.build_process import (
     IIDFILE,
     LABELLED_DOCKERFILE,
     PARENT_MISSING,
-    SBOM_FOLDER,
     BuildTools,
     build_inputs,
     build_process,
@@ -63,7 +62,6 @@ from bbc.rules.image_graph import ImageGraph, ImageInfo
 from bbc.rules.identity import ImageIdentity
 from bbc.rules.recipe import BuiltOn, BuiltOnRequest
 from bbc.rules.registry_cache import CachedImage, CachedImageRequest, cache_request, from_registry
-from bbc.rules.sbom import read_at_build
 from bbc.subsystems import BBC
 
 IMAGE_VARIANT_LABEL = "io.bbc.image-variant"
@@ -309,8 +307,6 @@ async def build_image(
         )
     outputs = await Get(DigestContents, Digest, process_result.output_digest)
     image_id = next(c.content for c in outputs if c.path == IIDFILE).decode().strip()
-    if any(c.path == f"{SBOM_FOLDER}/created" for c in outputs):
-        read_at_build(image_id, outputs, SBOM_FOLDER)
     seconds = (process_result.metadata.total_elapsed_ms or 0) / 1000
     return replace(result, image_id=image_id, built=True, seconds=seconds)
 

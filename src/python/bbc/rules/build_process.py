@@ -1,7 +1,8 @@
 """The one process that builds an image: checks that the images it is built on are in the
-engine, labels it with the git revision of its files, runs `docker build`, and reads the files
-its SBOM needs out of the new image (rules/sbom.py). One process per image, as Pants' own docker
-backend runs: each extra process per image costs wall time when the machine runs two at once.
+engine, labels it with the git revision of its files and runs `docker build`. One process per
+image, as Pants' own docker backend runs: each extra process per image costs wall time when the
+machine runs two at once. (Its SBOM is read later, with the other images built in the run:
+rules/sbom.py.)
 """
 
 from __future__ import annotations
@@ -10,12 +11,7 @@ import json
 from dataclasses import dataclass
 
 from pants.base.build_root import BuildRoot
-from pants.core.util_rules.system_binaries import (
-    BashBinary,
-    MaybeGitBinary,
-    MkdirBinary,
-    TarBinary,
-)
+from pants.core.util_rules.system_binaries import BashBinary, MaybeGitBinary
 from pants.engine.fs import Digest, FileContent
 from pants.engine.process import Process
 from pants.engine.rules import collect_rules, rule
@@ -23,10 +19,8 @@ from pants.util.logging import LogLevel
 
 from bbc.core.labels import REVISION, source_labels
 from bbc.rules.docker import Docker
-from bbc.rules.sbom import EXTRACT
 
 IIDFILE = "__bbc_image.iid"
-SBOM_FOLDER = "__bbc_sbom"  # the files the SBOM needs, as the built image holds them
 PARENT_MISSING = 97
 _DOCKERFILE = "__bbc_Dockerfile.in"  # the image's own
 # The Dockerfile that is built: the image's own plus one LABEL instruction. (One LABEL step
@@ -36,11 +30,9 @@ _PATHS = "__bbc_paths"  # the files whose last commit is the image's revision
 _REVISION = "@BBC_REVISION@"
 
 # Build only if the content tags of the images it builds on are in the engine: a missing local
-# name would otherwise be looked up on Docker Hub. A failure to read the SBOM files is not the
-# build's: without their `created`, rules/sbom.py exports the image again and reports it. (Only
-# builtins and the tools given: the process's PATH is empty.)
+# name would otherwise be looked up on Docker Hub. (Only builtins and the tools given: the
+# process's PATH is empty.)
 _BUILD = f"""set -u
-{EXTRACT}
 for image in $BBC_BUILT_ON; do
   "$DOCKER" image inspect "$image" >/dev/null 2>&1 || {{ echo "$image" >&2; exit {PARENT_MISSING}; }}
 done
@@ -51,8 +43,7 @@ if [ -n "$GIT" ]; then
   [ -z "$revision" ] || labels="$labels ${{BBC_REVISION_LABELS//{_REVISION}/$revision}}"
 fi
 printf '%s\\nLABEL %s\\n' "$(<{_DOCKERFILE})" "$labels" > {LABELLED_DOCKERFILE}
-"$DOCKER" "$@" || exit
-extract_sbom_files "$(<{IIDFILE})" {SBOM_FOLDER} 2>/dev/null || true
+"$DOCKER" "$@"
 """
 
 
@@ -61,17 +52,11 @@ class BuildTools:
     bash: BashBinary
     git: str  # empty: no git, no revision label
     build_root: str
-    tar: str
-    mkdir: str
 
 
 @rule(desc="Finding the tools a build uses", level=LogLevel.DEBUG)
-async def build_tools(
-    bash: BashBinary, git: MaybeGitBinary, root: BuildRoot, tar: TarBinary, mkdir: MkdirBinary
-) -> BuildTools:
-    return BuildTools(
-        bash, git.git_binary.path if git.git_binary else "", root.path, tar.path, mkdir.path
-    )
+async def build_tools(bash: BashBinary, git: MaybeGitBinary, root: BuildRoot) -> BuildTools:
+    return BuildTools(bash, git.git_binary.path if git.git_binary else "", root.path)
 
 
 def _label_text(labels: dict[str, str]) -> str:
@@ -100,7 +85,7 @@ def build_process(
     description: str,
 ) -> Process:
     """`docker <argv>` (a build with `--file LABELLED_DOCKERFILE --iidfile IIDFILE`) with
-    `labels`, the revision's labels, and the SBOM files in SBOM_FOLDER once built."""
+    `labels` and the revision's labels."""
     plain = {**labels, **source_labels(source, None, folder)}
     with_revision = source_labels(source, _REVISION, folder)
     later = {REVISION: _REVISION, **{k: v for k, v in with_revision.items() if k not in plain}}
@@ -116,12 +101,9 @@ def build_process(
             "BBC_REVISION_LABELS": _label_text(later),
             "GIT": tools.git,
             "BBC_ROOT": tools.build_root,
-            "TAR": tools.tar,
-            "MKDIR": tools.mkdir,
         },
         input_digest=input_digest,
         output_files=(IIDFILE,),
-        output_directories=(SBOM_FOLDER,),
         level=LogLevel.INFO,
     )
 

@@ -1,5 +1,10 @@
-"""An image's SBOM (core/sbom.py) from the files that say what it holds, exported from the engine
-once per image id: dpkg's status database, Python distributions' METADATA and os-release."""
+"""Images' SBOMs (core/sbom.py) from the files that say what they hold, read out of the engine
+once per image id: dpkg's status database, Python distributions' METADATA and os-release.
+
+Several images are read with one `docker save` (core/saved_images.py): `package` reads every
+image it built in one process once they are all built (goals/package.py), so no build waits
+for it and the layers they share leave the engine once.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessCacheSco
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.build_output import output_tail
+from bbc.core.saved_images import created, merged, saved_images
 from bbc.core.sbom import (
     Package,
     debian_packages,
@@ -23,37 +29,46 @@ from bbc.core.sbom import (
 from bbc.rules.docker import DockerClient, raise_if_engine_down
 
 SBOM_DIR = "bbc/sbom"  # under dist/
+_PATTERNS = ("*var/lib/dpkg/status", "*.dist-info/METADATA", "*usr/lib/os-release", "*.wh.*")
 
-# Only the files the SBOM needs leave the engine (into $2), a pattern with no match is not an
-# error; and the image's creation time, read meanwhile, as the container is removed. Run on its
-# own (_EXPORT) or by the build script right after `docker build` (rules/build_process.py),
-# which saves a process per built image.
-EXTRACT = """extract_sbom_files() {
-  "$MKDIR" -p "$2"
-  local cid codes line failed= inspect removed
-  "$DOCKER" image inspect --format '{{.Created}}' "$1" > "$2.created" & inspect=$!
-  cid=$("$DOCKER" create "$1" /bbc-sbom) || { wait $inspect; return 1; }
-  "$DOCKER" export "$cid" | "$TAR" -x -C "$2" --wildcards --wildcards-match-slash \\
-    '*var/lib/dpkg/status' '*.dist-info/METADATA' '*usr/lib/os-release' 2>"$2.err"
-  codes=("${PIPESTATUS[@]}")
-  "$DOCKER" rm -f "$cid" >/dev/null & removed=$!
-  wait $inspect || { wait $removed; return 1; }
-  wait $removed
-  [ "${codes[0]}" = 0 ] || return 1
+# The images' archive is unpacked into raw/; into out/ go its JSON files (the manifest and the
+# images' configs) and, from each layer, only the SBOM's files and the whiteouts, under
+# out/<the layer's path, / as _>.d/ (a pattern with no match in a layer is not an error).
+_SAVE = f"""set -u
+shopt -s globstar nullglob
+"$MKDIR" -p raw out
+"$DOCKER" save "$@" | "$TAR" -x -C raw
+codes=("${{PIPESTATUS[@]}}")
+[ "${{codes[0]}}" = 0 ] && [ "${{codes[1]}}" = 0 ] || exit 1
+layers=() keys=()
+for file in raw/**; do
+  [ -f "$file" ] || continue
+  key=${{file#raw/}} && key=${{key//\\//_}}
+  IFS= read -r -n1 first < "$file" || first=
+  case $first in
+    "{{" | "[") printf '%s' "$(<"$file")" > "out/$key" ;;
+    *) [ "${{file##*/}}" = VERSION ] || {{ layers+=("$file"); keys+=("out/$key.d"); }} ;;
+  esac
+done
+[ ${{#layers[@]}} = 0 ] || "$MKDIR" -p "${{keys[@]}}" || exit 1
+failed=
+for i in "${{!layers[@]}}"; do
+  "$TAR" -x -f "${{layers[i]}}" -C "${{keys[i]}}" --wildcards --wildcards-match-slash \\
+    {" ".join(repr(p) for p in _PATTERNS)} 2>err
   while IFS= read -r line; do
     case $line in
       *"Not found in archive"* | *"Exiting with failure"*) ;;
-      *) echo "$line" >&2; failed=1 ;;
+      *) echo "${{layers[i]#raw/}}: $line" >&2; failed=1 ;;
     esac
-  done < "$2.err"
-  [ -z "$failed" ] || return 1
-  echo "$(<"$2.created")" > "$2/created"
-}
+  done < err
+done
+[ -z "$failed" ]
 """
-_EXPORT = f"""set -u
-{EXTRACT}
-extract_sbom_files "$1" out
-"""
+
+
+@dataclass(frozen=True)
+class ImagesPackagesRequest:
+    images: tuple[tuple[str, str], ...]  # (image id, a name for messages)
 
 
 @dataclass(frozen=True)
@@ -71,9 +86,13 @@ class ImagePackages:
     created: datetime | None
 
 
-# What an image holds, read by its build in this pantsd or from its release's SBOM when it was
-# pulled: an image id names its bits, so this never goes stale. `image_packages` reads it
-# instead of exporting the image again.
+@dataclass(frozen=True)
+class ImagesPackages:
+    images: tuple[tuple[str, ImagePackages], ...]  # by image id, as requested
+
+
+# What an image holds, read once in this pantsd, or from its release's SBOM when it was pulled:
+# an image id names its bits, so this never goes stale.
 _KNOWN: dict[str, ImagePackages] = {}
 
 
@@ -83,15 +102,15 @@ def _know(image_id: str, packages: ImagePackages) -> None:
     _KNOWN[image_id] = packages
 
 
-def read_at_build(image_id: str, contents: DigestContents, folder: str) -> None:
-    """The SBOM files that the build of `image_id` extracted into `folder`."""
-    _know(image_id, _found(contents, folder))
+def known(image_id: str) -> bool:
+    """Whether what the image holds was read already (or given by its release's SBOM)."""
+    return image_id in _KNOWN
 
 
 def read_from_release(image_id: str, text: str) -> None:
     """The SBOM recorded for the release `image_id` was pulled from (rules/registry_cache.py):
     the same bits, so the same packages. A text that is not an SBOM of this plugin is ignored
-    (the image is then exported to read them)."""
+    (the image is then read from the engine)."""
     try:
         packages, distro, created = sbom_image(text)
     except ValueError:
@@ -99,55 +118,86 @@ def read_from_release(image_id: str, text: str) -> None:
     _know(image_id, ImagePackages(tuple(packages), distro, created))
 
 
-def _found(contents: DigestContents, folder: str) -> ImagePackages:
-    files = {c.path: c.content.decode(errors="replace") for c in contents}
-    status = next((t for p, t in files.items() if p.endswith("var/lib/dpkg/status")), "")
-    release = next((t for p, t in files.items() if p.endswith("os-release")), "")
-    metadata = [t for p, t in files.items() if p.endswith(".dist-info/METADATA")]
-    created = files.get(f"{folder}/created", "").strip()
+def _found(files: dict[str, bytes], config: str) -> ImagePackages:
+    text = {p: c.decode(errors="replace") for p, c in files.items()}
+    metadata = [t for p, t in text.items() if p.endswith(".dist-info/METADATA")]
     return ImagePackages(
-        tuple(debian_packages(status) + python_distributions(metadata)),
-        os_release(release),
-        datetime.fromisoformat(created[:19] + "+00:00") if created else None,
+        tuple(
+            debian_packages(text.get("var/lib/dpkg/status", "")) + python_distributions(metadata)
+        ),
+        os_release(text.get("usr/lib/os-release", "")),
+        created(config),
     )
+
+
+def _read_saved(contents: DigestContents) -> dict[str, ImagePackages]:
+    """What each image in the unpacked archive (out/, see _SAVE) holds."""
+    by_path = {c.path.removeprefix("out/"): c.content for c in contents}
+    layers: dict[str, dict[str, bytes]] = {}
+    for path, content in by_path.items():
+        key, dot_d, inner = path.partition(".d/")
+        if dot_d:
+            layers.setdefault(key, {})[inner] = content
+    key = lambda path: path.replace("/", "_")  # noqa: E731
+    return {
+        image.image_id: _found(
+            merged([layers.get(key(layer), {}) for layer in image.layers]),
+            by_path[key(image.config)].decode(),
+        )
+        for image in saved_images(by_path["manifest.json"].decode()).values()
+    }
 
 
 class SBOMError(Exception):
     pass
 
 
-@rule(desc="Reading the packages in an image")
-async def image_packages(
-    request: ImagePackagesRequest,
+@rule(desc="Reading the packages in images")
+async def images_packages(
+    request: ImagesPackagesRequest,
     client: DockerClient,
     bash: BashBinary,
     tar: TarBinary,
     mkdir: MkdirBinary,
-) -> ImagePackages:
-    known = _KNOWN.get(request.image_id)
-    if known:
-        return known
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        client.docker.script(
-            bash,
-            _EXPORT,
-            request.image_id,
-            description=f"Reading the packages in {request.ref}",
-            env={"TAR": tar.path, "MKDIR": mkdir.path},
-            output_directories=("out",),
-            # The image id names the bits: what it holds never changes.
-            cache_scope=ProcessCacheScope.SUCCESSFUL,
-        ),
-    )
-    raise_if_engine_down("export", result)
-    if result.exit_code != 0:
-        raise SBOMError(
-            f"Could not read the packages in {request.ref} ({request.image_id}): "
-            f"{output_tail(result.stderr.decode(errors='replace'))}"
+) -> ImagesPackages:
+    unknown = sorted({(i, ref) for i, ref in request.images if i not in _KNOWN})
+    if unknown:
+        names = ", ".join(ref for _, ref in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+        result = await Get(
+            FallibleProcessResult,
+            Process,
+            client.docker.script(
+                bash,
+                _SAVE,
+                *(i for i, _ in unknown),
+                description=f"Reading the packages in {len(unknown)} image(s): {names}",
+                env={"TAR": tar.path, "MKDIR": mkdir.path},
+                output_directories=("out",),
+                # The image ids name the bits: what they hold never changes.
+                cache_scope=ProcessCacheScope.SUCCESSFUL,
+            ),
         )
-    return _found(await Get(DigestContents, Digest, result.output_digest), "out")
+        raise_if_engine_down("save", result)
+        if result.exit_code != 0:
+            raise SBOMError(
+                f"Could not read the packages in {names}: "
+                f"{output_tail(result.stderr.decode(errors='replace'))}"
+            )
+        found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
+        for image_id, packages in found.items():
+            _know(image_id, packages)
+        missing = [ref for i, ref in unknown if i not in found]
+        if missing:
+            raise SBOMError(
+                f"`docker save` wrote no {', '.join(missing)}: could not read their packages."
+            )
+    return ImagesPackages(tuple((i, _KNOWN[i]) for i, _ in request.images))
+
+
+@rule(desc="Reading the packages in an image")
+async def image_packages(request: ImagePackagesRequest) -> ImagePackages:
+    found = await Get(ImagesPackages, ImagesPackagesRequest(((request.image_id, request.ref),)))
+    return found.images[0][1]
 
 
 @dataclass(frozen=True)

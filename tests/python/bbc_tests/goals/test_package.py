@@ -14,10 +14,11 @@ from pants.util.frozendict import FrozenDict
 from bbc.core.fanout import BUILD_TIMES_DIR, read_build_times
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
-from bbc.goals.package import ImageBuildFailed, package_bbc_image
+from bbc.goals.package import ImageBuildFailed, _ImagesOfRun, package_bbc_image
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.run_token import RunToken
-from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest
+from bbc.core.sbom import sbom
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages, read_from_release
 from bbc.target_types import VariantsField
 
 
@@ -91,7 +92,7 @@ def package(
             return ML_BUILDS[request.image_variant]
         return BUILDS[request.address]
 
-    created, sboms = [], []
+    created, sboms, read = [], [], []
     result = run_rule_with_mocks(
         package_bbc_image,
         rule_args=[_FieldSet(address, "1.0.0", variants), RunToken(run_token), goals],
@@ -118,6 +119,11 @@ def package(
                 mock=lambda r: sboms.append(r)
                 or ImageSBOM(f"bbc/sbom/{r.repository}.json", EMPTY_DIGEST),
             ),
+            MockGet(
+                output_type=ImagesPackages,
+                input_types=(_ImagesOfRun,),
+                mock=lambda r: read.append(r.run_token) or ImagesPackages(()),
+            ),
             MockGet(output_type=Digest, input_types=(MergeDigests,), mock=lambda m: EMPTY_DIGEST),
             MockGet(
                 output_type=WrappedTarget,
@@ -127,6 +133,7 @@ def package(
         ],
     )
     package.sboms = sboms  # type: ignore[attr-defined]
+    package.read = read  # type: ignore[attr-defined]
     return result, created
 
 
@@ -143,12 +150,22 @@ def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact
     assert package.sboms == [  # type: ignore[attr-defined]
         ImageSBOMRequest("bbc/root", "1.0.0", "1.0.0-c0ffee", "sha256:r")
     ]
+    # What it holds is read with the run's other images, not on its own.
+    assert package.read == ["run-1"]  # type: ignore[attr-defined]
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {
         "version": "1.0.0",
         "variant": None,
         "built": True,
     }
+
+
+def test_an_image_whose_packages_are_known_is_not_read_again():
+    text = sbom("bbc/other", "2.0.0", "2.0.0-c0ffee", "sha256:o", None, [])
+    read_from_release("sha256:o", text)  # as a pull from the registry cache does
+    result, _ = package(OTHER, "run-2", [])
+    assert isinstance(result, BuiltPackage)
+    assert package.read == []  # type: ignore[attr-defined]
 
 
 def test_package_builds_nothing_while_publish_runs():
