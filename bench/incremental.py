@@ -9,13 +9,17 @@ applications; offline Dockerfiles that build in well under a second) in a tempor
 repository with the real ./pants and plugin, keeps pantsd warm, and measures the median of
 `--runs` runs of:
 
-  first     `./pants package ::` with no image built yet
+  first     `./pants package ::` with no image built yet, and no layer in Docker's cache
   no-op     `./pants package ::` with nothing changed
   leaf      `./pants --changed-since=main package` after one application changed
   root      the same after the root changed
 and, for the same changes, `docker build` by hand:
   naive     every image, parents first (the seed's test.sh for the whole family)
   lower     exactly the affected images, nothing else (the lower bound)
+and what Pants itself costs before any docker backend does anything (the floor of the no-op and
+leaf cases for any tool on Pants):
+  list      `./pants list ::`
+  list (leaf)  `./pants --changed-since=main list` after the leaf change
 
 and `./pants --changed-since=HEAD list` alone for `--plan-size` images. It prints a markdown
 table and writes JSON to bench/results/.
@@ -149,13 +153,22 @@ def measure(size: int, runs: int, workdir: Path, mode: str) -> dict:
                 "lower_leaf",
                 "naive_root",
                 "lower_root",
+                "list",
+                "list_leaf",
+                "list_root",
             )
         }
+        root = repo.read("img/root/Dockerfile")
         for _ in range(runs):
             repo.git("checkout", "-q", "-f", "main")
             repo.remove_images(repo.prefix)
+            # Layers no engine has seen, in every image: each mode's and each run's `first` is
+            # cold (BuildKit's cache would otherwise hand one mode the layers of another).
+            repo.write("img/root/Dockerfile", f"{root}RUN echo {uuid.uuid4().hex} > /run\n")
+            repo.commit("A family Docker has never built")
             figures["first"].append(timed(lambda: pants(repo, "package", "::")))
             figures["noop"].append(timed(lambda: pants(repo, "package", "::")))
+            figures["list"].append(timed(lambda: pants(repo, "list", "::")))
             # the naive images exist before we time them
             docker_build(repo, names, parents, naive_prefix, buildkit)
             for what, target, affected in (
@@ -163,6 +176,8 @@ def measure(size: int, runs: int, workdir: Path, mode: str) -> dict:
                 ("root", "root", names),
             ):
                 change(repo, target)
+                listed = timed(lambda: pants(repo, "--changed-since=main", "list"))
+                figures[f"list_{what}"].append(listed)
                 figures[what].append(timed(lambda: pants(repo, "--changed-since=main", "package")))
                 change(repo, target)
                 figures[f"naive_{what}"].append(
@@ -178,6 +193,7 @@ def measure(size: int, runs: int, workdir: Path, mode: str) -> dict:
         medians["leaf/lower"] = medians["leaf"] / medians["lower_leaf"]
         medians["root/naive"] = medians["root"] / medians["naive_root"]
         medians["root/lower"] = medians["root"] / medians["lower_root"]
+        medians["floor_leaf"] = medians["list_leaf"] + medians["lower_leaf"]
         return {
             "size": size,
             "mode": mode,
@@ -237,6 +253,19 @@ def table(results: list[dict], planning: dict | None) -> str:
                 f"{ours[k] / theirs[k]:.2f}" for k in ("first", "noop", "leaf", "root")
             )
             rows.append(f"| {size} | {mode} | {ratios} |")
+    rows += [
+        "\nWhat Pants costs before a docker backend does anything (pantsd warm), and the leaf's "
+        "floor for any tool on Pants (`list (leaf)` + `lower (leaf)`):\n",
+        "| N | mode | list :: | no-op / list | list (leaf) | leaf floor | leaf / floor | 2x lower |",
+        "| --: | :-- | --: | --: | --: | --: | --: | --: |",
+    ]
+    for r in results:
+        m = r["median_seconds"]
+        rows.append(
+            f"| {r['size']} | {r['mode']} | {m['list']:.2f} s | {m['noop'] / m['list']:.2f} | "
+            f"{m['list_leaf']:.2f} s | {m['floor_leaf']:.2f} s | {m['leaf'] / m['floor_leaf']:.2f} | "
+            f"{2 * m['lower_leaf']:.2f} s |"
+        )
     if planning:
         rows.append(
             f"\n`./pants --changed-since=HEAD list` with {planning['size']} images: {planning['median_seconds']:.2f} s (median of {planning['runs']})."
