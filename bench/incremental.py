@@ -2,7 +2,7 @@
 
     ./pants run bench/incremental.py -- [--sizes 10 50 200] [--runs 3] [--plan-size 1000]
                                         [--modes buildkit classic vanilla-buildkit vanilla-classic]
-                                        [--generate DIR]
+                                        [--private-engine] [--generate DIR]
 
 For each size N it generates a hierarchy (one root, a layer of intermediates, the rest
 applications; offline Dockerfiles that build in well under a second) in a temporary git
@@ -28,6 +28,10 @@ Each mode is one row per N: `buildkit` and `classic` are the plugin with `[bbc].
 `vanilla-buildkit` and `vanilla-classic` are Pants' own docker backend without the plugin on the
 same generated family (plain `docker_image` targets, the same Dockerfiles and changes), driving
 the same docker client (/usr/bin/docker) with DOCKER_BUILDKIT=1 or 0: the plugin's closest peer.
+
+`--private-engine` runs everything against a Docker engine of its own (empty data root, own
+bridge: tests/python/bbc_integration/engine.py) instead of the machine's shared one, whose list of
+images grows with every checkout beside it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bbc_integration.engine import Engine
 from bbc_integration.fixture import Repo
 
 
@@ -282,6 +287,7 @@ def main() -> None:
     parser.add_argument("--plan-size", type=int, default=1000, help="0 to skip")
     parser.add_argument("--modes", nargs="*", choices=MODES, default=list(MODES))
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bbc-bench"))
+    parser.add_argument("--private-engine", action="store_true")
     parser.add_argument(
         "--generate",
         type=Path,
@@ -295,19 +301,30 @@ def main() -> None:
         print(f"{args.generate}: {args.sizes[0]} images named {repo.prefix}/*")
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for size in args.sizes:
-        for mode in args.modes:
-            results.append(measure(size, args.runs, args.workdir, mode))
-            print(f"N={size} {mode}: {json.dumps(results[-1]['median_seconds'])}", flush=True)
-    planning = plan(args.plan_size, args.runs, args.workdir) if args.plan_size else None
+    engine = Engine() if args.private_engine else None
+    if engine:
+        os.environ["DOCKER_HOST"] = engine.host  # ./pants, the plugin, vanilla and docker build
+    try:
+        results = []
+        for size in args.sizes:
+            for mode in args.modes:
+                results.append(measure(size, args.runs, args.workdir, mode))
+                print(f"N={size} {mode}: {json.dumps(results[-1]['median_seconds'])}", flush=True)
+        planning = plan(args.plan_size, args.runs, args.workdir) if args.plan_size else None
+    finally:
+        if engine:
+            engine.close()
     report = table(results, planning)
     print(report)
     out = Path("bench/results")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"incremental-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    engine_note = "private" if engine else "shared"
     path.write_text(
-        json.dumps({"results": results, "planning": planning, "table": report}, indent=2)
+        json.dumps(
+            {"results": results, "planning": planning, "engine": engine_note, "table": report},
+            indent=2,
+        )
     )
     print(f"Wrote {path}")
 
