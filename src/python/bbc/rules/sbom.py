@@ -15,6 +15,7 @@ from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, TarBi
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
 
 from bbc.core.build_output import output_tail
 from bbc.core.saved_images import created, merged, saved_images
@@ -175,6 +176,7 @@ async def images_packages(
                 output_directories=("out",),
                 # The image ids name the bits: what they hold never changes.
                 cache_scope=ProcessCacheScope.SUCCESSFUL,
+                level=LogLevel.INFO,  # shown, as the builds are: a big family takes seconds
             ),
         )
         raise_if_engine_down("save", result)
