@@ -105,17 +105,17 @@ def credential_problem(name: str, value: str, declared: bool = True) -> str | No
     )
 
 
-_ARG = re.compile(r"^\s*ARG\s+([A-Za-z_]\w*)(?:=(\S*))?", re.M | re.I)
-
-
 def build_leak(
-    dockerfile: str, text: str, build_args: Iterable[str], environment: Mapping[str, str]
+    dockerfile: str,
+    declared: Mapping[str, str],
+    build_args: Iterable[str],
+    environment: Mapping[str, str],
 ) -> str | None:
     """A credential in a build argument (`NAME=value`), the build's environment or an ARG
-    default of the Dockerfile `text`: they stay in the image's history."""
-    declared = {name: default for name, default in _ARG.findall(text)}
+    default (`declared`: the Dockerfile's ARGs and their defaults, core/chain.py's
+    `arg_defaults`): they stay in the image's history."""
     for name, default in declared.items():
-        problem = credential_problem(name, default.strip("\"'"))
+        problem = credential_problem(name, default)
         if problem:
             return f"{dockerfile}: ARG {problem.split('build argument ', 1)[1]}"
     given = {**dict(a.partition("=")[::2] for a in build_args), **environment}

@@ -109,21 +109,26 @@ def parent_arg(dockerfile: str, instructions: Sequence[Instruction]) -> str | No
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
-def declared_args(instructions: Sequence[Instruction]) -> tuple[str, ...]:
-    """The names of every ARG the Dockerfile declares."""
-    names = {a.partition("=")[0] for i in instructions if i.cmd == "ARG" for a in i.value}
-    return tuple(sorted(names))
-
-
-def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
-    """The build-context paths COPY and ADD read (not those from another stage or image), with
-    ARG defaults substituted."""
-    defaults = {}
+def arg_defaults(instructions: Sequence[Instruction]) -> dict[str, str]:
+    """Every ARG the Dockerfile declares, with its first default ("" without one)."""
+    defaults: dict[str, str] = {}
     for i in instructions:
         if i.cmd == "ARG":
             for arg in i.value:
                 name, _, value = arg.partition("=")
                 defaults.setdefault(name, value.strip("\"'"))
+    return defaults
+
+
+def declared_args(instructions: Sequence[Instruction]) -> tuple[str, ...]:
+    """The names of every ARG the Dockerfile declares."""
+    return tuple(sorted(arg_defaults(instructions)))
+
+
+def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
+    """The build-context paths COPY and ADD read (not those from another stage or image), with
+    ARG defaults substituted."""
+    defaults = arg_defaults(instructions)
     found = []
     for i in instructions:
         if i.cmd in ("COPY", "ADD") and not any(f.startswith("--from") for f in i.flags):

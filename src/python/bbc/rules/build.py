@@ -44,7 +44,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.core.build_output import build_leak, failure_summary, output_tail
-from bbc.core.chain import dangling_continuation, pinned_base
+from bbc.core.chain import arg_defaults, dangling_continuation, pinned_base
 from bbc.core.content import CONTENT_LABEL
 from bbc.core.labels import BASE_DIGEST, BASE_NAME, web_address
 from bbc.rules.build_process import (
@@ -56,6 +56,7 @@ from bbc.rules.build_process import (
     build_process,
 )
 from bbc.rules.build_types import PROD, Base, ImageBuild, ImageBuildRequest, ImageIdentityRequest
+from bbc.rules.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
 from bbc.rules.docker import Docker, EngineImages, EngineImagesRequest, raise_if_engine_down
 from bbc.rules.git import GitRequest, GitResult
 from bbc.rules.image_graph import ImageGraph, ImageInfo
@@ -247,7 +248,9 @@ async def build_image(
     dangling = dangling_continuation(plan.dockerfile, text)
     if dangling:
         return replace(result, failure=f"{request.address}: {dangling}")
-    leak = build_leak(plan.dockerfile, text, build_args, context.build_env.environment)
+    parsed = await Get(ParsedDockerfile, ParseDockerfileRequest(dockerfile_digest, plan.dockerfile))
+    declared = arg_defaults(parsed.instructions)
+    leak = build_leak(plan.dockerfile, declared, build_args, context.build_env.environment)
     if leak:
         return replace(result, failure=f"{request.address}: {leak}")
     snapshot = await Get(Snapshot, Digest, context.digest)

@@ -107,16 +107,16 @@ def test_an_undeclared_proxy_argument_may_carry_a_credential() -> None:
 
 
 def test_a_build_leaks_credentials_from_arg_defaults_build_arguments_and_its_environment():
-    text = "ARG BASE\nARG INDEX=https://u:argpass@h.invalid/simple\nFROM $BASE\n"
-    leak = build_leak("img/Dockerfile", text, (), {})
+    declared = {"BASE": "", "INDEX": "https://u:argpass@h.invalid/simple"}
+    leak = build_leak("img/Dockerfile", declared, (), {})
     assert leak is not None and leak.startswith("img/Dockerfile: ARG INDEX=https://u:***@")
-    clean = "ARG BASE\nARG HTTPS_PROXY\nFROM $BASE\n"
+    clean = {"BASE": "", "HTTPS_PROXY": ""}
     assert build_leak("d", clean, ("BASE=bbc/root:1.0.0",), {}) is None
     given = build_leak("d", clean, ("BASE=https://u:given@h.invalid",), {})
     assert given is not None and "BASE=https://u:***@" in given and "given" not in given
     # An undeclared proxy argument is hidden from the history; a declared one is not.
     proxy = {"HTTPS_PROXY": "http://u:proxypass@proxy.invalid:3128"}
-    assert build_leak("d", "FROM x\n", (), proxy) is None
+    assert build_leak("d", {}, (), proxy) is None
     assert build_leak("d", clean, (), proxy) is not None
 
 

@@ -1,6 +1,7 @@
 import pytest
 
 from bbc.core.chain import (
+    arg_defaults,
     dangling_continuation,
     Chain,
     ChainError,
@@ -24,6 +25,18 @@ def parse(text):
         cmd, *value = line.split()
         instructions.append(Instruction(cmd.upper(), tuple(value), number))
     return instructions
+
+
+def test_arg_defaults_are_every_declared_arg_with_its_first_default_unquoted():
+    instructions = parse(
+        'ARG SOURCE_IMAGE=img/root:root\nARG A="1" B\nFROM $SOURCE_IMAGE\nARG A=2\nARG C'
+    )
+    assert arg_defaults(instructions) == {
+        "SOURCE_IMAGE": "img/root:root",
+        "A": "1",
+        "B": "",
+        "C": "",
+    }
 
 
 def test_a_child_chains_through_its_parent_argument():
