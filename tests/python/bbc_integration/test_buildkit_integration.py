@@ -111,6 +111,16 @@ def test_a_credential_in_a_build_argument_is_refused(scratch: Repo) -> None:
     ) in " ".join(result.output.split())
     assert SECRET not in result.output
     assert repo.ids("app") == before
+    # The same in an ARG's default (after the FROM, and quoted): refused, naming the Dockerfile.
+    app(repo, f'ARG INDEX="https://me:{SECRET}@pypi.example.com/simple"', "RUN echo $INDEX")
+    result = repo.pants("package", "img/app:app")
+    assert result.returncode != 0
+    assert (
+        "img/app:app: img/app/Dockerfile: ARG INDEX=https://me:***@pypi.example.com/simple "
+        "carries a credential"
+    ) in " ".join(result.output.split()), result.output
+    assert SECRET not in result.output
+    assert repo.ids("app") == before
 
 
 def test_the_classic_builder_is_the_fallback_said_in_one_line(
