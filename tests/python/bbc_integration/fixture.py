@@ -27,6 +27,7 @@ LAUNCHER_FILES = (
     "3rdparty/python/pants-plugins-runtime.txt",
     "3rdparty/python/pex-bootstrap.txt",
     "build-support/host-packages.txt",
+    "build-support/pants_supervisor.py",
 )
 PLUGIN_DIR = "src/python/bbc"
 BUSYBOX = "/bin/busybox"  # Debian's busybox-static, installed by ./pants (host-packages.txt)
@@ -97,9 +98,6 @@ dependents = "transitive"
 [anonymous-telemetry]
 enabled = false
 {extra}"""
-
-
-PANTSD_NOT_UP = "exceeded timeout of 60 seconds while waiting for pantsd to start"
 
 
 @dataclass(frozen=True)
@@ -273,20 +271,14 @@ class Repo:
         self.git("commit", "-q", "-m", message)
 
     def pants(self, *args: str, env: dict[str, str] | None = None, timeout: int = 900) -> Run:
-        for _ in range(3):
-            result = subprocess.run(
-                ["./pants", *args],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env={**os.environ, **self.env, **(env or {})},
-            )
-            # Pants' client waits at most 60 s (fixed in Pants) for the pantsd it started; on CI's
-            # two cores, with other modules' pantsd starting too, it can need longer. Nothing
-            # ran yet: asked again, the client finds that pantsd up.
-            if PANTSD_NOT_UP not in result.stderr:
-                break
+        result = subprocess.run(
+            ["./pants", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, **self.env, **(env or {})},
+        )
         return Run(result.returncode, result.stdout, result.stderr)
 
     def start_pants(self, *args: str) -> subprocess.Popen:
