@@ -249,7 +249,7 @@ class Repo:
         """Back to main as committed: undo a test's edits, branches and new files."""
         self.stop_started()
         self.git("checkout", "-q", "-f", "main")
-        self.git("clean", "-q", "-fd", "img", "3rdparty")
+        self.git("clean", "-q", "-fd")  # not what .gitignore names: dist/, .pids/, .pants.d/
 
     @contextlib.contextmanager
     def branch(self, *restore: str):

@@ -79,7 +79,7 @@ def repo(tmp_path_factory) -> Repo:
         """RUN printf '[global]\\nindex-url = %s\\n' "$PIP_INDEX_URL" > /etc/pip.conf""",
     )
     repo.commit("Images with credentials baked in, one place each, and a clean one")
-    repo.first_run = repo.pants("test", "--test-output=all", "img::")  # type: ignore[attr-defined]
+    repo.first_run = repo.pants("--no-pantsd", "test", "--test-output=all", "img::")  # type: ignore[attr-defined]
     yield repo
     repo.close()
 

@@ -2,8 +2,7 @@
 as separate processes, each in a fresh clone on an engine without the other jobs' images, as
 separate runners would, against one registry; the result equals one machine's `publish ::`.
 
-    root ── mid ── leaf1
-        │      └── leaf2
+    root ── mid ── leaf
         └── side
 """
 
@@ -17,15 +16,14 @@ from pathlib import Path
 from bbc_integration.fixture import Repo
 from bbc_integration.registry import Registry
 
-ALL = ("root", "mid", "leaf1", "leaf2", "side")
+ALL = ("root", "mid", "leaf", "side")
 
 
 def family(repo: Repo, registry: Registry) -> None:
     repo.configure(registry.pants_toml)
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
-    repo.add_child("leaf1", "mid", "RUN echo leaf1 > /leaf")
-    repo.add_child("leaf2", "mid", "RUN echo leaf2 > /leaf")
+    repo.add_child("leaf", "mid", "RUN echo leaf > /leaf")
     repo.add_child("side", "root", "RUN echo side > /side")
     repo.commit("A family for the CI matrix")
 
@@ -59,26 +57,26 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
         expected = tags(single, registry)
         # 1.0.0, moving, content, SBOM
         assert all(len(t) == 6 and "<sbom of 1.0.0>" in t for t in expected.values()), expected
-        single.close_pantsd()
         forget_images(single, registry)
 
-        # The CI pipeline: a fresh clone plans, then each job runs on a runner of its own.
+        # The CI pipeline: the plan (which reads only the sources: here, the same commit's), then
+        # each job on a runner of its own: a fresh clone with one Pants command.
         to_matrix = {
             "PANTS_DOCKER_REGISTRIES": f"{{'it': {{'address': '{matrix.address}', 'default': True}}}}"
         }
-        planner = single.clone(tmp_path / "planner", own_pants_cache=tmp_path / "ci-cache")
-        planned = planner.pants("bbc-plan", "--runners=2", "::")
-        planner.close_pantsd()
+        planned = single.pants("bbc-plan", "--runners=2", "::")
+        single.close_pantsd()
         assert planned.returncode == 0, planned.output
         stages = json.loads(planned.stdout)["stages"]
 
         def job(*names: str, pull: tuple[str, ...] = ()) -> tuple:
             return ([f"img/{n}:{n}" for n in names], [f"img/{n}:{n}" for n in pull])
 
-        assert [[(j["targets"], j["pull"]) for j in stage] for stage in stages] == [
+        # (Within a stage, jobs come longest first by the build times this checkout recorded.)
+        assert [sorted((j["targets"], j["pull"]) for j in stage) for stage in stages] == [
             [job("root")],
             [job("mid", pull=("root",)), job("side", pull=("root",))],
-            [job("leaf1", pull=("root", "mid")), job("leaf2", pull=("root", "mid"))],
+            [job("leaf", pull=("root", "mid"))],
         ]
 
         outputs: dict[str, str] = {}
@@ -89,10 +87,10 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
                     tmp_path / spec["name"], own_pants_cache=tmp_path / "ci-cache"
                 )
                 runner.env.update(to_matrix)
-                runners.append((spec, runner, runner.start_pants("publish", *spec["targets"])))
-            for spec, runner, process in runners:
+                job = runner.start_pants("--no-pantsd", "publish", *spec["targets"])
+                runners.append((spec, job))
+            for spec, process in runners:
                 outputs[spec["name"]] = process.communicate(timeout=900)[0]
-                runner.close_pantsd()
                 assert process.returncode == 0, outputs[spec["name"]]
             forget_images(single, registry, matrix)  # the next runners start empty
 
@@ -120,7 +118,7 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
             [content] = [t for t in expected[name] if re.fullmatch(r"1\.0\.0-\w{12}", t)]
             assert pushes[f"{remote}:{content}"] == 1, pushes
         # A child in the matrix's registry names its parent there by digest.
-        leaf = f"{matrix.address}/{single.prefix}/leaf1:1.0.0"
+        leaf = f"{matrix.address}/{single.prefix}/leaf:1.0.0"
         single.docker.images.pull(leaf)
         labels = single.docker.images.get(leaf).labels
         assert labels["org.opencontainers.image.base.digest"] == matrix.digest(

@@ -18,18 +18,20 @@ def test_the_root_filesystem_is_the_same_bits_from_two_fresh_pants_caches(tmp_pa
         shutil.copytree("images/root", repo.root / "images/root")
         shutil.copytree("3rdparty/debian", repo.root / "3rdparty/debian")
         repo.commit("The real root and its Debian lock")
+        # Both at once: each fetches and unpacks on its own (the network waits overlap).
+        checkouts = [
+            repo.clone(tmp_path / f"checkout{n}", own_pants_cache=tmp_path / f"cache{n}")
+            for n in (1, 2)
+        ]
+        runs = [
+            c.start_pants("--no-pantsd", "export-codegen", "images/root:rootfs") for c in checkouts
+        ]
         digests = []
-        for n in (1, 2):
-            other = repo.clone(tmp_path / f"checkout{n}", own_pants_cache=tmp_path / f"cache{n}")
-            try:
-                run = other.pants(
-                    "--no-pantsd", "export-codegen", "images/root:rootfs", timeout=1200
-                )
-                assert run.returncode == 0, run.output
-                tarball = other.root / "dist/codegen/images/root/rootfs.tar"
-                digests.append(hashlib.sha256(tarball.read_bytes()).hexdigest())
-            finally:
-                other.close_pantsd()
+        for checkout, run in zip(checkouts, runs):
+            output = run.communicate(timeout=1200)[0]
+            assert run.returncode == 0, output
+            tarball = checkout.root / "dist/codegen/images/root/rootfs.tar"
+            digests.append(hashlib.sha256(tarball.read_bytes()).hexdigest())
         assert digests[0] == digests[1]
     finally:
         repo.close()

@@ -16,10 +16,15 @@ from bbc_tests.fakes import process_result
 from bbc_tests.rule_runner import ENV, plugin_rule_runner, repository_options
 
 
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    return plugin_rule_runner(QueryRule(ContainerResult, [ContainerRun]))
+
+
 @pytest.fixture
-def setup(tmp_path) -> tuple[RuleRunner, FakeDocker]:
+def setup(rule_runner: RuleRunner, tmp_path) -> tuple[RuleRunner, FakeDocker]:
+    """The module's rule runner in a new session whose docker is a new fake."""
     fake = FakeDocker(tmp_path)
-    rule_runner = plugin_rule_runner(QueryRule(ContainerResult, [ContainerRun]))
     rule_runner.set_options([*repository_options(), *fake.options()], env_inherit=ENV)
     return rule_runner, fake
 

@@ -1,26 +1,52 @@
-"""Each release's SBOM in the registry, and release notes naming the package changes since the
-previous release (read from its SBOM there): real Pants, Docker, a real registry and the local apt
-repository of apt_family.py (bbc-demo 1.0 -> 1.1 fixes CVE-2099-0001)."""
+"""Locked Debian packages, `./pants bbc-update`, and what releases record of them (SBOMs in the
+registry, release notes naming package changes and CVEs), with real Pants, real Docker, a real
+registry and a real apt repository on 127.0.0.1 (the family of apt_family.py).
+
+The root's lock is a plain file here, so bbc-update resolves only demo.lock, from the local
+repository: nothing in the test depends on how Debian's mirror moves.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
 import pytest
 
 from bbc_integration.apt_family import debian_family
+from bbc_integration.fixture import Repo
 from bbc_integration.registry import Registry
 
 IMAGES = ("images/root:root", "img/demo:demo")
 SBOM_TYPE = "application/vnd.cyclonedx+json"
 
 
+def dpkg_version(repo: Repo, name: str, tag: str) -> str:
+    """The version of bbc-demo that dpkg says is installed in `name:tag`."""
+    ran = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            repo.ref(name, tag),
+            "dpkg-query",
+            "-W",
+            "-f",
+            "${Version}",
+            "bbc-demo",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout
+
+
 @pytest.fixture(scope="module")
 def family(tmp_path_factory, registry: Registry):
-    toml = registry.pants_toml
-    yield from debian_family(tmp_path_factory.mktemp("notes"), toml)
+    yield from debian_family(tmp_path_factory.mktemp("debian"), registry.pants_toml)
 
 
 def sbom_tag(digest: str) -> str:
@@ -47,7 +73,16 @@ def skopeo_copy(source: str, target: str) -> None:
     assert ran.returncode == 0, ran.stderr
 
 
-def test_releases_record_their_sboms_and_the_next_notes_name_package_changes_and_cves(
+def test_the_first_lock_is_installed(family) -> None:
+    repo, _ = family
+    lock = repo.read("3rdparty/debian/demo.lock")
+    assert re.search(r"^Package: bbc-demo\nVersion: 1.0\n", lock, re.M), lock
+    assert "Url: http://127.0.0.1:" in lock and re.search(r"^SHA256: [0-9a-f]{64}$", lock, re.M)
+    assert dpkg_version(repo, "demo", "1.0.1") == "1.0"
+    assert dpkg_version(repo, "leaf", "1.0.1") == "1.0"
+
+
+def test_a_release_records_its_sbom_in_the_registry_and_never_replaces_one(
     family, registry: Registry
 ) -> None:
     repo, mirror = family
@@ -93,11 +128,55 @@ def test_releases_record_their_sboms_and_the_next_notes_name_package_changes_and
     assert registry.digest(root, root_tag) == planted
     assert registry.digest(demo, sbom_tag(released or "")) == planted
 
-    # bbc-demo 1.0 -> 1.1; the previous release's packages come from its SBOM in the registry.
+
+def test_an_update_is_found_applied_built_shown_and_released_with_notes(
+    family, registry: Registry
+) -> None:
+    repo, mirror = family
+    demo, root, leaf = (f"{repo.prefix}/{name}" for name in ("demo", "root", "leaf"))
     mirror.add("1.1")
+    ids = repo.ids("root", "other")
+
+    found = repo.pants("bbc-update")
+    assert found.returncode == 2, found.output
+    assert (
+        "| bbc-demo | 1.0 -> 1.1 | CVE-2099-0001 | img/demo:demo; through their parents: img/leaf:leaf |"
+        in found.stdout
+    )
+    data = json.loads(repo.read("dist/bbc/update/report.json"))
+    [package] = data["packages"]
+    assert (package["old"], package["new"], package["cves"]) == ("1.0", "1.1", ["CVE-2099-0001"])
+    assert data["applied"] is False and "Version: 1.0\n" in repo.read("3rdparty/debian/demo.lock")
+    assert repo.read("dist/bbc/update/report.md") == found.stdout
+
     applied = repo.pants("bbc-update", "--apply")
     assert applied.returncode == 2, applied.output
-    repo.commit("bbc-demo 1.1")
+    assert "Version: 1.1\n" in repo.read("3rdparty/debian/demo.lock")
+    bumped = {line.split(":")[0] for line in repo.git("diff", "--name-only").split()}
+    assert bumped == {"3rdparty/debian/demo.lock", "img/demo/BUILD", "img/leaf/BUILD"}
+    assert 'version="1.0.2"' in repo.read("img/demo/BUILD") and 'version="1.0.2"' in repo.read(
+        "img/leaf/BUILD"
+    )
+    check = repo.pants("bbc-check", "--since=HEAD", "::")
+    assert check.returncode == 0, check.output
+
+    repo.commit_and_package("bbc-update --apply", {"demo", "leaf"}, ids)
+    assert (
+        dpkg_version(repo, "demo", "1.0.2") == "1.1"
+        and dpkg_version(repo, "leaf", "1.0.2") == "1.1"
+    )
+
+    diff = repo.pants("bbc-diff", "--from=1.0.1", "--to=1.0.2", "img/demo:demo")
+    assert diff.returncode == 0, diff.output
+    assert re.search(
+        r"changed\s+deb\s+bbc-demo 1.0 -> 1.1.*CVE-2099-0001", diff.stdout
+    ), diff.stdout
+    sbom = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/demo/1.0.2.cdx.json"))
+    assert any(c["name"] == "bbc-demo" and c["version"] == "1.1" for c in sbom["components"])
+
+    # The release's notes: the previous release's packages come from its SBOM in the registry.
+    released = registry.digest(demo, "1.0.1")
+    root_version = "1.0.3"  # images/root/BUILD
     shutil.rmtree(repo.root / "dist/bbc/sbom")
     second = repo.pants("publish", *IMAGES, "img/leaf:leaf")
     assert second.returncode == 0, second.output
@@ -117,3 +196,23 @@ def test_releases_record_their_sboms_and_the_next_notes_name_package_changes_and
         "Package changes since 1.0.1: not known (1.0.1: no SBOM recorded in the registry).\n"
     ), leaf_notes
     assert sbom_tag(registry.digest(leaf, "1.0.2") or "") in registry.tags(leaf)
+
+    again = repo.pants("bbc-update")
+    assert again.returncode == 0, again.output
+    assert "Nothing to take in" in again.stdout
+
+
+def test_a_locked_version_gone_from_the_mirror_stops_the_build_naming_it(family) -> None:
+    repo, _ = family
+    with repo.branch():
+        lock = repo.read("3rdparty/debian/demo.lock")
+        repo.write(
+            "3rdparty/debian/demo.lock", re.sub(r"(Version: |bbc-demo_)1\.[01]", r"\g<1>1.7", lock)
+        )
+        failed = repo.pants("package", "img/demo:demo")
+        assert failed.returncode != 0
+        assert (
+            "3rdparty/debian/demo.lock: Debian package bbc-demo 1.7 (all) is no longer on the mirror"
+            in failed.output
+        )
+        assert "Run ./pants bbc-update" in failed.output
