@@ -1,4 +1,4 @@
-"""The scheduled patch job (README, "The scheduled job, start to finish"), timed end to end on
+"""The scheduled patch job (docs/updates-and-sboms.md, "The scheduled job, start to finish"), timed end to end on
 this repository's real family, from "update found" to "family published":
 
     ./pants run bench/patch_job.py -- [--prefix pj-bbc]
@@ -9,7 +9,7 @@ the version bookworm itself holds (zlib1g 1:1.2.13.dfsg-1+deb12u1 -> 1:1.2.13.df
 was written): its stanza as Debian's own bookworm Packages index gives it, so the older .deb is
 real, on the mirror, and checked by hash. That is the lock as it stood before the security
 release. The family is built from it and published (the previous release) to a registry on a
-free loopback port; that is set-up, not timed. Then the job runs as the README gives it, each
+free loopback port; that is set-up, not timed. Then the job runs as the docs give it, each
 step timed: `bbc-update --apply` resolves the Debian locks and images.lock from the real mirror
 and PyPI, finds the package, reads the CVEs from its changelog and bumps the root and every
 descendant; then commit, `package`, `test`, `bbc-check` and `publish` (which writes each

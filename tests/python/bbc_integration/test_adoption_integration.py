@@ -1,5 +1,5 @@
-"""Adopting the plugin in an existing Pants repository, as README's "Adopting the plugin in an
-existing Pants repository" says, step by step, with real Pants, Docker and a registry:
+"""Adopting the plugin in an existing Pants repository, as docs/adopting.md says, step by step,
+with real Pants, Docker and a registry:
 
     img/base (Pants' own, image_tags v7, stable) ── img/tool (Pants' own, on base)
 

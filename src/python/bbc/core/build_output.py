@@ -101,7 +101,7 @@ def credential_problem(name: str, value: str, declared: bool = True) -> str | No
     return (
         f"build argument {name}={shown} carries a credential, and build arguments are kept in "
         f"the image's history and config. Give {name} without it, and the credential as a build "
-        f"secret (README: Build secrets)."
+        f"secret (docs/building.md: Build secrets)."
     )
 
 

@@ -4,7 +4,7 @@ containers of it started from the host with the Docker SDK for Python.
 `./pants test` runs contract test files with it (`-p bbc_contract`), BBC_IMAGE naming the image
 under test. By hand: `BBC_IMAGE=bbc/flask:latest pytest -p bbc_contract images/flask/contract`.
 Fixtures: `image` (a `docker.models.images.Image`) and `containers`, which starts containers of it
-and removes each after the test, however the test ends (README: "Contract test files").
+and removes each after the test, however the test ends (docs/testing.md: "Contract test files").
 
 Containers are labelled `io.bbc.test-expires`, `io.bbc.test-run` (for the plugin's sweeper and
 watchdog) and `io.bbc.test-image`. SIGTERM (the time limit) stops pytest as Ctrl-C does."""
