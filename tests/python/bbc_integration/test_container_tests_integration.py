@@ -89,6 +89,23 @@ def test_junit_xml_is_written_under_dist(repo: Repo) -> None:
     assert "<failure" not in xml
 
 
+def test_package_and_test_give_the_same_results_with_and_without_pantsd(repo: Repo) -> None:
+    """Nothing the plugin decides hangs on what a pantsd remembers: the same goals through pantsd
+    and in a Pants process of their own report the same images, checks and SBOMs."""
+    seen = []
+    for mode in ((), ("--no-pantsd",)):
+        run = repo.pants(*mode, "package", "test", "--test-output=all", "img::")
+        assert run.returncode == 0, run.output
+        checks = sorted(l for l in run.output.splitlines() if l.startswith(("PASS ", "FAIL ")))
+        sboms = {
+            str(p.relative_to(repo.root)): p.read_bytes()
+            for p in (repo.root / "dist/bbc/sbom").rglob("*.cdx.json")
+        }
+        seen.append((run.reported(), checks, sboms))
+    assert len(seen[0][0]) >= 5 and len(seen[0][1]) >= 7 and len(seen[0][2]) >= 5, seen[0][:2]
+    assert seen[0] == seen[1]
+
+
 def run_in(repo: Repo, ref: str, command: str) -> bool:
     try:
         repo.docker.containers.run(ref, ["sh", "-c", command], remove=True)

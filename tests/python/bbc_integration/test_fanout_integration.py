@@ -2,8 +2,8 @@
 as separate processes, each in a fresh clone on an engine without the other jobs' images, as
 separate runners would, against one registry; the result equals one machine's `publish ::`.
 
-    root ── mid ── leaf
-        └── side
+    root ─┬─ mid ── leaf     planned as two stages: root, then (mid, leaf) beside side
+          └─ side
 """
 
 from __future__ import annotations
@@ -73,10 +73,10 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
             return ([f"img/{n}:{n}" for n in names], [f"img/{n}:{n}" for n in pull])
 
         # (Within a stage, jobs come longest first by the build times this checkout recorded.)
+        # (How a subtree too big for one runner is split into stages: core/test_fanout.py.)
         assert [sorted((j["targets"], j["pull"]) for j in stage) for stage in stages] == [
             [job("root")],
-            [job("mid", pull=("root",)), job("side", pull=("root",))],
-            [job("leaf", pull=("root", "mid"))],
+            [job("mid", "leaf", pull=("root",)), job("side", pull=("root",))],
         ]
 
         outputs: dict[str, str] = {}

@@ -6,6 +6,8 @@ import hashlib
 import ipaddress
 import json
 import re
+from dataclasses import dataclass
+from enum import Enum
 from typing import Mapping
 
 from bbc.core.content import CONTENT_LABEL
@@ -64,16 +66,69 @@ def tool_message(stderr: str) -> str:
     return found[-1].replace('\\"', '"') if found else stderr.strip()
 
 
-def not_found(stderr: str) -> bool:
-    return any(s in stderr for s in ("manifest unknown", "NAME_UNKNOWN", "name unknown", "404"))
+class Outcome(Enum):
+    """What a registry said to a read or a push, as skopeo or docker reported it."""
+
+    FOUND = "found"
+    NOT_FOUND = "not found"  # no such tag or repository: a fact, not a failure
+    UNAUTHORIZED = "unauthorized"
+    UNREACHABLE = "unreachable"  # it did not answer, or stopped answering
+    FAILED = "failed"  # anything else; the tool's own message says what
 
 
-GONE = ("connection refused", "no such host", "i/o timeout", "connection reset", "EOF")
+# How skopeo (containers/image) and docker word each outcome, registry:2's and others' alike.
+_UNREACHABLE = re.compile(
+    r"connection refused|no such host|i/o timeout|connection reset|network is unreachable|"
+    r"TLS handshake timeout|server misbehaving|: EOF\b|\bEOF$",
+    re.M,
+)
+_NOT_FOUND = re.compile(
+    r"manifest unknown|NAME_UNKNOWN|name unknown|(?:status(?: code)?|StatusCode)[:= ]+404\b|"
+    r"\b404 Not Found\b"
+)
+_UNAUTHORIZED = re.compile(
+    r"unauthorized|authentication required|\bdenied:|access to the resource is denied|"
+    r"(?:status(?: code)?|StatusCode)[:= ]+40[13]\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: Outcome
+    message: str = ""  # the tool's one-line reason, when it is not FOUND
+
+    def problem(self, address: str = "") -> str:
+        """What to tell the user when the registry neither had nor lacked the thing."""
+        if self.outcome is Outcome.UNREACHABLE:
+            return f"the registry did not answer: {self.message}. {CHECK_IT}"
+        if self.outcome is Outcome.UNAUTHORIZED:
+            login = f"docker login {address}" if address else "docker login <registry>"
+            return (
+                f"the registry refused access: {self.message}. Log in ({login}; Docker's "
+                "credentials reach the plugin through HOME and DOCKER_CONFIG) or check the "
+                "account's rights."
+            )
+        return self.message
+
+
+def registry_answer(exit_code: int, stderr: str) -> Answer:
+    """The outcome of a skopeo or docker command against a registry, from its exit code and
+    stderr: the one place that reads their wording."""
+    if exit_code == 0:
+        return Answer(Outcome.FOUND)
+    message = tool_message(stderr)
+    for outcome, pattern in (
+        (Outcome.UNREACHABLE, _UNREACHABLE),
+        (Outcome.NOT_FOUND, _NOT_FOUND),
+        (Outcome.UNAUTHORIZED, _UNAUTHORIZED),
+    ):
+        if pattern.search(stderr):
+            return Answer(outcome, message)
+    return Answer(Outcome.FAILED, message)
+
+
 CHECK_IT = (
     "Check its address in [docker.registries] and that it runs (this repository's local one: "
     "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
 )
-
-
-def unreachable(stderr: str) -> str:
-    return f"the registry did not answer: {tool_message(stderr)}. {CHECK_IT}"

@@ -29,14 +29,12 @@ from pants.util.logging import LogLevel
 from bbc.core.build_output import output_tail
 from bbc.core.registry_data import (
     CHECK_IT,
-    GONE,
+    Outcome,
     image_labels,
     is_insecure,
-    not_found,
     parse_manifest,
     parse_release,
-    tool_message,
-    unreachable,
+    registry_answer,
 )
 from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
 
@@ -127,12 +125,12 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
             key=key,
         ),
     )
-    stderr = result.stderr.decode(errors="replace").strip()
-    if result.exit_code == 0:
+    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    if answer.outcome is Outcome.FOUND:
         return tuple(json.loads(result.stdout)["Tags"] or ())
-    if not_found(stderr):
+    if answer.outcome is Outcome.NOT_FOUND:
         return ()  # a new repository
-    return unreachable(stderr)
+    return answer.problem(address)
 
 
 async def _raw(registries: Registries, address: str, ref: str, key: str, *flags: str):
@@ -152,13 +150,12 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
             key=key,
         ),
     )
-    if result.exit_code == 0:
+    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    if answer.outcome is Outcome.FOUND:
         return result.stdout
-    stderr = result.stderr.decode(errors="replace").strip()
-    if not_found(stderr):
+    if answer.outcome is Outcome.NOT_FOUND:
         return None
-    hint = f" {CHECK_IT}" if any(g in stderr for g in GONE) else ""
-    return f"could not read {ref}: {tool_message(stderr)}.{hint}"
+    return f"could not read {ref}: {answer.problem(address)}"
 
 
 async def read_manifests(registries: Registries, address: str, refs: tuple[str, ...], key: str):
@@ -257,10 +254,8 @@ async def copy(
             **process,
         ),
     )
-    stderr = result.stderr.decode(errors="replace")
-    if result.exit_code == 0:
-        return None
-    return unreachable(stderr) if any(g in stderr for g in GONE) else tool_message(stderr)
+    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    return None if answer.outcome is Outcome.FOUND else answer.problem(address)
 
 
 @dataclass(frozen=True)
@@ -276,10 +271,13 @@ def transfer(command: str, result: FallibleProcessResult) -> Transfer:
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
         stderr = result.stderr.decode(errors="replace")
-        if any(g in stderr for g in GONE):
+        answer = registry_answer(result.exit_code, stderr)
+        if answer.outcome is Outcome.UNREACHABLE:
             return Transfer(
                 failure=f"the registry stopped answering: {output_tail(stderr, 3)} {CHECK_IT}"
             )
+        if answer.outcome is Outcome.UNAUTHORIZED:
+            return Transfer(failure=answer.problem())
         return Transfer(failure=output_tail(stderr))
     return Transfer(stdout=result.stdout.decode())
 

@@ -16,7 +16,7 @@ from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
 from bbc.core.tags import ref, sbom_tag
-from bbc.core.registry_data import not_found, unreachable
+from bbc.core.registry_data import Outcome, registry_answer
 from bbc.rules.registry import Registries, copy, list_tags
 
 
@@ -93,11 +93,11 @@ async def release_sbom(request: ReleaseSBOMRequest, registries: Registries) -> R
             output_directories=("copy",),
         ),
     )
-    stderr = result.stderr.decode(errors="replace")
-    if result.exit_code != 0:
-        if not_found(stderr):
-            return ReleaseSBOM(None)
-        return ReleaseSBOM(None, f"could not read {source}: {unreachable(stderr)}")
+    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    if answer.outcome is Outcome.NOT_FOUND:
+        return ReleaseSBOM(None)
+    if answer.outcome is not Outcome.FOUND:
+        return ReleaseSBOM(None, f"could not read {source}: {answer.problem(request.address)}")
     contents = await Get(DigestContents, Digest, result.output_digest)
     try:
         sbom = sbom_of_copy({c.path[len("copy/") :]: c.content for c in contents})

@@ -1,8 +1,17 @@
 import hashlib
 import json
 
+import pytest
+
 from bbc.core.publish_plan import Release
-from bbc.core.registry_data import is_insecure, parse_manifest, parse_release, tool_message
+from bbc.core.registry_data import (
+    Outcome,
+    is_insecure,
+    parse_manifest,
+    parse_release,
+    registry_answer,
+    tool_message,
+)
 
 
 def sha(raw: bytes) -> str:
@@ -57,3 +66,51 @@ def test_tool_messages_lose_their_log_decoration():
         '"http://r:5000/v2/": connection refused'
     )
     assert tool_message("plain failure\n") == "plain failure"
+
+
+SKOPEO = 'time="2026-12-07T01:00:00Z" level=fatal msg="{}"'
+
+
+@pytest.mark.parametrize(
+    "stderr, outcome",
+    [
+        (
+            SKOPEO.format("reading manifest 1.0.0 in 127.0.0.1:5000/x: manifest unknown"),
+            Outcome.NOT_FOUND,
+        ),
+        (
+            SKOPEO.format("fetching tags list: name unknown: repository name not known"),
+            Outcome.NOT_FOUND,
+        ),
+        ("Error: received unexpected HTTP status: 404 Not Found", Outcome.NOT_FOUND),
+        (
+            SKOPEO.format(
+                'pinging container registry 127.0.0.1:5999: Get \\"http://127.0.0.1:5999/v2/\\": '
+                "dial tcp 127.0.0.1:5999: connect: connection refused"
+            ),
+            Outcome.UNREACHABLE,
+        ),
+        (SKOPEO.format('Get \\"http://127.0.0.1:5000/v2/\\": EOF'), Outcome.UNREACHABLE),
+        (
+            SKOPEO.format("reading manifest 1.0 in r.example/x: unauthorized: authentication required"),
+            Outcome.UNAUTHORIZED,
+        ),
+        ("denied: requested access to the resource is denied", Outcome.UNAUTHORIZED),
+        # A version or digest holding "404", or an "EOF" inside a word, decides nothing.
+        (SKOPEO.format("reading manifest 1.404.0 in r/x: invalid reference"), Outcome.FAILED),
+        (SKOPEO.format("digest sha256:ab404ef does not match: EOFS"), Outcome.FAILED),
+    ],
+)
+def test_a_registry_answer_is_read_from_the_tools_own_words(stderr: str, outcome) -> None:
+    answer = registry_answer(1, stderr)
+    assert answer.outcome is outcome
+    assert answer.message == tool_message(stderr)
+    assert registry_answer(0, stderr).outcome is Outcome.FOUND
+
+
+def test_each_problem_says_what_to_do() -> None:
+    refused = registry_answer(1, "connection refused")
+    assert refused.problem().startswith("the registry did not answer: connection refused. Check")
+    login = registry_answer(1, "unauthorized: authentication required").problem("r.example")
+    assert "the registry refused access" in login and "docker login r.example" in login
+    assert registry_answer(1, "invalid reference format").problem() == "invalid reference format"

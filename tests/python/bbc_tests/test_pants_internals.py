@@ -1,0 +1,93 @@
+"""The parts of Pants the plugin relies on beyond its documented plugin API: each is imported and
+checked for the shape the plugin uses, so that a Pants upgrade that moves or changes one fails
+here, naming the part, where the plugin uses it and what to do, instead of somewhere deep in a
+goal."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+
+import pytest
+
+import pants.version
+from pants.engine.rules import Rule
+from pants.engine.unions import UnionRule
+
+# (module, name, where the plugin uses it, what it must have)
+INTERNALS = [
+    (
+        "pants.engine.internals.graph",
+        "OwnersRequest",
+        "goals/check.py: the targets that owned a file deleted since the base revision",
+        lambda found: "sources" in [f.name for f in dataclasses.fields(found)],
+    ),
+    ("pants.engine.internals.graph", "Owners", "goals/check.py (the answer to OwnersRequest)", None),
+    (
+        "pants.engine.internals.session",
+        "RunId",
+        "rules/containers.py: whether a cached test result was made in this run",
+        lambda found: found(3) == 3,
+    ),
+    (
+        "pants.engine.internals.synthetic_targets",
+        "SyntheticTargetsRequest",
+        "rules/synthetic_targets.py: the targets the plugin adds (pants.toml, Dockerfile.test)",
+        lambda found: hasattr(found, "SINGLE_REQUEST_FOR_ALL_TARGETS") and hasattr(found, "rules"),
+    ),
+    (
+        "pants.engine.internals.synthetic_targets",
+        "SyntheticAddressMaps",
+        "rules/synthetic_targets.py",
+        lambda found: hasattr(found, "for_targets_request"),
+    ),
+    (
+        "pants.engine.internals.target_adaptor",
+        "TargetAdaptor",
+        "rules/synthetic_targets.py: a synthetic target's definition",
+        lambda found: "__description_of_origin__" in str(inspect.signature(found.__init__))
+        or "kwargs" in str(inspect.signature(found.__init__)),
+    ),
+]
+
+# Pants' docker backend modules whose rules goals/vanilla.py registers without their field sets,
+# and the union members it expects to drop from each.
+DOCKER_RULE_MODULES = [
+    "pants.backend.docker.goals.package_image",
+    "pants.backend.docker.goals.publish",
+    "pants.backend.docker.util_rules.dependencies",
+]
+
+CHECKED_WITH = "2.17.1"
+
+
+@pytest.mark.parametrize("module, name, used, shape", INTERNALS, ids=[i[1] for i in INTERNALS])
+def test_each_internal_is_where_the_plugin_expects_it(module, name, used, shape) -> None:
+    hint = (
+        f"The plugin relies on {module}.{name} ({used}), checked with Pants {CHECKED_WITH}; "
+        f"Pants {pants.version.VERSION} moved or changed it: find its new home in Pants' "
+        "changelog and source, adapt the plugin, and this entry."
+    )
+    try:
+        found = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        pytest.fail(f"{hint} ({e})")
+    assert shape is None or shape(found), hint
+
+
+@pytest.mark.parametrize("module", DOCKER_RULE_MODULES)
+def test_pants_docker_rules_are_rules_and_union_members(module) -> None:
+    rules = importlib.import_module(module).rules()
+    assert rules and all(isinstance(r, (Rule, UnionRule)) for r in rules), (
+        f"goals/vanilla.py registers {module}.rules() without its union members; Pants "
+        f"{pants.version.VERSION} returns something else there: adapt goals/vanilla.py."
+    )
+    assert any(isinstance(r, UnionRule) for r in rules), module
+
+
+def test_the_pants_version_these_were_checked_with() -> None:
+    assert str(pants.version.VERSION) == CHECKED_WITH, (
+        f"Pants is now {pants.version.VERSION}: re-check every entry of INTERNALS in "
+        f"{__file__} against it (and goals/vanilla.py), then set CHECKED_WITH."
+    )
