@@ -217,7 +217,9 @@ def test_a_lockfile_change_rebuilds_the_images_that_consume_it_and_check_says_wh
         repo.commit("Upgrade pytest")
         check = repo.pants("bbc-check", "::")
         named = dict(
-            re.findall(r"^img/\w+:(\w+): its content changed since main \((.*)\), but", check.stderr, re.M)
+            re.findall(
+                r"^img/\w+:(\w+): its content changed since main \((.*)\), but", check.stderr, re.M
+            )
         )
         assert set(named) == {"tool", "toolkid"}, check.stderr
         assert "pytest 7.0.1 -> 7.1.3" in named["tool"], named

@@ -23,7 +23,12 @@ INTERNALS = [
         "goals/check.py: the targets that owned a file deleted since the base revision",
         lambda found: "sources" in [f.name for f in dataclasses.fields(found)],
     ),
-    ("pants.engine.internals.graph", "Owners", "goals/check.py (the answer to OwnersRequest)", None),
+    (
+        "pants.engine.internals.graph",
+        "Owners",
+        "goals/check.py (the answer to OwnersRequest)",
+        None,
+    ),
     (
         "pants.engine.internals.session",
         "RunId",

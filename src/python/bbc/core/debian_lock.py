@@ -5,9 +5,10 @@ each with its `Url`; `3rdparty/debian/fetch-debs.sh` turns it into a flat apt re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
-from urllib.parse import unquote
+from urllib.parse import unquote, urlparse
 
 from debian.deb822 import Packages
 from debian.debian_support import Version
@@ -86,15 +87,55 @@ def urls_by_file(print_uris: str) -> dict[str, str]:
     return found
 
 
+# A lock entry is data: its Filename is a pool path of a .deb (no `..`, no segment starting with
+# a dot, one line), its Url an http(s) address of that file, its SHA256 a digest. fetch-debs.sh
+# writes each file under its own name into one folder: anything else could name a path outside
+# it, or the script's own files.
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+~_%:-]*")
+_DEB = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+~_%:-]*\.u?deb")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+
+
+def entry_problem(package: str, filename: str, url: str, sha256: str) -> str | None:
+    """Why a lock entry (from a mirror's Packages stanza and apt's URL) cannot be locked, or
+    None."""
+    if not _NAME.fullmatch(package):
+        return f"the package name {package!r} is not a Debian package name"
+    segments = filename.split("/")
+    if not (all(_SEGMENT.fullmatch(s) for s in segments[:-1]) and _DEB.fullmatch(segments[-1])):
+        return (
+            f"{package}: its Filename {filename!r} is not a pool path of a .deb "
+            "(pool/<component>/<prefix>/<source>/<name>_<version>_<arch>.deb)"
+        )
+    address = urlparse(url)
+    if (
+        address.scheme not in ("http", "https")
+        or not address.netloc
+        or any(c.isspace() for c in url)
+        or unquote(url.rsplit("/", 1)[-1]) != unquote(segments[-1])
+    ):
+        return f"{package}: its Url {url!r} is not an http(s) address of {segments[-1]}"
+    if not _SHA256.fullmatch(sha256):
+        return f"{package}: its SHA256 {sha256!r} is not a SHA-256 digest"
+    return None
+
+
 def lock_text(header: Iterable[str], stanzas: str, print_uris: str) -> str:
     """A lock of the packages apt resolved: their Packages stanzas (`apt-cache show`), the kept
-    FIELDS only, each with the URL apt would download it from; sorted by name, then arch."""
+    FIELDS only, each with the URL apt would download it from; sorted by name, then arch.
+    ValueError when an entry is not one a lock may hold (entry_problem)."""
     urls = urls_by_file(print_uris)
     chosen = {}
     for stanza in Packages.iter_paragraphs(stanzas.splitlines(True), use_apt_pkg=False):
         file = stanza["Filename"].rsplit("/", 1)[-1]
         if file not in urls:
             raise ValueError(f"apt gave no download URL for {file}")
+        problem = entry_problem(
+            stanza["Package"], stanza["Filename"], urls[file], stanza.get("SHA256", "")
+        )
+        if problem:
+            raise ValueError(f"the mirror's entry is refused: {problem}")
         kept = Packages({f: stanza[f] for f in FIELDS[:-1] if f in stanza})
         kept["Url"] = urls[file]
         chosen[(stanza["Package"], stanza["Architecture"])] = kept

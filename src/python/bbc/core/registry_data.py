@@ -79,16 +79,12 @@ class Outcome(Enum):
 # How skopeo (containers/image) and docker word each outcome, registry:2's and others' alike.
 _UNREACHABLE = re.compile(
     r"connection refused|no such host|i/o timeout|connection reset|network is unreachable|"
-    r"TLS handshake timeout|server misbehaving|: EOF\b|\bEOF$",
-    re.M,
+    r"TLS handshake timeout|server misbehaving|\bEOF\b"
 )
-_NOT_FOUND = re.compile(
-    r"manifest unknown|NAME_UNKNOWN|name unknown|(?:status(?: code)?|StatusCode)[:= ]+404\b|"
-    r"\b404 Not Found\b"
-)
+_NOT_FOUND = re.compile(r"manifest unknown|NAME_UNKNOWN|name unknown|(?<= )404(?![.\w:])")
 _UNAUTHORIZED = re.compile(
     r"unauthorized|authentication required|\bdenied:|access to the resource is denied|"
-    r"(?:status(?: code)?|StatusCode)[:= ]+40[13]\b",
+    r"(?<= )40[13](?![.\w:])",
     re.I,
 )
 

@@ -227,10 +227,13 @@ async def resolve_debian_locks(
             + ", with every dependency.",
             *(f"from: {s}" for s in bbc.debian_sources),
         ]
-        new = lock_text(header, files[f"{name}.stanzas"], files[f"{name}.uris"])
-        locks.append(
-            DebianLock(str(t.address), paths[t.address], old.get(paths[t.address], ""), new)
-        )
+        previous = old.get(paths[t.address], "")
+        try:
+            new = lock_text(header, files[f"{name}.stanzas"], files[f"{name}.uris"])
+        except ValueError as e:
+            locks.append(DebianLock(str(t.address), paths[t.address], previous, problem=str(e)))
+            continue
+        locks.append(DebianLock(str(t.address), paths[t.address], previous, new))
     return DebianLocks(tuple(locks))
 
 

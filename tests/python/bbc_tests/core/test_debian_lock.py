@@ -1,6 +1,7 @@
 import pytest
 
 from bbc.core.debian_lock import (
+    entry_problem,
     lock_text,
     minbase_patterns,
     moved,
@@ -90,7 +91,11 @@ def test_moved_packages_between_two_locks() -> None:
         "\n\nPackage: zlib1g"
     )[0]
     new_stanzas += "\n\nPackage: libzstd1\nVersion: 1.5.4+dfsg2-5\nArchitecture: amd64\n"
-    new_stanzas += "Filename: pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb\nSHA256: 44\n"
+    new_stanzas += (
+        "Filename: pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb\nSHA256: "
+        + "4" * 64
+        + "\n"
+    )
     new_uris = URIS.replace("3.0.17-1~deb12u2", "3.0.18-1~deb12u1")
     new_uris += "'http://m/pool/main/libz/libzstd/libzstd1_1.5.4+dfsg2-5_amd64.deb' x 1 MD5Sum:0\n"
     changes = moved(old, lock_text([], new_stanzas, new_uris))
@@ -121,3 +126,44 @@ def test_the_resolver_spec_stacks_locks_on_their_bases() -> None:
         "lock lock1 lock0\n"
         "install python3\n"
     )
+
+
+GOOD = (
+    "zlib1g",
+    "pool/main/z/zlib/zlib1g_1.2.13_amd64.deb",
+    "http://m/pool/main/z/zlib/zlib1g_1.2.13_amd64.deb",
+    "a" * 64,
+)
+
+
+@pytest.mark.parametrize(
+    "field, value, said",
+    [
+        (1, "pool/main/z/zlib/zlib1g.locked", "is not a pool path of a .deb"),
+        (1, "pool/main/z/zlib/.hidden.deb", "is not a pool path of a .deb"),
+        (1, "pool/../../../etc/zlib1g_1.2.13_amd64.deb", "is not a pool path of a .deb"),
+        (1, "pool/main/z/zlib/zlib1g_1.2.13_amd64.deb\nSHA256: x", "is not a pool path of a .deb"),
+        (2, "file:///etc/shadow", "is not an http(s) address of zlib1g_1.2.13_amd64.deb"),
+        (2, "http://m/pool/other_1.0_amd64.deb", "is not an http(s) address of"),
+        (3, "not-a-digest", "is not a SHA-256 digest"),
+        (0, "Zlib1g;rm", "is not a Debian package name"),
+    ],
+)
+def test_a_lock_entry_is_data_never_a_path_out_of_its_folder(field, value, said) -> None:
+    entry = list(GOOD)
+    entry[field] = value
+    problem = entry_problem(*entry)
+    assert problem is not None and said in problem, problem
+    assert entry_problem(*GOOD) is None
+
+
+def test_a_mirror_entry_that_is_no_lock_entry_stops_the_lock() -> None:
+    hostile = STANZAS.replace(
+        "Filename: pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb",
+        "Filename: pool/main/z/zlib/zlib1g_1.2.13.dfsg-1_amd64.deb.locked",
+    )
+    uris = URIS.replace(
+        "zlib1g_1%3a1.2.13.dfsg-1_amd64.deb 87000", "zlib1g_1.2.13.dfsg-1_amd64.deb.locked 87000"
+    ).replace("dfsg-1_amd64.deb'", "dfsg-1_amd64.deb.locked'")
+    with pytest.raises(ValueError, match="the mirror's entry is refused: zlib1g: its Filename"):
+        lock_text(["header"], hostile, uris)

@@ -83,6 +83,13 @@ SKOPEO = 'time="2026-12-07T01:00:00Z" level=fatal msg="{}"'
             Outcome.NOT_FOUND,
         ),
         ("Error: received unexpected HTTP status: 404 Not Found", Outcome.NOT_FOUND),
+        (  # skopeo 1.9's list-tags of a repository registry:2 does not have yet
+            SKOPEO.format(
+                "Error listing repository tags: fetching tags list: invalid status code from "
+                "registry 404 (Not Found)"
+            ),
+            Outcome.NOT_FOUND,
+        ),
         (
             SKOPEO.format(
                 'pinging container registry 127.0.0.1:5999: Get \\"http://127.0.0.1:5999/v2/\\": '
@@ -91,8 +98,11 @@ SKOPEO = 'time="2026-12-07T01:00:00Z" level=fatal msg="{}"'
             Outcome.UNREACHABLE,
         ),
         (SKOPEO.format('Get \\"http://127.0.0.1:5000/v2/\\": EOF'), Outcome.UNREACHABLE),
+        (SKOPEO.format("reading blob: unexpected EOF"), Outcome.UNREACHABLE),
         (
-            SKOPEO.format("reading manifest 1.0 in r.example/x: unauthorized: authentication required"),
+            SKOPEO.format(
+                "reading manifest 1.0 in r.example/x: unauthorized: authentication required"
+            ),
             Outcome.UNAUTHORIZED,
         ),
         ("denied: requested access to the resource is denied", Outcome.UNAUTHORIZED),
