@@ -151,8 +151,9 @@ class Repo:
         self.started: list[subprocess.Popen] = []  # by start_pants
         for name in LAUNCHER_FILES:
             self._copy(source_root / name, name)
-        for path in (source_root / PLUGIN_DIR).rglob("*.py"):
-            self._copy(path, str(path.relative_to(source_root)))
+        for pattern in ("*.py", "*.sh"):
+            for path in (source_root / PLUGIN_DIR).rglob(pattern):
+                self._copy(path, str(path.relative_to(source_root)))
         for name in ("python-default.lock", "python-default.txt"):
             self._copy(source_root / "3rdparty/python" / name, f"3rdparty/python/{name}")
         self.write(

@@ -23,16 +23,11 @@ from pants.engine.target import GeneratedSources, GenerateSourcesRequest
 from pants.engine.unions import UnionRule
 from pants.util.logging import LogLevel
 
+from bbc.rules.scripts import script
 from bbc.subsystems import BBC
 from bbc.target_types import ExtraCACertificatesSourcesField
 
-_COPY = """
-mkdir -p "$2"
-echo "Extra CA certificates copied from ${1:-nowhere} ([bbc].extra_ca_certs_dir)." >"$2/README"
-if [ -n "$1" ] && [ -d "$1" ]; then
-  find "$1" -name '*.crt' -type f -exec cp {} "$2/" \\;
-fi
-"""
+_COPY = script("copy_ca_certificates.sh")
 
 
 class GenerateExtraCACertificates(GenerateSourcesRequest):

@@ -14,22 +14,10 @@ from pants.util.logging import LogLevel
 
 from bbc.core.build_output import output_tail
 from bbc.core.debian import deb_urls
+from bbc.rules.scripts import script
 from bbc.subsystems import BBC
 
-_FETCH = """set -u
-package=$1; shift
-for url in "$@"; do
-  if curl -fsSL --retry 2 -o package.deb "$url" 2>>fetch.err; then
-    dpkg-deb --fsys-tarfile package.deb |
-      tar -xO "./usr/share/doc/$package/changelog.Debian.gz" | gzip -dc > changelog &&
-      [ -s changelog ] && exit 0
-    echo "$url holds no changelog (usr/share/doc/$package/changelog.Debian.gz)" >&2
-    exit 1
-  fi
-done
-echo "no pool holds it: $*" >&2
-exit 1
-"""
+_FETCH = script("fetch_changelog.sh")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from bbc.core.registry_data import (
     registry_answer,
 )
 from bbc.rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
+from bbc.rules.scripts import script
 
 
 class RegistryError(Exception):
@@ -214,26 +215,8 @@ async def raw(request: _RawRequest, registries: Registries) -> _Raw:
     return _Raw(await _raw(registries, request.address, request.ref, request.key, *flags))
 
 
-# Tag every ref from the image and push them in order; stop at the first failure.
-_PUSH = """\
-set -eu
-image=$1; shift
-for ref in "$@"; do "$DOCKER" tag "$image" "$ref"; done
-for ref in "$@"; do "$DOCKER" push --quiet "$ref" >&2 || { echo "pushing $ref failed" >&2; exit 1; }; done
-"""
-
-# Pull an image; given a label format, only if the label says what is expected (else untag it,
-# fail). Then give it the local tags and print its image id.
-_PULL = """\
-set -eu
-remote=$1 format=$2 expected=$3; shift 3
-"$DOCKER" pull --quiet "$remote" >/dev/null
-found=$([ -z "$format" ] || "$DOCKER" image inspect --format "$format" "$remote")
-[ "$found" = "$expected" ] || { "$DOCKER" image rm "$remote" >/dev/null 2>&1
-  echo "the pulled image is labelled '$found', not '$expected'" >&2; exit 1; }
-for ref in "$@"; do "$DOCKER" tag "$remote" "$ref"; done
-"$DOCKER" image inspect --format '{{.Id}}' "$remote"
-"""
+_PUSH = script("push.sh")
+_PULL = script("pull.sh")
 
 
 async def copy(
