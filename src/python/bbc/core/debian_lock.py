@@ -92,7 +92,7 @@ def urls_by_file(print_uris: str) -> dict[str, str]:
 # writes each file under its own name into one folder: anything else could name a path outside
 # it, or the script's own files.
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+~_%:-]*")
-_DEB = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+~_%:-]*\.u?deb")
+_DEB = re.compile(_SEGMENT.pattern + r"\.u?deb")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 

@@ -29,6 +29,7 @@ from pants.util.logging import LogLevel
 from bbc.core.build_output import output_tail
 from bbc.core.registry_data import (
     CHECK_IT,
+    Answer,
     Outcome,
     image_labels,
     is_insecure,
@@ -113,6 +114,11 @@ async def registries(
     return Registries(skopeo, docker, bash, config)
 
 
+def answer_of(result: FallibleProcessResult) -> Answer:
+    """What the registry said to a skopeo or docker process (core/registry_data.py)."""
+    return registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+
+
 async def list_tags(registries: Registries, address: str, repository: str, key: str):
     """Every tag of `repository` (`<address>/<name>`), or why the registry did not say."""
     result = await Get(
@@ -126,7 +132,7 @@ async def list_tags(registries: Registries, address: str, repository: str, key: 
             key=key,
         ),
     )
-    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    answer = answer_of(result)
     if answer.outcome is Outcome.FOUND:
         return tuple(json.loads(result.stdout)["Tags"] or ())
     if answer.outcome is Outcome.NOT_FOUND:
@@ -151,7 +157,7 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
             key=key,
         ),
     )
-    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    answer = answer_of(result)
     if answer.outcome is Outcome.FOUND:
         return result.stdout
     if answer.outcome is Outcome.NOT_FOUND:
@@ -237,7 +243,7 @@ async def copy(
             **process,
         ),
     )
-    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    answer = answer_of(result)
     return None if answer.outcome is Outcome.FOUND else answer.problem(address)
 
 
@@ -254,7 +260,7 @@ def transfer(command: str, result: FallibleProcessResult) -> Transfer:
     raise_if_engine_down(command, result)
     if result.exit_code != 0:
         stderr = result.stderr.decode(errors="replace")
-        answer = registry_answer(result.exit_code, stderr)
+        answer = answer_of(result)
         if answer.outcome is Outcome.UNREACHABLE:
             return Transfer(
                 failure=f"the registry stopped answering: {output_tail(stderr, 3)} {CHECK_IT}"

@@ -14,10 +14,10 @@ from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 
+from bbc.core.registry_data import Outcome
 from bbc.core.sbom_artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
 from bbc.core.tags import ref, sbom_tag
-from bbc.core.registry_data import Outcome, registry_answer
-from bbc.rules.registry import Registries, copy, list_tags
+from bbc.rules.registry import Registries, answer_of, copy, list_tags
 
 
 async def record_sbom(
@@ -93,7 +93,7 @@ async def release_sbom(request: ReleaseSBOMRequest, registries: Registries) -> R
             output_directories=("copy",),
         ),
     )
-    answer = registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
+    answer = answer_of(result)
     if answer.outcome is Outcome.NOT_FOUND:
         return ReleaseSBOM(None)
     if answer.outcome is not Outcome.FOUND:
