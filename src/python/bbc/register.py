@@ -14,7 +14,7 @@ from pants.backend.docker.util_rules import (
 )
 
 from bbc.goals import bump, check, diff, downstream, package, plan, publish, releases, run, test
-from bbc.goals import tree, update, vanilla
+from bbc.goals import run_images, tree, update, vanilla
 from bbc.rules import (
     backend_check,
     base,
@@ -98,6 +98,7 @@ def rules():
         *publish.rules(),
         *releases.rules(),
         *run.rules(),
+        *run_images.rules(),
         *test.rules(),
         *tree.rules(),
         *update.rules(),

@@ -31,6 +31,33 @@ INTERNALS = [
     ),
     (
         "pants.engine.internals.session",
+        "SessionValues",
+        "goals/run_images.py: the run's options (OptionsBootstrapper) and client environment",
+        lambda found: issubclass(found, dict) or hasattr(found, "__getitem__"),
+    ),
+    (
+        "pants.vcs.changed",
+        "ChangedOptions",
+        "goals/run_images.py: the files --changed-since names, as Pants' specs calculator finds",
+        lambda found: hasattr(found, "from_options")
+        and hasattr(found, "changed_files")
+        and hasattr(found, "provided"),
+    ),
+    (
+        "pants.vcs.changed",
+        "ChangedRequest",
+        "goals/run_images.py: the targets owning changed files and their dependents",
+        lambda found: [f.name for f in dataclasses.fields(found)] == ["sources", "dependents"],
+    ),
+    (
+        "pants.init.specs_calculator",
+        "calculate_specs",
+        "goals/run_images.py repeats what it does inside a rule: compare them after an upgrade",
+        lambda found: list(inspect.signature(found).parameters)
+        == ["options_bootstrapper", "options", "session", "working_dir"],
+    ),
+    (
+        "pants.engine.internals.session",
         "RunId",
         "rules/containers.py: whether a cached test result was made in this run",
         lambda found: found(3) == 3,

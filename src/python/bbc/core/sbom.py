@@ -171,7 +171,16 @@ def _packages(components: list) -> list[Package]:
     return found
 
 
-def sbom_image(text: str) -> tuple[list[Package], str | None, datetime | None]:
+@dataclass(frozen=True)
+class ImagePackages:
+    """What an image holds, as its own files say."""
+
+    packages: tuple[Package, ...]
+    distro: str | None
+    created: datetime | None
+
+
+def sbom_image(text: str) -> ImagePackages:
     """What an SBOM written by `sbom` says of its image: its packages, the distro of its deb
     purls and the image's creation time, as `sbom` was given them. ValueError when the text is
     not such an SBOM."""
@@ -186,4 +195,5 @@ def sbom_image(text: str) -> tuple[list[Package], str | None, datetime | None]:
         created = datetime.fromisoformat(stamp) if stamp else None
     except (TypeError, ValueError):
         raise ValueError(f"its timestamp {stamp!r} is not a time")
-    return _packages(components), distros.pop() if len(distros) == 1 else None, created
+    distro = distros.pop() if len(distros) == 1 else None
+    return ImagePackages(tuple(_packages(components)), distro, created)

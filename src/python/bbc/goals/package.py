@@ -5,13 +5,12 @@ with variants is packaged with all of them: one docker-info.json and SBOM each.
 soon as one `package` rule raises, so a rule whose image failed first waits for all the
 images this run asked for, then raises one report of everything that failed.
 
-Which images this run asked for: `Specs` cannot reach a `PackageFieldSet` rule (union
-members only see `EnvironmentName`), so each `package` rule records its image under the
-run's token before it waits on anything slow. All of them start together, long before a
-`docker build` can fail.
+Which images this run asked for: the images its command line names (goals/run_images.py),
+and the rule's own (a test's runtime package, say).
 
 The SBOMs of the run's images are read together once they are all built (one `docker save`,
-rules/sbom.py), not by each build: no child waits for its parent's SBOM.
+rules/sbom.py), not by each build: no child waits for its parent's SBOM. An image pulled
+from a registry is not read: its release's SBOM says what it holds.
 
 During `publish`, `package` builds nothing: rules/publish.py builds each image only once its
 parent is pushed, so that the image records the parent's registry digest. Only a BBC image that
@@ -41,17 +40,12 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.engine.unions import UnionRule
 
 from bbc.core.fanout import build_time_path, build_time_record
+from bbc.core.sbom import ImagePackages
+from bbc.goals.run_images import RunImages
 from bbc.goals.vanilla import BuiltOnByOthers
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
-from bbc.rules.run_token import RunToken
-from bbc.rules.sbom import (
-    ImageSBOM,
-    ImageSBOMRequest,
-    ImagesPackages,
-    ImagesPackagesRequest,
-    known,
-)
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages, ImagesPackagesRequest
 from bbc.target_types import BBCImagesOnly, ImageVersionField, VariantsField
 
 
@@ -67,15 +61,6 @@ class BBCImageFieldSet(BBCImagesOnly, PackageFieldSet):
     version: ImageVersionField
     output_path: OutputPathField
     variants: VariantsField
-
-
-_REQUESTED: dict[str, set[Address]] = {}  # run token -> images `package` was asked for
-
-
-def _requested_in_run(run_token: str) -> set[Address]:
-    if run_token not in _REQUESTED and len(_REQUESTED) >= 8:  # pantsd lives on; forget old runs
-        del _REQUESTED[next(iter(_REQUESTED))]
-    return _REQUESTED.setdefault(run_token, set())
 
 
 def failure_report(builds: tuple[ImageBuild, ...]) -> str | None:
@@ -109,7 +94,9 @@ def docker_info(build: ImageBuild, version: str) -> bytes:
     return json.dumps(info, indent=2, sort_keys=True).encode()
 
 
-async def _package(field_set: BBCImageFieldSet, build: ImageBuild, version: str):
+async def _package(
+    field_set: BBCImageFieldSet, build: ImageBuild, version: str, packages: ImagePackages
+):
     """The image's (or one variant's) docker-info.json and SBOM, and what `package` reports."""
     variant = build.image_variant
     ending = f"{variant}.docker-info.json" if variant else "docker-info.json"
@@ -124,7 +111,9 @@ async def _package(field_set: BBCImageFieldSet, build: ImageBuild, version: str)
         Get(Digest, CreateDigest(files)),
         Get(
             ImageSBOM,
-            ImageSBOMRequest(build.repository, sbom_version, build.content_tag, build.image_id),
+            ImageSBOMRequest(
+                build.repository, sbom_version, build.content_tag, build.image_id, packages
+            ),
         ),
     )
     digest = await Get(Digest, MergeDigests([info, sbom.digest]))
@@ -160,35 +149,33 @@ async def _builds_of(addresses: list[Address]) -> tuple[ImageBuild, ...]:
 
 @dataclass(frozen=True)
 class _ImagesOfRun:
-    run_token: str
+    addresses: tuple[Address, ...]
 
 
 @rule
 async def packages_of_images_in_run(request: _ImagesOfRun) -> ImagesPackages:
-    """What the images of this run hold that this pantsd has not read yet (the ones it built,
-    say), read in one process once every image the run asked for is built (or failed). An
-    image whose `package` rule started later is read on its own."""
-    builds = await _builds_of(sorted(_requested_in_run(request.run_token)))
-    unread = sorted({(b.image_id, b.refs[0]) for b in builds if b.ok and not known(b.image_id)})
+    """What the images of this run hold, read in one process once every one of them is built
+    (or failed); those pulled with their release's SBOM are not read."""
+    builds = await _builds_of(list(request.addresses))
+    unread = sorted({(b.image_id, b.refs[0]) for b in builds if b.ok and not b.release_packages})
     return await Get(ImagesPackages, ImagesPackagesRequest(tuple(unread)))
 
 
 @rule
 async def package_bbc_image(
-    field_set: BBCImageFieldSet, run_token: RunToken, goals: CurrentExecutingGoals
+    field_set: BBCImageFieldSet, goals: CurrentExecutingGoals
 ) -> BuiltPackage:
     if goals.is_running("publish"):
         # Unless a docker_image of Pants' own is built on it: Pants' rules need it built.
         built_on = await Get(BuiltOnByOthers)
         if field_set.address not in built_on.addresses:
             return BuiltPackage(EMPTY_DIGEST, ())
-    requested = _requested_in_run(run_token.value)
-    requested.add(field_set.address)
     names = (None, *sorted(field_set.variants.value or ()))
     # The engine's list of images is asked for first, beside the builds: every build waits for
-    # it, and this rule runs in every run anyway (it reads the run's token).
-    _, *builds = await MultiGet(
+    # it.
+    run, _, *builds = await MultiGet(
         [
+            Get(RunImages),
             Get(LocalImages),
             *(
                 Get(ImageBuild, ImageBuildRequest(field_set.address, image_variant=name))
@@ -197,6 +184,7 @@ async def package_bbc_image(
         ]
     )
     if not all(b.ok for b in builds):
+        requested = run.addresses | {field_set.address}
         everything = await _builds_of(sorted(requested))
         # The ancestors that stopped requested images, for their own error messages.
         blockers = {b.blocked_by for b in everything if b.blocked_by} - requested
@@ -205,12 +193,15 @@ async def package_bbc_image(
         )
         blocked_by = next(b.blocked_by for b in builds if not b.ok)
         raise ImageBuildFailed(failure_report(everything) or f"{blocked_by} failed to build.")
-    if not all(known(b.image_id) for b in builds):
-        await Get(ImagesPackages, _ImagesOfRun(run_token.value))
+    requested = run.addresses | {field_set.address}
+    known = {b.image_id: b.release_packages for b in builds if b.release_packages}
+    if len(known) < len(builds):
+        read = await Get(ImagesPackages, _ImagesOfRun(tuple(sorted(requested))))
+        known = {**dict(read.images), **known}
     version = field_set.version.value
     digests, artifacts = [], []
     for build in builds:
-        digest, built = await _package(field_set, build, version)
+        digest, built = await _package(field_set, build, version, known[build.image_id])
         digests.append(digest)
         artifacts += built
     return BuiltPackage(await Get(Digest, MergeDigests(digests)), tuple(artifacts))

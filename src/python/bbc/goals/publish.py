@@ -170,7 +170,12 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
     repository = build.repository or str(published.address).replace(":", "/")
     notes, sbom = await MultiGet(
         Get(ImageNotes, ImageNotesRequest(published.address, packages_of=version)),
-        Get(ImageSBOM, ImageSBOMRequest(repository, version, build.content_tag, build.image_id)),
+        Get(
+            ImageSBOM,
+            ImageSBOMRequest(
+                repository, version, build.content_tag, build.image_id, build.release_packages
+            ),
+        ),
     )
     sections = [
         notes.of(r.destination.repository, version)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pants.engine.addresses import Address
 
+from bbc.core.sbom import ImagePackages
 from bbc.core.tags import ref
 
 PROD, TEST_BASE, TEST = "prod", "test-base", "test"
@@ -52,6 +53,7 @@ class ImageBuild:
     # exact version, and the manifest digest pulled.
     pulled_from: str = ""
     registry_digest: str = ""
+    release_packages: ImagePackages | None = None  # what the pulled release's SBOM lists
     failure: str | None = None  # why this image failed to build
     blocked_by: Address | None = None  # the ancestor whose failure stopped it
     image_variant: str | None = None  # see ImageBuildRequest

@@ -212,7 +212,13 @@ async def publish_to_registry(
     if sbom_tag(final.manifest_digest) not in tags:  # a recorded SBOM is never replaced
         sbom = await Get(
             ImageSBOM,
-            ImageSBOMRequest(build.repository, build.tags[0], build.content_tag, build.image_id),
+            ImageSBOMRequest(
+                build.repository,
+                build.tags[0],
+                build.content_tag,
+                build.image_id,
+                build.release_packages,
+            ),
         )
         [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
         failure = await record_sbom(

@@ -25,12 +25,12 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 
 from bbc.core.content import CONTENT_LABEL
+from bbc.core.sbom import ImagePackages, sbom_image
 from bbc.core.tags import registry_refs
 from bbc.rules.build_types import ImageBuild
 from bbc.rules.publish import repositories
 from bbc.rules.registry import Registries, pull_process, read_release, transfer
 from bbc.rules.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
-from bbc.rules.sbom import read_from_release
 from bbc.subsystems import BBC
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class CachedImage:
     image_id: str = ""
     pulled_from: str = ""  # the registry ref of its exact version
     digest: str = ""  # the manifest digest pulled
+    packages: ImagePackages | None = None  # what its release's SBOM lists, when it has one
     failure: str | None = None
 
 
@@ -143,11 +144,19 @@ async def cached_image(
             return CachedImage(
                 failure=f"{request.address}: pulling {refs.content} failed: {pulled.failure}"
             )
-        image_id = pulled.stdout.strip()
-        if recorded.text:
-            read_from_release(image_id, recorded.text)
-        return CachedImage(image_id, refs.exact, found.manifest_digest)
+        return CachedImage(
+            pulled.stdout.strip(), refs.exact, found.manifest_digest, _listed(recorded.text)
+        )
     return CachedImage()
+
+
+def _listed(sbom_text: str | None) -> ImagePackages | None:
+    """What a release's SBOM lists; None for one this plugin did not write (the image is then
+    read from the engine)."""
+    try:
+        return sbom_image(sbom_text) if sbom_text else None
+    except ValueError:
+        return None
 
 
 def cache_request(build: ImageBuild, version: str) -> CachedImageRequest:
@@ -169,6 +178,7 @@ async def from_registry(build: ImageBuild, version: str) -> ImageBuild | None:
         image_id=cached.image_id,
         pulled_from=cached.pulled_from,
         registry_digest=cached.digest,
+        release_packages=cached.packages,
     )
 
 

@@ -2,8 +2,9 @@
 once per image id: dpkg's status database, Python distributions' METADATA and os-release.
 
 Several images are read with one `docker save` (core/saved_images.py): `package` reads every
-image it built in one process once they are all built (goals/package.py), so no build waits
-for it and the layers they share leave the engine once.
+image of the run in one process once they are all built (goals/package.py), so no build waits
+for it and the layers they share leave the engine once. The process is cached by the image ids
+it reads: they name the bits, so what they hold never changes.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from pants.util.logging import LogLevel
 from bbc.core.build_output import output_tail
 from bbc.core.saved_images import created, merged, saved_images
 from bbc.core.sbom import (
+    ImagePackages,
     Package,
     debian_packages,
     os_release,
     python_distributions,
     sbom,
-    sbom_image,
 )
 from bbc.rules.docker import DockerClient, raise_if_engine_down
 
@@ -79,44 +80,8 @@ class ImagePackagesRequest:
 
 
 @dataclass(frozen=True)
-class ImagePackages:
-    """What an image holds, as its own files say."""
-
-    packages: tuple[Package, ...]
-    distro: str | None
-    created: datetime | None
-
-
-@dataclass(frozen=True)
 class ImagesPackages:
     images: tuple[tuple[str, ImagePackages], ...]  # by image id, as requested
-
-
-# What an image holds, read once in this pantsd, or from its release's SBOM when it was pulled:
-# an image id names its bits, so this never goes stale.
-_KNOWN: dict[str, ImagePackages] = {}
-
-
-def _know(image_id: str, packages: ImagePackages) -> None:
-    if len(_KNOWN) >= 100_000:
-        del _KNOWN[next(iter(_KNOWN))]
-    _KNOWN[image_id] = packages
-
-
-def known(image_id: str) -> bool:
-    """Whether what the image holds was read already (or given by its release's SBOM)."""
-    return image_id in _KNOWN
-
-
-def read_from_release(image_id: str, text: str) -> None:
-    """The SBOM recorded for the release `image_id` was pulled from (rules/registry_cache.py):
-    the same bits, so the same packages. A text that is not an SBOM of this plugin is ignored
-    (the image is then read from the engine)."""
-    try:
-        packages, distro, created = sbom_image(text)
-    except ValueError:
-        return
-    _know(image_id, ImagePackages(tuple(packages), distro, created))
 
 
 def _found(files: dict[str, bytes], config: str) -> ImagePackages:
@@ -161,17 +126,18 @@ async def images_packages(
     tar: TarBinary,
     mkdir: MkdirBinary,
 ) -> ImagesPackages:
-    unknown = sorted({(i, ref) for i, ref in request.images if i not in _KNOWN})
-    if unknown:
-        names = ", ".join(ref for _, ref in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+    images = sorted(dict(request.images).items())
+    found: dict[str, ImagePackages] = {}
+    if images:
+        names = ", ".join(ref for _, ref in images[:3]) + (" ..." if len(images) > 3 else "")
         result = await Get(
             FallibleProcessResult,
             Process,
             client.docker.script(
                 bash,
                 _SAVE,
-                *(i for i, _ in unknown),
-                description=f"Reading the packages in {len(unknown)} image(s): {names}",
+                *(i for i, _ in images),
+                description=f"Reading the packages in {len(images)} image(s): {names}",
                 env={"TAR": tar.path, "MKDIR": mkdir.path},
                 output_directories=("out",),
                 # The image ids name the bits: what they hold never changes.
@@ -186,14 +152,12 @@ async def images_packages(
                 f"{output_tail(result.stderr.decode(errors='replace'))}"
             )
         found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
-        for image_id, packages in found.items():
-            _know(image_id, packages)
-        missing = [ref for i, ref in unknown if i not in found]
+        missing = [ref for i, ref in images if i not in found]
         if missing:
             raise SBOMError(
                 f"`docker save` wrote no {', '.join(missing)}: could not read their packages."
             )
-    return ImagesPackages(tuple((i, _KNOWN[i]) for i, _ in request.images))
+    return ImagesPackages(tuple((i, found[i]) for i, _ in request.images))
 
 
 @rule(desc="Reading the packages in an image")
@@ -208,6 +172,9 @@ class ImageSBOMRequest:
     version: str
     content_tag: str
     image_id: str
+    # What it holds when known already (its release's SBOM, or read with the run's other
+    # images); None: read it from the engine.
+    packages: ImagePackages | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +186,9 @@ class ImageSBOM:
 @rule(desc="Writing an image's SBOM")
 async def image_sbom(request: ImageSBOMRequest) -> ImageSBOM:
     ref = f"{request.repository}:{request.content_tag}"
-    found = await Get(ImagePackages, ImagePackagesRequest(request.image_id, ref))
+    found = request.packages or await Get(
+        ImagePackages, ImagePackagesRequest(request.image_id, ref)
+    )
     text = sbom(
         request.repository,
         request.version,

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bbc.core.sbom import (
+    ImagePackages,
     Package,
     debian_packages,
     os_release,
@@ -112,10 +113,10 @@ def test_an_sbom_read_back_writes_the_same_sbom_for_another_checkout_of_the_imag
     created = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
     args = ("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc")
     text = sbom(*args, created, packages, "debian-12")
-    found, distro, when = sbom_image(text)
-    assert (distro, when) == ("debian-12", created)
-    assert sbom(*args, when, found, distro) == text
-    assert sbom_image(sbom(*args, created, [], None)) == ([], None, created)
+    found = sbom_image(text)
+    assert (found.distro, found.created) == ("debian-12", created)
+    assert sbom(*args, found.created, list(found.packages), found.distro) == text
+    assert sbom_image(sbom(*args, created, [], None)) == ImagePackages((), None, created)
     broken = json.loads(text)
     broken["metadata"]["timestamp"] = "yesterday"
     with pytest.raises(ValueError, match="'yesterday' is not a time"):

@@ -15,14 +15,18 @@ from bbc.core.fanout import BUILD_TIMES_DIR, read_build_times
 from bbc.rules.build_types import ImageBuild, ImageBuildRequest
 from bbc.rules.docker import LocalImages
 from bbc.goals.package import ImageBuildFailed, _ImagesOfRun, package_bbc_image
+from bbc.goals.run_images import RunImages
 from bbc.goals.vanilla import BuiltOnByOthers
-from bbc.rules.run_token import RunToken
-from bbc.core.sbom import sbom
-from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages, read_from_release
+from bbc.core.sbom import ImagePackages, Package
+from bbc.rules.sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages
 from bbc.target_types import VariantsField
 
 
-ROOT, LEAF, OTHER, CHILD = (Address(f"img/{n}") for n in ("root", "leaf", "other", "child"))
+ROOT, LEAF, OTHER, CHILD, PULLED = (
+    Address(f"img/{n}") for n in ("root", "leaf", "other", "child", "pulled")
+)
+# What the release's SBOM of the pulled image lists.
+LISTED = ImagePackages((Package("deb", "libc6", "2.36-9"),), "debian-12", None)
 BUILDS = {
     ROOT: ImageBuild(
         ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest", "1.0.0-c0ffee"), built=True
@@ -32,7 +36,14 @@ BUILDS = {
         LEAF, "prod", failure="img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4"
     ),
     CHILD: ImageBuild(CHILD, "prod", blocked_by=LEAF),
+    PULLED: ImageBuild(
+        PULLED, "prod", "sha256:p", "bbc/pulled", ("3.0.0",), release_packages=LISTED
+    ),
 }
+
+
+def read_from_engine(image_id: str) -> ImagePackages:
+    return ImagePackages((Package("deb", "read-from", image_id),), "debian-12", None)
 
 
 ML = Address("img/ml")
@@ -80,7 +91,7 @@ _TARGET = type("W", (), {"target": {VariantsField: _NO_VARIANTS}})()
 
 def package(
     address: Address,
-    run_token: str,
+    run_images: set[Address],
     asked_for: list,
     goals=CurrentExecutingGoals(),
     built_on_by_others: frozenset = frozenset(),
@@ -95,8 +106,13 @@ def package(
     created, sboms, read = [], [], []
     result = run_rule_with_mocks(
         package_bbc_image,
-        rule_args=[_FieldSet(address, "1.0.0", variants), RunToken(run_token), goals],
+        rule_args=[_FieldSet(address, "1.0.0", variants), goals],
         mock_gets=[
+            MockGet(
+                output_type=RunImages,
+                input_types=(),
+                mock=lambda: RunImages(frozenset(run_images)),
+            ),
             MockGet(output_type=ImageBuild, input_types=(ImageBuildRequest,), mock=build),
             MockGet(
                 output_type=LocalImages,
@@ -122,7 +138,13 @@ def package(
             MockGet(
                 output_type=ImagesPackages,
                 input_types=(_ImagesOfRun,),
-                mock=lambda r: read.append(r.run_token) or ImagesPackages(()),
+                mock=lambda r: read.append(r.addresses) or ImagesPackages(
+                    tuple(
+                        (b.image_id, read_from_engine(b.image_id))
+                        for b in (*BUILDS.values(), *ML_BUILDS.values())
+                        if b.address in r.addresses and b.ok and not b.release_packages
+                    )
+                ),
             ),
             MockGet(output_type=Digest, input_types=(MergeDigests,), mock=lambda m: EMPTY_DIGEST),
             MockGet(
@@ -138,7 +160,7 @@ def package(
 
 
 def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact_first():
-    result, [created] = package(ROOT, "run-1", [])
+    result, [created] = package(ROOT, {ROOT, OTHER}, [])
     assert isinstance(result, BuiltPackage)
     artifact, sbom = result.artifacts
     # A docker_image of Pants' own built on this one is built FROM the first: the content tag.
@@ -147,11 +169,13 @@ def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact
         "Built: bbc/root:1.0.0, bbc/root:latest, bbc/root:1.0.0-c0ffee"
     )
     assert sbom.relpath == "bbc/sbom/bbc/root.json"
-    assert package.sboms == [  # type: ignore[attr-defined]
-        ImageSBOMRequest("bbc/root", "1.0.0", "1.0.0-c0ffee", "sha256:r")
-    ]
     # What it holds is read with the run's other images, not on its own.
-    assert package.read == ["run-1"]  # type: ignore[attr-defined]
+    assert package.read == [(OTHER, ROOT)]  # type: ignore[attr-defined]
+    assert package.sboms == [  # type: ignore[attr-defined]
+        ImageSBOMRequest(
+            "bbc/root", "1.0.0", "1.0.0-c0ffee", "sha256:r", read_from_engine("sha256:r")
+        )
+    ]
     info = json.loads(created[0].content)
     assert info["image_id"] == "sha256:r" and info["bbc"] == {
         "version": "1.0.0",
@@ -160,18 +184,18 @@ def test_a_built_image_is_packaged_with_its_content_ref_first_and_reported_exact
     }
 
 
-def test_an_image_whose_packages_are_known_is_not_read_again():
-    text = sbom("bbc/other", "2.0.0", "2.0.0-c0ffee", "sha256:o", None, [])
-    read_from_release("sha256:o", text)  # as a pull from the registry cache does
-    result, _ = package(OTHER, "run-2", [])
+def test_an_image_pulled_with_its_release_sbom_is_not_read_from_the_engine():
+    result, _ = package(PULLED, {ROOT, PULLED}, [])
     assert isinstance(result, BuiltPackage)
     assert package.read == []  # type: ignore[attr-defined]
+    [request] = package.sboms  # type: ignore[attr-defined]
+    assert request.packages == LISTED
 
 
 def test_package_builds_nothing_while_publish_runs():
     asked_for: list = []
     result, created = package(
-        ROOT, "run-p", asked_for, CurrentExecutingGoals({"publish": object})  # type: ignore
+        ROOT, {ROOT}, asked_for, CurrentExecutingGoals({"publish": object})  # type: ignore
     )
     assert result.artifacts == () and result.digest == EMPTY_DIGEST
     assert asked_for == [] and created == []
@@ -181,7 +205,7 @@ def test_while_publish_runs_package_builds_an_image_pants_own_images_are_built_o
     asked_for: list = []
     result, created = package(
         ROOT,
-        "run-q",
+        {ROOT},
         asked_for,
         CurrentExecutingGoals({"publish": object}),  # type: ignore
         frozenset({ROOT}),
@@ -191,29 +215,26 @@ def test_while_publish_runs_package_builds_an_image_pants_own_images_are_built_o
 
 
 def test_a_failure_waits_for_every_image_the_run_asked_for_then_reports_them_all():
-    package(ROOT, "run-2", [])
-    package(OTHER, "run-2", [])
     asked_for: list = []
     with pytest.raises(ImageBuildFailed) as error:
-        package(LEAF, "run-2", asked_for)
+        package(LEAF, {ROOT, OTHER, LEAF}, asked_for)
     assert set(asked_for) == {"engine", LEAF, ROOT, OTHER}
     report = str(error.value)
     assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
     assert "Built or up to date: img/other:other, img/root:root." in report
 
 
-def test_other_runs_are_not_waited_for():
-    package(OTHER, "run-3", [])
+def test_images_the_run_does_not_name_are_not_waited_for():
     asked_for: list = []
     with pytest.raises(ImageBuildFailed):
-        package(LEAF, "run-4", asked_for)
+        package(LEAF, set(), asked_for)
     assert asked_for == ["engine", LEAF, LEAF]
 
 
 def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():
     asked_for: list = []
     with pytest.raises(ImageBuildFailed) as error:
-        package(CHILD, "run-5", asked_for)
+        package(CHILD, {CHILD}, asked_for)
     assert LEAF in asked_for
     report = str(error.value)
     assert report.startswith("img/leaf:leaf (bbc/leaf:0.1.0) failed to build at step 3/4")
@@ -222,7 +243,7 @@ def test_a_blocked_image_reports_the_failure_of_the_ancestor_that_stopped_it():
 
 def test_package_records_the_build_times_of_the_image_and_of_each_variant_it_built():
     variants = {"cuda12": ("ACCEL=cuda12",), "rocm6": ("ACCEL=rocm6",)}
-    result, created = package(ML, "run-6", [], variants=variants)
+    result, created = package(ML, {ML}, [], variants=variants)
     assert [a.relpath for a in result.artifacts if hasattr(a, "image_id")] == [
         "img/ml/info.docker-info.json",
         "img/ml/info.cuda12.docker-info.json",
