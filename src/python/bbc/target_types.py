@@ -1,7 +1,7 @@
 """Fields the plugin adds to `docker_image` (version, parent range, tests), and its own targets.
 
 A `docker_image` with a `version` is a BBC image, managed by the plugin; one without is left to
-Pants' own docker rules (goals/vanilla.py), so a repository can adopt the plugin image by image.
+Pants' own docker rules (graph/vanilla.py), so a repository can adopt the plugin image by image.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pants.engine.target import (
 from pants.source.filespec import Filespec
 from pants.util.strutil import help_text
 
-from bbc.core.contract_files import repository_globs
+from bbc.container_tests.contract_files import repository_globs
 
 
 class ImageVersionField(StringField):

@@ -127,8 +127,8 @@ def test_a_chain_problem_stops_the_run_with_a_message_naming_the_images_and_the_
     scratch: Repo,
 ) -> None:
     """One problem of the chain (not of one image) end to end; each such message (cycles,
-    ranges, a child without parent_versions) is checked in core/test_chain.py, and each image's
-    own errors in rules/test_image_graph.py."""
+    ranges, a child without parent_versions) is checked in graph/test_chain.py, and each image's
+    own errors in graph/test_image_graph.py."""
     scratch.add_child("bad", "root", "RUN true", accepts="^2.0")
     result = scratch.pants("package", "img/bad:bad")
     assert result.returncode != 0

@@ -73,7 +73,7 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
             return ([f"img/{n}:{n}" for n in names], [f"img/{n}:{n}" for n in pull])
 
         # (Within a stage, jobs come longest first by the build times this checkout recorded.)
-        # (How a subtree too big for one runner is split into stages: core/test_fanout.py.)
+        # (How a subtree too big for one runner is split into stages: fanout/test_stages.py.)
         assert [sorted((j["targets"], j["pull"]) for j in stage) for stage in stages] == [
             [job("root")],
             [job("mid", "leaf", pull=("root",)), job("side", pull=("root",))],

@@ -95,7 +95,7 @@ def test_a_second_checkout_gets_outputs_pexes_and_test_results_from_the_remote_c
     ).read_bytes()
     assert counter(again, "remote_cache_requests_cached") > 0
     # Nothing runs here: even the read of the root's packages for its SBOM (one `docker save` of
-    # the image id, after the builds: rules/sbom.py) is the first checkout's, from the cache.
+    # the image id, after the builds: sbom/image_sbom.py) is the first checkout's, from the cache.
     assert counter(again, "remote_cache_requests_uncached") == 0, again.output
     assert "Completed: Reading the packages" not in again.output
     assert counter(again, "remote_cache_write_attempts") == 0, again.output

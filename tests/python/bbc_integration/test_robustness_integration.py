@@ -71,8 +71,8 @@ def containers_of(repo: Repo) -> list:
 
 def test_a_broken_image_is_named_in_every_goal_and_the_rest_still_builds(scratch: Repo) -> None:
     """One broken image end to end; every message an image can be refused with is checked once,
-    at the level that makes it (tests/python/bbc_tests: rules/test_image_graph.py and
-    core/test_chain.py, test_versions.py, test_tags.py)."""
+    at the level that makes it (tests/python/bbc_tests: graph/test_image_graph.py and
+    graph/test_chain.py, test_versions.py, test_tags.py)."""
     repo = scratch
     with repo.branch():
         repo.write("img/bad/BUILD", 'docker_image(name="bad", version="1.0.0")\n')

@@ -19,7 +19,7 @@ SCRIPTS = sorted(
 
 def test_every_shell_script_passes_shellcheck() -> None:
     assert Path("pants") in SCRIPTS and Path("3rdparty/debian/fetch-debs.sh") in SCRIPTS
-    assert Path("src/python/bbc/rules/push.sh") in SCRIPTS, SCRIPTS
+    assert Path("src/python/bbc/publish/push.sh") in SCRIPTS, SCRIPTS
     checked = subprocess.run(
         ["shellcheck", "--severity=warning", "--format=gcc", *map(str, SCRIPTS)],
         capture_output=True,

@@ -14,8 +14,8 @@ from pants.engine.process import FallibleProcessResult, Process, ProcessResultMe
 from pants.testutil.rule_runner import MockGet
 from pants.util.frozendict import FrozenDict
 
-from bbc.rules.docker import Docker, RegistryConfig
-from bbc.rules.registry import Registries, SkopeoBinary, _Raw, _RawRequest
+from bbc.publish.registry import Registries, SkopeoBinary, _Raw, _RawRequest
+from bbc.util_rules.docker import Docker, RegistryConfig
 
 # The plugin's registry client as a rule gets it, for rules run against a FakeRegistry.
 REGISTRIES = Registries(

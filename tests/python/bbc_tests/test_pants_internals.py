@@ -20,25 +20,25 @@ INTERNALS = [
     (
         "pants.engine.internals.graph",
         "OwnersRequest",
-        "goals/check.py: the targets that owned a file deleted since the base revision",
+        "versioning/check.py: the targets that owned a file deleted since the base revision",
         lambda found: "sources" in [f.name for f in dataclasses.fields(found)],
     ),
     (
         "pants.engine.internals.graph",
         "Owners",
-        "goals/check.py (the answer to OwnersRequest)",
+        "versioning/check.py (the answer to OwnersRequest)",
         None,
     ),
     (
         "pants.engine.internals.session",
         "SessionValues",
-        "goals/run_images.py: the run's options (OptionsBootstrapper) and client environment",
+        "graph/run_images.py: the run's options (OptionsBootstrapper) and client environment",
         lambda found: issubclass(found, dict) or hasattr(found, "__getitem__"),
     ),
     (
         "pants.vcs.changed",
         "ChangedOptions",
-        "goals/run_images.py: the files --changed-since names, as Pants' specs calculator finds",
+        "graph/run_images.py: the files --changed-since names, as Pants' specs calculator finds",
         lambda found: hasattr(found, "from_options")
         and hasattr(found, "changed_files")
         and hasattr(found, "provided"),
@@ -46,44 +46,44 @@ INTERNALS = [
     (
         "pants.vcs.changed",
         "ChangedRequest",
-        "goals/run_images.py: the targets owning changed files and their dependents",
+        "graph/run_images.py: the targets owning changed files and their dependents",
         lambda found: [f.name for f in dataclasses.fields(found)] == ["sources", "dependents"],
     ),
     (
         "pants.init.specs_calculator",
         "calculate_specs",
-        "goals/run_images.py repeats what it does inside a rule: compare them after an upgrade",
+        "graph/run_images.py repeats what it does inside a rule: compare them after an upgrade",
         lambda found: list(inspect.signature(found).parameters)
         == ["options_bootstrapper", "options", "session", "working_dir"],
     ),
     (
         "pants.engine.internals.session",
         "RunId",
-        "rules/containers.py: whether a cached test result was made in this run",
+        "container_tests/containers.py: whether a cached test result was made in this run",
         lambda found: found(3) == 3,
     ),
     (
         "pants.engine.internals.synthetic_targets",
         "SyntheticTargetsRequest",
-        "rules/synthetic_targets.py: the targets the plugin adds (pants.toml, Dockerfile.test)",
+        "graph/synthetic_targets.py: the targets the plugin adds (pants.toml, Dockerfile.test)",
         lambda found: hasattr(found, "SINGLE_REQUEST_FOR_ALL_TARGETS") and hasattr(found, "rules"),
     ),
     (
         "pants.engine.internals.synthetic_targets",
         "SyntheticAddressMaps",
-        "rules/synthetic_targets.py",
+        "graph/synthetic_targets.py",
         lambda found: hasattr(found, "for_targets_request"),
     ),
     (
         "pants.engine.internals.target_adaptor",
         "TargetAdaptor",
-        "rules/synthetic_targets.py: a synthetic target's definition",
+        "graph/synthetic_targets.py: a synthetic target's definition",
         lambda found: "__description_of_origin__" in str(inspect.signature(found.__init__))
         or "kwargs" in str(inspect.signature(found.__init__)),
     ),
 ]
 
-# Pants' docker backend modules whose rules goals/vanilla.py registers without their field sets,
+# Pants' docker backend modules whose rules graph/vanilla.py registers without their field sets,
 # and the union members it expects to drop from each.
 DOCKER_RULE_MODULES = [
     "pants.backend.docker.goals.package_image",
@@ -112,8 +112,8 @@ def test_each_internal_is_where_the_plugin_expects_it(module, name, used, shape)
 def test_pants_docker_rules_are_rules_and_union_members(module) -> None:
     rules = importlib.import_module(module).rules()
     assert rules and all(isinstance(r, (Rule, UnionRule)) for r in rules), (
-        f"goals/vanilla.py registers {module}.rules() without its union members; Pants "
-        f"{pants.version.VERSION} returns something else there: adapt goals/vanilla.py."
+        f"graph/vanilla.py registers {module}.rules() without its union members; Pants "
+        f"{pants.version.VERSION} returns something else there: adapt graph/vanilla.py."
     )
     assert any(isinstance(r, UnionRule) for r in rules), module
 
@@ -121,5 +121,5 @@ def test_pants_docker_rules_are_rules_and_union_members(module) -> None:
 def test_the_pants_version_these_were_checked_with() -> None:
     assert str(pants.version.VERSION) == CHECKED_WITH, (
         f"Pants is now {pants.version.VERSION}: re-check every entry of INTERNALS in "
-        f"{__file__} against it (and goals/vanilla.py), then set CHECKED_WITH."
+        f"{__file__} against it (and graph/vanilla.py), then set CHECKED_WITH."
     )

@@ -1,0 +1,1 @@
+"""What changed between releases: release notes, package changes with CVEs, `bbc-diff`."""

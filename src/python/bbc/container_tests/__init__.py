@@ -1,0 +1,1 @@
+"""Container tests in `pants test`: checks, contract test files, JUnit reports."""

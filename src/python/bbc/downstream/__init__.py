@@ -1,0 +1,1 @@
+"""`bbc-downstream`: other repositories' references to the family, moved to new releases."""

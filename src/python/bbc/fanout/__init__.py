@@ -1,0 +1,1 @@
+"""Scale-out: `bbc-plan`'s CI jobs, in stages balanced by recorded build times."""

@@ -1,0 +1,256 @@
+"""`./pants publish` of BBC images: report what publish/release.py pushed, and record it.
+
+Each image's record, `dist/bbc/published/<repository>.json`, says per registry (and image
+variant) the manifest digest of `X.Y.Z` (`X.Y.Z-<variant>`; as read back at the end), the pinned
+reference, its tags and which of them this run pushed; or, when this run did not publish the image, why, and that its local `X.Y.Z`
+now names an unreleased build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from pants.backend.docker.target_types import DockerImageSourceField
+from pants.core.goals.publish import (
+    PublishFieldSet,
+    PublishOutputData,
+    PublishPackages,
+    PublishProcesses,
+    PublishRequest,
+)
+from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.process import InteractiveProcess
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
+
+from bbc.changes.notes import ImageNotes, ImageNotesRequest
+from bbc.fanout.stages import build_time_path, build_time_record
+from bbc.model.tags import pinned, tag_of
+from bbc.publish.release_types import ImagePublish, ImagePublishRequest
+from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
+from bbc.subsystems import BBC
+from bbc.target_types import ImageVersionField, BBCImagesOnly
+
+RECORD_DIR = "dist/bbc/published"
+RELEASES_DIR = "dist/bbc/releases"  # each release's notes and SBOM
+
+
+class BBCPublishRequest(PublishRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class BBCPublishFieldSet(BBCImagesOnly, PublishFieldSet):
+    publish_request_type = BBCPublishRequest
+    required_fields = (DockerImageSourceField, ImageVersionField)
+
+    source: DockerImageSourceField
+    version: ImageVersionField
+
+    def get_output_data(self) -> PublishOutputData:
+        return PublishOutputData({"publisher": "bbc", **super().get_output_data()})
+
+
+def record(published: ImagePublish, failure: str | None = None) -> dict:
+    """What dist/bbc/published/<repository>.json says: how to pin each published ref, or why
+    this run did not publish the image."""
+    build = published.build
+    if failure is not None:
+        return {
+            "address": str(published.address),
+            "status": "failed",
+            "reason": failure,
+            "version": build.tags[0] if build.tags else None,
+            "local_build": (
+                f"{build.refs[0]} now names this unreleased build ({build.image_id})"
+                if build.image_id
+                else None
+            ),
+        }
+    return {
+        "address": str(published.address),
+        "status": "published",
+        "image_id": build.image_id,
+        "version": build.tags[0],
+        "content_tag": build.content_tag,
+        "registries": [
+            {
+                "alias": r.destination.alias,
+                "variant": r.destination.variant,
+                "registry": r.destination.address,
+                "repository": r.destination.repository,
+                "digest": r.digest,
+                "pinned": pinned(r.destination.repository, r.digest) if r.digest else None,
+                "tags": list(r.destination.refs),
+                "pushed": list(r.pushed),
+            }
+            for r in published.registries
+        ],
+    }
+
+
+def _bash(bash: BashBinary, script: str, *args: str, **kwargs) -> InteractiveProcess:
+    return InteractiveProcess(argv=(bash.path, "-c", script, "bash", *args), **kwargs)
+
+
+_WRITE = 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"'
+
+
+def _record_path(published: ImagePublish) -> str:
+    repository = published.build.repository or str(published.address).replace(":", "/")
+    return os.path.join(RECORD_DIR, f"{repository}.json")
+
+
+def _failing(bash: BashBinary, published: ImagePublish, message: str) -> InteractiveProcess:
+    """Record why the image was not published, then say it and fail."""
+    text = json.dumps(record(published, message), indent=2, sort_keys=True)
+    script = f'{_WRITE}; printf "\\n%s\\n" "$3" >&2; exit 1'
+    return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
+
+
+# Writes each (path, text) pair of its arguments: the record, the release notes and the SBOM.
+_WRITE_ALL = (
+    'while [ $# -gt 0 ]; do mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1" || exit 1; '
+    "shift 2; done"
+)
+# Then runs the trigger ($BBC_TRIGGER), saying $BBC_TRIGGER_FAILED when it fails.
+_ANNOUNCE = f"""{_WRITE_ALL}
+trigger=$BBC_TRIGGER failed=$BBC_TRIGGER_FAILED
+unset BBC_TRIGGER BBC_TRIGGER_FAILED
+bash -c "$trigger" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$failed" "$code" >&2; exit 1; }}"""
+
+
+def _announcing(
+    bash: BashBinary,
+    bbc: BBC,
+    env: EnvironmentVars,
+    published: ImagePublish,
+    r,
+    files: tuple[str, ...],
+) -> InteractiveProcess:
+    """Record the release, then run [bbc].publish_trigger with the release in its environment."""
+    dest = r.destination
+    message = (
+        f"[bbc].publish_trigger failed for {dest.exact}: the release stays published. Fix the "
+        f"trigger, then announce it again: ./pants publish --bbc-announce-existing "
+        f"{published.address}"
+    )
+    release_env = {
+        **{k: v for k, v in env.items() if k in ("PATH", "HOME")},
+        "BBC_IMAGE": str(published.address),
+        "BBC_REPOSITORY": dest.repository,
+        "BBC_VERSION": dest.version,
+        "BBC_VARIANT": dest.variant or "",
+        "BBC_DIGEST": r.digest or "",
+        "BBC_PINNED": f"{dest.exact}@{r.digest}",
+        "BBC_PREVIOUS": r.previous or "",
+        "BBC_RECORD": files[0],
+        "BBC_NOTES": files[2],
+        "BBC_SBOM": files[4],
+        "BBC_TRIGGER": bbc.publish_trigger or "",
+        "BBC_TRIGGER_FAILED": message,
+    }
+    return _bash(
+        bash,
+        _ANNOUNCE,
+        *files,
+        env=release_env,
+        run_in_workspace=True,
+    )
+
+
+async def _release_files(published: ImagePublish, record_path: str) -> tuple[str, ...]:
+    """(path, text) pairs, flat: the publish record, the release's notes (one section per
+    registry, rebuilt from what the registries hold now: changes/notes.py) and its SBOM."""
+    build = published.build
+    version = build.tags[0]
+    repository = build.repository or str(published.address).replace(":", "/")
+    notes, sbom = await MultiGet(
+        Get(ImageNotes, ImageNotesRequest(published.address, packages_of=version)),
+        Get(
+            ImageSBOM,
+            ImageSBOMRequest(
+                repository, version, build.content_tag, build.image_id, build.release_packages
+            ),
+        ),
+    )
+    sections = [
+        notes.of(r.destination.repository, version)
+        for r in published.registries
+        if r.destination.variant is None
+    ]
+    text = "\n".join(s for s in sections if s) or f"{repository} {version}: no notes\n"
+    [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+    folder = os.path.join(RELEASES_DIR, repository)
+    timed = [  # the image's and its variants' build times, for bbc-plan (fanout/stages.py)
+        item
+        for b in (build, *published.variant_builds)
+        if b.seconds
+        for item in (
+            os.path.join("dist", build_time_path(repository, b.image_variant)),
+            build_time_record(str(b.address), b.content_tag, b.seconds, b.image_variant).decode(),
+        )
+    ]
+    return (
+        record_path,
+        json.dumps(record(published), indent=2, sort_keys=True) + "\n",
+        os.path.join(folder, f"{version}.md"),
+        f"# {repository} {version}\n\n{text}",
+        os.path.join(folder, f"{version}.cdx.json"),
+        sbom_file.content.decode(),
+        *timed,
+    )
+
+
+@rule(desc="Reporting a published image")
+async def publish_bbc_image(
+    request: BBCPublishRequest, bash: BashBinary, bbc: BBC
+) -> PublishProcesses:
+    published = await Get(ImagePublish, ImagePublishRequest(request.field_set.address))
+    build, address = published.build, published.address
+    name = build.refs[0] if build.refs else str(address)
+    if published.blocked_by:
+        blocker = await Get(ImagePublish, ImagePublishRequest(published.blocked_by))
+        reason = (blocker.failure or "").split("\n")[0]
+        message = (
+            f"{address} was not published: its ancestor {published.blocked_by} failed. {reason}"
+        )
+        return PublishProcesses([PublishPackages((name,), _failing(bash, published, message))])
+    if published.failure:
+        failed = [r.destination.exact for r in published.registries if r.failure] or [name]
+        failing = _failing(bash, published, published.failure)
+        return PublishProcesses([PublishPackages(tuple(failed), failing)])
+    if published.not_pushed:
+        return PublishProcesses([PublishPackages((name,), None, f"({published.not_pushed})")])
+
+    path = _record_path(published)
+    files = await _release_files(published, path)
+    write = _bash(bash, _WRITE_ALL, *files, run_in_workspace=True)
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
+    jobs = []
+    for r in published.registries:
+        data = PublishOutputData({"digest": r.digest, "record": path})
+        variant = f" ({r.destination.variant})" if r.destination.variant else ""
+        where = f"@{r.destination.alias}{variant}"
+        released = r.destination.exact in r.pushed
+        announce = bbc.publish_trigger and (released or bbc.announce_existing)
+        # The trigger runs once per registry (and variant): with its first job; the others only
+        # record.
+        first = _announcing(bash, bbc, env, published, r, files) if announce else write
+        if r.pushed:
+            jobs.append(PublishPackages(r.pushed, first, where, data))
+        if not released:
+            note = f"{where} (already there with this content, {r.digest})"
+            process = write if r.pushed else first
+            jobs.append(PublishPackages((r.destination.exact,), process, note, data))
+        if r.held_back:
+            note = f"(a newer release in @{r.destination.alias} holds it)"
+            jobs.append(PublishPackages(r.held_back, None, note, data))
+    return PublishProcesses(jobs)
+
+
+def rules():
+    return [*collect_rules(), *BBCPublishFieldSet.rules()]

@@ -1,0 +1,1 @@
+"""SBOMs: what images hold, as CycloneDX, written at package and recorded in registries."""

@@ -1,0 +1,207 @@
+"""Images' SBOMs (sbom/cyclonedx.py) from the files that say what they hold, read out of the engine
+once per image id: dpkg's status database, Python distributions' METADATA and os-release.
+
+Several images are read with one `docker save` (sbom/saved_images.py): `package` reads every
+image of the run in one process once they are all built (build/package.py), so no build waits
+for it and the layers they share leave the engine once. The process is cached by the image ids
+it reads: they name the bits, so what they hold never changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, TarBinary
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
+from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from bbc.build.output import output_tail
+from bbc.sbom.cyclonedx import (
+    ImagePackages,
+    Package,
+    debian_packages,
+    os_release,
+    python_distributions,
+    sbom,
+)
+from bbc.sbom.saved_images import created, merged, saved_images
+from bbc.util_rules.docker import DockerClient, raise_if_engine_down
+
+SBOM_DIR = "bbc/sbom"  # under dist/
+_PATTERNS = ("*var/lib/dpkg/status", "*.dist-info/METADATA", "*usr/lib/os-release", "*.wh.*")
+
+# The images' archive is unpacked into raw/; into out/ go its JSON files (the manifest and the
+# images' configs) and, from each layer, only the SBOM's files and the whiteouts, under
+# out/<the layer's path, / as _>.d/ (a pattern with no match in a layer is not an error).
+_SAVE = f"""set -u
+shopt -s globstar nullglob
+"$MKDIR" -p raw out
+"$DOCKER" save "$@" | "$TAR" -x -C raw
+codes=("${{PIPESTATUS[@]}}")
+[ "${{codes[0]}}" = 0 ] && [ "${{codes[1]}}" = 0 ] || exit 1
+layers=() keys=()
+for file in raw/**; do
+  [ -f "$file" ] || continue
+  key=${{file#raw/}} && key=${{key//\\//_}}
+  IFS= read -r -n1 first < "$file" || first=
+  case $first in
+    "{{" | "[") printf '%s' "$(<"$file")" > "out/$key" ;;
+    *) [ "${{file##*/}}" = VERSION ] || {{ layers+=("$file"); keys+=("out/$key.d"); }} ;;
+  esac
+done
+[ ${{#layers[@]}} = 0 ] || "$MKDIR" -p "${{keys[@]}}" || exit 1
+failed=
+for i in "${{!layers[@]}}"; do
+  "$TAR" -x -f "${{layers[i]}}" -C "${{keys[i]}}" --wildcards --wildcards-match-slash \\
+    {" ".join(repr(p) for p in _PATTERNS)} 2>err
+  while IFS= read -r line; do
+    case $line in
+      *"Not found in archive"* | *"Exiting with failure"*) ;;
+      *) echo "${{layers[i]#raw/}}: $line" >&2; failed=1 ;;
+    esac
+  done < err
+done
+[ -z "$failed" ]
+"""
+
+
+@dataclass(frozen=True)
+class ImagesPackagesRequest:
+    images: tuple[tuple[str, str], ...]  # (image id, a name for messages)
+
+
+@dataclass(frozen=True)
+class ImagePackagesRequest:
+    image_id: str
+    ref: str  # for messages
+
+
+@dataclass(frozen=True)
+class ImagesPackages:
+    images: tuple[tuple[str, ImagePackages], ...]  # by image id, as requested
+
+
+def _found(files: dict[str, bytes], config: str) -> ImagePackages:
+    text = {p: c.decode(errors="replace") for p, c in files.items()}
+    metadata = [t for p, t in text.items() if p.endswith(".dist-info/METADATA")]
+    return ImagePackages(
+        tuple(
+            debian_packages(text.get("var/lib/dpkg/status", "")) + python_distributions(metadata)
+        ),
+        os_release(text.get("usr/lib/os-release", "")),
+        created(config),
+    )
+
+
+def _read_saved(contents: DigestContents) -> dict[str, ImagePackages]:
+    """What each image in the unpacked archive (out/, see _SAVE) holds."""
+    by_path = {c.path.removeprefix("out/"): c.content for c in contents}
+    layers: dict[str, dict[str, bytes]] = {}
+    for path, content in by_path.items():
+        key, dot_d, inner = path.partition(".d/")
+        if dot_d:
+            layers.setdefault(key, {})[inner] = content
+    key = lambda path: path.replace("/", "_")  # noqa: E731
+    return {
+        image.image_id: _found(
+            merged([layers.get(key(layer), {}) for layer in image.layers]),
+            by_path[key(image.config)].decode(),
+        )
+        for image in saved_images(by_path["manifest.json"].decode()).values()
+    }
+
+
+class SBOMError(Exception):
+    pass
+
+
+@rule(desc="Reading the packages in images")
+async def images_packages(
+    request: ImagesPackagesRequest,
+    client: DockerClient,
+    bash: BashBinary,
+    tar: TarBinary,
+    mkdir: MkdirBinary,
+) -> ImagesPackages:
+    images = sorted(dict(request.images).items())
+    found: dict[str, ImagePackages] = {}
+    if images:
+        names = ", ".join(ref for _, ref in images[:3]) + (" ..." if len(images) > 3 else "")
+        result = await Get(
+            FallibleProcessResult,
+            Process,
+            client.docker.script(
+                bash,
+                _SAVE,
+                *(i for i, _ in images),
+                description=f"Reading the packages in {len(images)} image(s): {names}",
+                env={"TAR": tar.path, "MKDIR": mkdir.path},
+                output_directories=("out",),
+                # The image ids name the bits: what they hold never changes.
+                cache_scope=ProcessCacheScope.SUCCESSFUL,
+                level=LogLevel.INFO,  # shown, as the builds are: a big family takes seconds
+            ),
+        )
+        raise_if_engine_down("save", result)
+        if result.exit_code != 0:
+            raise SBOMError(
+                f"Could not read the packages in {names}: "
+                f"{output_tail(result.stderr.decode(errors='replace'))}"
+            )
+        found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
+        missing = [ref for i, ref in images if i not in found]
+        if missing:
+            raise SBOMError(
+                f"`docker save` wrote no {', '.join(missing)}: could not read their packages."
+            )
+    return ImagesPackages(tuple((i, found[i]) for i, _ in request.images))
+
+
+@rule(desc="Reading the packages in an image")
+async def image_packages(request: ImagePackagesRequest) -> ImagePackages:
+    found = await Get(ImagesPackages, ImagesPackagesRequest(((request.image_id, request.ref),)))
+    return found.images[0][1]
+
+
+@dataclass(frozen=True)
+class ImageSBOMRequest:
+    repository: str
+    version: str
+    content_tag: str
+    image_id: str
+    # What it holds when known already (its release's SBOM, or read with the run's other
+    # images); None: read it from the engine.
+    packages: ImagePackages | None = None
+
+
+@dataclass(frozen=True)
+class ImageSBOM:
+    path: str  # relative to dist/
+    digest: Digest  # the file at `path`
+
+
+@rule(desc="Writing an image's SBOM")
+async def image_sbom(request: ImageSBOMRequest) -> ImageSBOM:
+    ref = f"{request.repository}:{request.content_tag}"
+    found = request.packages or await Get(
+        ImagePackages, ImagePackagesRequest(request.image_id, ref)
+    )
+    text = sbom(
+        request.repository,
+        request.version,
+        request.content_tag,
+        request.image_id,
+        found.created,
+        list(found.packages),
+        found.distro,
+    )
+    path = f"{SBOM_DIR}/{request.repository}/{request.version}.cdx.json"
+    digest = await Get(Digest, CreateDigest([FileContent(path, text.encode())]))
+    return ImageSBOM(path, digest)
+
+
+def rules():
+    return collect_rules()

@@ -1,0 +1,1 @@
+"""`bbc-update`: the Debian locks, the Python lockfiles and roots' external bases."""

@@ -1,0 +1,16 @@
+"""The plugin's shell scripts are `.sh` files beside the rules that run them (shellcheck checks
+them: tests/python/bbc_integration/test_shell_scripts.py); a rule runs one as `bash -c`."""
+
+from __future__ import annotations
+
+from pants.util.resources import read_resource
+
+
+def script(module: str, name: str) -> str:
+    """The text of the script `name` beside the module `module` (its `__name__`)."""
+    package = module.rpartition(".")[0]
+    found = read_resource(package, name)
+    if found is None:
+        folder = package.replace(".", "/")
+        raise FileNotFoundError(f"the plugin lost its script src/python/{folder}/{name}")
+    return found.decode()

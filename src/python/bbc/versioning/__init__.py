@@ -1,0 +1,1 @@
+"""Versions kept honest: what `bbc-check` demands and what `bbc-bump` changes."""

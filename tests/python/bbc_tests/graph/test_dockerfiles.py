@@ -1,0 +1,115 @@
+"""The real Dockerfile parsing path: Pants' parser (BuildKit's, in-process) reads what Docker reads."""
+
+from textwrap import dedent
+
+import pytest
+from pants.engine.addresses import Address
+from pants.testutil.rule_runner import QueryRule, RuleRunner
+
+from bbc.graph.chain import Instruction
+from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest, ParsedDockerfile
+
+from bbc_tests.rule_runner import plugin_rule_runner
+
+
+@pytest.fixture(scope="module")
+def rule_runner() -> RuleRunner:
+    return plugin_rule_runner(QueryRule(ImageDockerfile, [ImageDockerfileRequest]))
+
+
+def parse(rule_runner: RuleRunner, address: Address) -> ParsedDockerfile:
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(address)])
+    assert found.parsed is not None, found.problem
+    return found.parsed
+
+
+def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {
+            "img/BUILD": 'docker_image(version="1.0.0")',
+            "img/Dockerfile": dedent(
+                """\
+                # syntax=docker/dockerfile:1
+                ARG SOURCE_IMAGE=images/python:python
+                FROM $SOURCE_IMAGE AS install
+                # a comment between continuation lines does not end the instruction
+                RUN apt-get update \\
+                # (still the same RUN)
+                 && apt-get install -y curl
+                FROM $SOURCE_IMAGE
+                COPY --from=install --chown=bbc:bbc /opt/venv/ /opt/venv/
+                ENV A=1 \\
+                    B=2
+                """
+            ),
+        }
+    )
+    parsed = parse(rule_runner, Address("img"))
+    assert parsed.path == "img/Dockerfile"
+    assert [(i.cmd, i.line) for i in parsed.instructions] == [
+        ("ARG", 2),
+        ("FROM", 3),
+        ("RUN", 5),
+        ("FROM", 8),
+        ("COPY", 9),
+        ("ENV", 10),
+    ]
+    assert parsed.instructions[0] == Instruction("ARG", ("SOURCE_IMAGE=images/python:python",), 2)
+    assert parsed.instructions[1].value == ("$SOURCE_IMAGE", "AS", "install")
+    assert parsed.instructions[2].value == ("apt-get update  && apt-get install -y curl",)
+    assert parsed.instructions[4].value == ("/opt/venv/", "/opt/venv/")
+    assert parsed.instructions[4].flags == ("--from=install", "--chown=bbc:bbc")
+
+
+def test_a_dockerfile_given_as_instructions_is_parsed_too(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "gen/BUILD": dedent(
+                """\
+                docker_image(
+                    version="1.0.0",
+                    instructions=["ARG SOURCE_IMAGE=img:img", "FROM $SOURCE_IMAGE", "RUN true"],
+                )
+                """
+            )
+        }
+    )
+    parsed = parse(rule_runner, Address("gen"))
+    assert [i.cmd for i in parsed.instructions] == ["ARG", "FROM", "RUN"]
+
+
+def test_an_image_without_a_dockerfile_is_told_how_to_give_one(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files({"empty/BUILD": 'docker_image(version="1.0.0")'})
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("empty"))])
+    assert found.parsed is None
+    assert found.problem == (
+        "empty:empty has no Dockerfile: empty/Dockerfile does not exist. Add it, point the "
+        "target's `source` field at its Dockerfile, or write it in `instructions`."
+    )
+
+
+def test_a_dockerfile_and_instructions_both_are_refused(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "both/BUILD": 'docker_image(version="1.0.0", instructions=["FROM scratch"])',
+            "both/Dockerfile": "FROM scratch\n",
+        }
+    )
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("both"))])
+    assert found.problem is not None and "has both a Dockerfile (both/Dockerfile)" in found.problem
+
+
+def test_a_dockerfile_without_instructions_is_a_problem_of_its_image(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {"blank/BUILD": 'docker_image(version="1.0.0")', "blank/Dockerfile": "# nothing yet\n"}
+    )
+    found = rule_runner.request(ImageDockerfile, [ImageDockerfileRequest(Address("blank"))])
+    assert found.parsed is None
+    assert found.problem == (
+        "blank:blank: blank/Dockerfile cannot be read as a Dockerfile (file with no "
+        "instructions): fix it."
+    )
