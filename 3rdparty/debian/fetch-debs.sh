@@ -25,8 +25,8 @@ awk '
   END { flush() }
 ' "$lock" > "$work/locked"
 : > "$out/SHA256SUMS"
-# A lock entry is data, never a path or a command (core/debian_lock.py checks the same when it
-# writes a lock): a file name of a .deb, an http(s) URL, a SHA-256, each file once.
+# A lock entry is data, never a path or a command (the plugin's updates/debian_lock.py checks the
+# same when it writes a lock): a file name of a .deb, an http(s) URL, a SHA-256, each file once.
 segment='[A-Za-z0-9][A-Za-z0-9.+~_%:-]*'
 pool_path="^($segment/)*$segment\.u?deb\$"
 declare -A seen

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from bbc.model.content import pep503_name
 from bbc.sbom.cyclonedx import Package
 
 
@@ -25,7 +25,7 @@ class PackageChange:
 
 
 def _key(package: Package) -> tuple[str, str, str]:
-    return (package.kind, re.sub(r"[-_.]+", "-", package.name).lower(), package.arch or "")
+    return (package.kind, pep503_name(package.name), package.arch or "")
 
 
 def package_changes(old: list[Package], new: list[Package]) -> list[PackageChange]:

@@ -29,7 +29,7 @@ _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _EXTRA_MARKER = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
 
 
-def normalize(name: str) -> str:
+def pep503_name(name: str) -> str:
     """A Python distribution name as PEP 503 compares them."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -44,12 +44,12 @@ def _parse(requirement: str) -> tuple[str, frozenset[str], frozenset[str]]:
     found = _NAME.match(requirement)
     if not found:
         raise ValueError(f"not a requirement: {requirement!r}")
-    extras = frozenset(normalize(e) for e in (found.group(2) or "").split(",") if e.strip())
+    extras = frozenset(pep503_name(e) for e in (found.group(2) or "").split(",") if e.strip())
     marker = requirement.partition(";")[2]
     return (
-        normalize(found.group(1)),
+        pep503_name(found.group(1)),
         extras,
-        frozenset(normalize(e) for e in _EXTRA_MARKER.findall(marker)),
+        frozenset(pep503_name(e) for e in _EXTRA_MARKER.findall(marker)),
     )
 
 
@@ -65,7 +65,7 @@ def locked_versions(lock_text: str) -> dict[str, str]:
     if not lock_text.strip():
         return {}
     return {
-        normalize(entry["project_name"]): entry["version"]
+        pep503_name(entry["project_name"]): entry["version"]
         for resolve in _lock_json(lock_text)["locked_resolves"]
         for entry in resolve["locked_requirements"]
     }
@@ -80,7 +80,7 @@ def lock_subset(
     if not lock_text.strip():
         return ()
     locked = {
-        normalize(entry["project_name"]): entry
+        pep503_name(entry["project_name"]): entry
         for resolve in _lock_json(lock_text)["locked_resolves"]
         for entry in resolve["locked_requirements"]
     }

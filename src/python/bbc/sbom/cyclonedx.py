@@ -9,7 +9,6 @@ timestamp is the image's creation time, so the same image always gets the same d
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,8 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.output.json import JsonV1Dot6
 from debian.deb822 import Deb822
 from packageurl import PackageURL  # pants: no-infer-dep (cyclonedx-python-lib brings it)
+
+from bbc.model.content import pep503_name
 
 _NAMESPACE = uuid.UUID("6f1c5a56-8f1e-4a59-9a0e-3b1b2f2d5b8e")  # the plugin's SBOM serials
 
@@ -38,7 +39,7 @@ class Package:
         if self.kind == "deb":
             qualifiers = {"arch": self.arch} if self.arch else {}
             return PackageURL("deb", "debian", self.name, self.version, qualifiers)
-        return PackageURL("pypi", None, re.sub(r"[-_.]+", "-", self.name).lower(), self.version)
+        return PackageURL("pypi", None, pep503_name(self.name), self.version)
 
 
 def debian_packages(dpkg_status: str) -> list[Package]:
@@ -67,7 +68,7 @@ def python_distributions(metadata: list[str]) -> list[Package]:
         headers = HeaderParser().parsestr(text)
         name, version = headers.get("Name"), headers.get("Version")
         if name and version:
-            key = (re.sub(r"[-_.]+", "-", name).lower(), version)
+            key = (pep503_name(name), version)
             found.setdefault(key, Package("pypi", name, version))
     return sorted(found.values(), key=lambda p: p.name.lower())
 

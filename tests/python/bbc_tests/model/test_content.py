@@ -6,7 +6,7 @@ from bbc.model.content import (
     Inputs,
     content_hash,
     lock_subset,
-    normalize,
+    pep503_name,
     requirement_name,
     resolved_build_args,
     stable_digest,
@@ -47,7 +47,7 @@ LOCK = lock(
 
 
 def test_names_compare_as_pep_503_says():
-    assert normalize("Zope.Interface_x") == "zope-interface-x"
+    assert pep503_name("Zope.Interface_x") == "zope-interface-x"
     assert requirement_name("Flask[async]>=3 ; python_version > '3'") == "flask"
     with pytest.raises(ValueError):
         requirement_name(">=1.0")
