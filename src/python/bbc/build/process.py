@@ -19,6 +19,7 @@ from pants.util.logging import LogLevel
 
 from bbc.model.labels import REVISION, source_labels
 from bbc.util_rules.docker import Docker
+from bbc.util_rules.scripts import script
 
 IIDFILE = "__bbc_image.iid"
 PARENT_MISSING = 97
@@ -29,22 +30,7 @@ LABELLED_DOCKERFILE = "__bbc_Dockerfile"
 _PATHS = "__bbc_paths"  # the files whose last commit is the image's revision
 _REVISION = "@BBC_REVISION@"
 
-# Build only if the content tags of the images it builds on are in the engine: a missing local
-# name would otherwise be looked up on Docker Hub. (Only builtins and the tools given: the
-# process's PATH is empty.)
-_BUILD = f"""set -u
-for image in $BBC_BUILT_ON; do
-  "$DOCKER" image inspect "$image" >/dev/null 2>&1 || {{ echo "$image" >&2; exit {PARENT_MISSING}; }}
-done
-labels=$BBC_LABELS
-if [ -n "$GIT" ]; then
-  mapfile -t paths < {_PATHS}
-  revision=$("$GIT" -C "$BBC_ROOT" log -1 --format=%H -- "${{paths[@]}}" 2>/dev/null) || revision=
-  [ -z "$revision" ] || labels="$labels ${{BBC_REVISION_LABELS//{_REVISION}/$revision}}"
-fi
-printf '%s\\nLABEL %s\\n' "$(<{_DOCKERFILE})" "$labels" > {LABELLED_DOCKERFILE}
-"$DOCKER" "$@"
-"""
+_BUILD = script(__name__, "build_image.sh")
 
 
 @dataclass(frozen=True)
@@ -101,6 +87,11 @@ def build_process(
             "BBC_REVISION_LABELS": _label_text(later),
             "GIT": tools.git,
             "BBC_ROOT": tools.build_root,
+            "BBC_PARENT_MISSING": str(PARENT_MISSING),
+            "BBC_PATHS_FILE": _PATHS,
+            "BBC_DOCKERFILE_IN": _DOCKERFILE,
+            "BBC_LABELLED_DOCKERFILE": LABELLED_DOCKERFILE,
+            "BBC_REVISION_MARK": _REVISION,
         },
         input_digest=input_digest,
         output_files=(IIDFILE,),

@@ -2,10 +2,12 @@
 kept, its files copied out through the engine (so a remote engine works too), and the container
 always removed.
 
-Each container is labelled with when it may be removed (`io.bbc.test-expires`): a watchdog
-outside the check's process group removes it as soon as the check's process ends, even when
-Pants kills it (Ctrl-C); a container left by a crash is removed by the next run once expired.
-Checks of other checkouts, still running, are never touched.
+Each container is labelled with its owner, the process that runs the check
+(`io.bbc.test-owner`), and with when it may be removed (`io.bbc.test-expires`; never, for a check
+without a time limit): a watchdog outside the check's process group removes it as soon as the
+check's process ends, even when Pants kills it (Ctrl-C); a container left by a crash is removed
+by the next run once its owner is gone (or, seen from another machine, once expired). Checks of
+other checkouts, still running, are never touched.
 """
 
 from __future__ import annotations
@@ -31,37 +33,20 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.util_rules.docker import Docker
+from bbc.util_rules.scripts import script
 
 OUT = "bbc-out"
 TIMED_OUT = 124
 COULD_NOT_START = 125
 EXPIRES = "io.bbc.test-expires"
+OWNER = "io.bbc.test-owner"
 # Grace, beyond a check's time limit, before a left-over container may be removed by others.
 _GRACE = 600
 
-_RUN = r"""
-set -u
-limit=$1; copy_out=$2; shift 2
-name="bbc-test-$$-$RANDOM"
-expires=$(( $(date +%s) + ${limit:-0} + GRACE ))
-"$DOCKER" create --name "$name" --label "EXPIRES=$expires" "$@" >/dev/null || exit 125
-# Outside this process group: removes the container when this script ends, however it ends.
-setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$DOCKER" rm -f "$2"' \
-  watchdog $$ "$name" </dev/null >/dev/null 2>&1 &
-"$DOCKER" start "$name" >/dev/null || exit 125
-code=$(timeout "$limit" "$DOCKER" wait "$name")
-waited=$?
-"$DOCKER" logs "$name" 2>&1
-if [ -n "$copy_out" ]; then "$DOCKER" cp "$name:$copy_out" ./bbc-out >/dev/null 2>&1; fi
-"$DOCKER" rm -f "$name" >/dev/null 2>&1
-if [ "$waited" = 124 ]; then echo "timed out after $limit s: the container was stopped"; exit 124; fi
-[ "$waited" = 0 ] || exit 125
-exit "$code"
-""".replace(
-    "GRACE", str(_GRACE)
-).replace(
-    "EXPIRES", EXPIRES
-)
+_RUN = script(__name__, "run_container.sh")
+_SWEEP = script(__name__, "sweep_containers.sh")
+# What both scripts read besides their arguments.
+_ENV = {"BBC_EXPIRES_LABEL": EXPIRES, "BBC_OWNER_LABEL": OWNER, "BBC_GRACE": str(_GRACE)}
 
 
 @dataclass(frozen=True)
@@ -96,18 +81,6 @@ class SweptContainers:
     """This run removed the containers that earlier runs left behind and that have expired."""
 
 
-_SWEEP = r"""
-now=$(date +%s)
-"$DOCKER" ps -a --filter "label=EXPIRES" --format '{{.ID}} {{.Label "EXPIRES"}}' |
-while read -r id expires; do
-  [ "$expires" -lt "$now" ] 2>/dev/null && "$DOCKER" rm -f "$id" >/dev/null
-done
-exit 0
-""".replace(
-    "EXPIRES", EXPIRES
-)
-
-
 async def container_test_tools() -> BinaryShims:
     """The host tools the scripts of container tests run (bash, timeout, setsid...)."""
     return await Get(
@@ -115,6 +88,7 @@ async def container_test_tools() -> BinaryShims:
         BinaryShimsRequest.for_binaries(
             "bash",
             "date",
+            "readlink",
             "setsid",
             "sleep",
             "timeout",
@@ -134,7 +108,7 @@ async def sweep_containers(docker: Docker, bash: BashBinary) -> SweptContainers:
             bash,
             _SWEEP,
             description="Remove expired test containers",
-            env={"PATH": tools.path_component},
+            env={"PATH": tools.path_component, **_ENV},
             immutable_input_digests=tools.immutable_input_digests,
         ),
     )
@@ -158,7 +132,7 @@ async def run_container(run: ContainerRun, docker: Docker, bash: BashBinary) -> 
             cache_scope=run.cache_scope,
             # A backstop: the script stops the container at its own limit first.
             timeout_seconds=run.time_limit + 120 if run.time_limit else None,
-            env={"PATH": tools.path_component},
+            env={"PATH": tools.path_component, **_ENV},
             immutable_input_digests=tools.immutable_input_digests,
             output_directories=(OUT,) if run.copy_out else (),
         ),

@@ -42,36 +42,14 @@ from bbc.container_tests.junit import Check, capped, report_stem
 from bbc.model.content import lock_subset
 from bbc.subsystems import ContainerTestsSubsystem
 from bbc.util_rules.docker import Docker
+from bbc.util_rules.scripts import script
 
 # The label the plugin (bbc_contract.py) puts on the containers of one pytest run.
 RUN_LABEL = "io.bbc.test-run"
 # Grace, beyond the time limit, before others may remove a container left behind.
 _GRACE = 600
 
-_RUN = r"""
-set -u
-limit=$1; shift
-span=$limit; [ "$span" -gt 0 ] || span=86400
-export BBC_TEST_RUN="bbc-pytest-$$-$RANDOM"
-export BBC_TEST_EXPIRES=$(( $(date +%s) + span + GRACE ))
-# Outside this process group: removes what the run left when this script ends, however it ends.
-setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
-  ids=$("$DOCKER" ps -aq --filter "label=RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f $ids' \
-  watchdog $$ "$BBC_TEST_RUN" </dev/null >/dev/null 2>&1 &
-start=$(date +%s)
-# --foreground: pytest stays in this process group, so Ctrl-C reaches it too.
-if [ "$limit" -gt 0 ]; then timeout --foreground -k 20 "$limit" "$@"; else "$@"; fi
-code=$?
-if [ "$limit" -gt 0 ] && { [ "$code" = 124 ] ||
-   { [ "$code" = 137 ] && [ $(( $(date +%s) - start )) -ge "$limit" ]; }; }; then
-  echo "timed out after $limit s: pytest was stopped and its containers removed"; exit 124
-fi
-exit "$code"
-""".replace(
-    "GRACE", str(_GRACE)
-).replace(
-    "RUN_LABEL", RUN_LABEL
-)
+_RUN = script(__name__, "contract_pytest.sh")
 
 
 @dataclass(frozen=True)
@@ -200,6 +178,8 @@ async def run_contract_pytest(
         "DOCKER": docker.path,
         "PATH": tools.path_component,
         "BBC_IMAGE": run.image_id,
+        "BBC_RUN_LABEL": RUN_LABEL,
+        "BBC_GRACE": str(_GRACE),
     }
     result = await Get(
         FallibleProcessResult,

@@ -25,6 +25,7 @@ from bbc.build.output import output_tail
 from bbc.downstream.references import DOCKERFILE_NAME, TRAILER
 from bbc.util_rules.docker import per_run_process
 from bbc.util_rules.run_token import RunToken
+from bbc.util_rules.scripts import script
 
 
 def _said(result: FallibleProcessResult) -> str:
@@ -36,11 +37,11 @@ _GIT_ENV = ("HOME", "PATH", "SSH_AUTH_SOCK", "GIT_SSH_COMMAND")
 
 @dataclass(frozen=True)
 class GitScript:
-    """A bash script of git commands, given one argument: it runs in every run of ./pants, with
+    """A bash script of git commands and its arguments: it runs in every run of ./pants, with
     the user's git credentials (`_GIT_ENV`). `Get(FallibleProcessResult, GitScript(...))`."""
 
     script: str
-    arg: str
+    args: tuple[str, ...]
     description: str
     input_digest: Digest = EMPTY_DIGEST
     output_directories: tuple[str, ...] = ()
@@ -50,7 +51,7 @@ class GitScript:
 async def git_script_process(request: GitScript, bash: BashBinary, token: RunToken) -> Process:
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(_GIT_ENV))
     return per_run_process(
-        (bash.path, "-c", request.script, "bash", request.arg),
+        (bash.path, "-c", request.script, "bash", *request.args),
         description=request.description,
         run_token=token.value,
         env=dict(env),
@@ -94,7 +95,7 @@ async def clone(request: CloneRequest) -> Clone:
     result = await Get(
         FallibleProcessResult,
         GitScript(
-            _CLONE, request.source, f"git clone {request.source}", output_directories=("repo",)
+            _CLONE, (request.source,), f"git clone {request.source}", output_directories=("repo",)
         ),
     )
     if result.exit_code != 0:
@@ -115,36 +116,7 @@ async def clone(request: CloneRequest) -> Clone:
     return Clone(result.output_digest, FrozenDict(files), base)
 
 
-# The branch is made again from the base each run, so it is replaced only while every commit on
-# it is bbc-downstream's own (the trailer says so), and only if nobody pushed to it meanwhile.
-_COMMIT = f"""set -e
-cd repo
-base=$(git symbolic-ref --short HEAD)
-if [ "$1" = "$base" ]; then
-  echo "the branch $1 is the repository's base branch: name another ([bbc-downstream].branch)" >&2
-  exit 1
-fi
-lease="refs/heads/$1:"
-if tip=$(git rev-parse -q --verify "refs/remotes/origin/$1"); then
-  foreign=$(git log --format='%h %s' --invert-grep --grep='^{TRAILER}$' "$base..$tip")
-  if [ -n "$foreign" ]; then
-    printf 'the branch %s has commits bbc-downstream did not make:\\n%s\\nMerge or delete the branch, or name another ([bbc-downstream].branch).\\n' "$1" "$foreign" >&2
-    exit 1
-  fi
-  lease="refs/heads/$1:$tip"
-fi
-git checkout -q -B "$1"
-cp -R ../new/. .
-git add -A .
-git config user.email >/dev/null || git config user.email bbc-downstream@localhost
-git config user.name >/dev/null || git config user.name bbc-downstream
-git commit -q -F ../message
-if [ -n "$tip" ] && [ "$(git rev-parse "HEAD^{{tree}}")" = "$(git rev-parse "$tip^{{tree}}")" ]; then
-  echo unchanged; exit 0
-fi
-git push -q --force-with-lease="$lease" origin "HEAD:refs/heads/$1"
-echo pushed
-"""
+_COMMIT = script(__name__, "commit_branch.sh")
 
 
 @dataclass(frozen=True)
@@ -177,7 +149,10 @@ async def update(request: UpdateRequest) -> Update:
     result = await Get(
         FallibleProcessResult,
         GitScript(
-            _COMMIT, request.branch, f"Committing on {request.branch} of {request.source}", digest
+            _COMMIT,
+            (request.branch, TRAILER),
+            f"Committing on {request.branch} of {request.source}",
+            digest,
         ),
     )
     if result.exit_code != 0:

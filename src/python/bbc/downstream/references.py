@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Mapping
 
+from bbc.graph.instructions import DockerfileSyntaxError, Instruction, read_instructions
 from bbc.model.versions import VersionError, parse_version
 from bbc.publish.history import ReleaseRow, content_tags, final_releases
 
@@ -32,10 +33,7 @@ _REF = (
     r"(?P<ref>(?P<repository>[\w.-]+(?::\d+)?(?:/[\w.-]+)+)"
     r"(?::(?P<tag>\w[\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?)"
 )
-_FROM = re.compile(rf"^\s*FROM\s+(?:--platform=\S+\s+)?{_REF}(?=\s|$)", re.I)
-_COPY = re.compile(rf"^\s*COPY\s+(?:--\S+\s+)*?--from={_REF}(?=\s|$)", re.I)
-_ARG_LINE = re.compile(r"^\s*ARG\s", re.I)
-_ARG = re.compile(rf"(?<=\s)\w+=[\"']?{_REF}(?=[\"']?(\s|$))")
+_REF_ONLY = re.compile(rf"^{_REF}$")
 
 
 @dataclass(frozen=True)
@@ -73,35 +71,63 @@ def lines(text: str) -> list[str]:
     return text.split("\n")
 
 
+def _candidates(instruction: Instruction) -> list[tuple[str, str]]:
+    """(kind, text) of what could name an image, in the order it is written: a `FROM`'s image,
+    a `COPY --from=`, an `ARG` default (unquoted)."""
+    if instruction.cmd == "FROM" and instruction.value:
+        return [("FROM", instruction.value[0])]
+    if instruction.cmd == "COPY":
+        return [("COPY --from", f[len("--from=") :]) for f in instruction.flags if f.startswith("--from=")]
+    if instruction.cmd == "ARG":
+        return [
+            ("ARG", default.strip("\"'"))
+            for _, equals, default in (v.partition("=") for v in instruction.value)
+            if equals
+        ]
+    return []
+
+
 def references(path: str, text: str, repositories: set[str]) -> tuple[list[Reference], list[int]]:
     """The references to `repositories` (`<registry>/<repository>`) in one Dockerfile, and the
     numbers of lines that mention one in a way not understood here (left alone)."""
-    found, unclear = [], []
     mention = re.compile(
         "|".join(rf"{re.escape(r)}(?=[:@\s\"']|$)" for r in sorted(repositories)) or "(?!)", re.I
     )
-    for number, line in enumerate(lines(text), 1):
-        if _ARG_LINE.match(line):
-            matches = [("ARG", m) for m in _ARG.finditer(line)]
-        else:
-            matches = [(k, p.match(line)) for k, p in (("FROM", _FROM), ("COPY --from", _COPY))]
-        here = [
-            Reference(
-                path,
-                number,
-                kind,
-                m.group("ref"),
-                m.group("repository"),
-                m.group("tag"),
-                m.group("digest"),
-                m.start("ref"),
+    written = lines(text)
+    mentioned = [n for n, line in enumerate(written, 1) for _ in mention.finditer(line)]
+    try:
+        instructions = read_instructions(text)
+    except DockerfileSyntaxError:
+        return [], sorted(set(mentioned))  # Docker cannot read it either: nothing is guessed
+    found: list[Reference] = []
+    for instruction in instructions:
+        # Where the instruction's text is searched next: refs are found in the order written.
+        number, column = instruction.line, 0
+        for kind, candidate in _candidates(instruction):
+            m = _REF_ONLY.match(candidate)
+            if not m or m.group("repository") not in repositories:
+                continue
+            while number <= instruction.end_line:
+                start = written[number - 1].find(candidate, column)
+                if start >= 0:
+                    break
+                number, column = number + 1, 0
+            else:
+                break  # not written as read (an escape inside it): left to the mentions
+            found.append(
+                Reference(
+                    path,
+                    number,
+                    kind,
+                    candidate,
+                    m.group("repository"),
+                    m.group("tag"),
+                    m.group("digest"),
+                    start,
+                )
             )
-            for kind, m in matches
-            if m and m.group("repository") in repositories
-        ]
-        found += here
-        if len(mention.findall(line)) > len(here):
-            unclear.append(number)
+            column = start + len(candidate)
+    unclear = [n for n in sorted(set(mentioned)) if mentioned.count(n) > sum(r.line == n for r in found)]
     return found, unclear
 
 

@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from bbc.graph.hierarchy import Hierarchy, Image
+from bbc.graph.instructions import Instruction
 from bbc.model.versions import caret_range
 
 _ARG_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
-
-
-@dataclass(frozen=True)
-class Instruction:
-    cmd: str  # upper case, e.g. "FROM"
-    value: tuple[str, ...]
-    line: int = 0
-    flags: tuple[str, ...] = ()  # e.g. ("--from=install", "--chown=bbc:bbc")
 
 
 @dataclass(frozen=True)

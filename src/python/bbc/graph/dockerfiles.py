@@ -1,13 +1,10 @@
-"""Rules that read Dockerfiles into instructions, with the parser of Pants' docker backend (the
-`dockerfile` package, which wraps BuildKit's: line continuations, comments and flags are read
-exactly as Docker reads them)."""
+"""Rules that read an image's Dockerfile into instructions (graph/instructions.py)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
-from dockerfile import GoParseError, parse_string
 from pants.backend.docker.target_types import DockerImageInstructionsField, DockerImageSourceField
 from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent, Snapshot
@@ -22,7 +19,7 @@ from pants.engine.target import (
 )
 from pants.engine.unions import UnionRule
 
-from bbc.graph.chain import Instruction
+from bbc.graph.instructions import DockerfileSyntaxError, Instruction, read_instructions
 
 
 @dataclass(frozen=True)
@@ -46,18 +43,11 @@ async def parse_dockerfile(request: ParseDockerfileRequest) -> ParsedDockerfile:
     contents = await Get(DigestContents, Digest, request.digest)
     text = next((c.content for c in contents if c.path == request.path), b"")
     try:
-        commands = parse_string(text.decode(errors="replace"))
-    except GoParseError as e:
+        instructions = read_instructions(text.decode(errors="replace"))
+    except DockerfileSyntaxError as e:
         problem = f"{request.path} cannot be read as a Dockerfile ({e}): fix it."
         return ParsedDockerfile(request.path, request.digest, (), problem)
-    return ParsedDockerfile(
-        request.path,
-        request.digest,
-        tuple(
-            Instruction(c.cmd.upper(), tuple(c.value), c.start_line, tuple(c.flags))
-            for c in commands
-        ),
-    )
+    return ParsedDockerfile(request.path, request.digest, instructions)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ under test. By hand: `BBC_IMAGE=bbc/flask:latest pytest -p bbc_contract images/f
 Fixtures: `image` (a `docker.models.images.Image`) and `containers`, which starts containers of it
 and removes each after the test, however the test ends (docs/testing.md: "Contract test files").
 
-Containers are labelled `io.bbc.test-expires`, `io.bbc.test-run` (for the plugin's sweeper and
-watchdog) and `io.bbc.test-image`. SIGTERM (the time limit) stops pytest as Ctrl-C does."""
+Containers are labelled `io.bbc.test-expires`, `io.bbc.test-owner`, `io.bbc.test-run` (for the
+plugin's sweeper and watchdog) and `io.bbc.test-image`. SIGTERM (the time limit) stops pytest as Ctrl-C does."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ import docker  # pants: no-infer-dep
 import pytest  # pants: no-infer-dep
 
 EXPIRES = "io.bbc.test-expires"
+OWNER = "io.bbc.test-owner"
 RUN = "io.bbc.test-run"
 IMAGE = "io.bbc.test-image"
 FileContent = Union[str, bytes, Path]
@@ -238,7 +239,8 @@ class Containers:
         self.made: list[Any] = []
         expires = os.environ.get("BBC_TEST_EXPIRES") or str(int(time.time()) + 3600)
         run = os.environ.get("BBC_TEST_RUN") or f"bbc-pytest-{uuid.uuid4().hex[:12]}"
-        self.labels = {EXPIRES: expires, RUN: run, IMAGE: image.id}
+        owner = os.environ.get("BBC_TEST_OWNER")  # the plugin's script that runs pytest
+        self.labels = {EXPIRES: expires, RUN: run, IMAGE: image.id, **({OWNER: owner} if owner else {})}
 
     def start(
         self,

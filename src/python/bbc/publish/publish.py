@@ -33,6 +33,7 @@ from bbc.publish.release_types import ImagePublish, ImagePublishRequest
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField, BBCImagesOnly
+from bbc.util_rules.scripts import script
 
 RECORD_DIR = "dist/bbc/published"
 RELEASES_DIR = "dist/bbc/releases"  # each release's notes and SBOM
@@ -96,7 +97,8 @@ def _bash(bash: BashBinary, script: str, *args: str, **kwargs) -> InteractivePro
     return InteractiveProcess(argv=(bash.path, "-c", script, "bash", *args), **kwargs)
 
 
-_WRITE = 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"'
+# Writes the release's files, then fails or runs the trigger, as its environment says.
+_RELEASE_FILES = script(__name__, "release_files.sh")
 
 
 def _record_path(published: ImagePublish) -> str:
@@ -106,21 +108,15 @@ def _record_path(published: ImagePublish) -> str:
 
 def _failing(bash: BashBinary, published: ImagePublish, message: str) -> InteractiveProcess:
     """Record why the image was not published, then say it and fail."""
-    text = json.dumps(record(published, message), indent=2, sort_keys=True)
-    script = f'{_WRITE}; printf "\\n%s\\n" "$3" >&2; exit 1'
-    return _bash(bash, script, _record_path(published), text, message, run_in_workspace=True)
-
-
-# Writes each (path, text) pair of its arguments: the record, the release notes and the SBOM.
-_WRITE_ALL = (
-    'while [ $# -gt 0 ]; do mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1" || exit 1; '
-    "shift 2; done"
-)
-# Then runs the trigger ($BBC_TRIGGER), saying $BBC_TRIGGER_FAILED when it fails.
-_ANNOUNCE = f"""{_WRITE_ALL}
-trigger=$BBC_TRIGGER failed=$BBC_TRIGGER_FAILED
-unset BBC_TRIGGER BBC_TRIGGER_FAILED
-bash -c "$trigger" || {{ code=$?; printf '\\n%s (exit %s)\\n' "$failed" "$code" >&2; exit 1; }}"""
+    text = json.dumps(record(published, message), indent=2, sort_keys=True) + "\n"
+    return _bash(
+        bash,
+        _RELEASE_FILES,
+        _record_path(published),
+        text,
+        env={"BBC_FAILURE": message},
+        run_in_workspace=True,
+    )
 
 
 def _announcing(
@@ -155,7 +151,7 @@ def _announcing(
     }
     return _bash(
         bash,
-        _ANNOUNCE,
+        _RELEASE_FILES,
         *files,
         env=release_env,
         run_in_workspace=True,
@@ -228,7 +224,7 @@ async def publish_bbc_image(
 
     path = _record_path(published)
     files = await _release_files(published, path)
-    write = _bash(bash, _WRITE_ALL, *files, run_in_workspace=True)
+    write = _bash(bash, _RELEASE_FILES, *files, run_in_workspace=True)
     env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
     jobs = []
     for r in published.registries:

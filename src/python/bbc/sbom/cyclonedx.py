@@ -43,11 +43,19 @@ class Package:
 
 
 def debian_packages(dpkg_status: str) -> list[Package]:
-    """The installed packages in dpkg's status database (`/var/lib/dpkg/status`)."""
+    """The installed packages in dpkg's status database (`/var/lib/dpkg/status`). ValueError
+    for an installed package without a name or version (dpkg never writes one)."""
     found = []
     for paragraph in Deb822.iter_paragraphs(dpkg_status.splitlines(keepends=True)):
         if paragraph.get("Status", "").split()[-1:] != ["installed"]:
             continue
+        missing = [f for f in ("Package", "Version") if not paragraph.get(f)]
+        if missing:
+            given = ", ".join(f"{k}: {v}" for k, v in list(paragraph.items())[:3])
+            raise ValueError(
+                f"dpkg's status database lists an installed package without "
+                f"{' or '.join(missing)} ({given}): the image's /var/lib/dpkg/status is damaged"
+            )
         source = paragraph.get("Source", "").split(" ")[0] or None
         found.append(
             Package(

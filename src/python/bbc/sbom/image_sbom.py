@@ -29,43 +29,12 @@ from bbc.sbom.cyclonedx import (
 )
 from bbc.sbom.saved_images import created, merged, saved_images
 from bbc.util_rules.docker import DockerClient, raise_if_engine_down
+from bbc.util_rules.scripts import script
 
 SBOM_DIR = "bbc/sbom"  # under dist/
 _PATTERNS = ("*var/lib/dpkg/status", "*.dist-info/METADATA", "*usr/lib/os-release", "*.wh.*")
 
-# The images' archive is unpacked into raw/; into out/ go its JSON files (the manifest and the
-# images' configs) and, from each layer, only the SBOM's files and the whiteouts, under
-# out/<the layer's path, / as _>.d/ (a pattern with no match in a layer is not an error).
-_SAVE = f"""set -u
-shopt -s globstar nullglob
-"$MKDIR" -p raw out
-"$DOCKER" save "$@" | "$TAR" -x -C raw
-codes=("${{PIPESTATUS[@]}}")
-[ "${{codes[0]}}" = 0 ] && [ "${{codes[1]}}" = 0 ] || exit 1
-layers=() keys=()
-for file in raw/**; do
-  [ -f "$file" ] || continue
-  key=${{file#raw/}} && key=${{key//\\//_}}
-  IFS= read -r -n1 first < "$file" || first=
-  case $first in
-    "{{" | "[") printf '%s' "$(<"$file")" > "out/$key" ;;
-    *) [ "${{file##*/}}" = VERSION ] || {{ layers+=("$file"); keys+=("out/$key.d"); }} ;;
-  esac
-done
-[ ${{#layers[@]}} = 0 ] || "$MKDIR" -p "${{keys[@]}}" || exit 1
-failed=
-for i in "${{!layers[@]}}"; do
-  "$TAR" -x -f "${{layers[i]}}" -C "${{keys[i]}}" --wildcards --wildcards-match-slash \\
-    {" ".join(repr(p) for p in _PATTERNS)} 2>err
-  while IFS= read -r line; do
-    case $line in
-      *"Not found in archive"* | *"Exiting with failure"*) ;;
-      *) echo "${{layers[i]#raw/}}: $line" >&2; failed=1 ;;
-    esac
-  done < err
-done
-[ -z "$failed" ]
-"""
+_SAVE = script(__name__, "save_images.sh")
 
 
 @dataclass(frozen=True)
@@ -138,7 +107,7 @@ async def images_packages(
                 _SAVE,
                 *(i for i, _ in images),
                 description=f"Reading the packages in {len(images)} image(s): {names}",
-                env={"TAR": tar.path, "MKDIR": mkdir.path},
+                env={"TAR": tar.path, "MKDIR": mkdir.path, "BBC_PATTERNS": " ".join(_PATTERNS)},
                 output_directories=("out",),
                 # The image ids name the bits: what they hold never changes.
                 cache_scope=ProcessCacheScope.SUCCESSFUL,
@@ -151,7 +120,10 @@ async def images_packages(
                 f"Could not read the packages in {names}: "
                 f"{output_tail(result.stderr.decode(errors='replace'))}"
             )
-        found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
+        try:
+            found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
+        except ValueError as e:
+            raise SBOMError(f"Could not read the packages in {names}: {e}")
         missing = [ref for i, ref in images if i not in found]
         if missing:
             raise SBOMError(

@@ -3,13 +3,20 @@ the next run sweep leftovers, exit codes, time limits, and that every container 
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 from pants.engine.process import ProcessCacheScope
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from bbc.container_tests.containers import EXPIRES, ContainerResult, ContainerRun, freshest
+from bbc.container_tests.containers import (
+    EXPIRES,
+    OWNER,
+    ContainerResult,
+    ContainerRun,
+    freshest,
+)
 
 from bbc_tests.fake_docker import FakeDocker
 from bbc_tests.fakes import process_result
@@ -50,7 +57,8 @@ def test_creates_a_labelled_container_runs_it_and_removes_it(setup) -> None:
     assert create.argv[3] == "--label" and create.argv[4].startswith(f"{EXPIRES}=")
     expires = int(create.argv[4].split("=", 1)[1])
     assert before + 30 + 600 <= expires <= int(time.time()) + 30 + 600  # limit + grace
-    assert create.argv[5:] == (
+    assert create.argv[5] == "--label" and create.argv[6].startswith(f"{OWNER}=")
+    assert create.argv[7:] == (
         "--entrypoint",
         "/bin/sh",
         "--env",
@@ -63,6 +71,18 @@ def test_creates_a_labelled_container_runs_it_and_removes_it(setup) -> None:
     assert f"output of {name}" in result.output
     assert ("rm", "-f", name) in [c.argv for c in fake.calls("rm")]
     assert fake.containers() == []
+
+
+def test_a_check_without_a_time_limit_never_expires_and_names_its_owner(setup) -> None:
+    rule_runner, fake = setup
+    assert run(rule_runner, "true", time_limit=0).exit_code == 0
+    [create] = fake.calls("create")
+    assert create.argv[4] == f"{EXPIRES}=0"
+    # The script that ran the check: on this machine, in this pid namespace, gone by now.
+    where, pid, start = create.argv[6].removeprefix(f"{OWNER}=").split(" ")
+    with open("/proc/sys/kernel/random/boot_id") as boot:
+        assert where == f"{boot.read().strip()}/{os.readlink('/proc/self/ns/pid')}"
+    assert int(pid) > 0 and int(start) > 0
 
 
 def test_the_check_exit_code_is_the_result(setup) -> None:

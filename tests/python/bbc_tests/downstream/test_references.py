@@ -42,6 +42,9 @@ FROM flask:1.0.0
 FROM \\
   {REG}:1.0.0
 RUN echo {REG.upper()}:1.0.0
+RUN <<EOF
+echo {REG}:1.0.0
+EOF
 """
 
 
@@ -58,10 +61,20 @@ def test_references_in_from_copy_from_and_arg_defaults_of_known_repositories_onl
         (2, "FROM", "1.0.0", D["1.0.0"]),
         (3, "COPY --from", "1.0", None),
         (4, "FROM", None, D["1.0.0"]),
+        (9, "FROM", "1.0.0", None),  # after a line continuation, as Docker reads it
     ]
     assert found[2].text == f"{REG}:1.0.0@{D['1.0.0']}" and found[2].where == "app/Dockerfile:2"
-    # A reference split over lines, or spelled otherwise, is said, not guessed at.
-    assert unclear == [9, 10]
+    assert [found[i].start for i in (0, 1, 5)] == [9, 47, 2]
+    written = DOCKERFILE.split("\n")
+    assert all(written[r.line - 1][r.start :].startswith(r.text) for r in found)
+    # A mention that is not an image reference (a command's text, a heredoc) is said, not
+    # guessed at.
+    assert unclear == [10, 12]
+
+
+def test_a_dockerfile_docker_cannot_read_has_its_mentions_said_and_nothing_moved() -> None:
+    found, unclear = references("Dockerfile", f"FROM {REG}:1.0.0\nRUN <<EOF\n", {REG})
+    assert (found, unclear) == ([], [1])
 
 
 @pytest.mark.parametrize(
@@ -151,13 +164,14 @@ def test_rewrite_changes_only_the_moved_references_and_keeps_line_endings() -> N
     found, _ = references("Dockerfile", DOCKERFILE, {REG})
     moves = [decide(r, ROWS, "patch") for r in found]
     moved = [m for m in moves if isinstance(m, Move)]
-    assert len(moved) == 4  # the COPY --from one follows 1.0 by tag
+    assert len(moved) == 5  # the COPY --from one follows 1.0 by tag
     new = rewrite(DOCKERFILE, moved).split("\n")
     old = DOCKERFILE.split("\n")
     assert new[0] == f'ARG BASE={REG}:1.0.1 OTHER="{REG}:1.0.1"'
     assert new[1] == f"from --platform=linux/amd64 {REG}:1.0.1@{D['1.0.1']} as build"
     assert new[3] == f"FROM {REG}@{D['1.0.1']}\r"
-    assert new[2] == old[2] and new[4:] == old[4:]
+    assert new[8] == f"  {REG}:1.0.1"  # the continued FROM
+    assert new[2] == old[2] and new[4:8] == old[4:8] and new[9:] == old[9:]
 
 
 def test_a_move_takes_in_every_release_after_the_one_it_was_on() -> None:
@@ -193,9 +207,10 @@ def test_a_repository_s_plan() -> None:
     planned = plan({"Dockerfile": DOCKERFILE, "README": "x"}, {REG: ROWS}, notes, "patch")
     assert planned.report[0] == f"Dockerfile:1: {REG}:1.0.0 -> {REG}:1.0.1"
     assert f"Dockerfile:3: {REG}:1.0 stays: follows 1.0 by tag (now 1.0.1)" in planned.report[3]
-    assert planned.report[-1] == (
-        f"Dockerfile:10: not understood, left alone: RUN echo {REG.upper()}:1.0.0"
-    )
+    assert planned.report[-2:] == [
+        f"Dockerfile:10: not understood, left alone: RUN echo {REG.upper()}:1.0.0",
+        f"Dockerfile:12: not understood, left alone: echo {REG}:1.0.0",
+    ]
     assert list(planned.changed) == ["Dockerfile"]
     assert planned.message and "\n## 1.0.1\n" in planned.message
     assert "## 1.0.0" not in planned.message

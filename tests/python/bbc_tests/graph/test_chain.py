@@ -6,7 +6,6 @@ from bbc.graph.chain import (
     Chain,
     ChainError,
     pinned_base,
-    Instruction,
     final_chain,
     parent_arg,
     duplicate_repositories,
@@ -14,17 +13,13 @@ from bbc.graph.chain import (
     problems_of,
 )
 from bbc.graph.hierarchy import Hierarchy
+from bbc.graph.instructions import read_instructions
 
 from bbc_tests.graph.test_hierarchy import family, image
 
 
 def parse(text):
-    """A tiny stand-in for the real parser: one instruction per line, no continuations."""
-    instructions = []
-    for number, line in enumerate(text.strip().splitlines(), start=1):
-        cmd, *value = line.split()
-        instructions.append(Instruction(cmd.upper(), tuple(value), number))
-    return instructions
+    return read_instructions(text.strip() + "\n")
 
 
 def test_arg_defaults_are_every_declared_arg_with_its_first_default_unquoted():

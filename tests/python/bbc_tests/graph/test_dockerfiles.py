@@ -6,7 +6,7 @@ import pytest
 from pants.engine.addresses import Address
 from pants.testutil.rule_runner import QueryRule, RuleRunner
 
-from bbc.graph.chain import Instruction
+from bbc.graph.instructions import Instruction
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest, ParsedDockerfile
 
 from bbc_tests.rule_runner import plugin_rule_runner
@@ -56,7 +56,7 @@ def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
         ("COPY", 9),
         ("ENV", 10),
     ]
-    assert parsed.instructions[0] == Instruction("ARG", ("SOURCE_IMAGE=images/python:python",), 2)
+    assert parsed.instructions[0] == Instruction("ARG", ("SOURCE_IMAGE=images/python:python",), 2, (), 2)
     assert parsed.instructions[1].value == ("$SOURCE_IMAGE", "AS", "install")
     assert parsed.instructions[2].value == ("apt-get update  && apt-get install -y curl",)
     assert parsed.instructions[4].value == ("/opt/venv/", "/opt/venv/")

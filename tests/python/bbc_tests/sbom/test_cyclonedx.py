@@ -51,6 +51,11 @@ def test_installed_debian_packages_only_with_their_source() -> None:
     assert debian_packages("") == []
 
 
+def test_an_installed_package_without_a_name_is_a_damaged_database_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="without Package .*Version: 1.0.*is damaged"):
+        debian_packages("Status: install ok installed\nVersion: 1.0\n")
+
+
 def test_python_distributions_once_each_from_their_headers() -> None:
     assert python_distributions(METADATA) == [
         Package("pypi", "Flask", "3.0.3"),

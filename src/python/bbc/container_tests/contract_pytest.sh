@@ -1,0 +1,26 @@
+# Runs the contract tests' pytest: contract_pytest.sh <time limit, 0: none> <pytest argv...>.
+# Its containers carry $BBC_RUN_LABEL=$BBC_TEST_RUN, an owner and an expiry (bbc_contract.py
+# puts them on them) and are removed when this script ends, however it ends.
+set -u
+limit=$1; shift
+BBC_TEST_RUN="bbc-pytest-$$-$RANDOM"
+# Its containers' owner and expiry (0: never, without a time limit): see sweep_containers.sh.
+BBC_TEST_EXPIRES=0
+[ "$limit" = 0 ] || BBC_TEST_EXPIRES=$(( $(date +%s) + limit + BBC_GRACE ))
+stat=$(<"/proc/$$/stat"); stat=${stat##*) }; read -r -a fields <<< "$stat"
+BBC_TEST_OWNER="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid) $$ ${fields[19]}"
+export BBC_TEST_RUN BBC_TEST_EXPIRES BBC_TEST_OWNER
+# Outside this process group: removes what the run left when this script ends, however it ends.
+# shellcheck disable=SC2016 # expanded by the watchdog's own bash
+setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+  ids=$("$DOCKER" ps -aq --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f $ids' \
+  watchdog $$ "$BBC_TEST_RUN" </dev/null >/dev/null 2>&1 &
+start=$(date +%s)
+# --foreground: pytest stays in this process group, so Ctrl-C reaches it too.
+if [ "$limit" -gt 0 ]; then timeout --foreground -k 20 "$limit" "$@"; else "$@"; fi
+code=$?
+if [ "$limit" -gt 0 ] && { [ "$code" = 124 ] ||
+   { [ "$code" = 137 ] && [ $(( $(date +%s) - start )) -ge "$limit" ]; }; }; then
+  echo "timed out after $limit s: pytest was stopped and its containers removed"; exit 124
+fi
+exit "$code"

@@ -1,0 +1,27 @@
+# Runs one check in a new container: run_container.sh <time limit, 0: none> <path to copy out>
+# <docker create arguments...>. The container is labelled with its owner, this process
+# ($BBC_OWNER_LABEL: see sweep_containers.sh), and with when others may remove it
+# ($BBC_EXPIRES_LABEL; 0: never, for a check without a time limit), and removed when this script
+# ends, however it ends (containers.py).
+set -u
+limit=$1; copy_out=$2; shift 2
+name="bbc-test-$$-$RANDOM"
+expires=0
+[ "${limit:-0}" = 0 ] || expires=$(( $(date +%s) + limit + BBC_GRACE ))
+stat=$(<"/proc/$$/stat"); stat=${stat##*) }; read -r -a fields <<< "$stat"
+owner="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid) $$ ${fields[19]}"
+"$DOCKER" create --name "$name" --label "$BBC_EXPIRES_LABEL=$expires" \
+  --label "$BBC_OWNER_LABEL=$owner" "$@" >/dev/null || exit 125
+# Outside this process group: removes the container when this script ends, however it ends.
+# shellcheck disable=SC2016 # expanded by the watchdog's own bash
+setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$DOCKER" rm -f "$2"' \
+  watchdog $$ "$name" </dev/null >/dev/null 2>&1 &
+"$DOCKER" start "$name" >/dev/null || exit 125
+code=$(timeout "$limit" "$DOCKER" wait "$name")
+waited=$?
+"$DOCKER" logs "$name" 2>&1
+if [ -n "$copy_out" ]; then "$DOCKER" cp "$name:$copy_out" ./bbc-out >/dev/null 2>&1; fi
+"$DOCKER" rm -f "$name" >/dev/null 2>&1
+if [ "$waited" = 124 ]; then echo "timed out after $limit s: the container was stopped"; exit 124; fi
+[ "$waited" = 0 ] || exit 125
+exit "$code"

@@ -1,0 +1,47 @@
+# save_images.sh IMAGE...: unpacks `docker save` of the images into raw/, then writes into out/
+# the archive's manifest.json and the images' configs, and, from each layer, only the files
+# matching $BBC_PATTERNS (the SBOM's files and the whiteouts) under out/<the layer's path, / as
+# _>.d/. Which file is what comes from manifest.json, never from what a file starts with.
+# $DOCKER, $TAR and $MKDIR are the tools (the process's PATH is empty).
+set -u
+"$MKDIR" -p raw out
+"$DOCKER" save "$@" | "$TAR" -x -C raw
+codes=("${PIPESTATUS[@]}")
+[ "${codes[0]}" = 0 ] && [ "${codes[1]}" = 0 ] || exit 1
+[ -f raw/manifest.json ] || { echo "docker save wrote no manifest.json" >&2; exit 1; }
+manifest=$(<raw/manifest.json)
+printf '%s' "$manifest" > out/manifest.json
+configs=() layers=()
+rest=$manifest
+while [[ $rest =~ \"Config\":\"([^\"]+)\"(.*) ]]; do
+  configs+=("${BASH_REMATCH[1]}"); rest=${BASH_REMATCH[2]}
+done
+rest=$manifest
+while [[ $rest =~ \"Layers\":\[([^]]*)\](.*) ]]; do
+  list=${BASH_REMATCH[1]}; rest=${BASH_REMATCH[2]}
+  while [[ $list =~ \"([^\"]+)\"(.*) ]]; do
+    layers+=("${BASH_REMATCH[1]}"); list=${BASH_REMATCH[2]}
+  done
+done
+for path in "${configs[@]}"; do
+  case $path in /* | *..*) echo "manifest.json names $path" >&2; exit 1 ;; esac
+  printf '%s' "$(<"raw/$path")" > "out/${path//\//_}" || exit 1
+done
+read -r -a patterns <<< "$BBC_PATTERNS"
+failed=
+declare -A seen=()
+for path in "${layers[@]}"; do
+  [ -z "${seen[$path]:-}" ] || continue
+  seen[$path]=1
+  case $path in /* | *..*) echo "manifest.json names $path" >&2; exit 1 ;; esac
+  key="out/${path//\//_}.d"
+  "$MKDIR" -p "$key" || exit 1
+  "$TAR" -x -f "raw/$path" -C "$key" --wildcards --wildcards-match-slash "${patterns[@]}" 2>err
+  while IFS= read -r line; do
+    case $line in
+      *"Not found in archive"* | *"Exiting with failure"*) ;;
+      *) echo "$path: $line" >&2; failed=1 ;;
+    esac
+  done < err
+done
+[ -z "$failed" ]

@@ -1,0 +1,89 @@
+"""The sweep of left-over test containers (container_tests/sweep_containers.sh), run as the plugin
+runs it, against the real Docker engine: it never removes a check whose run is alive (even one
+without a time limit, labelled never to expire), and removes what a gone run left behind.
+
+The containers are created, never started, from a one-file image; the labels are this test's
+own, so that nothing of another checkout is ever looked at."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import uuid
+from pathlib import Path
+
+import docker
+import pytest
+
+SWEEP = Path("src/python/bbc/container_tests/sweep_containers.sh")
+
+
+@pytest.fixture(scope="module")
+def image():
+    client = docker.from_env()
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        dockerfile = b"FROM scratch\nCOPY true /true\n"
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        tar.add("/bin/true", "true")
+    context.seek(0)
+    tag = f"bbcit-sweep-{uuid.uuid4().hex[:8]}:1"
+    built, _ = client.images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
+    yield client, built
+    client.images.remove(built.id, force=True)
+
+
+def _here() -> tuple[str, str]:
+    """This machine and pid namespace, and this process's start time, as the scripts write them."""
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    stat = Path("/proc/self/stat").read_text().rsplit(") ", 1)[1].split()
+    return f"{boot}/{os.readlink('/proc/self/ns/pid')}", stat[19]
+
+
+def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image) -> None:
+    client, built = image
+    expires, owner = (f"io.bbc.test-sweep-{uuid.uuid4().hex[:8]}-{k}" for k in ("exp", "own"))
+    where, start = _here()
+    me = os.getpid()
+    cases = {
+        # (expires, owner) -> kept?
+        "alive, expired": (1, f"{where} {me} {start}", True),
+        "alive, no limit": (0, f"{where} {me} {start}", True),
+        "gone (its pid reused)": (0, f"{where} {me} 1", False),
+        "elsewhere, expired": (1, "another-boot/pid:[1] 7 7", False),
+        "elsewhere, no limit": (0, "another-boot/pid:[1] 7 7", True),
+        "elsewhere, not yet expired": (4_000_000_000, "another-boot/pid:[1] 7 7", True),
+        "no owner, expired": (1, None, False),
+    }
+    made = {}
+    try:
+        for case, (when, by, _) in cases.items():
+            labels = {expires: str(when), **({owner: by} if by else {})}
+            made[case] = client.containers.create(built.id, "/true", labels=labels).id
+        swept = subprocess.run(
+            ["bash", "-c", SWEEP.read_text()],
+            env={
+                "DOCKER": shutil.which("docker"),
+                "BBC_EXPIRES_LABEL": expires,
+                "BBC_OWNER_LABEL": owner,
+                "PATH": os.environ["PATH"],
+            },
+            capture_output=True,
+            text=True,
+        )
+        assert swept.returncode == 0, swept.stderr
+        left = {c.id for c in client.containers.list(all=True, filters={"label": expires})}
+        assert {case: made[case] in left for case in cases} == {
+            case: kept for case, (_, _, kept) in cases.items()
+        }
+    finally:
+        for id in made.values():
+            try:
+                client.api.remove_container(id, force=True)
+            except docker.errors.NotFound:
+                pass  # swept
