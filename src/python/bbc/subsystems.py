@@ -74,7 +74,17 @@ class BBC(Subsystem):
             `BBC_IMAGE` (the target), `BBC_REPOSITORY` (registry/repository), `BBC_VERSION`,
             `BBC_DIGEST`, `BBC_PINNED` (`repository:X.Y.Z@digest`), `BBC_PREVIOUS` (the release
             before it in that registry, empty for a first one), `BBC_RECORD` (the publish record,
-            JSON), plus `PATH` and `HOME`. A failing command fails the run; the release stays.
+            JSON), plus `PATH`, `HOME` and the variables `publish_trigger_env` names. A failing
+            command fails the run; the release stays.
+            """
+        ),
+    )
+    publish_trigger_env = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            Environment variables `publish_trigger` also gets (a CI token, say): `NAME` takes its
+            value from ./pants's environment, `NAME=value` sets it.
             """
         ),
     )

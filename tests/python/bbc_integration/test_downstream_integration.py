@@ -102,6 +102,11 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
 
     publish_flask(repo, "patch", "security fix", dpkg_status("2.10-4"))
     digest["1.0.1"] = registry.digest(f"{repo.prefix}/flask", "1.0.1")
+    full = repo.pants("bbc-downstream", "--bbc-downstream-branch=refs/heads/main", "::")
+    assert full.returncode == 1 and "[bbc-downstream].branch is 'refs/heads/main', not a " in (
+        full.stderr
+    ), full.output
+    assert "refs/heads/refs" not in git(tagged, "branch", "--list", "--all")
     dry = repo.pants("bbc-downstream", "--dry-run", "::")
     assert f"-FROM {flask}:1.0.0\n+FROM {flask}:1.0.1\n" in dry.stdout
     assert f"+ARG BASE={flask}:1.0.1@{digest['1.0.1']}\n" in dry.stdout

@@ -262,12 +262,14 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
         + 'files(name="files", sources=["status", "METADATA", "os-release"])\n',
     )
     # A child upgrades Flask: the layer that removes the old dist-info folder hides it (a
-    # whiteout), so only the new version is listed.
+    # whiteout), so only the new version is listed. The layer's archive starts with a file named
+    # `[`: layers are known by the archive's manifest, not by their first byte.
     site = "/usr/lib/python3/dist-packages"
     repo.add_child(
         "upgraded",
         "pkgs",
-        f"RUN rm -r {site}/Flask-3.0.3.dist-info && mkdir {site}/Flask-3.1.0.dist-info && "
+        f"RUN touch '/[' && rm -r {site}/Flask-3.0.3.dist-info && "
+        f"mkdir {site}/Flask-3.1.0.dist-info && "
         f"printf 'Name: Flask\\nVersion: 3.1.0\\n' > {site}/Flask-3.1.0.dist-info/METADATA",
     )
     repo.add_child("empty", "root", "RUN true")

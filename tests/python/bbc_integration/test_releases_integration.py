@@ -15,7 +15,7 @@ from bbc_integration.fixture import Repo
 from bbc_integration.registry import Registry
 
 # (No `%` in pants.toml values: Pants interpolates `%(name)s` there.)
-TRIGGER = 'echo "$BBC_IMAGE|$BBC_REPOSITORY|$BBC_VERSION|$BBC_DIGEST|$BBC_PINNED|$BBC_PREVIOUS|$BBC_NOTES" >> {log}'
+TRIGGER = 'echo "$BBC_IMAGE|$BBC_REPOSITORY|$BBC_VERSION|$BBC_DIGEST|$BBC_PINNED|$BBC_PREVIOUS|$BBC_NOTES|$DOWNSTREAM_TOKEN" >> {log}'
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,9 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     log = repo.root.parent / "triggers.log"
     trigger = TRIGGER.format(log=log).replace('"', '\\"')
     repo.configure(
-        registry.pants_toml, f'\n[bbc]\ntest_only_packages = []\npublish_trigger = "{trigger}"\n'
+        registry.pants_toml,
+        f'\n[bbc]\ntest_only_packages = []\npublish_trigger = "{trigger}"\n'
+        'publish_trigger_env = ["DOWNSTREAM_TOKEN"]\n',
     )
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")
@@ -44,10 +46,12 @@ def triggered(repo: Repo) -> list[list[str]]:
 def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
     repo: Repo, registry: Registry, tmp_path: Path
 ) -> None:
-    first = repo.pants("publish", "::")
+    first = repo.pants("publish", "::", env={"DOWNSTREAM_TOKEN": "t0ken"})
     assert first.returncode == 0, first.output
     fired = triggered(repo)
     assert sorted(f[0] for f in fired) == ["img/leaf:leaf", "img/mid:mid", "img/root:root"]
+    # The variables [bbc].publish_trigger_env names come from ./pants's environment.
+    assert {f.pop() for f in fired} == {"t0ken"}
     for image, repository, version, digest, pinned, previous, notes in fired:
         name = image.split(":")[-1]
         assert repository == f"{registry.address}/{repo.prefix}/{name}"
@@ -71,7 +75,7 @@ def test_triggers_fire_once_per_release_and_releases_come_from_the_registry(
     assert second.returncode == 0, second.output
     fired = {f[0]: f for f in triggered(repo)}
     assert sorted(fired) == ["img/leaf:leaf", "img/mid:mid"]
-    assert fired["img/mid:mid"][2:] == [
+    assert fired["img/mid:mid"][2:7] == [
         "1.0.1",
         registry.digest(f"{repo.prefix}/mid", "1.0.1"),
         f"{registry.address}/{repo.prefix}/mid:1.0.1@{registry.digest(f'{repo.prefix}/mid', '1.0.1')}",

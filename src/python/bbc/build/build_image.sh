@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # build_image.sh DOCKER-ARGS...: runs `"$DOCKER" DOCKER-ARGS` (a build of $BBC_LABELLED_DOCKERFILE)
 # once $BBC_LABELLED_DOCKERFILE is the image's own Dockerfile ($BBC_DOCKERFILE_IN) plus one LABEL
 # instruction: $BBC_LABELS, and, when $GIT is given, $BBC_REVISION_LABELS with the last commit

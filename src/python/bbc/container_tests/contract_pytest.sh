@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Runs the contract tests' pytest: contract_pytest.sh <time limit, 0: none> <pytest argv...>.
 # Its containers carry $BBC_RUN_LABEL=$BBC_TEST_RUN, an owner and an expiry (bbc_contract.py
 # puts them on them) and are removed when this script ends, however it ends.

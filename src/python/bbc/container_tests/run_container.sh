@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Runs one check in a new container: run_container.sh <time limit, 0: none> <path to copy out>
 # <docker create arguments...>. The container is labelled with its owner, this process
 # ($BBC_OWNER_LABEL: see sweep_containers.sh), and with when others may remove it

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Removes test containers left behind (by a crash, say) and never one whose run is alive: one
 # whose owner ($BBC_OWNER_LABEL: "<boot id>/<pid namespace> <pid> <start time>") is a process
 # that this machine and pid namespace can see is removed once that process is gone; any other

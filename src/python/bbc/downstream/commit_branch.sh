@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # commit_branch.sh BRANCH TRAILER: in repo/ (a clone), commits new/ (the rewritten files) and
 # the message in message on BRANCH, made again from the base branch, and pushes it. The branch
 # is replaced only while every commit on it carries TRAILER (bbc-downstream's own), and only if

@@ -28,6 +28,7 @@ from bbc.downstream.references import POLICIES, plan
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
 from bbc.publish.history import ReleaseRow
+from bbc.util_rules.git import GitRequest, GitResult
 
 
 class DownstreamSubsystem(GoalSubsystem):
@@ -108,6 +109,16 @@ async def bbc_downstream(
         console.print_stderr(
             "bbc-downstream: no downstream repositories. Name them in pants.toml:\n\n"
             '[bbc-downstream]\nrepositories = ["../my-app", "git@example.com:team/app.git"]'
+        )
+        return Downstream(exit_code=1)
+    branch = subsystem.branch
+    checked = await Get(GitResult, GitRequest(("check-ref-format", "--branch", branch)))
+    # (git accepts `refs/heads/x` as the name of a branch `refs/heads/refs/heads/x`.)
+    if branch.startswith("refs/") or checked.exit_code != 0:
+        console.print_stderr(
+            f"bbc-downstream: [bbc-downstream].branch is {branch!r}, not a branch name: name "
+            f"the branch alone, as `git switch` takes it (for example "
+            f"{branch.removeprefix('refs/heads/') if branch.startswith('refs/heads/') else 'bbc/update-base-images'!r})."
         )
         return Downstream(exit_code=1)
     images = named_images(console, DownstreamSubsystem.name, targets, graph)

@@ -77,7 +77,11 @@ def _candidates(instruction: Instruction) -> list[tuple[str, str]]:
     if instruction.cmd == "FROM" and instruction.value:
         return [("FROM", instruction.value[0])]
     if instruction.cmd == "COPY":
-        return [("COPY --from", f[len("--from=") :]) for f in instruction.flags if f.startswith("--from=")]
+        return [
+            ("COPY --from", f[len("--from=") :])
+            for f in instruction.flags
+            if f.startswith("--from=")
+        ]
     if instruction.cmd == "ARG":
         return [
             ("ARG", default.strip("\"'"))
@@ -127,7 +131,9 @@ def references(path: str, text: str, repositories: set[str]) -> tuple[list[Refer
                 )
             )
             column = start + len(candidate)
-    unclear = [n for n in sorted(set(mentioned)) if mentioned.count(n) > sum(r.line == n for r in found)]
+    unclear = [
+        n for n in sorted(set(mentioned)) if mentioned.count(n) > sum(r.line == n for r in found)
+    ]
     return found, unclear
 
 

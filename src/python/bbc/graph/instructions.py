@@ -25,6 +25,9 @@ class DockerfileSyntaxError(ValueError):
 
 def read_instructions(text: str) -> tuple[Instruction, ...]:
     """DockerfileSyntaxError (BuildKit's message) when Docker could not read it either."""
+    # The parser's C binding crashes the process on text that is not valid UTF-8 (a byte kept as
+    # a surrogate, say) and stops silently at a NUL: neither may reach it.
+    text = text.encode("utf-8", "replace").decode("utf-8").replace("\0", "\ufffd")
     try:
         commands = parse_string(text)
     except GoParseError as e:

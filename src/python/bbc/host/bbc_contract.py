@@ -240,7 +240,12 @@ class Containers:
         expires = os.environ.get("BBC_TEST_EXPIRES") or str(int(time.time()) + 3600)
         run = os.environ.get("BBC_TEST_RUN") or f"bbc-pytest-{uuid.uuid4().hex[:12]}"
         owner = os.environ.get("BBC_TEST_OWNER")  # the plugin's script that runs pytest
-        self.labels = {EXPIRES: expires, RUN: run, IMAGE: image.id, **({OWNER: owner} if owner else {})}
+        self.labels = {
+            EXPIRES: expires,
+            RUN: run,
+            IMAGE: image.id,
+            **({OWNER: owner} if owner else {}),
+        }
 
     def start(
         self,

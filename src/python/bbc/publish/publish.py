@@ -135,7 +135,7 @@ def _announcing(
         f"{published.address}"
     )
     release_env = {
-        **{k: v for k, v in env.items() if k in ("PATH", "HOME")},
+        **env,
         "BBC_IMAGE": str(published.address),
         "BBC_REPOSITORY": dest.repository,
         "BBC_VERSION": dest.version,
@@ -225,7 +225,9 @@ async def publish_bbc_image(
     path = _record_path(published)
     files = await _release_files(published, path)
     write = _bash(bash, _RELEASE_FILES, *files, run_in_workspace=True)
-    env = await Get(EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME")))
+    env = await Get(
+        EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME", *bbc.publish_trigger_env))
+    )
     jobs = []
     for r in published.registries:
         data = PublishOutputData({"digest": r.digest, "record": path})

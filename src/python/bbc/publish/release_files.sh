@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # release_files.sh PATH TEXT [PATH TEXT]...: writes each text to its path (the publish record,
 # the release notes, the SBOM). Then, with $BBC_FAILURE set, says it and fails; with
 # $BBC_TRIGGER set, runs it (the release in its environment), saying $BBC_TRIGGER_FAILED when it

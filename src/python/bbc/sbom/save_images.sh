@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # save_images.sh IMAGE...: unpacks `docker save` of the images into raw/, then writes into out/
 # the archive's manifest.json and the images' configs, and, from each layer, only the files
 # matching $BBC_PATTERNS (the SBOM's files and the whiteouts) under out/<the layer's path, / as

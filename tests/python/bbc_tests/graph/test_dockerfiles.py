@@ -56,7 +56,9 @@ def test_continuations_comments_flags_and_stages_are_read_as_docker_reads_them(
         ("COPY", 9),
         ("ENV", 10),
     ]
-    assert parsed.instructions[0] == Instruction("ARG", ("SOURCE_IMAGE=images/python:python",), 2, (), 2)
+    assert parsed.instructions[0] == Instruction(
+        "ARG", ("SOURCE_IMAGE=images/python:python",), 2, (), 2
+    )
     assert parsed.instructions[1].value == ("$SOURCE_IMAGE", "AS", "install")
     assert parsed.instructions[2].value == ("apt-get update  && apt-get install -y curl",)
     assert parsed.instructions[4].value == ("/opt/venv/", "/opt/venv/")
