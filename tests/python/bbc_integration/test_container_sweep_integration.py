@@ -42,7 +42,7 @@ def _here() -> tuple[str, str]:
     """This machine and pid namespace, and this process's start time, as the scripts write them."""
     boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     stat = Path("/proc/self/stat").read_text().rsplit(") ", 1)[1].split()
-    return f"{boot}/{os.readlink('/proc/self/ns/pid')}", stat[19]
+    return f"{boot}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}", stat[19]
 
 
 def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image) -> None:
@@ -55,10 +55,13 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
         "alive, expired": (1, f"{where} {me} {start}", True),
         "alive, no limit": (0, f"{where} {me} {start}", True),
         "gone (its pid reused)": (0, f"{where} {me} 1", False),
+        "gone": (0, f"{where} 999999999 1", False),
         "elsewhere, expired": (1, "another-boot/pid:[1] 7 7", False),
         "elsewhere, no limit": (0, "another-boot/pid:[1] 7 7", True),
         "elsewhere, not yet expired": (4_000_000_000, "another-boot/pid:[1] 7 7", True),
         "no owner, expired": (1, None, False),
+        "no owner, no expiry label": ("", None, True),
+        "another user here, gone, not yet expired": (4_000_000_000, f"{where}0 {me} 1", True),
     }
     made = {}
     try:
@@ -76,7 +79,7 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
             capture_output=True,
             text=True,
         )
-        assert swept.returncode == 0, swept.stderr
+        assert swept.returncode == 0 and swept.stderr == "", swept.stderr
         left = {c.id for c in client.containers.list(all=True, filters={"label": expires})}
         assert {case: made[case] in left for case in cases} == {
             case: kept for case, (_, _, kept) in cases.items()

@@ -195,24 +195,27 @@ hello (2.10-3) bookworm; urgency=medium
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory) -> str:
-    """A Debian pool on loopback holding hello 2.10-4, whose changelog names two CVEs."""
+    """A Debian pool on loopback holding hello 2.10-4, whose changelog names two CVEs; under
+    bomb/, one whose changelog inflates to 9 MiB from a few KB."""
     root = tmp_path_factory.mktemp("archive")
-    build = root / "build"
-    (build / "DEBIAN").mkdir(parents=True)
-    (build / "DEBIAN/control").write_text(
-        "Package: hello\nVersion: 2.10-4\nArchitecture: amd64\n"
-        "Maintainer: Test <test@example.com>\nDescription: a test package\n"
-    )
-    doc = build / "usr/share/doc/hello"
-    doc.mkdir(parents=True)
-    (doc / "changelog.Debian.gz").write_bytes(gzip.compress(HELLO_CHANGELOG.encode()))
-    deb = root / "pool/main/h/hello/hello_2.10-4_amd64.deb"
-    deb.parent.mkdir(parents=True)
-    subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "--build", str(build), str(deb)],
-        check=True,
-        capture_output=True,
-    )
+    changelogs = {"": HELLO_CHANGELOG.encode(), "bomb/": bytes(9 * 1024 * 1024)}
+    for where, changelog in changelogs.items():
+        build = root / f"build-{where.strip('/')}"
+        (build / "DEBIAN").mkdir(parents=True)
+        (build / "DEBIAN/control").write_text(
+            "Package: hello\nVersion: 2.10-4\nArchitecture: amd64\n"
+            "Maintainer: Test <test@example.com>\nDescription: a test package\n"
+        )
+        doc = build / "usr/share/doc/hello"
+        doc.mkdir(parents=True)
+        (doc / "changelog.Debian.gz").write_bytes(gzip.compress(changelog))
+        deb = root / f"{where}pool/main/h/hello/hello_2.10-4_amd64.deb"
+        deb.parent.mkdir(parents=True)
+        subprocess.run(
+            ["dpkg-deb", "--root-owner-group", "--build", str(build), str(deb)],
+            check=True,
+            capture_output=True,
+        )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -262,6 +265,18 @@ def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo, pool: s
     )
     assert nowhere.returncode == 0, nowhere.output
     assert "hello 2.10-3 -> 2.10-4  (CVEs unknown: no pool holds it:" in nowhere.stdout
+    bomb = repo.pants(
+        "bbc-diff",
+        "--from=1.0.0",
+        "--to=1.0.1",
+        "img/flask:flask",
+        env={"PANTS_BBC_DEBIAN_POOLS": f'["{pool}/bomb/pool/main"]'},
+    )
+    assert bomb.returncode == 0, bomb.output
+    assert (
+        "usr/share/doc/hello/changelog.Debian.gz inflates to more than 8388608 bytes: not read"
+        in " ".join(bomb.stdout.split())
+    ), bomb.stdout
     # Default: from the newest release to the local build.
     same = repo.pants("bbc-diff", "img/flask:flask")
     assert same.returncode == 0, same.output

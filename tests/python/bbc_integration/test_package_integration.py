@@ -263,12 +263,14 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     )
     # A child upgrades Flask: the layer that removes the old dist-info folder hides it (a
     # whiteout), so only the new version is listed. The layer's archive starts with a file named
-    # `[`: layers are known by the archive's manifest, not by their first byte.
+    # `[` (layers are known by the archive's manifest, not by their first byte), and its
+    # os-release is a hard link to a file no SBOM reads (still read: the distro stays known).
     site = "/usr/lib/python3/dist-packages"
     repo.add_child(
         "upgraded",
         "pkgs",
-        f"RUN touch '/[' && rm -r {site}/Flask-3.0.3.dist-info && "
+        "RUN touch '/[' && mv /usr/lib/os-release /etc/osr && ln /etc/osr /usr/lib/os-release && "
+        f"rm -r {site}/Flask-3.0.3.dist-info && "
         f"mkdir {site}/Flask-3.1.0.dist-info && "
         f"printf 'Name: Flask\\nVersion: 3.1.0\\n' > {site}/Flask-3.1.0.dist-info/METADATA",
     )

@@ -96,9 +96,10 @@ def test_a_second_checkout_gets_outputs_pexes_and_test_results_from_the_remote_c
     assert counter(again, "remote_cache_requests_cached") > 0
     # Nothing runs here: even the read of the root's packages for its SBOM (one `docker save` of
     # the image id, after the builds: sbom/image_sbom.py) is the first checkout's, from the cache.
+    # (A process of Pants' own may still run here while its cached result is fetched, and then
+    # offer it to the cache: Pants races the two. The plugin's `docker save` waits 3 s first.)
     assert counter(again, "remote_cache_requests_uncached") == 0, again.output
     assert "Completed: Reading the packages" not in again.output
-    assert counter(again, "remote_cache_write_attempts") == 0, again.output
     sbom = "dist/bbc/sbom"
     assert sorted((second.root / sbom).rglob("*.cdx.json")) and all(
         (first.root / sbom / p.relative_to(second.root / sbom)).read_bytes() == p.read_bytes()

@@ -102,6 +102,9 @@ def test_run_runs_the_image_there(repo: Repo) -> None:
     result = repo.pants("run", "img/app:app")
     assert result.returncode == 0, result.output
     assert "hello from the remote engine" in result.stdout
+    # The container is removed when it stops.
+    ids = {i.id for i in repo.docker.images.list(name=f"{repo.prefix}/app")}
+    assert [c for c in repo.docker.containers.list(all=True) if c.image.id in ids] == []
 
 
 def test_publish_pushes_from_the_remote_engine(repo: Repo, registry: Registry) -> None:

@@ -54,7 +54,7 @@ tag) echo "$3 $2" >>"$state/images" ;;
 info) echo '{}' ;;
 run) echo "ran" ;;
 create) [ -f "$state/no-create" ] && { echo "Error: No such image" >&2; exit 1; }
-        touch "$state/containers/$3" ;;
+        touch "$state/containers/$3"; echo "$3" ;;
 start) ;;
 wait) [ -f "$state/hang" ] && exec sleep 60
       cat "$state/exit-code" 2>/dev/null || echo 0 ;;

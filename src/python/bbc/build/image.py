@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet, get_build_options
 from pants.backend.docker.subsystems.docker_options import DockerOptions
-from pants.backend.docker.subsystems.dockerfile_parser import DockerfileInfo, DockerfileInfoRequest
 from pants.backend.docker.util_rules.docker_build_context import (
     DockerBuildContext,
     DockerBuildContextRequest,
@@ -164,18 +163,28 @@ class _LookupRequest:
     cache: CachedImageRequest | None  # None: a test variant, never pulled
 
 
+@dataclass(frozen=True)
+class _Lookup:
+    cached: CachedImage
+    context: DockerBuildContext | None  # for an image no registry holds: it will be built
+
+
 @rule
-async def look_up_then_parse(request: _LookupRequest) -> CachedImage:
-    """The registry cache's answer; for an image it does not hold (it will be built), also Pants'
-    parse of its Dockerfile, the build context's first step: so an image that is pulled never
-    waits for Pants' interpreter search and parser, and one that is built has them done while
-    its parent builds."""
+async def look_up_then_prepare(request: _LookupRequest) -> _Lookup:
+    """The registry cache's answer; for an image it does not hold (it will be built), also its
+    build context (Pants' parse of its Dockerfile, its pex files, its root file system): so an
+    image that is pulled never waits for them, and one that is built has them ready once its
+    parent is."""
     found = CachedImage()
     if request.cache is not None:
         found = await Get(CachedImage, CachedImageRequest, request.cache)
-    if not found.image_id and not found.failure:
-        await Get(DockerfileInfo, DockerfileInfoRequest(request.address))
-    return found
+    if found.image_id or found.failure:
+        return _Lookup(found, None)
+    context = await Get(
+        DockerBuildContext,
+        DockerBuildContextRequest(request.address, build_upstream_images=False),
+    )
+    return _Lookup(found, context)
 
 
 @rule
@@ -193,16 +202,17 @@ async def build_image(
     local = await Get(EngineImages, EngineImagesRequest(result.refs))
     missing = result.content_ref not in local.ids
     # The parent's build (or pull) and, for an image not in the engine, its registry lookup
-    # (and pull) then Pants' parse of its Dockerfile if it must be built: both at once, as the
-    # content tag does not depend on the parent's bits.
+    # (and pull) then its build context if it must be built: both at once, as the content tag
+    # does not depend on the parent's bits.
     cache = cache_request(result, info.version) if request.variant == PROD else None
     lookup = (_LookupRequest(request.address, cache),) if missing else ()
-    on, *_ = await MultiGet(
+    on, *looked_up = await MultiGet(
         [
             Get(BuiltOn, BuiltOnRequest, BuiltOnRequest(request, plan)),
-            *(Get(CachedImage, _LookupRequest, x) for x in lookup),
+            *(Get(_Lookup, _LookupRequest, x) for x in lookup),
         ]
     )
+    prepared = looked_up[0].context if looked_up else None
     if on.stop is not None:
         return on.stop
     existing = await _up_to_date(request, result, on.base, local)
@@ -214,20 +224,20 @@ async def build_image(
     # Only an image that is built needs its build context: an up-to-date or pulled one would
     # otherwise package its pex files and root file system for nothing.
     origin = () if bbc.source_url else (_ORIGIN,)
-    docker, tools, wrapped, context, *remote = await MultiGet(
+    to_prepare = () if prepared else (DockerBuildContextRequest(request.address, False),)
+    docker, tools, wrapped, *rest = await MultiGet(
         [
             Get(Docker),
             Get(BuildTools),
             Get(
                 WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
             ),
-            Get(
-                DockerBuildContext,
-                DockerBuildContextRequest(request.address, build_upstream_images=False),
-            ),
+            *(Get(DockerBuildContext, DockerBuildContextRequest, c) for c in to_prepare),
             *(Get(GitResult, GitRequest, o) for o in origin),
         ]
     )
+    context = prepared or rest.pop(0)
+    remote = rest
     target = wrapped.target
     build_args = (*context.build_args, *plan.build_args)
     built_on = dict(on.stages)

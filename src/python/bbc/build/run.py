@@ -30,9 +30,11 @@ async def run_bbc_image(
     build = await Get(ImageBuild, ImageBuildRequest(field_set.address))
     if not build.ok:
         raise ImageBuildFailed(failure_report((build,)) or f"{build.blocked_by} failed to build.")
+    # The container is removed when it stops, unless [docker].run_args says otherwise.
+    remove = () if {"--rm", "--rm=false"} & set(options.run_args) else ("--rm",)
     return RunRequest(
         digest=EMPTY_DIGEST,
-        args=(docker.path, "run", *options.run_args, build.image_id),
+        args=(docker.path, "run", *remove, *options.run_args, build.image_id),
         extra_env=dict(docker.env),
     )
 

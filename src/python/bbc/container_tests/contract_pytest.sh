@@ -9,13 +9,21 @@ BBC_TEST_RUN="bbc-pytest-$$-$RANDOM"
 BBC_TEST_EXPIRES=0
 [ "$limit" = 0 ] || BBC_TEST_EXPIRES=$(( $(date +%s) + limit + BBC_GRACE ))
 stat=$(<"/proc/$$/stat"); stat=${stat##*) }; read -r -a fields <<< "$stat"
-BBC_TEST_OWNER="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid) $$ ${fields[19]}"
+started=${fields[19]}
+BBC_TEST_OWNER="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID $$ $started"
 export BBC_TEST_RUN BBC_TEST_EXPIRES BBC_TEST_OWNER
-# Outside this process group: removes what the run left when this script ends, however it ends.
+# Outside this process group: removes what the run left once this script is gone (the same
+# process: its start time is checked, a pid can be reused), however it ends.
 # shellcheck disable=SC2016 # expanded by the watchdog's own bash
-setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+setsid bash -c '
+  alive() {
+    local stat fields
+    { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+    stat=${stat##*) }; read -r -a fields <<< "$stat"; [ "${fields[19]}" = "$2" ]
+  }
+  while alive "$1" "$3"; do sleep 1; done
   ids=$("$DOCKER" ps -aq --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f $ids' \
-  watchdog $$ "$BBC_TEST_RUN" </dev/null >/dev/null 2>&1 &
+  watchdog $$ "$BBC_TEST_RUN" "$started" </dev/null >/dev/null 2>&1 &
 start=$(date +%s)
 # --foreground: pytest stays in this process group, so Ctrl-C reaches it too.
 if [ "$limit" -gt 0 ]; then timeout --foreground -k 20 "$limit" "$@"; else "$@"; fi

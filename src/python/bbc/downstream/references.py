@@ -71,29 +71,42 @@ def lines(text: str) -> list[str]:
     return text.split("\n")
 
 
-def _candidates(instruction: Instruction) -> list[tuple[str, str]]:
-    """(kind, text) of what could name an image, in the order it is written: a `FROM`'s image,
-    a `COPY --from=`, an `ARG` default (unquoted)."""
-    if instruction.cmd == "FROM" and instruction.value:
-        return [("FROM", instruction.value[0])]
-    if instruction.cmd == "COPY":
-        return [
-            ("COPY --from", f[len("--from=") :])
-            for f in instruction.flags
-            if f.startswith("--from=")
-        ]
-    if instruction.cmd == "ARG":
-        return [
-            ("ARG", default.strip("\"'"))
-            for _, equals, default in (v.partition("=") for v in instruction.value)
-            if equals
-        ]
-    return []
+@dataclass(frozen=True)
+class _Token:
+    text: str  # a flag or argument, as the parser gives it
+    kind: str | None = None  # the kind of reference it may hold
+    offset: int = 0  # where in `text` the image's name starts
+    image: str = ""  # the image's name it holds (an ARG default unquoted)
+
+
+def _tokens(instruction: Instruction) -> list[_Token]:
+    """The flags and arguments of an instruction that can name an image, in the order they are
+    written: a `FROM`'s image, a `COPY --from=`, an `ARG` default (and the flags and words
+    around them, to find them in the text)."""
+    if instruction.cmd not in ("FROM", "COPY", "ARG"):
+        return []
+    tokens = [
+        _Token(f, "COPY --from", 7, f[7:]) if f.startswith("--from=") else _Token(f)
+        for f in instruction.flags
+    ]
+    for i, value in enumerate(instruction.value):
+        if instruction.cmd == "FROM":
+            tokens.append(_Token(value, "FROM", 0, value) if i == 0 else _Token(value))
+            continue
+        name, equals, default = value.partition("=")
+        quoted = len(default) > 1 and default[0] in "\"'" and default[-1] == default[0]
+        image = default[1:-1] if quoted else default
+        tokens.append(
+            _Token(value, "ARG", len(name) + 1 + quoted, image) if equals else _Token(value)
+        )
+    return tokens
 
 
 def references(path: str, text: str, repositories: set[str]) -> tuple[list[Reference], list[int]]:
     """The references to `repositories` (`<registry>/<repository>`) in one Dockerfile, and the
-    numbers of lines that mention one in a way not understood here (left alone)."""
+    numbers of lines that mention one in a way not understood here (left alone): in a command,
+    a comment or a heredoc, or written so that its text is not the image's name (a line
+    continuation or an escape inside it)."""
     mention = re.compile(
         "|".join(rf"{re.escape(r)}(?=[:@\s\"']|$)" for r in sorted(repositories)) or "(?!)", re.I
     )
@@ -103,37 +116,49 @@ def references(path: str, text: str, repositories: set[str]) -> tuple[list[Refer
         instructions = read_instructions(text)
     except DockerfileSyntaxError:
         return [], sorted(set(mentioned))  # Docker cannot read it either: nothing is guessed
+
+    def wanted(token: _Token):
+        m = _REF_ONLY.match(token.image) if token.kind else None
+        return m if m and m.group("repository") in repositories else None
+
     found: list[Reference] = []
+    unlocated: set[int] = set()
     for instruction in instructions:
-        # Where the instruction's text is searched next: refs are found in the order written.
+        tokens = _tokens(instruction)
+        # Each token is looked for after the one before it, on the instruction's own lines but
+        # its comment lines (Docker drops those inside a continued instruction).
         number, column = instruction.line, 0
-        for kind, candidate in _candidates(instruction):
-            m = _REF_ONLY.match(candidate)
-            if not m or m.group("repository") not in repositories:
-                continue
+        for i, token in enumerate(tokens):
+            start = -1
             while number <= instruction.end_line:
-                start = written[number - 1].find(candidate, column)
+                line = written[number - 1]
+                if number == instruction.line or not line.lstrip().startswith("#"):
+                    start = line.find(token.text, column)
                 if start >= 0:
                     break
                 number, column = number + 1, 0
-            else:
-                break  # not written as read (an escape inside it): left to the mentions
-            found.append(
-                Reference(
-                    path,
-                    number,
-                    kind,
-                    candidate,
-                    m.group("repository"),
-                    m.group("tag"),
-                    m.group("digest"),
-                    start,
+            if start < 0:  # not written as read: its references are said, not moved
+                if any(wanted(t) for t in tokens[i:]):
+                    unlocated.add(instruction.line)
+                break
+            column = start + len(token.text)
+            m = wanted(token)
+            if m:
+                found.append(
+                    Reference(
+                        path,
+                        number,
+                        token.kind or "",
+                        token.image,
+                        m.group("repository"),
+                        m.group("tag"),
+                        m.group("digest"),
+                        start + token.offset,
+                    )
                 )
-            )
-            column = start + len(candidate)
-    unclear = [
-        n for n in sorted(set(mentioned)) if mentioned.count(n) > sum(r.line == n for r in found)
-    ]
+    unclear = sorted(
+        {n for n in mentioned if mentioned.count(n) > sum(r.line == n for r in found)} | unlocated
+    )
     return found, unclear
 
 

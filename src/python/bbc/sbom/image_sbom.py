@@ -109,8 +109,10 @@ async def images_packages(
                 description=f"Reading the packages in {len(images)} image(s): {names}",
                 env={"TAR": tar.path, "MKDIR": mkdir.path, "BBC_PATTERNS": " ".join(_PATTERNS)},
                 output_directories=("out",),
-                # The image ids name the bits: what they hold never changes.
+                # The image ids name the bits: what they hold never changes. A remote cache
+                # answers before the engine has saved the images, even on a busy machine.
                 cache_scope=ProcessCacheScope.SUCCESSFUL,
+                remote_cache_speculation_delay_millis=3000,
                 level=LogLevel.INFO,  # shown, as the builds are: a big family takes seconds
             ),
         )

@@ -38,6 +38,16 @@ for path in "${layers[@]}"; do
   key="out/${path//\//_}.d"
   "$MKDIR" -p "$key" || exit 1
   "$TAR" -x -f "raw/$path" -C "$key" --wildcards --wildcards-match-slash "${patterns[@]}" 2>err
+  # A file hard-linked to one the patterns leave out: extract again with the files it links to
+  # (an archive holds a link's target before the link).
+  targets=()
+  while IFS= read -r line; do
+    [[ $line =~ Cannot\ hard\ link\ to\ .(.+).:\  ]] && targets+=("${BASH_REMATCH[1]}")
+  done < err
+  if [ ${#targets[@]} -gt 0 ]; then
+    "$TAR" -x -f "raw/$path" -C "$key" --wildcards --wildcards-match-slash \
+      "${patterns[@]}" "${targets[@]}" 2>err
+  fi
   while IFS= read -r line; do
     case $line in
       *"Not found in archive"* | *"Exiting with failure"*) ;;

@@ -42,21 +42,34 @@ def created(config: str) -> datetime | None:
 
 def merged(layers: list[dict[str, bytes]]) -> dict[str, bytes]:
     """The files the image holds, from what each layer (bottom first) holds of them and of its
-    whiteouts (paths relative to the image's root, as the layers' archives name them)."""
+    whiteouts (paths relative to the image's root, as the layers' archives name them). One pass
+    over the files per layer, whatever its number of whiteouts."""
     files: dict[str, bytes] = {}
     for layer in layers:
+        gone: set[str] = set()  # paths removed, with everything under them
+        emptied: set[str] = set()  # folders emptied ("" for the root), as "<folder>/"
         for path in layer:
             folder, _, name = path.rpartition("/")
             inside = f"{folder}/" if folder else ""
             if name == OPAQUE:
-                files = {p: c for p, c in files.items() if not p.startswith(inside)}
+                emptied.add(inside)
             elif name.startswith(WHITEOUT):
-                gone = inside + name[len(WHITEOUT) :]
-                files = {
-                    p: c for p, c in files.items() if p != gone and not p.startswith(gone + "/")
-                }
+                gone.add(inside + name[len(WHITEOUT) :])
+        if gone or emptied:
+            files = {p: c for p, c in files.items() if not _removed(p, gone, emptied)}
         files.update((p, c) for p, c in layer.items() if not _is_whiteout(p))
     return files
+
+
+def _removed(path: str, gone: set[str], emptied: set[str]) -> bool:
+    if "" in emptied:
+        return True
+    parts = path.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        if prefix in gone or (depth < len(parts) and f"{prefix}/" in emptied):
+            return True
+    return False
 
 
 def _is_whiteout(path: str) -> bool:

@@ -18,6 +18,8 @@ from bbc.updates.debian_pool import deb_urls
 from bbc.util_rules.scripts import script
 
 _FETCH = script(__name__, "fetch_changelog.sh")
+# Far more than any Debian changelog holds (glibc's is about 1 MB).
+CHANGELOG_LIMIT = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ async def deb_changelog(request: DebChangelogRequest, bash: BashBinary, bbc: BBC
         Process(
             (bash.path, "-c", _FETCH, "bash", request.package, *urls),
             description=f"Fetching {request.package} {request.version} for its changelog",
-            env=dict(env),
+            env={**env, "BBC_CHANGELOG_LIMIT": str(CHANGELOG_LIMIT)},
             output_files=("changelog",),
             cache_scope=ProcessCacheScope.SUCCESSFUL,
             level=LogLevel.DEBUG,

@@ -81,7 +81,7 @@ def test_a_check_without_a_time_limit_never_expires_and_names_its_owner(setup) -
     # The script that ran the check: on this machine, in this pid namespace, gone by now.
     where, pid, start = create.argv[6].removeprefix(f"{OWNER}=").split(" ")
     with open("/proc/sys/kernel/random/boot_id") as boot:
-        assert where == f"{boot.read().strip()}/{os.readlink('/proc/self/ns/pid')}"
+        assert where == f"{boot.read().strip()}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}"
     assert int(pid) > 0 and int(start) > 0
 
 

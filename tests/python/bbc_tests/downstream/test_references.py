@@ -285,3 +285,32 @@ def test_a_repository_on_a_variants_moving_tag_gets_its_new_digest_and_the_notes
     assert planned.message.startswith("Update BBC images: flask 1.1.0\n")
     assert "\n## 1.0.1\n" in planned.message and "\n## 1.1.0\n" in planned.message
     assert "## 1.0.0" not in planned.message
+
+
+def test_a_reference_is_found_where_it_is_written_never_in_other_text_that_repeats_it() -> None:
+    text = (
+        "FROM scratch\n"
+        f"ARG A={REG}:1.0.0-${{VARIANT}} B={REG}:1.0.0\n"
+        "ARG C=x \\\n"
+        f"# pinned before: {REG}:1.0.0\n"
+        f"    D={REG}:1.0.0\n"
+        "FROM \\\n"
+        f"# {REG}:1.0.0\n"
+        f" {REG}:1.0.0\n"
+    )
+    found, unclear = references("Dockerfile", text, {REG})
+    written = text.split("\n")
+    assert [(r.line, r.kind) for r in found] == [(2, "ARG"), (5, "ARG"), (8, "FROM")]
+    assert all(written[r.line - 1][r.start :].startswith(r.text) for r in found)
+    assert found[0].start == written[1].index(" B=") + 3
+    # A's default holds a variable, and comments are not references: said, never moved.
+    assert unclear == [2, 4, 7]
+    moved = rewrite(text, [decide(r, ROWS, "patch") for r in found])
+    assert moved.count(f"{REG}:1.0.1") == 3 and moved.count(f"{REG}:1.0.0") == 3
+
+
+def test_a_reference_split_by_a_line_continuation_is_said_not_skipped() -> None:
+    split = REG[:-3] + "\\\n" + REG[-3:]
+    assert references("Dockerfile", f"FROM {split}:1.0.0\n", {REG}) == ([], [1])
+    found, unclear = references("Dockerfile", f"ARG A={split}:1.0.0 B={REG}:1.0.0\n", {REG})
+    assert found == [] and unclear == [1, 2]  # nothing after it is guessed at either

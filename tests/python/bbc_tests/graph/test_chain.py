@@ -198,4 +198,3 @@ def test_an_external_image_not_pinned_is_refused_with_how_to_pin_it():
     assert "`skopeo inspect --format '{{.Digest}}' docker://ubuntu:24.04`" in message
     assert "`docker buildx imagetools inspect ubuntu:24.04`" in message
     assert pinned_base("ubuntu:24.04") is None and pinned_base("ubuntu@sha256:12") is None
-

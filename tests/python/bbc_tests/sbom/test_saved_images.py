@@ -58,3 +58,12 @@ def test_the_creation_time_is_read_to_the_second_in_utc() -> None:
     config = json.dumps({"created": "2026-12-02T08:21:55.123456789Z", "config": {}})
     assert created(config) == datetime(2026, 12, 2, 8, 21, 55, tzinfo=timezone.utc)
     assert created("{}") is None
+
+
+def test_many_whiteouts_over_many_files() -> None:
+    site = "usr/lib/python3/dist-packages"
+    lower = {f"{site}/p{i}.dist-info/METADATA": b"x" for i in range(3000)}
+    upper = {f"{site}/.wh.p{i}.dist-info": b"" for i in range(0, 3000, 2)}
+    upper.update({f"etc/.wh.gone{i}": b"" for i in range(20000)})
+    found = merged([lower, upper])
+    assert sorted(found) == sorted(f"{site}/p{i}.dist-info/METADATA" for i in range(1, 3000, 2))
