@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bbc_integration.fixture import Repo, wait_for
+from bbc_integration.fixture import Repo, Run, wait_for
 from bbc_integration.registry import Registry
 
 
@@ -240,39 +241,23 @@ def pool(tmp_path_factory) -> str:
 
 
 def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo, pool: str) -> None:
-    # The releases of the test above: hello moved in 1.0.1. The first pool lacks it.
-    pools = f'["{pool}/elsewhere/pool/main", "{pool}/pool/main"]'
-    moved = repo.pants(
-        "bbc-diff",
-        "--from=1.0.0",
-        "--to=1.0.1",
-        "img/flask:flask",
-        env={"PANTS_BBC_DEBIAN_POOLS": pools},
-    )
-    assert moved.returncode == 0, moved.output
+    def diff(*pools: str) -> Run:
+        """bbc-diff of the releases of the test above (hello moved in 1.0.1), from `pools`."""
+        env = {"PANTS_BBC_DEBIAN_POOLS": json.dumps([f"{pool}/{p}/main" for p in pools])}
+        run = repo.pants("bbc-diff", "--from=1.0.0", "--to=1.0.1", "img/flask:flask", env=env)
+        assert run.returncode == 0, run.output
+        return run
+
+    moved = diff("elsewhere/pool", "pool")  # the first pool lacks it
     flask = next(line for line in moved.stdout.splitlines() if line.startswith("img/flask:flask"))
     assert flask.endswith("flask:1.0.1: 1 changed; 2 CVEs fixed")
     assert (
         "  changed  deb   hello 2.10-3 -> 2.10-4  fixes CVE-2026-1111, CVE-2026-2222\n"
         in moved.stdout
     )
-    nowhere = repo.pants(
-        "bbc-diff",
-        "--from=1.0.0",
-        "--to=1.0.1",
-        "img/flask:flask",
-        env={"PANTS_BBC_DEBIAN_POOLS": f'["{pool}/elsewhere/pool/main"]'},
-    )
-    assert nowhere.returncode == 0, nowhere.output
+    nowhere = diff("elsewhere/pool")
     assert "hello 2.10-3 -> 2.10-4  (CVEs unknown: no pool holds it:" in nowhere.stdout
-    bomb = repo.pants(
-        "bbc-diff",
-        "--from=1.0.0",
-        "--to=1.0.1",
-        "img/flask:flask",
-        env={"PANTS_BBC_DEBIAN_POOLS": f'["{pool}/bomb/pool/main"]'},
-    )
-    assert bomb.returncode == 0, bomb.output
+    bomb = diff("bomb/pool")
     assert (
         "usr/share/doc/hello/changelog.Debian.gz inflates to more than 8388608 bytes: not read"
         in " ".join(bomb.stdout.split())
