@@ -194,6 +194,13 @@ def main() -> None:
         results.append(
             {"revision": revision, "stress_cpus": args.stress, "touch": args.touch, "runs": runs}
         )
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for label, run in runs.items():  # what failed outlives the clone: its log says why
+            if run["passed"]:
+                continue
+            kept = args.source / "bench" / "results" / f"failed-{stamp}-{index + 1}-{label}.log"
+            shutil.copy(run["log"], kept)
+            print(f"the failing run's log: {kept} (not committed: delete it once read)")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
