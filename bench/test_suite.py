@@ -195,12 +195,11 @@ def main() -> None:
             {"revision": revision, "stress_cpus": args.stress, "touch": args.touch, "runs": runs}
         )
         stamp = time.strftime("%Y%m%dT%H%M%S")
-        for label, run in runs.items():  # what failed outlives the clone: its log says why
-            if run["passed"]:
-                continue
-            kept = args.source / "bench" / "results" / f"failed-{stamp}-{index + 1}-{label}.log"
+        for label, run in runs.items():  # the log outlives the clone: it says why and where
+            kept = args.source / "bench" / "results" / f"run-{stamp}-{index + 1}-{label}.log"
             shutil.copy(run["log"], kept)
-            print(f"the failing run's log: {kept} (not committed: delete it once read)")
+            run["log"] = str(kept.relative_to(args.source))
+            print(f"the run's log: {kept} (not committed)")
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
