@@ -18,7 +18,9 @@ from pathlib import Path
 import docker
 import pytest
 
-SWEEP = Path("src/python/bbc/container_tests/sweep_containers.sh")
+SCRIPTS = Path("src/python/bbc/container_tests")
+# As containers.py runs it: process_owner.sh first.
+SWEEP = "\n".join((SCRIPTS / n).read_text() for n in ("process_owner.sh", "sweep_containers.sh"))
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,7 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
             labels = {expires: str(when), **({owner: by} if by else {})}
             made[case] = client.containers.create(built.id, "/true", labels=labels).id
         swept = subprocess.run(
-            ["bash", "-c", SWEEP.read_text()],
+            ["bash", "-c", SWEEP],
             env={
                 "DOCKER": shutil.which("docker"),
                 "BBC_EXPIRES_LABEL": expires,

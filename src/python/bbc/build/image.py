@@ -224,20 +224,21 @@ async def build_image(
     # Only an image that is built needs its build context: an up-to-date or pulled one would
     # otherwise package its pex files and root file system for nothing.
     origin = () if bbc.source_url else (_ORIGIN,)
-    to_prepare = () if prepared else (DockerBuildContextRequest(request.address, False),)
-    docker, tools, wrapped, *rest = await MultiGet(
+    docker, tools, wrapped, *remote = await MultiGet(
         [
             Get(Docker),
             Get(BuildTools),
             Get(
                 WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
             ),
-            *(Get(DockerBuildContext, DockerBuildContextRequest, c) for c in to_prepare),
             *(Get(GitResult, GitRequest, o) for o in origin),
         ]
     )
-    context = prepared or rest.pop(0)
-    remote = rest
+    # (Not prepared only for an image in the engine that is not up to date: rare.)
+    context = prepared or await Get(
+        DockerBuildContext,
+        DockerBuildContextRequest(request.address, build_upstream_images=False),
+    )
     target = wrapped.target
     build_args = (*context.build_args, *plan.build_args)
     built_on = dict(on.stages)

@@ -183,8 +183,8 @@ async def package_bbc_image(
             ),
         ]
     )
+    requested = run.addresses | {field_set.address}
     if not all(b.ok for b in builds):
-        requested = run.addresses | {field_set.address}
         everything = await _builds_of(sorted(requested))
         # The ancestors that stopped requested images, for their own error messages.
         blockers = {b.blocked_by for b in everything if b.blocked_by} - requested
@@ -193,7 +193,6 @@ async def package_bbc_image(
         )
         blocked_by = next(b.blocked_by for b in builds if not b.ok)
         raise ImageBuildFailed(failure_report(everything) or f"{blocked_by} failed to build.")
-    requested = run.addresses | {field_set.address}
     known = {b.image_id: b.release_packages for b in builds if b.release_packages}
     if len(known) < len(builds):
         read = await Get(ImagesPackages, _ImagesOfRun(tuple(sorted(requested))))

@@ -43,8 +43,8 @@ OWNER = "io.bbc.test-owner"
 # Grace, beyond a check's time limit, before a left-over container may be removed by others.
 _GRACE = 600
 
-_RUN = script(__name__, "run_container.sh")
-_SWEEP = script(__name__, "sweep_containers.sh")
+_RUN = script(__name__, "process_owner.sh", "run_container.sh")
+_SWEEP = script(__name__, "process_owner.sh", "sweep_containers.sh")
 # What both scripts read besides their arguments.
 _ENV = {"BBC_EXPIRES_LABEL": EXPIRES, "BBC_OWNER_LABEL": OWNER, "BBC_GRACE": str(_GRACE)}
 

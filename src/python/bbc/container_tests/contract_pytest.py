@@ -49,7 +49,7 @@ RUN_LABEL = "io.bbc.test-run"
 # Grace, beyond the time limit, before others may remove a container left behind.
 _GRACE = 600
 
-_RUN = script(__name__, "contract_pytest.sh")
+_RUN = script(__name__, "process_owner.sh", "contract_pytest.sh")
 
 
 @dataclass(frozen=True)

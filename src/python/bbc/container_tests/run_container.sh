@@ -3,26 +3,19 @@
 # <docker create arguments...>. The container is labelled with its owner, this process
 # ($BBC_OWNER_LABEL: see sweep_containers.sh), and with when others may remove it
 # ($BBC_EXPIRES_LABEL; 0: never, for a check without a time limit), and removed (by id) when
-# this script ends, however it ends (containers.py).
+# this script ends, however it ends (containers.py). process_owner.sh comes before it.
 set -u
 limit=$1; copy_out=$2; shift 2
 expires=0
 [ "${limit:-0}" = 0 ] || expires=$(( $(date +%s) + limit + BBC_GRACE ))
-stat=$(<"/proc/$$/stat"); stat=${stat##*) }; read -r -a fields <<< "$stat"
-start=${fields[19]}
-owner="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID $$ $start"
+start=$(started $$)
+owner="$(here) $$ $start"
 id=$("$DOCKER" create --name "bbc-test-$$-$RANDOM" --label "$BBC_EXPIRES_LABEL=$expires" \
   --label "$BBC_OWNER_LABEL=$owner" "$@") && [ -n "$id" ] || exit 125
 # Outside this process group: removes the container once this script is gone (the same
 # process: its start time is checked, a pid can be reused), however it ends.
 # shellcheck disable=SC2016 # expanded by the watchdog's own bash
-setsid bash -c '
-  alive() {
-    local stat fields
-    { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
-    stat=${stat##*) }; read -r -a fields <<< "$stat"; [ "${fields[19]}" = "$2" ]
-  }
-  while alive "$1" "$3"; do sleep 1; done; "$DOCKER" rm -f "$2"' \
+setsid bash -c 'while [ "$(started "$1")" = "$3" ]; do sleep 1; done; "$DOCKER" rm -f "$2"' \
   watchdog $$ "$id" "$start" </dev/null >/dev/null 2>&1 &
 "$DOCKER" start "$id" >/dev/null || exit 125
 code=$(timeout "$limit" "$DOCKER" wait "$id")

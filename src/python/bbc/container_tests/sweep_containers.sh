@@ -3,13 +3,9 @@
 # whose owner ($BBC_OWNER_LABEL: "<boot id>/<pid namespace>/<uid> <pid> <start time>") is a
 # process of this user that this machine and pid namespace can see is removed once that process
 # is gone; any other only once its $BBC_EXPIRES_LABEL time has passed (0: never).
+# process_owner.sh comes before it.
 now=$(date +%s)
-here="$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID"
-started() { # the start time of process $1, or nothing when it is gone
-  local stat fields
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 0
-  stat=${stat##*) }; read -r -a fields <<< "$stat"; echo "${fields[19]}"
-}
+here=$(here)
 "$DOCKER" ps -a --filter "label=$BBC_EXPIRES_LABEL" \
   --format "{{.ID}}|{{.Label \"$BBC_EXPIRES_LABEL\"}}|{{.Label \"$BBC_OWNER_LABEL\"}}" |
 while IFS='|' read -r id expires owner; do

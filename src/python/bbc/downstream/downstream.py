@@ -62,7 +62,8 @@ class DownstreamSubsystem(GoalSubsystem):
             """
             The branch each repository gets, made again every run from the branch its HEAD
             names (a remote's default branch; a local working copy's checked-out branch). It is
-            replaced only while it holds nothing but bbc-downstream's own commits.
+            replaced only while every commit on it that the base branch does not hold is
+            bbc-downstream's own.
             """
         ),
     )

@@ -6,11 +6,15 @@ from __future__ import annotations
 from pants.util.resources import read_resource
 
 
-def script(module: str, name: str) -> str:
-    """The text of the script `name` beside the module `module` (its `__name__`)."""
+def script(module: str, *names: str) -> str:
+    """The text of the scripts `names` beside the module `module` (its `__name__`), one after
+    the other: the first ones define what the last one uses."""
     package = module.rpartition(".")[0]
-    found = read_resource(package, name)
-    if found is None:
-        folder = package.replace(".", "/")
-        raise FileNotFoundError(f"the plugin lost its script src/python/{folder}/{name}")
-    return found.decode()
+    texts = []
+    for name in names:
+        found = read_resource(package, name)
+        if found is None:
+            folder = package.replace(".", "/")
+            raise FileNotFoundError(f"the plugin lost its script src/python/{folder}/{name}")
+        texts.append(found.decode())
+    return "\n".join(texts)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# What the container scripts share (util_rules/scripts.py puts it before each): a process's
+# owner identity, as test containers' $BBC_OWNER_LABEL writes it, and its start time, which
+# tells it from a later process with the same pid.
+
+# The start time of process $1, or nothing when it is gone (exported: watchdogs use it too).
+started() {
+  local stat fields
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 0
+  stat=${stat##*) }; read -r -a fields <<< "$stat"; echo "${fields[19]}"
+}
+export -f started
+
+# This machine, pid namespace and user: "<boot id>/<pid namespace>/<uid>".
+here() { echo "$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID"; }
