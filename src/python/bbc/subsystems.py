@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from pants.option.option_types import (
     BoolOption,
+    EnumOption,
     IntOption,
     SkipOption,
     StrListOption,
@@ -14,6 +17,11 @@ from pants.util.strutil import softwrap
 
 # Debian's archive keys, on every Debian host (debian-archive-keyring).
 _KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+
+class SBOMSpecVersion(Enum):
+    v1_5 = "1.5"
+    v1_6 = "1.6"
 
 
 class BBC(Subsystem):
@@ -94,6 +102,16 @@ class BBC(Subsystem):
             """
             Run `publish_trigger` also for releases this run found already in the registry
             with the same content (to announce them again, after a trigger failed, say).
+            """
+        ),
+    )
+    sbom_spec_version = EnumOption(
+        default=SBOMSpecVersion.v1_6,
+        help=softwrap(
+            """
+            The CycloneDX version of the SBOMs written (`dist/bbc/sbom`, releases, registries).
+            1.6 is read by current scanners (Trivy, Grype, Dependency-Track); `1.5` for an older
+            one that rejects 1.6 documents. The same content either way.
             """
         ),
     )

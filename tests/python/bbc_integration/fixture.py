@@ -7,6 +7,7 @@ removed (with the repository's pantsd) by `close()`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 
 # Files of this repository that a temporary one needs (the `//:launcher` and
 # `src/python/bbc:plugin-files` targets put them in the test's sandbox).
@@ -139,6 +142,21 @@ class Run:
             content = refs.split(", ")[-1]
             found[content.split("/", 1)[1].split(":")[0]] = (content, image_id)
         return found
+
+
+def sbom_problems(root: Path) -> list[str]:
+    """Every SBOM the repository's runs wrote, checked against the CycloneDX JSON schema of its
+    version (strict: no property the schema does not define)."""
+    problems = []
+    for path in sorted((root / "dist").rglob("*.cdx.json")):
+        text = path.read_text()
+        if not text:
+            continue  # emptied by a test, to see it written again
+        version = SchemaVersion.from_version(json.loads(text).get("specVersion", ""))
+        error = JsonStrictValidator(version).validate_str(text)
+        if error is not None:
+            problems.append(f"{path.relative_to(root)} is not valid CycloneDX: {error}")
+    return problems
 
 
 class Repo:
@@ -344,10 +362,12 @@ class Repo:
                 pass
 
     def close(self) -> None:
+        problems = sbom_problems(self.root)
         self.stop_started()
         self.close_pantsd()
         self.remove_images(self.prefix)
         self.docker.close()
+        assert not problems, "\n".join(problems)
 
     def remove_images(self, prefix: str) -> None:
         """Every image named `<prefix>/...`, children first (Docker keeps parents of others)."""

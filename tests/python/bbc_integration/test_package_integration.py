@@ -233,8 +233,15 @@ STATUS = """\
 Package: hello
 Status: install ok installed
 Architecture: amd64
-Source: hello-src
+Source: hello-src (2.10-2)
 Version: 2.10-3
+Depends: libc6 (>= 2.34)
+
+Package: libc6
+Status: install ok installed
+Architecture: amd64
+Source: glibc
+Version: 2.36-9+deb12u9
 
 Package: gone
 Status: deinstall ok config-files
@@ -243,15 +250,29 @@ Version: 1.0-1
 """
 
 
+HELLO = "pkg:deb/debian/hello@2.10-3?arch=amd64&distro=debian-12&upstream=hello-src%402.10-2"
+LIBC6 = "pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12&upstream=glibc%402.36-9%2Bdeb12u9"
+
+
 def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     repo = scratch
     files = {
         "status": ("/var/lib/dpkg/status", STATUS),
         "METADATA": (
             "/usr/lib/python3/dist-packages/Flask-3.0.3.dist-info/METADATA",
-            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\n",
+            "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\nRequires-Dist: Werkzeug>=3\n",
+        ),
+        "METADATA-werkzeug": (
+            "/usr/lib/python3/dist-packages/werkzeug-3.0.6.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: Werkzeug\nVersion: 3.0.6\nLicense: BSD-3-Clause\n",
+        ),
+        "copyright": (
+            "/usr/share/doc/hello/copyright",
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+            "Files: *\nCopyright: 1992 FSF\nLicense: GPL-3+\n",
         ),
         "os-release": ("/usr/lib/os-release", 'ID=debian\nVERSION_ID="12"\n'),
+        "debian_version": ("/etc/debian_version", "12.8\n"),
     }
     repo.add_child("pkgs", "root", *(f"COPY img/pkgs/{n} {p}" for n, (p, _) in files.items()))
     for name, (_, text) in files.items():
@@ -259,7 +280,7 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     repo.write(
         "img/pkgs/BUILD",
         repo.read("img/pkgs/BUILD").replace(")\n", ', dependencies=[":files"])\n')
-        + 'files(name="files", sources=["status", "METADATA", "os-release"])\n',
+        + f"files(name='files', sources={sorted(files)})\n",
     )
     # A child upgrades Flask: the layer that removes the old dist-info folder hides it (a
     # whiteout), so only the new version is listed. The layer's archive starts with a file named
@@ -283,9 +304,12 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     path = f"dist/bbc/sbom/{repo.prefix}/pkgs/1.0.0.cdx.json"
     assert f"SBOM: {path}" in result.output
     upgraded = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/upgraded/1.0.0.cdx.json"))
-    assert sorted(c["purl"] for c in upgraded["components"]) == [
-        "pkg:deb/debian/hello@2.10-3?arch=amd64&distro=debian-12",
+    assert sorted(c.get("purl", c["name"]) for c in upgraded["components"]) == [
+        "debian",
+        HELLO,
+        LIBC6,
         "pkg:pypi/flask@3.1.0",
+        "pkg:pypi/werkzeug@3.0.6",
     ]
     sbom = json.loads(repo.read(path))
     content, image_id = result.reported()["pkgs"]
@@ -293,9 +317,29 @@ def test_every_image_gets_an_sbom_of_what_it_holds(scratch: Repo) -> None:
     assert (image["name"], image["version"]) == (f"{repo.prefix}/pkgs", "1.0.0")
     assert {"name": "io.bbc.image-id", "value": image_id} in image["properties"]
     assert {"name": "io.bbc.content-tag", "value": content.split(":")[-1]} in image["properties"]
-    assert sorted(c["purl"] for c in sbom["components"]) == [
-        "pkg:deb/debian/hello@2.10-3?arch=amd64&distro=debian-12",
+    components = {c.get("purl", c["name"]): c for c in sbom["components"]}
+    assert sorted(components) == [
+        "debian",
+        HELLO,
+        LIBC6,
         "pkg:pypi/flask@3.0.3",
+        "pkg:pypi/werkzeug@3.0.6",
+    ]
+    # What a scanner needs: the distribution and its point release, the source package in the
+    # purl (above), the packages' own dependencies, their licenses.
+    assert (components["debian"]["type"], components["debian"]["version"]) == (
+        "operating-system",
+        "12.8",
+    )
+    graph = {d["ref"]: d["dependsOn"] for d in sbom["dependencies"]}
+    assert graph[components[HELLO]["bom-ref"]] == [components[LIBC6]["bom-ref"]]
+    flask, werkzeug = (
+        components[f"pkg:pypi/{n}"]["bom-ref"] for n in ("flask@3.0.3", "werkzeug@3.0.6")
+    )
+    assert graph[flask] == [werkzeug]
+    assert components[HELLO]["licenses"] == [{"license": {"name": "GPL-3+"}}]
+    assert components[f"pkg:pypi/werkzeug@3.0.6"]["licenses"] == [
+        {"license": {"id": "BSD-3-Clause"}}
     ]
     # The root holds neither Debian packages nor Python distributions.
     root = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/root/1.0.0.cdx.json"))

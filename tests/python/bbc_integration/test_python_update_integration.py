@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -112,7 +113,7 @@ def family(tmp_path_factory):
             repo.read("3rdparty/python/BUILD")
             + 'python_requirements(name="images", source="images.txt", resolve="images")\n',
         )
-        repo.write("3rdparty/python/images.txt", "bbcdemo>=1.0\n")
+        repo.write("3rdparty/python/images.txt", "bbcdemo>=1.0,<2\n")
         toml = repo.read("pants.toml").replace(
             'python-default = "3rdparty/python/python-default.lock"\n',
             'python-default = "3rdparty/python/python-default.lock"\n'
@@ -147,9 +148,25 @@ def test_the_first_lock_is_installed(family) -> None:
     assert installed(repo, "leaf", "1.0.0") == "1.0 1.0"
 
 
+def test_the_real_python_images_sbom_says_what_a_scanner_needs(family) -> None:
+    """The real root and python images (Debian 12's packages): the SBOM names the point release,
+    the source packages advisories are filed under, real dependency edges and licenses."""
+    repo, _ = family
+    sbom = json.loads(repo.read(f"dist/bbc/sbom/{repo.prefix}/python/1.0.3.cdx.json"))
+    [system] = [c for c in sbom["components"] if c["type"] == "operating-system"]
+    assert system["name"] == "debian" and re.fullmatch(r"12\.\d+", system["version"]), system
+    debs = {c["name"]: c for c in sbom["components"] if c.get("purl", "").startswith("pkg:deb/")}
+    assert "upstream=python3.11%40" in debs["libpython3.11-minimal"]["purl"]
+    assert "distro=debian-12" in debs["python3.11"]["purl"]
+    graph = {d["ref"]: d["dependsOn"] for d in sbom["dependencies"]}
+    assert debs["libpython3.11-stdlib"]["bom-ref"] in graph[debs["python3.11"]["bom-ref"]]
+    assert {"license": {"name": "GPL-3+"}} in debs["bash"]["licenses"]
+
+
 def test_a_new_release_is_found_applied_and_built(family) -> None:
     repo, index = family
     index.publish("1.1")
+    index.publish("2.0")  # outside images.txt's range: reported as held back, never taken in
     ids = repo.ids("root", "python", "other")
 
     found = repo.pants("bbc-update")
@@ -159,7 +176,15 @@ def test_a_new_release_is_found_applied_and_built(family) -> None:
         "through their parents: "
         "img/leaf:leaf |" in found.stdout
     ), found.stdout
+    held = re.search(
+        r"^\| bbcdemo \| 1\.0 \| 1\.1 \| 2\.0 \| 3rdparty/python/images\.txt: bbcdemo(\S+) \|$",
+        found.stdout,
+        re.M,
+    )
+    assert held and sorted(held.group(1).split(",")) == ["<2", ">=1.0"], found.stdout
     data = json.loads(repo.read("dist/bbc/update/report.json"))
+    [standing] = data["python"]
+    assert (standing["locked"], standing["in_range"], standing["newest"]) == ("1.0", "1.1", "2.0")
     [package] = data["packages"]
     assert (package["kind"], package["name"], package["old"], package["new"]) == (
         "python",
@@ -175,7 +200,7 @@ def test_a_new_release_is_found_applied_and_built(family) -> None:
     assert applied.returncode == 2, applied.output
     lock = repo.read("3rdparty/python/images.lock")
     assert '"version": "1.1"' in lock and "bbcdemo-1.1-py3-none-any.whl" in lock
-    assert '"version": "1.0"' not in lock
+    assert '"version": "1.0"' not in lock and '"version": "2.0"' not in lock
     changed = set(repo.git("diff", "--name-only").split())
     assert changed == {"3rdparty/python/images.lock", "img/demo/BUILD", "img/leaf/BUILD"}
     assert 'version="1.0.1"' in repo.read("img/demo/BUILD")
@@ -191,3 +216,4 @@ def test_a_new_release_is_found_applied_and_built(family) -> None:
     again = repo.pants("bbc-update")
     assert again.returncode == 0, again.output
     assert "Nothing to take in" in again.stdout
+    assert re.search(r"^\| bbcdemo \| 1\.1 \| 1\.1 \(locked\) \| 2\.0 \| ", again.stdout, re.M)

@@ -43,7 +43,9 @@ from bbc.build.types import ImageBuild, ImageBuildRequest
 from bbc.fanout.stages import build_time_path, build_time_record
 from bbc.graph.run_images import RunImages
 from bbc.graph.vanilla import BuiltOnByOthers
-from bbc.sbom.cyclonedx import ImagePackages
+from bbc.model.tags import repository_of
+from bbc.sbom.contents import ImagePackages
+from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages, ImagesPackagesRequest
 from bbc.target_types import BBCImagesOnly, ImageVersionField, VariantsField
 from bbc.util_rules.docker import LocalImages
@@ -112,7 +114,15 @@ async def _package(
         Get(
             ImageSBOM,
             ImageSBOMRequest(
-                build.repository, sbom_version, build.content_tag, build.image_id, packages
+                build.repository,
+                sbom_version,
+                build.content_tag,
+                build.image_id,
+                packages,
+                # A pulled release's SBOM is the one its registry recorded, digest included.
+                Publication(repository_of(build.pulled_from), build.registry_digest)
+                if build.pulled_from and build.registry_digest
+                else None,
             ),
         ),
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pants.engine.addresses import Address
 
 from bbc.model.tags import ref
-from bbc.sbom.cyclonedx import ImagePackages
+from bbc.sbom.contents import ImagePackages
 
 PROD, TEST_BASE, TEST = "prod", "test-base", "test"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 from bbc.changes.package_diff import PackageChange, package_changes
-from bbc.sbom.cyclonedx import Package
+from bbc.sbom.contents import Package
 from bbc.updates.changelog import DebChangelog, DebChangelogRequest
 from bbc.updates.debian_pool import cves_fixed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bbc.model.content import pep503_name
-from bbc.sbom.cyclonedx import Package
+from bbc.sbom.contents import Package
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+with warnings.catch_warnings():  # packaging 21.3 (Pants brings it) warns about its pyparsing
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from packaging import markers  # pants: no-infer-dep
+    from packaging.requirements import InvalidRequirement, Requirement  # pants: no-infer-dep
 
 # Part of every content hash: bump it when the plugin changes how it builds images.
 RECIPE_VERSION = 4
@@ -32,6 +38,29 @@ _EXTRA_MARKER = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
 def pep503_name(name: str) -> str:
     """A Python distribution name as PEP 503 compares them."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_requirement(text: str) -> Requirement | None:
+    """A PEP 508 requirement (packaging's), None when it is not one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return Requirement(text)
+        except InvalidRequirement:
+            return None
+
+
+def requirement_holds(requirement: Requirement, environment: Mapping[str, str] | None) -> bool:
+    """Whether the requirement applies in PEP 508's marker `environment`: always without a
+    marker; with one, only in a known environment where it evaluates true."""
+    if requirement.marker is None:
+        return True
+    if environment is None:
+        return False
+    try:
+        return bool(requirement.marker.evaluate(dict(environment)))
+    except (markers.InvalidMarker, markers.UndefinedComparison, markers.UndefinedEnvironmentName):
+        return False
 
 
 def requirement_name(requirement: str) -> str:

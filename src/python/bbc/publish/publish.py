@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from typing import Mapping
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.core.goals.publish import (
@@ -22,14 +23,16 @@ from pants.core.goals.publish import (
 )
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.base.build_root import BuildRoot
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import InteractiveProcess
-from pants.engine.fs import Digest, DigestContents
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 from bbc.changes.notes import ImageNotes, ImageNotesRequest
 from bbc.fanout.stages import build_time_path, build_time_record
 from bbc.model.tags import pinned, tag_of
 from bbc.publish.release_types import ImagePublish, ImagePublishRequest
+from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.subsystems import BBC
 from bbc.target_types import ImageVersionField, BBCImagesOnly
@@ -93,8 +96,22 @@ def record(published: ImagePublish, failure: str | None = None) -> dict:
     }
 
 
-def _bash(bash: BashBinary, script: str, *args: str, **kwargs) -> InteractiveProcess:
-    return InteractiveProcess(argv=(bash.path, "-c", script, "bash", *args), **kwargs)
+@dataclass(frozen=True)
+class _ReleaseFiles:
+    paths: tuple[str, ...]  # relative to the build root: record, notes, SBOM, build times
+    digest: Digest  # the files at those paths
+
+
+def _writing(
+    bash: BashBinary, build_root: BuildRoot, files: _ReleaseFiles, env: Mapping[str, str] = {}
+) -> InteractiveProcess:
+    """The release's files copied from the process's sandbox into the repository (a SBOM is
+    too big for an argument), then, as `env` says, a failure said or the trigger run there."""
+    return InteractiveProcess(
+        argv=(bash.path, "-c", _RELEASE_FILES, "bash", *files.paths),
+        env={**env, "BBC_BUILD_ROOT": build_root.path},
+        input_digest=files.digest,
+    )
 
 
 # Writes the release's files, then fails or runs the trigger, as its environment says.
@@ -106,26 +123,24 @@ def _record_path(published: ImagePublish) -> str:
     return os.path.join(RECORD_DIR, f"{repository}.json")
 
 
-def _failing(bash: BashBinary, published: ImagePublish, message: str) -> InteractiveProcess:
+async def _failing(
+    bash: BashBinary, build_root: BuildRoot, published: ImagePublish, message: str
+) -> InteractiveProcess:
     """Record why the image was not published, then say it and fail."""
     text = json.dumps(record(published, message), indent=2, sort_keys=True) + "\n"
-    return _bash(
-        bash,
-        _RELEASE_FILES,
-        _record_path(published),
-        text,
-        env={"BBC_FAILURE": message},
-        run_in_workspace=True,
-    )
+    path = _record_path(published)
+    digest = await Get(Digest, CreateDigest([FileContent(path, text.encode())]))
+    return _writing(bash, build_root, _ReleaseFiles((path,), digest), {"BBC_FAILURE": message})
 
 
 def _announcing(
     bash: BashBinary,
+    build_root: BuildRoot,
     bbc: BBC,
     env: EnvironmentVars,
     published: ImagePublish,
     r,
-    files: tuple[str, ...],
+    files: _ReleaseFiles,
 ) -> InteractiveProcess:
     """Record the release, then run [bbc].publish_trigger with the release in its environment."""
     dest = r.destination
@@ -143,33 +158,41 @@ def _announcing(
         "BBC_DIGEST": r.digest or "",
         "BBC_PINNED": f"{dest.exact}@{r.digest}",
         "BBC_PREVIOUS": r.previous or "",
-        "BBC_RECORD": files[0],
-        "BBC_NOTES": files[2],
-        "BBC_SBOM": files[4],
+        "BBC_RECORD": files.paths[0],
+        "BBC_NOTES": files.paths[1],
+        "BBC_SBOM": files.paths[2],
         "BBC_TRIGGER": bbc.publish_trigger or "",
         "BBC_TRIGGER_FAILED": message,
     }
-    return _bash(
-        bash,
-        _RELEASE_FILES,
-        *files,
-        env=release_env,
-        run_in_workspace=True,
-    )
+    return _writing(bash, build_root, files, release_env)
 
 
-async def _release_files(published: ImagePublish, record_path: str) -> tuple[str, ...]:
-    """(path, text) pairs, flat: the publish record, the release's notes (one section per
-    registry, rebuilt from what the registries hold now: changes/notes.py) and its SBOM."""
+async def _release_files(published: ImagePublish, record_path: str) -> _ReleaseFiles:
+    """The publish record, the release's notes (one section per registry, rebuilt from what the
+    registries hold now: changes/notes.py), its SBOM and the build times."""
     build = published.build
     version = build.tags[0]
     repository = build.repository or str(published.address).replace(":", "/")
+    # The release's SBOM as its first registry records it (sbom/cyclonedx.py: with its digest).
+    where = next(
+        (
+            Publication(r.destination.repository, r.digest)
+            for r in published.registries
+            if r.destination.variant is None and r.digest
+        ),
+        None,
+    )
     notes, sbom = await MultiGet(
         Get(ImageNotes, ImageNotesRequest(published.address, packages_of=version)),
         Get(
             ImageSBOM,
             ImageSBOMRequest(
-                repository, version, build.content_tag, build.image_id, build.release_packages
+                repository,
+                version,
+                build.content_tag,
+                build.image_id,
+                build.release_packages,
+                where,
             ),
         ),
     )
@@ -182,28 +205,30 @@ async def _release_files(published: ImagePublish, record_path: str) -> tuple[str
     [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
     folder = os.path.join(RELEASES_DIR, repository)
     timed = [  # the image's and its variants' build times, for bbc-plan (fanout/stages.py)
-        item
+        FileContent(
+            os.path.join("dist", build_time_path(repository, b.image_variant)),
+            build_time_record(str(b.address), b.content_tag, b.seconds, b.image_variant),
+        )
         for b in (build, *published.variant_builds)
         if b.seconds
-        for item in (
-            os.path.join("dist", build_time_path(repository, b.image_variant)),
-            build_time_record(str(b.address), b.content_tag, b.seconds, b.image_variant).decode(),
-        )
     ]
-    return (
-        record_path,
-        json.dumps(record(published), indent=2, sort_keys=True) + "\n",
-        os.path.join(folder, f"{version}.md"),
-        f"# {repository} {version}\n\n{text}",
-        os.path.join(folder, f"{version}.cdx.json"),
-        sbom_file.content.decode(),
+    files = [
+        FileContent(
+            record_path, (json.dumps(record(published), indent=2, sort_keys=True) + "\n").encode()
+        ),
+        FileContent(
+            os.path.join(folder, f"{version}.md"), f"# {repository} {version}\n\n{text}".encode()
+        ),
+        FileContent(os.path.join(folder, f"{version}.cdx.json"), sbom_file.content),
         *timed,
-    )
+    ]
+    digest = await Get(Digest, CreateDigest(files))
+    return _ReleaseFiles(tuple(f.path for f in files), digest)
 
 
 @rule(desc="Reporting a published image")
 async def publish_bbc_image(
-    request: BBCPublishRequest, bash: BashBinary, bbc: BBC
+    request: BBCPublishRequest, bash: BashBinary, bbc: BBC, build_root: BuildRoot
 ) -> PublishProcesses:
     published = await Get(ImagePublish, ImagePublishRequest(request.field_set.address))
     build, address = published.build, published.address
@@ -214,17 +239,18 @@ async def publish_bbc_image(
         message = (
             f"{address} was not published: its ancestor {published.blocked_by} failed. {reason}"
         )
-        return PublishProcesses([PublishPackages((name,), _failing(bash, published, message))])
+        failing = await _failing(bash, build_root, published, message)
+        return PublishProcesses([PublishPackages((name,), failing)])
     if published.failure:
         failed = [r.destination.exact for r in published.registries if r.failure] or [name]
-        failing = _failing(bash, published, published.failure)
+        failing = await _failing(bash, build_root, published, published.failure)
         return PublishProcesses([PublishPackages(tuple(failed), failing)])
     if published.not_pushed:
         return PublishProcesses([PublishPackages((name,), None, f"({published.not_pushed})")])
 
     path = _record_path(published)
     files = await _release_files(published, path)
-    write = _bash(bash, _RELEASE_FILES, *files, run_in_workspace=True)
+    write = _writing(bash, build_root, files)
     env = await Get(
         EnvironmentVars, EnvironmentVarsRequest(("PATH", "HOME", *bbc.publish_trigger_env))
     )
@@ -237,7 +263,7 @@ async def publish_bbc_image(
         announce = bbc.publish_trigger and (released or bbc.announce_existing)
         # The trigger runs once per registry (and variant): with its first job; the others only
         # record.
-        first = _announcing(bash, bbc, env, published, r, files) if announce else write
+        first = _announcing(bash, build_root, bbc, env, published, r, files) if announce else write
         if r.pushed:
             jobs.append(PublishPackages(r.pushed, first, where, data))
         if not released:

@@ -29,7 +29,8 @@ from bbc.model.content import CONTENT_LABEL
 from bbc.model.tags import registry_refs
 from bbc.publish.registry import Registries, pull_process, read_release, transfer
 from bbc.publish.release import repositories
-from bbc.sbom.cyclonedx import ImagePackages, sbom_image
+from bbc.sbom.contents import ImagePackages
+from bbc.sbom.cyclonedx import sbom_image
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.subsystems import BBC
 

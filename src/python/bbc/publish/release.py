@@ -44,6 +44,7 @@ from bbc.publish.release_types import (
     RegistryPublish,
     RegistryPublishRequest,
 )
+from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
 from bbc.target_types import ImageVersionField, VariantsField
@@ -218,6 +219,7 @@ async def publish_to_registry(
                 build.content_tag,
                 build.image_id,
                 build.release_packages,
+                Publication(dest.repository, final.manifest_digest),
             ),
         )
         [sbom_file] = await Get(DigestContents, Digest, sbom.digest)

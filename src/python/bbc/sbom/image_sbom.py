@@ -1,5 +1,6 @@
-"""Images' SBOMs (sbom/cyclonedx.py) from the files that say what they hold, read out of the engine
-once per image id: dpkg's status database, Python distributions' METADATA and os-release.
+"""Images' SBOMs (sbom/cyclonedx.py) from the files that say what they hold (sbom/contents.py), read
+out of the engine once per image id: dpkg's status database and the packages' copyright files,
+Python distributions' METADATA, os-release and debian_version.
 
 Several images are read with one `docker save` (sbom/saved_images.py): `package` reads every
 image of the run in one process once they are all built (build/package.py), so no build waits
@@ -9,8 +10,8 @@ it reads: they name the bits, so what they hold never changes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, TarBinary
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
@@ -19,20 +20,28 @@ from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.build.output import output_tail
-from bbc.sbom.cyclonedx import (
+from bbc.sbom.contents import (
     ImagePackages,
-    Package,
     debian_packages,
-    os_release,
+    operating_system,
     python_distributions,
-    sbom,
 )
-from bbc.sbom.saved_images import created, merged, saved_images
+from bbc.sbom.cyclonedx import Publication, sbom
+from bbc.sbom.saved_images import architecture, created, merged, saved_images
+from bbc.subsystems import BBC
 from bbc.util_rules.docker import DockerClient, raise_if_engine_down
 from bbc.util_rules.scripts import script
 
 SBOM_DIR = "bbc/sbom"  # under dist/
-_PATTERNS = ("*var/lib/dpkg/status", "*.dist-info/METADATA", "*usr/lib/os-release", "*.wh.*")
+_PATTERNS = (
+    "*var/lib/dpkg/status",
+    "*usr/share/doc/*/copyright",
+    "*.dist-info/METADATA",
+    "*usr/lib/os-release",
+    "*etc/debian_version",
+    "*.wh.*",
+)
+_COPYRIGHT = re.compile(r"usr/share/doc/([^/]+)/copyright")
 
 _SAVE = script(__name__, "save_images.sh")
 
@@ -55,12 +64,12 @@ class ImagesPackages:
 
 def _found(files: dict[str, bytes], config: str) -> ImagePackages:
     text = {p: c.decode(errors="replace") for p, c in files.items()}
-    metadata = [t for p, t in text.items() if p.endswith(".dist-info/METADATA")]
+    copyrights = {m.group(1): t for p, t in text.items() if (m := _COPYRIGHT.fullmatch(p))}
+    debian = debian_packages(text.get("var/lib/dpkg/status", ""), copyrights)
+    metadata = {p: t for p, t in text.items() if p.endswith(".dist-info/METADATA")}
     return ImagePackages(
-        tuple(
-            debian_packages(text.get("var/lib/dpkg/status", "")) + python_distributions(metadata)
-        ),
-        os_release(text.get("usr/lib/os-release", "")),
+        tuple(debian + python_distributions(metadata, architecture(config), debian)),
+        operating_system(text.get("usr/lib/os-release", ""), text.get("etc/debian_version", "")),
         created(config),
     )
 
@@ -149,6 +158,7 @@ class ImageSBOMRequest:
     # What it holds when known already (its release's SBOM, or read with the run's other
     # images); None: read it from the engine.
     packages: ImagePackages | None = None
+    published: Publication | None = None  # where it is released, for the registry's copy
 
 
 @dataclass(frozen=True)
@@ -158,7 +168,7 @@ class ImageSBOM:
 
 
 @rule(desc="Writing an image's SBOM")
-async def image_sbom(request: ImageSBOMRequest) -> ImageSBOM:
+async def image_sbom(request: ImageSBOMRequest, bbc: BBC) -> ImageSBOM:
     ref = f"{request.repository}:{request.content_tag}"
     found = request.packages or await Get(
         ImagePackages, ImagePackagesRequest(request.image_id, ref)
@@ -168,9 +178,9 @@ async def image_sbom(request: ImageSBOMRequest) -> ImageSBOM:
         request.version,
         request.content_tag,
         request.image_id,
-        found.created,
-        list(found.packages),
-        found.distro,
+        found,
+        bbc.sbom_spec_version.value,
+        request.published,
     )
     path = f"{SBOM_DIR}/{request.repository}/{request.version}.cdx.json"
     digest = await Get(Digest, CreateDigest([FileContent(path, text.encode())]))

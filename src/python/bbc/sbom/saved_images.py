@@ -40,6 +40,11 @@ def created(config: str) -> datetime | None:
     return datetime.fromisoformat(stamp[:19] + "+00:00") if len(stamp) >= 19 else None
 
 
+def architecture(config: str) -> str | None:
+    """The image's architecture from its config JSON (Go's name: amd64, arm64)."""
+    return json.loads(config).get("architecture") or None
+
+
 def merged(layers: list[dict[str, bytes]]) -> dict[str, bytes]:
     """The files the image holds, from what each layer (bottom first) holds of them and of its
     whiteouts (paths relative to the image's root, as the layers' archives name them). One pass

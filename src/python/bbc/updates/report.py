@@ -1,5 +1,6 @@
 """bbc-update's report, as plain data: every locked package that moved, the CVEs its changelog
 says the new version fixes, and the images it goes into, directly or through their parents;
+where each Python distribution stands against its newest release (updates/python_versions.py);
 rendered as Markdown (printed, and dist/bbc/update/report.md) and JSON (report.json)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Mapping, Sequence
 
 from bbc.model.content import lock_subset, locked_versions
+from bbc.updates.python_versions import PythonVersions
 
 # Exit codes of `./pants bbc-update`, for a scheduled job.
 NOTHING_NEW = 0
@@ -55,6 +57,8 @@ class UpdateReport:
     problems: tuple[str, ...]
     bumps: tuple[str, ...]  # the version bumps, described
     applied: bool  # --apply took them in
+    python: tuple[PythonVersions, ...] = ()  # every distribution of the images' lockfiles
+    notes: tuple[str, ...] = ()  # said once: a newer Debian stable, what could not be known
 
     def markdown(self) -> str:
         lines = ["# bbc-update", ""]
@@ -74,6 +78,24 @@ class UpdateReport:
                     images += f"; through their parents: {', '.join(u.through_parents)}"
                 lines.append(f"| {u.name} | {_version(u)} | {_cves(u)} | {images or 'none'} |")
             lines.append("")
+        for lockfile in sorted({v.lockfile for v in self.python}):
+            lines += [
+                f"## Python distributions of {lockfile}",
+                "",
+                "| distribution | locked | newest allowed | newest released | held back by |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for v in (v for v in self.python if v.lockfile == lockfile):
+                allowed = v.in_range or "(no longer required)"
+                if v.in_range and v.in_range == v.locked:
+                    allowed += " (locked)"
+                lines.append(
+                    f"| {v.name} | {v.locked or '(new)'} | {allowed} | "
+                    f"{v.newest or 'unknown'} | {v.held_back_by or ''} |"
+                )
+            lines.append("")
+        if self.notes:
+            lines += ["## Notes", "", *(f"- {n}" for n in self.notes), ""]
         if self.pins:
             lines += ["## Pinned bases", "", *(f"- {p}" for p in self.pins), ""]
         if self.problems:
@@ -90,6 +112,8 @@ class UpdateReport:
             {
                 "applied": self.applied,
                 "packages": [asdict(u) for u in self.updates],
+                "python": [asdict(v) for v in self.python],
+                "notes": list(self.notes),
                 "pins": list(self.pins),
                 "problems": list(self.problems),
                 "bumps": list(self.bumps),

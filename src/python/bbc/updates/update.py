@@ -20,10 +20,12 @@ from bbc.graph.image_graph import ImageGraph
 from bbc.model.inputs import ImageInputs, ImageInputsRequest
 from bbc.updates.changelog import DebChangelog, DebChangelogRequest
 from bbc.updates.debian_lock import Moved, moved
+from bbc.updates.debian_release import DebianStable, DebianStableRequest
 from bbc.updates.debian_pool import cves_fixed
 from bbc.updates.debian_resolver import DebianLocks
 from bbc.updates.plan import Update, report, rewrite
 from bbc.updates.python_lock import PythonLocks
+from bbc.updates.python_versions import PythonVersions, python_versions
 from bbc.updates.report import (
     PackageUpdate,
     UpdateReport,
@@ -98,10 +100,11 @@ def _cves(change: Moved, log: DebChangelog | None) -> tuple[tuple[str, ...], str
 async def bbc_update(
     console: Console, workspace: Workspace, options: UpdateSubsystem, graph: ImageGraph
 ) -> UpdateGoal:
-    bases, debian, python = await MultiGet(
+    bases, debian, python, stable = await MultiGet(
         Get(Updates, ExternalBasesRequest()),
         Get(DebianLocks, DebianLocksRequest()),
         Get(PythonLocks, PythonLocksRequest()),
+        Get(DebianStable, DebianStableRequest()),
     )
     problems = [
         f"{lock.address} ({lock.lockfile}): {lock.problem}" for lock in debian.locks if lock.problem
@@ -138,11 +141,18 @@ async def bbc_update(
             )
         locks.append(FileContent(lock.lockfile, lock.new.encode()))
         direct.update(images)
+    standing: list[PythonVersions] = []
+    notes: list[str] = [stable.note] if stable.note and debian.locks else []
     for plock in python.locks:
         found_python, images = python_updates(
             plock.lockfile, plock.old, plock.new, dict(plock.installs), graph.hierarchy.descendants
         )
         updates += found_python
+        standing += python_versions(
+            plock.lockfile, plock.old, plock.new, plock.newest, dict(plock.requirements)
+        )
+        if plock.newest_problem:
+            notes.append(f"{plock.lockfile}: the newest releases: {plock.newest_problem}")
         if images:
             locks.append(FileContent(plock.lockfile, plock.new.encode()))
             direct.update(images)
@@ -164,7 +174,15 @@ async def bbc_update(
         writes += locks
         writes += await version_edits(graph, bumps)
     bumped = tuple(describe(change) for change in bumps)
-    summary = UpdateReport(tuple(updates), tuple(pins), tuple(problems), bumped, applied)
+    summary = UpdateReport(
+        tuple(updates),
+        tuple(pins),
+        tuple(problems),
+        bumped,
+        applied,
+        tuple(standing),
+        tuple(notes),
+    )
     text = summary.markdown()
     writes += [
         FileContent(f"{REPORT_DIR}/report.md", text.encode()),

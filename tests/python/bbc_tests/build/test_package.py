@@ -16,7 +16,7 @@ from bbc.build.types import ImageBuild, ImageBuildRequest
 from bbc.fanout.stages import BUILD_TIMES_DIR, read_build_times
 from bbc.graph.run_images import RunImages
 from bbc.graph.vanilla import BuiltOnByOthers
-from bbc.sbom.cyclonedx import ImagePackages, Package
+from bbc.sbom.contents import ImagePackages, OperatingSystem, Package
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest, ImagesPackages
 from bbc.target_types import VariantsField
 from bbc.util_rules.docker import LocalImages
@@ -25,8 +25,9 @@ from bbc.util_rules.docker import LocalImages
 ROOT, LEAF, OTHER, CHILD, PULLED = (
     Address(f"img/{n}") for n in ("root", "leaf", "other", "child", "pulled")
 )
+DEBIAN = OperatingSystem("debian", "12", "12.8")
 # What the release's SBOM of the pulled image lists.
-LISTED = ImagePackages((Package("deb", "libc6", "2.36-9"),), "debian-12", None)
+LISTED = ImagePackages((Package("deb", "libc6", "2.36-9"),), DEBIAN, None)
 BUILDS = {
     ROOT: ImageBuild(
         ROOT, "prod", "sha256:r", "bbc/root", ("1.0.0", "latest", "1.0.0-c0ffee"), built=True
@@ -43,7 +44,7 @@ BUILDS = {
 
 
 def read_from_engine(image_id: str) -> ImagePackages:
-    return ImagePackages((Package("deb", "read-from", image_id),), "debian-12", None)
+    return ImagePackages((Package("deb", "read-from", image_id),), DEBIAN, None)
 
 
 ML = Address("img/ml")

@@ -1,5 +1,5 @@
 from bbc.changes.package_diff import PackageChange, notes_changes, package_changes, render_changes
-from bbc.sbom.cyclonedx import Package
+from bbc.sbom.contents import Package
 
 OLD = [
     Package("deb", "openssl", "3.0.15-1~deb12u1", "amd64"),

@@ -5,124 +5,178 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bbc.sbom.cyclonedx import (
-    ImagePackages,
-    Package,
-    debian_packages,
-    os_release,
-    python_distributions,
-    sbom,
-    sbom_image,
-    sbom_packages,
+from bbc import __version__
+from bbc.sbom.contents import ImagePackages, OperatingSystem, Package
+from bbc.sbom.cyclonedx import Publication, sbom, sbom_image, sbom_packages
+
+DEBIAN = OperatingSystem("debian", "12", "12.8")
+CREATED = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+PACKAGES = (
+    Package("deb", "ca-certificates", "20230311", "all", "ca-certificates"),
+    Package("deb", "libc6", "2.36-9+deb12u9", "amd64", "glibc", licenses=("LGPL-2.1+",)),
+    Package(
+        kind="deb",
+        name="bash",
+        version="5.2.15-2+b7",
+        arch="amd64",
+        source="bash",
+        source_version="5.2.15-2",
+        depends=("libc6",),
+        licenses=("GPL-3+", "GPL-3+ with Bison exception"),
+    ),
+    Package("deb", "attr", "1:2.5.1-4", "amd64", "attr"),
+    Package(
+        "deb",
+        "libssl3",
+        "3.0.15-1~deb12u1",
+        "amd64",
+        "openssl",
+        depends=("libc6",),
+        licenses=("Apache-2.0", "Artistic or GPL-1+"),
+    ),
+    Package("pypi", "Flask", "3.0.3", depends=("Werkzeug",), licenses=("BSD License",)),
+    Package("pypi", "Werkzeug", "3.0.6", licenses=("BSD-3-Clause",)),
 )
-
-STATUS = """\
-Package: libc6
-Status: install ok installed
-Architecture: amd64
-Source: glibc
-Version: 2.36-9+deb12u9
-Description: GNU C Library
-
-Package: removed-one
-Status: deinstall ok config-files
-Architecture: amd64
-Version: 1.0-1
-
-Package: ca-certificates
-Status: install ok installed
-Architecture: all
-Version: 20230311
-"""
-
-METADATA = [
-    "Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.3\nSummary: web\n\nLong text\nName: not-me\n",
-    "Metadata-Version: 2.1\nName: flask\nVersion: 3.0.3\n",  # the same one, seen twice
-    "Metadata-Version: 2.1\nName: typing_extensions\nVersion: 4.12.2\n",
-    "no headers here",
-]
+IMAGE = ("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc")
 
 
-def test_installed_debian_packages_only_with_their_source() -> None:
-    assert debian_packages(STATUS) == [
-        Package("deb", "ca-certificates", "20230311", "all"),
-        Package("deb", "libc6", "2.36-9+deb12u9", "amd64", "glibc"),
-    ]
-    assert debian_packages("") == []
+def document(found: ImagePackages = ImagePackages(PACKAGES, DEBIAN, CREATED), **kwargs) -> dict:
+    return json.loads(sbom(*IMAGE, found, **kwargs))
 
 
-def test_an_installed_package_without_a_name_is_a_damaged_database_not_a_crash() -> None:
-    with pytest.raises(ValueError, match="without Package .*Version: 1.0.*is damaged"):
-        debian_packages("Status: install ok installed\nVersion: 1.0\n")
+def by_name(doc: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in doc["components"]}
 
 
-def test_python_distributions_once_each_from_their_headers() -> None:
-    assert python_distributions(METADATA) == [
-        Package("pypi", "Flask", "3.0.3"),
-        Package("pypi", "typing_extensions", "4.12.2"),
-    ]
-
-
-def test_os_release() -> None:
-    assert os_release('PRETTY_NAME="Debian GNU/Linux 12"\nID=debian\nVERSION_ID="12"\n') == (
-        "debian-12"
-    )
-    assert os_release("") is None
-
-
-def test_the_sbom_names_the_image_and_each_package_by_purl_and_is_reproducible() -> None:
-    packages = debian_packages(STATUS) + python_distributions(METADATA)
-    created = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-    text = sbom(
-        "bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc", created, packages, "debian-12"
-    )
-    assert text == sbom(
-        "bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc", created, packages, "debian-12"
-    )
-    doc = json.loads(text)
+def test_the_sbom_names_the_operating_system_a_scanner_matches_debian_packages_with() -> None:
+    doc = document()
     assert doc["bomFormat"] == "CycloneDX" and doc["specVersion"] == "1.6"
+    [system] = [c for c in doc["components"] if c["type"] == "operating-system"]
+    assert (system["name"], system["version"]) == ("debian", "12.8")
+    assert doc["metadata"]["tools"]["components"] == [
+        {"name": "bbc", "type": "application", "version": __version__}
+    ]
     assert doc["metadata"]["timestamp"].startswith("2026-11-30T12:00:00")
     image = doc["metadata"]["component"]
     assert (image["type"], image["name"], image["version"]) == ("container", "bbc/flask", "1.0.2")
     assert {"name": "io.bbc.image-id", "value": "sha256:abc"} in image["properties"]
-    assert sorted(c["purl"] for c in doc["components"]) == [
-        "pkg:deb/debian/ca-certificates@20230311?arch=all&distro=debian-12",
-        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12",
-        "pkg:pypi/flask@3.0.3",
-        "pkg:pypi/typing-extensions@4.12.2",
+    assert "purl" not in image  # not published: no digest yet
+
+
+def test_purls_per_the_purl_spec_with_the_source_package_advisories_are_filed_under() -> None:
+    components = by_name(document())
+    assert components["libc6"]["purl"] == (
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12&upstream=glibc%402.36-9%2Bdeb12u9"
+    )
+    # A binNMU: the source's version is not the binary's.
+    assert components["bash"]["purl"] == (
+        "pkg:deb/debian/bash@5.2.15-2%2Bb7?arch=amd64&distro=debian-12&upstream=bash%405.2.15-2"
+    )
+    assert components["ca-certificates"]["purl"] == (
+        "pkg:deb/debian/ca-certificates@20230311?arch=all&distro=debian-12"
+    )
+    # The epoch is a qualifier, the component's version the full Debian version.
+    assert components["attr"]["purl"] == (
+        "pkg:deb/debian/attr@2.5.1-4?arch=amd64&distro=debian-12&epoch=1"
+    )
+    assert components["attr"]["version"] == "1:2.5.1-4"
+    assert components["Flask"]["purl"] == "pkg:pypi/flask@3.0.3"
+
+
+def test_the_dependency_graph_is_the_packages_own_and_says_nothing_it_does_not_know() -> None:
+    doc = document()
+    graph = {d["ref"]: d["dependsOn"] for d in doc["dependencies"]}
+    components = by_name(doc)
+    ref = {name: c["bom-ref"] for name, c in components.items()}
+    assert graph[ref["bash"]] == [ref["libc6"]]
+    assert graph[ref["Flask"]] == [ref["Werkzeug"]]
+    assert graph[ref["libc6"]] == []  # explicitly nothing, as its status entry says
+    # The image holds the operating system and the Python distributions; the system its
+    # Debian packages.
+    assert sorted(graph[doc["metadata"]["component"]["bom-ref"]]) == sorted(
+        [ref["debian"], ref["Flask"], ref["Werkzeug"]]
+    )
+    assert sorted(graph[ref["debian"]]) == sorted(
+        ref[n] for n in ("attr", "bash", "ca-certificates", "libc6", "libssl3")
+    )
+    assert all("dependsOn" in d for d in doc["dependencies"])
+
+
+def test_licenses_by_spdx_id_where_they_are_one_else_by_name() -> None:
+    components = by_name(document())
+    assert components["Werkzeug"]["licenses"] == [{"license": {"id": "BSD-3-Clause"}}]
+    assert components["Flask"]["licenses"] == [{"license": {"name": "BSD License"}}]
+    assert {"license": {"name": "GPL-3+"}} in components["bash"]["licenses"]
+    assert "licenses" not in components["ca-certificates"]
+    # An expression only alone (CycloneDX's rule): among others, by its text.
+    assert components["libssl3"]["licenses"] == [
+        {"license": {"id": "Apache-2.0"}},
+        {"license": {"name": "Artistic or GPL-1+"}},
     ]
-    [root] = [d for d in doc["dependencies"] if d["ref"] == image["bom-ref"]]
-    assert len(root["dependsOn"]) == 4
-    other = json.loads(
-        sbom("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:def", created, [], None)
-    )
-    assert other["serialNumber"] != doc["serialNumber"]
+    alone = Package("pypi", "x", "1", licenses=("MIT OR Apache-2.0",))
+    [x] = document(ImagePackages((alone,), None, None))["components"]
+    assert x["licenses"] == [{"expression": "MIT OR Apache-2.0"}]
 
 
-def test_an_sboms_packages_read_back_are_the_packages_it_was_written_from() -> None:
-    packages = debian_packages(STATUS) + python_distributions(METADATA)
-    text = sbom(
-        "bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc", None, packages, "debian-12"
+def test_a_published_release_names_its_digest_and_repository_in_a_pkg_oci_purl() -> None:
+    where = Publication("127.0.0.1:5000/bbc/flask", "sha256:" + "e" * 64)
+    image = document(published=where)["metadata"]["component"]
+    assert image["purl"] == (
+        f"pkg:oci/flask@sha256:{'e' * 64}?repository_url=127.0.0.1:5000/bbc/flask&tag=1.0.2"
     )
-    assert sorted(sbom_packages(text), key=lambda p: (p.kind, p.name)) == sorted(
-        packages, key=lambda p: (p.kind, p.name)
-    )
-    assert Package("deb", "libc6", "2.36-9+deb12u9", "amd64", "glibc") in sbom_packages(text)
-    assert sbom_packages(sbom("bbc/x", "1.0.0", "1.0.0-0123456789ab", "sha256:a", None, [])) == []
-    with pytest.raises(ValueError, match="not CycloneDX JSON"):
-        sbom_packages("<html>not found</html>")
+
+
+def test_cyclonedx_1_5_for_older_scanners_says_the_same() -> None:
+    older = document(spec_version="1.5")
+    assert older["specVersion"] == "1.5"
+    newer = document()
+    assert older["components"] == newer["components"]
+    assert older["dependencies"] == newer["dependencies"]
+
+
+def test_the_same_image_gets_the_same_document_and_another_image_another_serial() -> None:
+    found = ImagePackages(PACKAGES, DEBIAN, CREATED)
+    assert sbom(*IMAGE, found) == sbom(*IMAGE, found)
+    other = json.loads(sbom(*IMAGE[:3], "sha256:def", ImagePackages((), None, None)))
+    assert other["serialNumber"] != document()["serialNumber"]
+    assert other.get("components", []) == []
 
 
 def test_an_sbom_read_back_writes_the_same_sbom_for_another_checkout_of_the_image() -> None:
-    packages = debian_packages(STATUS) + python_distributions(METADATA)
-    created = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-    args = ("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc")
-    text = sbom(*args, created, packages, "debian-12")
-    found = sbom_image(text)
-    assert (found.distro, found.created) == ("debian-12", created)
-    assert sbom(*args, found.created, list(found.packages), found.distro) == text
-    assert sbom_image(sbom(*args, created, [], None)) == ImagePackages((), None, created)
+    found = ImagePackages(PACKAGES, DEBIAN, CREATED)
+    text = sbom(*IMAGE, found)
+    again = sbom_image(text)
+    assert again.os == DEBIAN and again.created == CREATED
+    assert sorted(again.packages, key=repr) == sorted(PACKAGES, key=repr)
+    assert sbom(*IMAGE, again) == text
+    assert sbom_image(sbom(*IMAGE, ImagePackages((), None, CREATED))) == ImagePackages(
+        (), None, CREATED
+    )
     broken = json.loads(text)
     broken["metadata"]["timestamp"] = "yesterday"
     with pytest.raises(ValueError, match="'yesterday' is not a time"):
         sbom_image(json.dumps(broken))
+    # An SBOM of another tool, or of this plugin before it wrote the tool: read from the image.
+    del broken["metadata"]["tools"]
+    with pytest.raises(ValueError, match="metadata.tools names no bbc"):
+        sbom_image(json.dumps(broken))
+
+
+def test_the_packages_of_any_release_sbom_even_one_written_before_upstream_purls() -> None:
+    assert sorted(sbom_packages(sbom(*IMAGE, ImagePackages(PACKAGES, DEBIAN, None))), key=repr) == (
+        sorted(PACKAGES, key=repr)
+    )
+    older = {
+        "components": [
+            {
+                "name": "libc6",
+                "version": "2.36-9",
+                "purl": "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12",
+                "properties": [{"name": "io.bbc.debian-source", "value": "glibc"}],
+            },
+            {"name": "not-a-package", "purl": "pkg:generic/x@1"},
+        ]
+    }
+    assert sbom_packages(json.dumps(older)) == [Package("deb", "libc6", "2.36-9", "amd64", "glibc")]
+    with pytest.raises(ValueError, match="not CycloneDX JSON"):
+        sbom_packages("<html>not found</html>")

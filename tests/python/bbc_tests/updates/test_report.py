@@ -1,5 +1,11 @@
 import json
 
+from bbc.updates.python_versions import (
+    PythonVersions,
+    python_versions,
+    requirement_names,
+    unbounded,
+)
 from bbc.updates.report import (
     NOTHING_NEW,
     PROBLEM,
@@ -186,6 +192,7 @@ def test_the_json_report_in_full() -> None:
         '  "bumps": [\n'
         '    "b"\n'
         "  ],\n"
+        '  "notes": [],\n'
         '  "packages": [\n'
         "    {\n"
         '      "cves": [\n'
@@ -210,6 +217,53 @@ def test_the_json_report_in_full() -> None:
         '  "pins": [\n'
         '    "p"\n'
         "  ],\n"
-        '  "problems": []\n'
+        '  "problems": [],\n'
+        '  "python": []\n'
         "}"
+    )
+
+
+def test_every_python_distribution_against_its_newest_release_and_what_holds_it_back() -> None:
+    old = _pex_lock({"gunicorn": "22.0.0", "flask": "3.0.3", "werkzeug": "3.0.4"})
+    new = _pex_lock({"gunicorn": "22.0.0", "flask": "3.1.3", "werkzeug": "3.1.4"})
+    newest = _pex_lock({"gunicorn": "27.0.1", "flask": "3.1.3", "werkzeug": "3.1.4"})
+    requirements = requirement_names(
+        {
+            "gunicorn<23,>=22": "3rdparty/python/images.txt",
+            "flask<4,>=3": "3rdparty/python/images.txt",
+        }
+    )
+    rows = python_versions("3rdparty/python/images.lock", old, new, newest, requirements)
+    assert rows == [
+        PythonVersions("3rdparty/python/images.lock", "flask", "3.0.3", "3.1.3", "3.1.3"),
+        PythonVersions(
+            "3rdparty/python/images.lock",
+            "gunicorn",
+            "22.0.0",
+            "22.0.0",
+            "27.0.1",
+            "3rdparty/python/images.txt: gunicorn<23,>=22",
+        ),
+        PythonVersions("3rdparty/python/images.lock", "werkzeug", "3.0.4", "3.1.4", "3.1.4"),
+    ]
+    text = UpdateReport((), (), (), (), False, tuple(rows)).markdown()
+    assert (
+        "| gunicorn | 22.0.0 | 22.0.0 (locked) | 27.0.1 | "
+        "3rdparty/python/images.txt: gunicorn<23,>=22 |" in text
+    )
+    assert "| flask | 3.0.3 | 3.1.3 | 3.1.3 |  |" in text
+    # Held back by what requires it (no requirement of the images names it); unknown newest.
+    transitive = python_versions("x.lock", old, old, _pex_lock({"werkzeug": "3.1.4"}), {})
+    assert transitive[2].held_back_by == "the versions of what requires it"
+    unknown = python_versions("x.lock", old, old, None, {})
+    assert {(r.newest, r.held_back_by) for r in unknown} == {(None, None)}
+    data = json.loads(UpdateReport((), (), (), (), False, tuple(rows), ("n",)).as_json())
+    assert data["python"][1]["held_back_by"] == "3rdparty/python/images.txt: gunicorn<23,>=22"
+    assert data["notes"] == ["n"]
+
+
+def test_a_requirement_without_its_version_range() -> None:
+    assert unbounded("gunicorn>=22,<23") == "gunicorn"
+    assert unbounded("xgboost-cpu[scikit-learn]==2.1.4; python_version >= '3.10'") == (
+        'xgboost-cpu[scikit-learn]; python_version >= "3.10"'
     )

@@ -1,0 +1,27 @@
+from bbc.updates.debian_release import followed_suite, newer_stable
+from bbc.updates.report import UpdateReport
+
+
+SOURCES = [
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian "
+    "bookworm-updates main",
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian/ "
+    "bookworm main",
+]
+STABLE = "Origin: Debian\nSuite: stable\nVersion: 13.2\nCodename: trixie\nDate: Sat, 15 Nov 2026\n"
+
+
+def test_a_newer_debian_stable_than_the_locks_follow_is_said_once() -> None:
+    assert followed_suite(SOURCES) == ("http://deb.debian.org/debian", "bookworm")
+    assert followed_suite(["deb http://mirror/debian trixie main"]) == (
+        "http://mirror/debian",
+        "trixie",
+    )
+    assert followed_suite(["# none"]) is None
+    note = newer_stable(STABLE, "bookworm")
+    assert note is not None and note.startswith(
+        "Debian 13.2 (trixie) is the newest stable release; the locks follow bookworm"
+    )
+    assert newer_stable(STABLE, "trixie") is None and newer_stable(STABLE, "stable") is None
+    text = UpdateReport((), (), (), (), False, (), (note,)).markdown()
+    assert f"## Notes\n\n- {note}\n" in text
