@@ -1,7 +1,7 @@
 """The scheduled patch job (docs/updates-and-sboms.md, "The scheduled job, start to finish"), timed end to end on
 this repository's real family, from "update found" to "family published":
 
-    ./pants run bench/patch_job.py -- [--prefix pj-bbc]
+    ./pants run bench/patch_job.py -- [--prefix pj-bbc] [--python-lock-from REF]
 
 How an update is found, honestly: in a clone of this repository, one package of the root's
 Debian lock (3rdparty/debian/root.lock) that the lock takes from bookworm-security is set back to
@@ -15,6 +15,10 @@ and PyPI, finds the package, reads the CVEs from its changelog and bumps the roo
 descendant; then commit, `package`, `test`, `bbc-check` and `publish` (which writes each
 release's notes and SBOM), all `--changed-since` the previous release's commit. A root update
 is the widest patch there is: every image of the family is rebuilt, tested and published.
+
+With `--python-lock-from REF` the update is Python's instead: the clone's images.lock is set back
+to REF's (the lock before a take-in, with today's images.txt ranges), and the job takes in what
+the package index holds today, as the scheduled job did the first time it ran with ranges.
 
 The runs use their own Pants local store (so the new root filesystem is really built, not
 found in the cache of someone's earlier build of the same lock; the named caches, pex's
@@ -130,6 +134,12 @@ def git(repo: Path, *args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--prefix", default="pj-bbc", help="image names: <prefix>/<name>")
+    parser.add_argument(
+        "--python-lock-from",
+        metavar="REF",
+        help="instead of setting a Debian package back, start from REF's images.lock (the "
+        "Python lock before a take-in): the job takes in what PyPI holds today",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bbc-patch-job-"))
     registry, address = start_registry(workdir)
@@ -137,12 +147,23 @@ def main() -> None:
     repo = None
     try:
         repo = clone(workdir, "repo")
-        lock, package, new, old = set_back((repo / LOCK).read_text())
-        (repo / LOCK).write_text(lock)
-        git(repo, "commit", "-qam", f"{LOCK}: {package} {old}, before the security release")
+        setup_env = env
+        if args.python_lock_from:
+            # images.txt's ranges with the lock they replaced: Pants would refuse that lock
+            # (its requirements differ), so the set-up alone is told to accept it.
+            lock_path = "3rdparty/python/images.lock"
+            old_lock = git(repo, "show", f"{args.python_lock_from}:{lock_path}")
+            (repo / lock_path).write_text(old_lock)
+            git(repo, "commit", "-qam", f"{lock_path} as at {args.python_lock_from}")
+            setup_env = {**env, "PANTS_PYTHON_INVALID_LOCKFILE_BEHAVIOR": "ignore"}
+            package, new, old = "python", "today's", args.python_lock_from
+        else:
+            lock, package, new, old = set_back((repo / LOCK).read_text())
+            (repo / LOCK).write_text(lock)
+            git(repo, "commit", "-qam", f"{LOCK}: {package} {old}, before the security release")
         base = git(repo, "rev-parse", "HEAD").strip()
-        setup_package, _ = run(repo, env, ["./pants", "package", "::"])
-        setup_publish, _ = run(repo, env, ["./pants", "publish", "::"])
+        setup_package, _ = run(repo, setup_env, ["./pants", "package", "::"])
+        setup_publish, _ = run(repo, setup_env, ["./pants", "publish", "::"])
         print(
             f"set-up: {package} set back to {old}; package {setup_package:.0f} s, publish "
             f"{setup_publish:.0f} s (not timed in the job)",
@@ -176,7 +197,7 @@ def main() -> None:
             print(f"{name:8} {seconds[name]:7.1f} s   load {loads[name]}", flush=True)
         total = sum(seconds.values())
         report = json.loads((repo / "dist/bbc/update/report.json").read_text())
-        moved = [p for p in report["packages"] if p["name"] == package]
+        moved = [p for p in report["packages"] if p["name"] == package or p["kind"] == package]
         notes = sorted(
             str(p.relative_to(repo / "dist/bbc/releases"))
             for p in (repo / "dist/bbc/releases").rglob("*.md")
@@ -185,6 +206,12 @@ def main() -> None:
             "package_set_back": {"name": package, "from": old, "to": new},
             "update_found": moved,
             "all_packages_moved": [(p["name"], p["old"], p["new"]) for p in report["packages"]],
+            "python_held_back": [
+                (v["name"], v["in_range"], v["newest"], v["held_back_by"])
+                for v in report.get("python", ())
+                if v["held_back_by"]
+            ],
+            "notes": report.get("notes", []),
             "bumps": report["bumps"],
             "seconds": {k: round(v, 1) for k, v in seconds.items()},
             "total_s": round(total, 1),

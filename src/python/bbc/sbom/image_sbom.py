@@ -42,6 +42,8 @@ _PATTERNS = (
     "*.wh.*",
 )
 _COPYRIGHT = re.compile(r"usr/share/doc/([^/]+)/copyright")
+# Far more than any of those files holds (a dpkg status database of 3,000 packages is ~5 MB).
+FILE_LIMIT = 64 * 1024 * 1024
 
 _SAVE = script(__name__, "save_images.sh")
 
@@ -116,7 +118,12 @@ async def images_packages(
                 _SAVE,
                 *(i for i, _ in images),
                 description=f"Reading the packages in {len(images)} image(s): {names}",
-                env={"TAR": tar.path, "MKDIR": mkdir.path, "BBC_PATTERNS": " ".join(_PATTERNS)},
+                env={
+                    "TAR": tar.path,
+                    "MKDIR": mkdir.path,
+                    "BBC_PATTERNS": " ".join(_PATTERNS),
+                    "BBC_FILE_LIMIT": str(FILE_LIMIT),
+                },
                 output_directories=("out",),
                 # The image ids name the bits: what they hold never changes. A remote cache
                 # answers before the engine has saved the images, even on a busy machine.

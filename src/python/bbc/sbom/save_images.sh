@@ -2,8 +2,10 @@
 # save_images.sh IMAGE...: unpacks `docker save` of the images into raw/, then writes into out/
 # the archive's manifest.json and the images' configs, and, from each layer, only the files
 # matching $BBC_PATTERNS (the SBOM's files and the whiteouts) under out/<the layer's path, / as
-# _>.d/. Which file is what comes from manifest.json, never from what a file starts with.
-# $DOCKER, $TAR and $MKDIR are the tools (the process's PATH is empty).
+# _>.d/. Which file is what comes from manifest.json, never from what a file starts with. A
+# matching file bigger than $BBC_FILE_LIMIT bytes is named and nothing is read (an image's own
+# files must not fill the reader's memory). $DOCKER, $TAR and $MKDIR are the tools (the
+# process's PATH is empty).
 set -u
 "$MKDIR" -p raw out
 "$DOCKER" save "$@" | "$TAR" -x -C raw
@@ -37,6 +39,14 @@ for path in "${layers[@]}"; do
   case $path in /* | *..*) echo "manifest.json names $path" >&2; exit 1 ;; esac
   key="out/${path//\//_}.d"
   "$MKDIR" -p "$key" || exit 1
+  too_big=
+  while read -r _ _ size _ _ name; do
+    if [[ $size =~ ^[0-9]+$ ]] && [ "$size" -gt "$BBC_FILE_LIMIT" ]; then
+      echo "$path holds ${name%% -> *} of $size bytes, more than the $BBC_FILE_LIMIT bytes the SBOM reader takes from one file" >&2
+      too_big=1
+    fi
+  done < <("$TAR" -tv -f "raw/$path" --wildcards --wildcards-match-slash "${patterns[@]}" 2>/dev/null)
+  [ -z "$too_big" ] || { failed=1; continue; }
   "$TAR" -x -f "raw/$path" -C "$key" --wildcards --wildcards-match-slash "${patterns[@]}" 2>err
   # A file hard-linked to one the patterns leave out: extract again with the files it links to
   # (an archive holds a link's target before the link).
