@@ -55,10 +55,23 @@ def _stages_and_args(instructions: Sequence[Instruction]) -> tuple[list[_Stage],
     return stages, global_args
 
 
+def _base_through_arg(
+    base: str, build_args: Mapping[str, str], global_args: Mapping[str, str]
+) -> str:
+    """A FROM's base, with `$ARG` read as Docker reads it: its value (a build argument or its
+    default), which may name an earlier stage (`ARG ROOT_IMAGE=default_root`)."""
+    arg_ref = _ARG_REF.match(base)
+    if not arg_ref:
+        return base
+    name = arg_ref.group(1)
+    return build_args.get(name) or global_args.get(name) or base
+
+
 def _final_base(
-    dockerfile: str, instructions: Sequence[Instruction]
+    dockerfile: str, instructions: Sequence[Instruction], build_args: Mapping[str, str] = {}
 ) -> tuple[_Stage, dict[str, str]]:
-    """The stage the final stage descends from through named stages, and the global ARGs."""
+    """The stage the final stage descends from through named stages (named directly, or by an
+    ARG whose value is a stage's name), and the global ARGs."""
     stages, global_args = _stages_and_args(instructions)
     if not stages:
         raise ChainError(f"{dockerfile} has no FROM instruction.")
@@ -66,9 +79,10 @@ def _final_base(
     while True:
         stage = stages[index]
         earlier = {s.name.lower(): i for i, s in enumerate(stages[:index]) if s.name}
-        if stage.base.lower() not in earlier:
+        base = _base_through_arg(stage.base, build_args, global_args).lower()
+        if base not in earlier:
             return stage, global_args
-        index = earlier[stage.base.lower()]
+        index = earlier[base]
 
 
 _PINNED = re.compile(r"^(?P<name>[^@$\s]+)@(?P<digest>sha256:[0-9a-f]{64})$")
@@ -80,10 +94,12 @@ def pinned_base(ref: str) -> tuple[str, str] | None:
     return (found.group("name"), found.group("digest")) if found else None
 
 
-def parent_arg(dockerfile: str, instructions: Sequence[Instruction]) -> str | None:
+def parent_arg(
+    dockerfile: str, instructions: Sequence[Instruction], build_args: Mapping[str, str] = {}
+) -> str | None:
     """The ARG whose value is the final stage's base; None for a root (FROM scratch, or FROM an
     external image pinned by digest)."""
-    stage, global_args = _final_base(dockerfile, instructions)
+    stage, global_args = _final_base(dockerfile, instructions, build_args)
     if stage.base == "scratch" or pinned_base(stage.base):
         return None
     arg_ref = _ARG_REF.match(stage.base)
@@ -137,16 +153,17 @@ def stage_arguments(
     stages, global_args = _stages_and_args(instructions)
     used = {m.group(1) for stage in stages for m in [_ARG_REF.match(stage.base)] if m}
     values = {arg: build_args.get(arg) or global_args.get(arg, "") for arg in sorted(used)}
-    return {arg: value for arg, value in values.items() if value}
+    names = {s.name.lower() for s in stages if s.name}
+    return {arg: value for arg, value in values.items() if value and value.lower() not in names}
 
 
 def final_chain(
     dockerfile: str, instructions: Sequence[Instruction], build_args: Mapping[str, str]
 ) -> Chain:
     """The chain of the final stage; `build_args` are values set outside the Dockerfile."""
-    arg = parent_arg(dockerfile, instructions)
+    arg = parent_arg(dockerfile, instructions, build_args)
     if arg is None:
-        base = _final_base(dockerfile, instructions)[0].base
+        base = _final_base(dockerfile, instructions, build_args)[0].base
         return Chain(parent_arg=None, parent_ref=None, base=None if base == "scratch" else base)
     _, global_args = _stages_and_args(instructions)
     value = build_args.get(arg) or global_args[arg]

@@ -11,6 +11,7 @@ from bbc.graph.chain import (
     duplicate_repositories,
     problems,
     problems_of,
+    stage_arguments,
 )
 from bbc.graph.hierarchy import Hierarchy
 from bbc.graph.instructions import read_instructions
@@ -198,3 +199,23 @@ def test_an_external_image_not_pinned_is_refused_with_how_to_pin_it():
     assert "`skopeo inspect --format '{{.Digest}}' docker://ubuntu:24.04`" in message
     assert "`docker buildx imagetools inspect ubuntu:24.04`" in message
     assert pinned_base("ubuntu:24.04") is None and pinned_base("ubuntu@sha256:12") is None
+
+
+def test_a_parent_argument_whose_value_names_a_stage_builds_on_that_stage():
+    # A root whose base a build argument may override (adopted families do this).
+    text = (
+        "ARG ROOT_IMAGE=default_root\n"
+        f"FROM registry.example/ubuntu:24.04@{DIGEST} AS default_root\n"
+        "RUN true\n"
+        "FROM $ROOT_IMAGE\n"
+        "RUN true\n"
+    )
+    chain = final_chain("images/root/Dockerfile", parse(text), {})
+    assert chain == Chain(None, None, f"registry.example/ubuntu:24.04@{DIGEST}")
+    assert stage_arguments(parse(text), {}) == {}
+    # Overridden by a build argument, it names the parent image.
+    given = {"ROOT_IMAGE": "images/base:base"}
+    assert final_chain("images/root/Dockerfile", parse(text), given) == Chain(
+        "ROOT_IMAGE", "images/base:base"
+    )
+    assert stage_arguments(parse(text), given) == {"ROOT_IMAGE": "images/base:base"}
