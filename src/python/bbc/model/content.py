@@ -59,7 +59,12 @@ def requirement_holds(requirement: Requirement, environment: Mapping[str, str] |
         return False
     try:
         return bool(requirement.marker.evaluate(dict(environment)))
-    except (markers.InvalidMarker, markers.UndefinedComparison, markers.UndefinedEnvironmentName):
+    except (
+        markers.InvalidMarker,
+        markers.UndefinedComparison,
+        markers.UndefinedEnvironmentName,
+        ValueError,  # a version the marker compares that is none (packaging's InvalidVersion)
+    ):
         return False
 
 

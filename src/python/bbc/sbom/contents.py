@@ -25,8 +25,17 @@ class Package:
     arch: str | None = None
     source: str | None = None  # a Debian package's source package (its own name if unnamed)
     source_version: str | None = None  # the source's version, where it differs from `version`
-    depends: tuple[str, ...] = ()  # names of the installed packages of its kind it depends on
+    depends: tuple[str, ...] = ()  # the `key`s of the installed packages it depends on
     licenses: tuple[str, ...] = ()  # SPDX ids or expressions, or the names its files give
+
+    @property
+    def key(self) -> str:
+        """The one installed package this is, as a dependency names it: a Debian package by
+        name and architecture (`libc6:amd64`; two architectures may be installed), a Python
+        distribution by name and version (`flask==3.0.3`; a vendored copy may be another)."""
+        if self.kind == "deb":
+            return f"{self.name}:{self.arch}" if self.arch else self.name
+        return f"{pep503_name(self.name)}=={self.version}"
 
 
 @dataclass(frozen=True)
@@ -68,35 +77,55 @@ def debian_packages(dpkg_status: str, copyrights: Mapping[str, str] = {}) -> lis
                 f"{' or '.join(missing)} ({given}): the image's /var/lib/dpkg/status is damaged"
             )
         paragraphs.append(paragraph)
-    installed = {p["Package"] for p in paragraphs}
-    providers: dict[str, set[str]] = {}
+    # What satisfies a name: the packages of that name and those that provide it, (arch, key).
+    satisfying: dict[str, list[tuple[str, str]]] = {}
     for paragraph in paragraphs:
+        arch = paragraph.get("Architecture") or ""
+        key = f"{paragraph['Package']}:{arch}" if arch else paragraph["Package"]
+        satisfying.setdefault(paragraph["Package"], []).append((arch, key))
         for group in _relations(paragraph.get("Provides", "")):
             for virtual in group:
-                providers.setdefault(virtual["name"], set()).add(paragraph["Package"])
+                satisfying.setdefault(virtual["name"], []).append((arch, key))
     found = []
     for paragraph in paragraphs:
-        name, version = paragraph["Package"], paragraph["Version"]
-        depends = set()
+        name, version, arch = (
+            paragraph["Package"],
+            paragraph["Version"],
+            paragraph.get("Architecture"),
+        )
+        own = f"{name}:{arch}" if arch else name
+        depends: set[str] = set()
         for field in ("Pre-Depends", "Depends"):
             for group in _relations(paragraph.get(field, "")):
                 for alternative in group:
-                    wanted = alternative["name"]
-                    depends |= ({wanted} & installed) | providers.get(wanted, set())
+                    depends |= _satisfied_by(
+                        satisfying.get(alternative["name"], []), arch, alternative
+                    )
         source, source_version = _source(paragraph.get("Source", ""), name, version)
         found.append(
             Package(
                 "deb",
                 name,
                 version,
-                paragraph.get("Architecture"),
+                arch,
                 source,
                 source_version,
-                tuple(sorted(depends - {name})),
+                tuple(sorted(depends - {own})),
                 _debian_licenses(copyrights.get(name, "")),
             )
         )
     return sorted(found, key=lambda p: (p.name, p.arch or ""))
+
+
+def _satisfied_by(candidates: list[tuple[str, str]], arch: str | None, relation: dict) -> set[str]:
+    """The keys of the installed packages that satisfy one alternative of a package of `arch`:
+    those of its architecture (or `all`, or the one its `:arch` qualifier names); with `:any`,
+    or when only another architecture's is installed, those."""
+    wanted = relation.get("archqual") or arch
+    if wanted == "any":
+        return {key for _, key in candidates}
+    mine = {key for a, key in candidates if a in (wanted, "all", "")}
+    return mine or {key for _, key in candidates}
 
 
 def _relations(field: str) -> list[list[dict]]:
@@ -137,7 +166,18 @@ def upstream_version(version: str) -> str:
     return Version(version).upstream_version
 
 
-_MACHINES = {"amd64": "x86_64", "arm64": "aarch64", "armhf": "armv7l", "i386": "i686"}
+# `platform_machine` of an architecture, by Debian's name and by Go's (image configs).
+_MACHINES = {
+    "amd64": "x86_64",
+    "arm64": "aarch64",
+    "armhf": "armv7l",
+    "arm": "armv7l",
+    "i386": "i686",
+    "386": "i686",
+    "ppc64el": "ppc64le",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+}
 _SITE = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/(?:site|dist)-packages/")
 
 
@@ -150,20 +190,24 @@ def python_distributions(
     Debian's `pythonX.Y-minimal` package when installed) and their licenses."""
     debs = {p.name: p.version for p in debian}
     parsed = []
+    installed: dict[str, list[tuple[str, str]]] = {}  # name -> (folder, key) of each copy
     for path, text in sorted(metadata.items()):
         headers = HeaderParser().parsestr(text)
         name, version = headers.get("Name"), headers.get("Version")
         if name and version:
             site = _SITE.search(path)
             environment = _environment(site.group(1), debs, architecture) if site else None
-            parsed.append((name, version, headers, environment))
-    installed = {pep503_name(name): name for name, *_ in parsed}
+            folder = path.rsplit("/", 2)[0] if path.count("/") >= 2 else ""
+            parsed.append((name, version, headers, environment, folder))
+            key = f"{pep503_name(name)}=={version}"
+            installed.setdefault(pep503_name(name), []).append((folder, key))
     found: dict[tuple[str, str], Package] = {}
-    for name, version, headers, environment in parsed:
+    for name, version, headers, environment, folder in parsed:
         depends = {
-            installed[pep503_name(r.name)]
+            key
             for r in _requirements(headers.get_all("Requires-Dist") or (), environment)
-            if pep503_name(r.name) in installed and pep503_name(r.name) != pep503_name(name)
+            if pep503_name(r.name) != pep503_name(name)
+            for key in _copy_for(installed.get(pep503_name(r.name), []), folder)
         }
         found.setdefault(
             (pep503_name(name), version),
@@ -176,6 +220,19 @@ def python_distributions(
             ),
         )
     return sorted(found.values(), key=lambda p: p.name.lower())
+
+
+def _copy_for(copies: list[tuple[str, str]], folder: str) -> list[str]:
+    """The copy of a distribution that one in `folder` imports: the one beside it, else those
+    not vendored inside another distribution (`.../_vendor/...`), else any."""
+    for tier in (
+        [key for f, key in copies if f == folder],
+        [key for f, key in copies if "/_vendor" not in f],
+        [key for _, key in copies],
+    ):
+        if tier:
+            return sorted(tier)[:1]
+    return []
 
 
 def _environment(python: str, debs: Mapping[str, str], architecture: str | None) -> dict:
@@ -226,7 +283,7 @@ def operating_system(os_release: str, debian_version: str = "") -> OperatingSyst
         if "=" in line and not line.startswith("#"):
             key, value = line.split("=", 1)
             values[key.strip()] = value.strip().strip("\"'")
-    id_, version_id = values.get("ID", ""), values.get("VERSION_ID", "")
+    id_, version_id = values.get("ID", "").lower(), values.get("VERSION_ID", "")
     if not id_ or not version_id:
         return None
     point = debian_version.strip()

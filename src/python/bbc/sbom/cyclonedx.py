@@ -53,12 +53,14 @@ def purl(package: Package, distro: str | None = None) -> PackageURL:
     qualifiers = {"arch": package.arch} if package.arch else {}
     if distro:
         qualifiers["distro"] = distro
-    if version.epoch:
-        qualifiers["epoch"] = version.epoch
+    epoch = version.epoch if version.epoch not in (None, "", "0") else None
+    if epoch:
+        qualifiers["epoch"] = epoch
     if package.source and (package.source != package.name or package.source_version):
         qualifiers["upstream"] = f"{package.source}@{package.source_version or package.version}"
     without_epoch = package.version.split(":", 1)[-1] if version.epoch else package.version
-    return PackageURL("deb", "debian", package.name, without_epoch, qualifiers)
+    vendor = distro.rsplit("-", 1)[0] if distro else "debian"  # the feed: debian, ubuntu
+    return PackageURL("deb", vendor, package.name, without_epoch, qualifiers)
 
 
 def image_purl(repository: str, version: str, published: Publication) -> PackageURL:
@@ -127,17 +129,15 @@ def sbom(
         bom.register_dependency(os_component, debs)
     else:
         bom.register_dependency(image, [*debs, *pythons])
-    by_name = {(p.kind, pep503_name(p.name)): c for p, c in components.items()}
+    by_key = {(p.kind, p.key): c for p, c in components.items()}
     for package, component in components.items():
         bom.register_dependency(
             component,
-            [
-                by_name[(package.kind, pep503_name(d))]
-                for d in package.depends
-                if (package.kind, pep503_name(d)) in by_name
-            ],
+            [by_key[(package.kind, k)] for k in package.depends if (package.kind, k) in by_key],
         )
     document = json.loads(SPEC_VERSIONS[spec_version](bom).output_as_string())
+    if found.created is None:  # not the time of writing: the same image, the same document
+        document["metadata"].pop("timestamp", None)
     for entry in document.get("dependencies", ()):
         entry.setdefault("dependsOn", [])  # known to depend on nothing, said explicitly
     return json.dumps(document, indent=2) + "\n"
@@ -169,9 +169,12 @@ def _document(text: str) -> tuple[dict, list]:
 
 def sbom_packages(text: str) -> list[Package]:
     """The packages an SBOM lists (a release's, read from its registry). ValueError when the text
-    is not CycloneDX JSON."""
-    document, components = _document(text)
-    return _packages(components, _graph(document))
+    is not CycloneDX JSON this plugin can read."""
+    try:
+        document, components = _document(text)
+        return _packages(components, _graph(document))
+    except (AttributeError, TypeError, KeyError) as e:
+        raise ValueError(f"not CycloneDX JSON this plugin can read ({type(e).__name__}: {e})")
 
 
 def _graph(document: dict) -> dict[str, list[str]]:
@@ -194,7 +197,7 @@ def _license_names(component: dict) -> tuple[str, ...]:
 
 
 def _packages(components: list, graph: dict[str, list[str]]) -> list[Package]:
-    names = {}
+    keys = {}  # bom-ref -> the Package.key of its component
     parsed = []
     for component in components:
         try:
@@ -203,7 +206,13 @@ def _packages(components: list, graph: dict[str, list[str]]) -> list[Package]:
             continue  # not a package this plugin lists
         if url.type not in ("deb", "pypi"):
             continue
-        names[component.get("bom-ref")] = component.get("name") or url.name
+        name = str(component.get("name") or url.name)
+        if url.type == "deb":
+            arch = (url.qualifiers or {}).get("arch")
+            keys[str(component.get("bom-ref"))] = f"{name}:{arch}" if arch else name
+        else:
+            version = str(component.get("version") or url.version or "")
+            keys[str(component.get("bom-ref"))] = f"{pep503_name(name)}=={version}"
         parsed.append((component, url))
     found = []
     for component, url in parsed:
@@ -221,7 +230,9 @@ def _packages(components: list, graph: dict[str, list[str]]) -> list[Package]:
                 source or (url.name if url.type == "deb" else None),
                 source_version if source_version and source_version != version else None,
                 tuple(
-                    sorted(names[r] for r in graph.get(component.get("bom-ref"), ()) if r in names)
+                    sorted(
+                        keys[r] for r in graph.get(str(component.get("bom-ref")), ()) if r in keys
+                    )
                 ),
                 _license_names(component),
             )
@@ -233,6 +244,17 @@ def sbom_image(text: str) -> ImagePackages:
     """What an SBOM written by `sbom` says of its image: what it holds and its creation time, as
     `sbom` was given them. ValueError when the text is not such an SBOM (another tool's, or an
     older version of this plugin's, which said less)."""
+    try:
+        found = _sbom_image(text)
+        for package in found.packages:
+            if package.kind == "deb":
+                Version(package.version)  # ValueError if it is none: `sbom` could not write it
+        return found
+    except (AttributeError, TypeError, KeyError) as e:
+        raise ValueError(f"not CycloneDX JSON this plugin can read ({type(e).__name__}: {e})")
+
+
+def _sbom_image(text: str) -> ImagePackages:
     document, components = _document(text)
     tools = ((document.get("metadata") or {}).get("tools") or {}).get("components") or ()
     if not any(isinstance(t, dict) and t.get("name") == TOOL for t in tools):

@@ -5,12 +5,14 @@ mirror's `dists/stable/Release`, said once in bbc-update's report. Moving to it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from debian.deb822 import Release
+from debian.debian_support import Version
 from pants.core.util_rules.system_binaries import BashBinary
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.build.output import output_tail
@@ -36,15 +38,32 @@ def followed_suite(sources: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def newer_stable(release_text: str, suite: str) -> str | None:
-    """The report's line when the mirror's stable is not `suite`; None when it is."""
-    release = Release(release_text)
-    codename, version = release.get("Codename", ""), release.get("Version", "")
-    if not codename or suite in (codename, "stable"):
+def without_credentials(url: str) -> str:
+    """The URL without a `user:password@` (for messages and reports)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def newer_stable(stable_release: str, followed_release: str, suite: str) -> str | None:
+    """The report's line when the mirror's stable release is newer than the followed suite's
+    (both Release files' `Version`); None when it is not, or a version is not known (testing
+    and sid have none)."""
+    stable, followed = Release(stable_release), Release(followed_release)
+    codename, version = stable.get("Codename", ""), stable.get("Version", "")
+    followed_version = followed.get("Version", "")
+    if not codename or not version or not followed_version or codename == suite:
+        return None
+    try:
+        if Version(version) <= Version(followed_version):
+            return None
+    except ValueError:
         return None
     return (
         f"Debian {version} ({codename}) is the newest stable release; the locks follow {suite} "
-        f"(`[bbc].debian_sources`). Moving to {codename} is a new root, not an update."
+        f"({followed_version}, `[bbc].debian_sources`). Moving to {codename} is a new root, not "
+        f"an update."
     )
 
 
@@ -58,13 +77,20 @@ class DebianStable:
     note: str | None  # a newer stable, or why that is not known; None: the locks follow stable
 
 
-@rule(desc="Reading Debian's newest stable release", level=LogLevel.DEBUG)
-async def debian_stable(_: DebianStableRequest, bbc: BBC, bash: BashBinary) -> DebianStable:
-    followed = followed_suite(list(bbc.debian_sources))
-    if followed is None:
-        return DebianStable(None)
-    mirror, suite = followed
-    url = f"{mirror}/dists/stable/Release"
+@dataclass(frozen=True)
+class ReleaseFileRequest:
+    url: str
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    text: str
+    problem: str | None = None  # why it could not be read
+
+
+@rule(desc="Reading a Debian Release file", level=LogLevel.DEBUG)
+async def release_file(request: ReleaseFileRequest, bash: BashBinary) -> ReleaseFile:
+    url, shown = request.url, without_credentials(request.url)
     env = await Get(
         EnvironmentVars, EnvironmentVarsRequest(("PATH", "http_proxy", "https_proxy", "no_proxy"))
     )
@@ -78,16 +104,32 @@ async def debian_stable(_: DebianStableRequest, bbc: BBC, bash: BashBinary) -> D
                 "bash",
                 url,
             ),
-            description=f"Reading {url}",
+            description=f"Reading {shown}",
             env=env,
             cache_scope=ProcessCacheScope.PER_SESSION,
             level=LogLevel.DEBUG,
         ),
     )
     if result.exit_code != 0:
-        failure = output_tail(result.stderr.decode(errors="replace"), 2)
-        return DebianStable(f"Debian's newest stable release: {url} could not be read: {failure}")
-    return DebianStable(newer_stable(result.stdout.decode(errors="replace"), suite))
+        failure = output_tail(result.stderr.decode(errors="replace"), 2).replace(url, shown)
+        return ReleaseFile("", f"{shown} could not be read: {failure}")
+    return ReleaseFile(result.stdout.decode(errors="replace"))
+
+
+@rule(desc="Reading Debian's newest stable release", level=LogLevel.DEBUG)
+async def debian_stable(_: DebianStableRequest, bbc: BBC) -> DebianStable:
+    followed = followed_suite(list(bbc.debian_sources))
+    if followed is None:
+        return DebianStable(None)
+    mirror, suite = followed
+    stable, mine = await MultiGet(
+        Get(ReleaseFile, ReleaseFileRequest(f"{mirror}/dists/stable/Release")),
+        Get(ReleaseFile, ReleaseFileRequest(f"{mirror}/dists/{suite}/Release")),
+    )
+    problem = stable.problem or mine.problem
+    if problem:
+        return DebianStable(f"Debian's newest stable release is not known: {problem}")
+    return DebianStable(newer_stable(stable.text, mine.text, suite))
 
 
 def rules():

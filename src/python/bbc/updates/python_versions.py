@@ -26,7 +26,7 @@ class PythonVersions:
 def unbounded(requirement: str) -> str:
     """The requirement without its version range: its name, extras and marker."""
     parsed = parse_requirement(requirement)
-    if parsed is None:
+    if parsed is None or parsed.url:  # a direct reference names no range: kept as written
         return requirement
     extras = f"[{','.join(sorted(parsed.extras))}]" if parsed.extras else ""
     marker = f"; {parsed.marker}" if parsed.marker else ""
@@ -40,6 +40,18 @@ def _newer(newest: str | None, than: str | None) -> bool:
         return Version(newest) > Version(than)
     except InvalidVersion:
         return newest != than
+
+
+def _admits(written: str, version: str | None) -> bool:
+    """Whether the requirement (`<file>: <requirement>`) admits the version: then it is not what
+    holds the version back."""
+    parsed = parse_requirement(written.partition(": ")[2])
+    if parsed is None or version is None:
+        return False
+    try:
+        return parsed.specifier.contains(version, prereleases=True)
+    except (InvalidVersion, ValueError):
+        return False
 
 
 def python_versions(
@@ -61,7 +73,10 @@ def python_versions(
         best = newest.get(name) if newest_lock is not None else None
         held = None
         if _newer(best, in_range):
-            held = requirements.get(name) or "the versions of what requires it"
+            written = requirements.get(name)
+            if written is None or _admits(written, best):
+                written = "the versions of what requires it"
+            held = written
         rows.append(PythonVersions(lockfile, name, before.get(name), in_range, best, held))
     return rows
 

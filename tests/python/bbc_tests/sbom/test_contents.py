@@ -118,15 +118,15 @@ def test_installed_debian_packages_with_their_source_dependencies_and_licenses()
         "5.2.15-2",
         # Pre-Depends and Depends, resolved to what is installed (libtinfo6 and debianutils are
         # not in this excerpt: never an edge to a package the image does not hold).
-        ("base-files", "libc6"),
+        ("base-files:amd64", "libc6:amd64"),
         ("Apache-2.0", "Artistic or GPL-1+"),
     )
     assert packages["libgcc-s1"].source_version is None  # the same version as the binary's
-    assert packages["libgcc-s1"].depends == ("gcc-12-base", "libc6")
+    assert packages["libgcc-s1"].depends == ("gcc-12-base:amd64", "libc6:amd64")
     # A virtual package resolves to what provides it; alternatives to every installed one, an
     # architecture qualifier (`:any`) to the package.
-    assert packages["base-files"].depends == ("mawk",)
-    assert packages["python3"].depends == ("libc6",)  # python3.11 and the alternatives missing
+    assert packages["base-files"].depends == ("mawk:amd64",)
+    assert packages["python3"].depends == ("libc6:amd64",)  # python3.11, alternatives missing
     assert packages["libc6"].licenses == ()  # its copyright file is not machine-readable
     assert packages["attr"].version == "1:2.5.1-4" and packages["attr"].depends == ()
     assert debian_packages("") == []
@@ -173,14 +173,14 @@ def test_python_distributions_once_each_with_their_requirements_for_the_images_p
     assert sorted(found) == ["Flask", "MarkupSafe", "Werkzeug", "blinker", "importlib_metadata"]
     # Markers evaluated for the image's CPython 3.11 on x86_64: importlib-metadata is for
     # Pythons before 3.10, asgiref for an extra, blinker for this machine.
-    assert found["Flask"].depends == ("Werkzeug", "blinker")
-    assert found["Werkzeug"].depends == ("MarkupSafe",)
+    assert found["Flask"].depends == ("blinker==1.8.2", "werkzeug==3.0.6")
+    assert found["Werkzeug"].depends == ("markupsafe==2.1.5",)
     assert found["Flask"].licenses == ("BSD License",)
     assert found["Werkzeug"].licenses == ("BSD-3-Clause",)
     assert found["MarkupSafe"].licenses == ("BSD-3-Clause",)
     assert found["blinker"].licenses == ()
     on_arm = {p.name: p for p in python_distributions(METADATA, "arm64")}
-    assert on_arm["Flask"].depends == ("Werkzeug",)
+    assert on_arm["Flask"].depends == ("werkzeug==3.0.6",)
 
 
 def test_python_markers_use_debians_full_python_version_when_installed() -> None:
@@ -193,7 +193,13 @@ def test_python_markers_use_debians_full_python_version_when_installed() -> None
     minimal = Package("deb", "python3.11-minimal", "3.11.2-6+deb12u6", "amd64")
     assert python_distributions(metadata, "amd64", [minimal])[0].depends == ()
     newer = Package("deb", "python3.11-minimal", "3.11.9-1", "amd64")
-    assert python_distributions(metadata, "amd64", [newer])[0].depends == ("b",)
+    assert python_distributions(metadata, "amd64", [newer])[0].depends == ("b==1",)
+    # A marker comparing a value that is no version holds not, and fails nothing.
+    odd = {
+        **metadata,
+        f"{SITE}/a-1.dist-info/METADATA": "Name: a\nVersion: 1\nRequires-Dist: b; platform_release >= '5.0'\n",
+    }
+    assert python_distributions(odd, "amd64", [minimal])[0].depends == ()
 
 
 def test_the_operating_system_at_its_point_release() -> None:
@@ -203,3 +209,28 @@ def test_the_operating_system_at_its_point_release() -> None:
     assert operating_system(release, "trixie/sid\n") == OperatingSystem("debian", "12", "12")
     assert operating_system(release).distro == "debian-12"
     assert operating_system("") is None
+
+
+def test_an_edge_goes_to_the_copy_beside_it_and_the_architecture_of_its_package() -> None:
+    status = (
+        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\n"
+        "Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9\n\n"
+        "Package: zlib1g\nStatus: install ok installed\nArchitecture: i386\nVersion: 1:1.2.13\n"
+        "Depends: libc6 (>= 2.14)\n\n"
+        "Package: perl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 5.36\n"
+        "Depends: libc6:any\n"
+    )
+    packages = {p.key: p for p in debian_packages(status)}
+    assert packages["zlib1g:i386"].depends == ("libc6:i386",)
+    assert packages["perl:amd64"].depends == ("libc6:amd64", "libc6:i386")
+    metadata = {
+        f"{SITE}/packaging-23.2.dist-info/METADATA": "Name: packaging\nVersion: 23.2\n",
+        f"{SITE}/setuptools/_vendor/packaging-24.2.dist-info/METADATA": (
+            "Name: packaging\nVersion: 24.2\n"
+        ),
+        f"{SITE}/pytest-8.4.2.dist-info/METADATA": (
+            "Name: pytest\nVersion: 8.4.2\nRequires-Dist: packaging\n"
+        ),
+    }
+    found = {p.key: p for p in python_distributions(metadata, "amd64")}
+    assert found["pytest==8.4.2"].depends == ("packaging==23.2",)

@@ -21,7 +21,7 @@ PACKAGES = (
         arch="amd64",
         source="bash",
         source_version="5.2.15-2",
-        depends=("libc6",),
+        depends=("libc6:amd64",),
         licenses=("GPL-3+", "GPL-3+ with Bison exception"),
     ),
     Package("deb", "attr", "1:2.5.1-4", "amd64", "attr"),
@@ -31,10 +31,10 @@ PACKAGES = (
         "3.0.15-1~deb12u1",
         "amd64",
         "openssl",
-        depends=("libc6",),
+        depends=("libc6:amd64",),
         licenses=("Apache-2.0", "Artistic or GPL-1+"),
     ),
-    Package("pypi", "Flask", "3.0.3", depends=("Werkzeug",), licenses=("BSD License",)),
+    Package("pypi", "Flask", "3.0.3", depends=("werkzeug==3.0.6",), licenses=("BSD License",)),
     Package("pypi", "Werkzeug", "3.0.6", licenses=("BSD-3-Clause",)),
 )
 IMAGE = ("bbc/flask", "1.0.2", "1.0.2-0123456789ab", "sha256:abc")
@@ -180,3 +180,56 @@ def test_the_packages_of_any_release_sbom_even_one_written_before_upstream_purls
     assert sbom_packages(json.dumps(older)) == [Package("deb", "libc6", "2.36-9", "amd64", "glibc")]
     with pytest.raises(ValueError, match="not CycloneDX JSON"):
         sbom_packages("<html>not found</html>")
+
+
+def test_an_edge_goes_to_the_installed_package_of_its_architecture_and_version() -> None:
+    both = (
+        Package("deb", "libc6", "2.36-9", "amd64", "glibc"),
+        Package("deb", "libc6", "2.36-9", "i386", "glibc"),
+        Package("deb", "zlib1g", "1:1.2.13", "i386", "zlib", depends=("libc6:i386",)),
+        Package("pypi", "packaging", "23.2"),
+        Package("pypi", "packaging", "24.2"),  # a vendored copy
+        Package("pypi", "pytest", "8.4.2", depends=("packaging==23.2",)),
+    )
+    doc = document(ImagePackages(both, DEBIAN, None))
+    refs = {(c["name"], c.get("version")): c["bom-ref"] for c in doc["components"]}
+    purls = {c["bom-ref"]: c.get("purl") for c in doc["components"]}
+    graph = {d["ref"]: d["dependsOn"] for d in doc["dependencies"]}
+    [libc6] = graph[refs[("zlib1g", "1:1.2.13")]]
+    assert "arch=i386" in purls[libc6]
+    assert graph[refs[("pytest", "8.4.2")]] == [refs[("packaging", "23.2")]]
+    assert sbom(*IMAGE, sbom_image(sbom(*IMAGE, ImagePackages(both, DEBIAN, None)))) == sbom(
+        *IMAGE, ImagePackages(both, DEBIAN, None)
+    )
+
+
+def test_no_creation_time_is_no_timestamp_not_the_time_of_writing() -> None:
+    assert "timestamp" not in document(ImagePackages(PACKAGES, DEBIAN, None))["metadata"]
+
+
+def test_the_purls_name_the_distributions_feed_and_no_zero_epoch() -> None:
+    ubuntu = OperatingSystem("ubuntu", "24.04", "24.04")
+    zero = Package("deb", "base-files", "0:13ubuntu10", "amd64", "base-files")
+    [component] = [
+        c for c in document(ImagePackages((zero,), ubuntu, None))["components"] if "purl" in c
+    ]
+    assert (
+        component["purl"] == "pkg:deb/ubuntu/base-files@13ubuntu10?arch=amd64&distro=ubuntu-24.04"
+    )
+
+
+def test_another_tools_sbom_is_refused_as_one_this_plugin_cannot_read() -> None:
+    for text in (
+        '{"metadata": {"tools": [{"name": "syft"}]}, "components": []}',
+        '{"metadata": {"tools": {"components": [{"name": "bbc"}]}}, "components": {"a": 1}}',
+        '{"components": [{"purl": "pkg:pypi/a@1", "licenses": ["MIT"]}]}',
+    ):
+        with pytest.raises(ValueError):
+            sbom_image(text)
+    with pytest.raises(ValueError):
+        sbom_packages('{"components": [{"purl": "pkg:pypi/a@1", "licenses": ["MIT"]}]}')
+    forged = json.loads(sbom(*IMAGE, ImagePackages(PACKAGES, DEBIAN, None)))
+    [libc6] = [c for c in forged["components"] if c["name"] == "libc6"]
+    libc6["version"] = "1.0 beta"
+    with pytest.raises(ValueError):
+        sbom_image(json.dumps(forged))

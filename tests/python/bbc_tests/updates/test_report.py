@@ -262,7 +262,19 @@ def test_every_python_distribution_against_its_newest_release_and_what_holds_it_
     assert data["notes"] == ["n"]
 
 
+def test_a_requirement_that_admits_the_newest_release_is_not_what_holds_it_back() -> None:
+    old = _pex_lock({"numpy": "1.26.4"})
+    rows = python_versions(
+        "x.lock", old, old, _pex_lock({"numpy": "2.4.6"}), requirement_names({"numpy>=1.20": "t"})
+    )
+    assert rows[0].held_back_by == "the versions of what requires it"
+
+
 def test_a_requirement_without_its_version_range() -> None:
+    # A direct reference is kept: its name alone would be looked up on the public index.
+    assert unbounded("acme @ https://pkgs.example/acme-1.0.whl") == (
+        "acme @ https://pkgs.example/acme-1.0.whl"
+    )
     assert unbounded("gunicorn>=22,<23") == "gunicorn"
     assert unbounded("xgboost-cpu[scikit-learn]==2.1.4; python_version >= '3.10'") == (
         'xgboost-cpu[scikit-learn]; python_version >= "3.10"'
