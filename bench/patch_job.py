@@ -16,9 +16,10 @@ descendant; then commit, `package`, `test`, `bbc-check` and `publish` (which wri
 release's notes and SBOM), all `--changed-since` the previous release's commit. A root update
 is the widest patch there is: every image of the family is rebuilt, tested and published.
 
-With `--python-lock-from REF` the update is Python's instead: the clone's images.lock is set back
-to REF's (the lock before a take-in, with today's images.txt ranges), and the job takes in what
-the package index holds today, as the scheduled job did the first time it ran with ranges.
+With `--python-lock-from REF` the update is Python's instead: the family is built and published
+from REF's images.txt and images.lock (pins), then images.txt gets today's ranges back (the
+platform's decision, committed before the job), and the job takes in what the package index
+holds today inside them, as it did the first time it ran with ranges.
 
 The runs use their own Pants local store (so the new root filesystem is really built, not
 found in the cache of someone's earlier build of the same lock; the named caches, pex's
@@ -147,23 +148,25 @@ def main() -> None:
     repo = None
     try:
         repo = clone(workdir, "repo")
-        setup_env = env
+        python = ("3rdparty/python/images.txt", "3rdparty/python/images.lock")
         if args.python_lock_from:
-            # images.txt's ranges with the lock they replaced: Pants would refuse that lock
-            # (its requirements differ), so the set-up alone is told to accept it.
-            lock_path = "3rdparty/python/images.lock"
-            old_lock = git(repo, "show", f"{args.python_lock_from}:{lock_path}")
-            (repo / lock_path).write_text(old_lock)
-            git(repo, "commit", "-qam", f"{lock_path} as at {args.python_lock_from}")
-            setup_env = {**env, "PANTS_PYTHON_INVALID_LOCKFILE_BEHAVIOR": "ignore"}
+            # The previous release: REF's requirements and lock (pins).
+            ranges = (repo / python[0]).read_text()
+            for path in python:
+                (repo / path).write_text(git(repo, "show", f"{args.python_lock_from}:{path}"))
+            git(repo, "commit", "-qam", f"Python requirements and lock as at {args.python_lock_from}")
             package, new, old = "python", "today's", args.python_lock_from
         else:
             lock, package, new, old = set_back((repo / LOCK).read_text())
             (repo / LOCK).write_text(lock)
             git(repo, "commit", "-qam", f"{LOCK}: {package} {old}, before the security release")
+        setup_package, _ = run(repo, env, ["./pants", "package", "::"])
+        setup_publish, _ = run(repo, env, ["./pants", "publish", "::"])
+        if args.python_lock_from:
+            # Then images.txt says the ranges the platform accepts; the job takes in the rest.
+            (repo / python[0]).write_text(ranges)
+            git(repo, "commit", "-qam", f"{python[0]}: the ranges the platform accepts")
         base = git(repo, "rev-parse", "HEAD").strip()
-        setup_package, _ = run(repo, setup_env, ["./pants", "package", "::"])
-        setup_publish, _ = run(repo, setup_env, ["./pants", "publish", "::"])
         print(
             f"set-up: {package} set back to {old}; package {setup_package:.0f} s, publish "
             f"{setup_publish:.0f} s (not timed in the job)",
