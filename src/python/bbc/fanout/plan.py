@@ -19,7 +19,7 @@ from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import collect_rules, goal_rule
 from pants.option.option_types import IntOption, StrOption
 
-from bbc.fanout.stages import BUILD_TIMES_DIR, costs, plan, read_build_times
+from bbc.fanout.stages import describe_plan, BUILD_TIMES_DIR, costs, plan, read_build_times
 from bbc.graph.image_graph import ImageGraph
 
 
@@ -85,9 +85,7 @@ async def bbc_plan(
     builds = [(a, b) for a in affected for b in (None, *variants[a])]
     timed = sum(1 for a, b in builds if recorded.get(a, {}).get(b, 0) > 0)
     console.print_stderr(
-        f"{len(affected)} images ({len(builds)} builds with their variants) in "
-        f"{len(jobs.stages)} stages on up to {subsystem.runners} runners, about "
-        f"{jobs.seconds:.0f} s ({timed} build times recorded in {folder})."
+        describe_plan(len(affected), len(builds), jobs, subsystem.runners, timed, folder)
     )
     return PlanGoal(exit_code=0)
 

@@ -172,3 +172,17 @@ def plan(
             )
         stages.append(tuple(sorted(jobs, key=lambda j: (-j.seconds, j.targets))))
     return Plan(tuple(stages), runners)
+
+
+def describe_plan(
+    images: int, builds: int, jobs: Plan, runners: int, timed: int, folder: str
+) -> str:
+    """bbc-plan's summary line. Without a recorded build time the jobs are balanced by build
+    counts, so there is no time to estimate."""
+    head = f"{images} images ({builds} builds with their variants) in {len(jobs.stages)} stages on up to {runners} runners"
+    if timed == 0:
+        return (
+            f"{head}, balanced by build counts: no build times recorded in {folder} (`package` "
+            f"and `publish` record them there)."
+        )
+    return f"{head}, about {jobs.seconds:.0f} s ({timed} build times recorded in {folder})."

@@ -8,6 +8,7 @@ from bbc.fanout.stages import (
     build_time_path,
     build_time_record,
     costs,
+    describe_plan,
     plan,
     read_build_times,
 )
@@ -158,3 +159,18 @@ def test_build_time_records_round_trip_and_garbage_is_skipped() -> None:
 def test_each_build_has_its_own_record_file() -> None:
     assert build_time_path("bbc/ml") == "bbc/build-times/bbc/ml.json"
     assert build_time_path("bbc/ml", "cuda12") == "bbc/build-times/bbc/ml+cuda12.json"
+
+
+def test_the_summary_gives_seconds_only_when_build_times_are_recorded() -> None:
+    result = plan(FAMILY, FAMILY, SECONDS, runners=2)
+    timed = describe_plan(6, 6, result, 2, 6, "dist/bbc/build-times")
+    assert timed.endswith(
+        f"about {result.seconds:.0f} s (6 build times recorded in dist/bbc/build-times)."
+    )
+    counted = plan(FAMILY, FAMILY, costs(list(FAMILY), {}), runners=2)
+    untimed = describe_plan(6, 6, counted, 2, 0, "dist/bbc/build-times")
+    assert " s " not in untimed and "about" not in untimed
+    assert untimed.endswith(
+        "balanced by build counts: no build times recorded in dist/bbc/build-times (`package` "
+        "and `publish` record them there)."
+    )
