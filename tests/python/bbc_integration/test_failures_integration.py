@@ -72,6 +72,13 @@ def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_bu
     ) in result.output
     assert "Not built: img/leaf:leaf (because img/mid:mid failed)." in result.output
     assert "Traceback" not in result.output
+    # Seen from a descendant's tests: the ancestor's failure itself, on screen and in JUnit.
+    tested = repo.pants("--test-report", "test", "img/leaf:leaf")
+    assert tested.returncode != 0
+    why = "its ancestor img/mid:mid failed to build: img/mid:mid"
+    assert why in tested.output and "img/mid/Dockerfile step 3/3" in tested.output, tested.output
+    junit = repo.read("dist/test/reports/img.leaf.leaf.bbc.xml")
+    assert "img/mid/Dockerfile step 3/3" in junit, junit
     # No tag of the failed image or its descendant moved; the unrelated image was rebuilt.
     assert tags_of(repo, "mid") == before["mid"]
     assert tags_of(repo, "leaf") == before["leaf"]

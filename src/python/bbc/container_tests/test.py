@@ -143,6 +143,15 @@ async def _contract_checks(
     return [*checks, *(p.check for p in pytests)], xml, ran
 
 
+async def _ancestor_failure(build: ImageBuild) -> str:
+    """Why an image was not built, from the ancestor that stopped it: its own failure (stage,
+    step and Docker's error), on screen and in the JUnit file of every image it blocks."""
+    blocker = await Get(ImageBuild, ImageBuildRequest(build.blocked_by, PROD))
+    return f"its ancestor {build.blocked_by} failed to build: " + (
+        blocker.failure or "see that image's own output"
+    )
+
+
 async def _checks_of(
     target: Target, variant: str | None, graph: ImageGraph, runner: Runner, bbc: BBC
 ) -> tuple[list[Check], list[FileContent], list[FallibleProcessResult]]:
@@ -152,7 +161,7 @@ async def _checks_of(
     command = target[TestCommandField].value or ""
     prod = await Get(ImageBuild, ImageBuildRequest(address, PROD, image_variant=variant))
     if not prod.ok:
-        why = prod.failure or f"its ancestor {prod.blocked_by} failed to build"
+        why = prod.failure or await _ancestor_failure(prod)
         return [Check("build", "production image", False, why)], [], []
     checks, contract_xml, ran = await _contract_checks(address, prod, graph, runner)
     if not mode:
@@ -160,7 +169,7 @@ async def _checks_of(
 
     test = await Get(ImageBuild, ImageBuildRequest(address, TEST, image_variant=variant))
     if not test.ok:
-        why = test.failure or f"{test.blocked_by} failed to build"
+        why = test.failure or await _ancestor_failure(test)
         return [*checks, Check("build", "test variant", False, why)], contract_xml, ran
     if bbc.test_only_packages and target[TestOnlyPackagesCheckField].value is not False:
         checks.extend(await clean_checks(target, tuple(bbc.test_only_packages), prod, test, runner))
