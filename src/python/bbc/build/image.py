@@ -53,7 +53,7 @@ from bbc.build.process import (
 )
 from bbc.build.recipe import BuiltOn, BuiltOnRequest
 from bbc.build.types import PROD, Base, ImageBuild, ImageBuildRequest, ImageIdentityRequest
-from bbc.graph.chain import arg_defaults, dangling_continuation, pinned_base
+from bbc.graph.chain import arg_defaults, dangling_continuation, pinned_base, substituted
 from bbc.graph.dockerfiles import ParsedDockerfile, ParseDockerfileRequest
 from bbc.graph.image_graph import ImageGraph, ImageInfo
 from bbc.model.content import CONTENT_LABEL
@@ -313,7 +313,13 @@ async def build_image(
     if process_result.exit_code != 0:
         stdout = process_result.stdout.decode(errors="replace")
         stderr = process_result.stderr.decode(errors="replace")
-        summary = failure_summary(plan.dockerfile, stdout, stderr)
+        given = dict(arg.split("=", 1) for arg in build_args if "=" in arg)
+        bases = [
+            (i.line, substituted(i.value[0], {**declared, **given}))
+            for i in parsed.instructions
+            if i.cmd == "FROM" and i.value
+        ]
+        summary = failure_summary(plan.dockerfile, stdout, stderr, bases)
         tail = output_tail(stderr if docker.buildkit else stdout)
         return replace(
             result,

@@ -5,7 +5,7 @@ would stay in the image (build arguments, ARG defaults)."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 _CLASSIC_STEP = re.compile(r"^Step (\d+/\d+) : (.*)$", re.MULTILINE)
 # BuildKit: "#7 [install 2/3] RUN make" opens a step; "#7 ERROR: ..." says it failed.
@@ -63,9 +63,29 @@ def _failed_step(stdout: str, stderr: str) -> str | None:
     return f"step {steps[-1][0]} ({steps[-1][1]})" if steps else None
 
 
-def failure_summary(dockerfile: str, stdout: str, stderr: str) -> str:
-    """`<dockerfile> step 3/5 (RUN make): <the error>`, as far as the output tells."""
-    step = _failed_step(stdout, stderr)
+_METADATA = re.compile(r"^#(\d+) \[internal\] load metadata for (\S+)$", re.MULTILINE)
+
+
+def _failed_base(stderr: str, bases: Sequence[tuple[int, str]]) -> str | None:
+    """`line 1 (FROM <base>)` when BuildKit failed before any step, fetching a FROM's base.
+    `bases`: (line, base as Docker reads it, arguments substituted) of each FROM."""
+    failed = {n for n, _ in _BUILDKIT_ERROR.findall(stderr)}
+    for number, ref in _METADATA.findall(stderr):
+        if number not in failed:
+            continue
+        for line, base in bases:
+            if base and (ref == base or ref.endswith(f"/{base}")):
+                return f"line {line} (FROM {base}), fetching its base"
+        return f"fetching the base {ref}"
+    return None
+
+
+def failure_summary(
+    dockerfile: str, stdout: str, stderr: str, bases: Sequence[tuple[int, str]] = ()
+) -> str:
+    """`<dockerfile> step 3/5 (RUN make): <the error>`, or `<dockerfile> line 1 (FROM x),
+    fetching its base: <the error>`, as far as the output tells."""
+    step = _failed_step(stdout, stderr) or _failed_base(stderr, bases)
     return f"{dockerfile}{f' {step}' if step else ''}: {_reason(stderr)}"
 
 

@@ -134,6 +134,11 @@ def declared_args(instructions: Sequence[Instruction]) -> tuple[str, ...]:
     return tuple(sorted(arg_defaults(instructions)))
 
 
+def substituted(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each `$ARG` or `${ARG}` that has a value replaced by it, as Docker reads it."""
+    return _VARIABLE.sub(lambda m: values.get(m.group(1)) or m.group(0), text)
+
+
 def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
     """The build-context paths COPY and ADD read (not those from another stage or image), with
     ARG defaults substituted."""
@@ -141,8 +146,7 @@ def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
     found = []
     for i in instructions:
         if i.cmd in ("COPY", "ADD") and not any(f.startswith("--from") for f in i.flags):
-            for source in i.value[:-1]:
-                found.append(_VARIABLE.sub(lambda m: defaults.get(m.group(1), m.group(0)), source))
+            found.extend(substituted(source, defaults) for source in i.value[:-1])
     return tuple(found)
 
 

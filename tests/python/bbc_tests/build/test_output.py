@@ -125,3 +125,26 @@ def test_a_missing_build_secret_says_where_to_give_it() -> None:
     summary = failure_summary("img/a/Dockerfile", "", stderr)
     assert 'give it in the image\'s `secrets` field, for example secrets={"netrc":' in summary
     assert "dependencies" not in summary
+
+
+FETCH_FAILED = """\
+#3 [internal] load metadata for registry.example/ubuntu:24.04@sha256:abab
+#3 sha256:d1984077867cc43217303f2c7589450fe5b7fa4876ff037be3bf43257a82a00c
+#3 ERROR: failed to do request: Head "http://registry.example/v2/ubuntu/manifests/sha256:abab": dial tcp: connect: connection refused
+------
+ > [internal] load metadata for registry.example/ubuntu:24.04@sha256:abab:
+------
+failed to solve with frontend dockerfile.v0: failed to create LLB definition: failed to do request: Head "http://registry.example/v2/ubuntu/manifests/sha256:abab": dial tcp: connect: connection refused
+"""
+
+
+def test_a_base_that_cannot_be_fetched_is_named_by_its_from_line() -> None:
+    """BuildKit fails before any step (its output, measured with Debian's docker 20.10)."""
+    bases = [(2, "registry.example/ubuntu:24.04@sha256:abab"), (5, "bbc/root:1.0.0-abc")]
+    assert failure_summary("images/root/Dockerfile", "", FETCH_FAILED, bases).startswith(
+        "images/root/Dockerfile line 2 (FROM registry.example/ubuntu:24.04@sha256:abab), "
+        "fetching its base: failed to solve with frontend dockerfile.v0"
+    )
+    assert failure_summary("images/root/Dockerfile", "", FETCH_FAILED).startswith(
+        "images/root/Dockerfile fetching the base registry.example/ubuntu:24.04@sha256:abab: "
+    )
