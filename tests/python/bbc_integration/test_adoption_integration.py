@@ -251,7 +251,15 @@ def external_root_and_update(repo: Repo, registry: Registry) -> None:
     assert f"`FROM {upstream}@sha256:<digest>`" in unpinned.output
     assert f"`skopeo inspect --format '{{{{.Digest}}}}' docker://{upstream}`" in unpinned.output
 
-    repo.write("img/ext/Dockerfile", f"FROM {upstream}@{digest}\nRUN echo ext > /ext\n")
+    # A second pin, in a COPY --from: read and reported like the base (its tag does not move).
+    tools = f"{registry.address}/{repo.prefix}/base:tools"
+    repo.docker.images.get(upstream).tag(tools)
+    repo.docker.images.push(tools)
+    dockerfile = (
+        f"FROM {upstream}@{digest}\nCOPY --from={tools}@{digest} /bin/busybox /tool\n"
+        "RUN echo ext > /ext\n"
+    )
+    repo.write("img/ext/Dockerfile", dockerfile)
     repo.commit("A root on an external image")
     built = repo.pants("package", "img/ext:ext")
     assert built.returncode == 0, built.output
@@ -264,6 +272,7 @@ def external_root_and_update(repo: Repo, registry: Registry) -> None:
     current = repo.pants("bbc-update")
     assert current.returncode == 0, current.output
     assert f"img/ext:ext: FROM {upstream} is current ({digest})" in current.stdout
+    assert f"img/ext:ext: COPY --from={tools} is current ({digest})" in current.stdout
 
     # Upstream moves the tag: bbc-update follows it, and the new digest is a new input.
     moved_to = repo.docker.images.get(image(repo, registry, "tool"))
@@ -277,7 +286,10 @@ def external_root_and_update(repo: Repo, registry: Registry) -> None:
         f"img/ext:ext: FROM {upstream} moved: {digest} -> {new_digest} (updated "
         "img/ext/Dockerfile)"
     ) in updated.stdout
-    assert repo.read("img/ext/Dockerfile") == f"FROM {upstream}@{new_digest}\nRUN echo ext > /ext\n"
+    assert f"img/ext:ext: COPY --from={tools} is current ({digest})" in updated.stdout
+    assert repo.read("img/ext/Dockerfile") == dockerfile.replace(
+        f"FROM {upstream}@{digest}", f"FROM {upstream}@{new_digest}"
+    )
     changed = repo.pants("--changed-since=HEAD", "list")
     assert "img/ext:ext" in changed.stdout.split()
     check = repo.pants("bbc-check", "--since=HEAD", "img/ext:ext")

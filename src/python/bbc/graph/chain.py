@@ -139,6 +139,28 @@ def substituted(text: str, values: Mapping[str, str]) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1)) or m.group(0), text)
 
 
+def pinned_references(instructions: Sequence[Instruction]) -> tuple[tuple[str, str], ...]:
+    """(what, reference) of every external image pinned by digest in any stage, once each:
+    `FROM name` (a root's base, a builder stage) and `COPY --from=name`, ARG defaults
+    substituted."""
+    defaults = arg_defaults(instructions)
+    found: dict[str, str] = {}
+    for i in instructions:
+        if i.cmd == "FROM" and i.value:
+            kind, ref = "FROM ", substituted(i.value[0], defaults)
+        elif i.cmd in ("COPY", "ADD"):
+            source = next((f for f in i.flags if f.startswith("--from=")), None)
+            if source is None:
+                continue
+            kind, ref = "COPY --from=", substituted(source.partition("=")[2], defaults)
+        else:
+            continue
+        pinned = pinned_base(ref)
+        if pinned is not None:
+            found.setdefault(ref, f"{kind}{pinned[0]}")
+    return tuple((what, ref) for ref, what in found.items())
+
+
 def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
     """The build-context paths COPY and ADD read (not those from another stage or image), with
     ARG defaults substituted."""

@@ -1,33 +1,40 @@
-"""bbc-update's updater of external bases: a root `FROM name:tag@sha256:...` is checked
+"""bbc-update's updater of external images pinned by digest, in any stage of any image: a root's
+`FROM name:tag@sha256:...`, a builder stage's, a `COPY --from=name:tag@sha256:...`; each is checked
 against what the registry's `name:tag` holds now (skopeo, as publish/registry.py reads)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from pants.engine.rules import collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
-from bbc.graph.chain import pinned_base
+from bbc.graph.chain import pinned_base, pinned_references
+from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.graph.image_graph import ImageGraph, ImageInfo
 from bbc.publish.registry import Registries, read_manifests
+from bbc.publish.registry_data import CHECK_IT
 from bbc.updates.plan import Update, registry_of, tag_to_follow
 from bbc.updates.types import ExternalBasesRequest, Updates
 
 
-async def _update(info: ImageInfo, registries: Registries) -> Update:
-    assert info.base is not None
-    name, digest = pinned_base(info.base) or (info.base, "")
+async def _update(info: ImageInfo, what: str, ref: str, registries: Registries) -> Update:
+    name, digest = pinned_base(ref) or (ref, "")
     tag = tag_to_follow(name)
-    update = Update(str(info.address), f"FROM {name}", info.dockerfile, info.base)
+    update = Update(str(info.address), what, info.dockerfile, ref)
     if tag is None:
         problem = (
             f"pinned without a tag, so there is no tag to follow: write the tag it comes from "
-            f"before the digest, `FROM {name}:<tag>@{digest}`."
+            f"before the digest, `{name}:<tag>@{digest}`."
         )
         return replace(update, problem=problem)
-    found = await read_manifests(registries, registry_of(name), (tag,), key=f"update {tag}")
+    registry = registry_of(name)
+    found = await read_manifests(registries, registry, (tag,), key=f"update {tag}")
     if isinstance(found, str):
-        return replace(update, problem=found)
+        retry = (
+            f"Check that {registry} answers from here (address, proxy, `docker login "
+            f"{registry}`), then run ./pants bbc-update again; the pin stays as it is."
+        )
+        return replace(update, problem=found.replace(CHECK_IT, retry))
     if found.get(tag) is None:
         return replace(update, problem=f"the registry has no {tag}.")
     return replace(update, new=f"{name}@{found[tag]}")
@@ -37,8 +44,16 @@ async def _update(info: ImageInfo, registries: Registries) -> Update:
 async def external_base_updates(
     _: ExternalBasesRequest, graph: ImageGraph, registries: Registries
 ) -> Updates:
-    roots = [info for info in graph.infos.values() if info.base]
-    return Updates(tuple([await _update(info, registries) for info in roots]))
+    infos = [info for info in graph.infos.values() if not info.error]
+    dockerfiles = await MultiGet(
+        Get(ImageDockerfile, ImageDockerfileRequest(info.address)) for info in infos
+    )
+    pins = [
+        (info, what, ref)
+        for info, dockerfile in zip(infos, dockerfiles)
+        for what, ref in pinned_references(dockerfile.instructions)
+    ]
+    return Updates(tuple([await _update(info, what, ref, registries) for info, what, ref in pins]))
 
 
 def rules():

@@ -10,6 +10,7 @@ from bbc.graph.chain import (
     parent_arg,
     duplicate_repositories,
     problems,
+    pinned_references,
     problems_of,
     stage_arguments,
 )
@@ -219,3 +220,22 @@ def test_a_parent_argument_whose_value_names_a_stage_builds_on_that_stage():
         "ROOT_IMAGE", "images/base:base"
     )
     assert stage_arguments(parse(text), given) == {"ROOT_IMAGE": "images/base:base"}
+
+
+def test_every_external_pin_in_any_stage_is_found_once() -> None:
+    tool = f"example.com/toolchain:2.8.1@{DIGEST}"
+    text = (
+        f"ARG TOOL={tool}\n"
+        "ARG SOURCE_IMAGE=images/python:python\n"
+        f"FROM registry.example/golang:1.22@{DIGEST} AS builder\n"
+        "RUN make\n"
+        "FROM $SOURCE_IMAGE\n"
+        "COPY --from=builder /out /out\n"
+        f"COPY --from={tool} /bin/tool /bin/tool\n"
+        "COPY --from=$TOOL /bin/other /bin/other\n"
+        "COPY --from=example.com/unpinned:1 /x /x\n"
+    )
+    assert pinned_references(parse(text)) == (
+        ("FROM registry.example/golang:1.22", f"registry.example/golang:1.22@{DIGEST}"),
+        ("COPY --from=example.com/toolchain:2.8.1", tool),
+    )
