@@ -45,7 +45,7 @@ def built_family(
 ) -> Iterator[tuple[Repo, Server]]:
     """Yields (repo, server): a repository in `tmp/repo` as `setup` makes it, committed with
     `message` and packaged (every image built). Closes both after."""
-    repo = Repo(tmp / "repo", Path.cwd())
+    repo = Repo(tmp / "repo", Path.cwd(), python=True)
     try:
         setup(repo)
         repo.commit(message)

@@ -64,7 +64,13 @@ def child_dockerfile(parent: str, *lines: str) -> str:
     return "\n".join([f"ARG SOURCE_IMAGE={parent}", "FROM $SOURCE_IMAGE", *lines]) + "\n"
 
 
-def pants_toml(prefix: str, extra: str = "") -> str:
+# Pants' Python and shell backends, for repositories with pex_binary, shell_command or
+# python_requirements targets. They cost every new Pants process about 10 s of CPU (their rules
+# join the rule graph), so a repository without such targets leaves them out.
+PYTHON_BACKENDS = ("pants.backend.python", "pants.backend.shell")
+
+
+def pants_toml(prefix: str, extra: str = "", python: bool = False) -> str:
     real = Path("pants.toml").read_text()
     pex_cli = re.search(r"^\[pex-cli\]\n.*?(?=^\[)", real, re.S | re.M)
     version = re.search(r'^pants_version = "(.+)"', real, re.M)
@@ -73,7 +79,7 @@ def pants_toml(prefix: str, extra: str = "") -> str:
 [GLOBAL]
 pants_version = "{version.group(1)}"
 pythonpath = ["%(buildroot)s/src/python"]
-backend_packages = ["pants.backend.python", "pants.backend.shell", "bbc"]
+backend_packages = {json.dumps([*(PYTHON_BACKENDS if python else ()), "bbc"])}
 ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
 
 [subprocess-environment]
@@ -160,7 +166,11 @@ def sbom_problems(root: Path) -> list[str]:
 
 
 class Repo:
-    def __init__(self, root: Path, source_root: Path, prefix: str | None = None) -> None:
+    def __init__(
+        self, root: Path, source_root: Path, prefix: str | None = None, python: bool = False
+    ) -> None:
+        """With `python`, Pants' Python and shell backends are on (PYTHON_BACKENDS) and
+        `3rdparty/python:reqs` names python-default.txt's requirements."""
         self.root = root
         self.prefix = prefix or f"bbcit{uuid.uuid4().hex[:8]}"
         self.docker = docker.from_env()
@@ -174,11 +184,12 @@ class Repo:
                 self._copy(path, str(path.relative_to(source_root)))
         for name in ("python-default.lock", "python-default.txt"):
             self._copy(source_root / "3rdparty/python" / name, f"3rdparty/python/{name}")
-        self.write(
-            "3rdparty/python/BUILD",
-            'python_requirements(name="reqs", source="python-default.txt")\n',
-        )
-        self.write("pants.toml", pants_toml(self.prefix))
+        if python:
+            self.write(
+                "3rdparty/python/BUILD",
+                'python_requirements(name="reqs", source="python-default.txt")\n',
+            )
+        self.write("pants.toml", pants_toml(self.prefix, python=python))
         self.write("BUILD", "")
         self.write(".gitignore", "/dist/\n/.pids/\n/.pants.d/\n")
         self.git("init", "-q", "-b", "main")

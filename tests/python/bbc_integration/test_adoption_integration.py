@@ -48,7 +48,7 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     """An existing Pants repository: two images of Pants' docker backend, and a registry."""
     repo = Repo(tmp_path_factory.mktemp("adopt"), Path.cwd())
     repo.configure(registry.pants_toml)
-    backends(repo, "pants.backend.python", "pants.backend.shell", "pants.backend.docker")
+    backends(repo, "pants.backend.docker")
     repo._copy(Path(BUSYBOX), "img/base/busybox")
     repo.write("img/base/Dockerfile", ROOT_DOCKERFILE.format(path="img/base"))
     repo.write("img/base/BUILD", BASE_BUILD.format(fields="", tags=TAGS))
@@ -72,7 +72,7 @@ def image(repo: Repo, registry: Registry, name: str) -> str:
 
 def test_step_1_the_plugin_replaces_pants_docker_backend(repo: Repo, registry: Registry) -> None:
     # Both: Pants' docker rules would build every BBC image twice. The run stops, naming it.
-    backends(repo, "pants.backend.python", "pants.backend.shell", "pants.backend.docker", "bbc")
+    backends(repo, "pants.backend.docker", "bbc")
     both = repo.pants("package", "::")
     assert both.returncode != 0
     assert (
@@ -81,7 +81,7 @@ def test_step_1_the_plugin_replaces_pants_docker_backend(repo: Repo, registry: R
     ) in both.stderr
     assert "Remove pants.backend.docker from [GLOBAL].backend_packages" in both.stderr
     # The plugin alone: the images are Pants' own still, built and tagged from image_tags.
-    backends(repo, "pants.backend.python", "pants.backend.shell", "bbc")
+    backends(repo, "bbc")
     repo.commit("Adopt the BBC plugin")
     built = repo.pants("package", "::")
     assert built.returncode == 0, built.output

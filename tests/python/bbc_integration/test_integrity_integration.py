@@ -49,7 +49,7 @@ def with_registry(repo: Repo, registry: Registry) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
-    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd(), python=True)
     family(repo)
     with_registry(repo, registry)
     repo.commit("A family")

@@ -24,7 +24,7 @@ ALL = ("root", "mid", "leaf", "greeter", "tool", "toolkid", "root2", "other")
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Repo:
-    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd(), python=True)
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid", version="1.2.0")
     repo.add_child("leaf", "mid", "RUN echo leaf > /leaf", accepts="^1.2")

@@ -45,7 +45,7 @@ def cache(tmp_path_factory) -> RemoteCache:
 
 @pytest.fixture(scope="module")
 def checkouts(tmp_path_factory, cache: RemoteCache) -> tuple[Repo, Repo]:
-    base = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd())
+    base = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd(), python=True)
     base.write("pants.toml", cache.configure(base.read("pants.toml")))
     base._copy(Path(BUSYBOX), "img/root/busybox")
     base.write("img/root/BUILD", ROOT_BUILD)

@@ -13,7 +13,7 @@ from bbc_integration.fixture import Repo
 
 
 def test_the_root_filesystem_is_the_same_bits_from_two_fresh_pants_caches(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "repo", Path.cwd())
+    repo = Repo(tmp_path / "repo", Path.cwd(), python=True)
     try:
         shutil.copytree("images/root", repo.root / "images/root")
         shutil.copytree("3rdparty/debian", repo.root / "3rdparty/debian")
