@@ -48,9 +48,11 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
 
 @pytest.fixture(scope="module")
 def machine(repo: Repo, tmp_path_factory) -> Repo:
-    """The second machine: a fresh clone with a Pants cache of its own."""
+    """The second machine: a fresh clone with a Pants cache of its own, logging at debug level
+    (in every run: a change of level restarts pantsd)."""
     folder = tmp_path_factory.mktemp("second")
     clone = repo.clone(folder / "clone", own_pants_cache=folder / "cache")
+    clone.env["PANTS_LEVEL"] = "debug"
     yield clone
     clone.close_pantsd()
 
@@ -76,7 +78,7 @@ def content_tags(repo: Repo, registry: Registry) -> dict[str, str]:
     return found
 
 
-PARSE = "Completed: Parse Dockerfile."  # Pants' Dockerfile parser, shown with -ldebug
+PARSE = "Completed: Parse Dockerfile."  # Pants' Dockerfile parser, shown at debug level
 
 
 def built_processes(run: Run) -> list[str]:
@@ -90,7 +92,7 @@ def test_a_second_machine_pulls_every_image_and_builds_none(
     # A pulled image's build context is never made: side's could not be, on this machine.
     hidden = marker(repo).rename(marker(repo).with_suffix(".hidden"))
     try:
-        run = machine.pants("-ldebug", "package", "::")
+        run = machine.pants("package", "::")
     finally:
         hidden.rename(marker(repo))
     assert run.returncode == 0, run.output
@@ -144,7 +146,7 @@ def test_then_a_changed_leaf_alone_is_built_on_the_pulled_parent(
     forget_images(repo, registry)
     machine.write("img/leaf/Dockerfile", machine.read("img/leaf/Dockerfile") + "RUN echo 2 >/2\n")
     try:
-        run = machine.pants("-ldebug", "package", "::")
+        run = machine.pants("package", "::")
         assert run.returncode == 0, run.output
         assert run.packaged() == {
             "root": "Pulled",
