@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -72,6 +73,16 @@ def test_a_failed_image_stops_its_descendants_moves_no_tag_and_the_rest_still_bu
     ) in result.output
     assert "Not built: img/leaf:leaf (because img/mid:mid failed)." in result.output
     assert "Traceback" not in result.output
+    # The log says how each build ended, not "Completed" for a failed one.
+    assert re.search(
+        rf"\[ERROR\] Completed: Building - {repo.prefix}/mid:1\.0\.0 \(img/mid:mid\) - failed "
+        r"\(exit code 1\)",
+        result.output,
+    ), result.output
+    assert f"Completed: Building - {repo.prefix}/other:1.0.0 (img/other:other) - built." in (
+        result.output
+    )
+    assert not re.search(rf"Completed: Building {repo.prefix}/mid", result.output)
     # Seen from a descendant's tests: the ancestor's failure itself, on screen and in JUnit.
     tested = repo.pants("--test-report", "test", "img/leaf:leaf")
     assert tested.returncode != 0
@@ -104,7 +115,7 @@ def test_an_interrupted_build_leaves_no_partial_tags_and_the_next_run_succeeds(
     seen = []
     for line in process.stdout:
         seen.append(line)
-        if f"Starting: Building {repo.prefix}/slow:" in line:
+        if f"Starting: Building - {repo.prefix}/slow:" in line:
             break
     # The build's step runs as a process of the host's kernel: wait until it does.
     running = ["pgrep", "-f", f"sleep {pause}"]

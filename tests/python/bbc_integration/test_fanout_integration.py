@@ -103,7 +103,7 @@ def test_the_plans_jobs_on_separate_runners_publish_what_one_machine_does(
                 out = outputs[spec["name"]]
                 for repository, pushed in re.findall(r"Completed: Pushing (\S+):(\S+)$", out, re.M):
                     pushes.update(f"{repository}:{t}" for t in pushed.split(","))
-                here = re.findall(r"Completed: Building \S+ \((\S+)\)", out)
+                here = re.findall(r"Completed: Building - \S+ \((\S+)\) - built\.", out)
                 assert sorted(here) == sorted(spec["targets"]), out
                 built.update(here)
                 pulled |= set(

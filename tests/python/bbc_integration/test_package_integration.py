@@ -66,8 +66,8 @@ def test_first_package_builds_every_image_parents_first(repo: Repo) -> None:
         ("toolkid", "tool"),
         ("other", "root2"),
     ]:
-        parent_done = output.index(f"Completed: Building {repo.prefix}/{parent}:")
-        child_started = output.index(f"Starting: Building {repo.prefix}/{child}:")
+        parent_done = output.index(f"Completed: Building - {repo.prefix}/{parent}:")
+        child_started = output.index(f"Starting: Building - {repo.prefix}/{child}:")
         assert parent_done < child_started, (parent, child)
 
 

@@ -82,7 +82,7 @@ PARSE = "Completed: Parse Dockerfile."  # Pants' Dockerfile parser, shown at deb
 
 
 def built_processes(run: Run) -> list[str]:
-    return re.findall(r"Completed: Building \S+ \((\S+)\)", run.output)
+    return re.findall(r"Completed: Building - \S+ \((\S+)\) - built\.", run.output)
 
 
 def test_a_second_machine_pulls_every_image_and_builds_none(
@@ -180,7 +180,7 @@ def test_the_cache_can_be_turned_off(repo: Repo, machine: Repo, registry: Regist
     assert "Pulling" not in run.output
 
 
-def test_a_registry_that_cannot_be_read_is_said_once_and_everything_is_built(
+def test_a_registry_that_cannot_be_read_is_said_once_per_pantsd_and_everything_is_built(
     repo: Repo, machine: Repo, registry: Registry
 ) -> None:
     forget_images(repo, registry)
@@ -198,6 +198,11 @@ def test_a_registry_that_cannot_be_read_is_said_once_and_everything_is_built(
     )
     assert len(said) == 1, run.output
     assert "connection refused" in said[0], said
+    # Once per pantsd: the next run, still without the registry, does not say it again.
+    again = machine.pants("package", "::", env={"PANTS_DOCKER_REGISTRIES": registries})
+    assert again.returncode == 0, again.output
+    assert again.packaged() == {name: "Up to date" for name in ALL}, again.output
+    assert "could not be read" not in again.output
 
 
 def test_a_content_tag_with_another_content_label_is_refused_and_never_used(

@@ -48,6 +48,8 @@ from bbc.build.process import (
     LABELLED_DOCKERFILE,
     PARENT_MISSING,
     BuildTools,
+    DockerBuild,
+    DockerBuildResult,
     build_inputs,
     build_process,
 )
@@ -61,6 +63,8 @@ from bbc.model.identity import ImageIdentity
 from bbc.model.labels import BASE_DIGEST, BASE_NAME, web_address
 from bbc.publish.registry_cache import CachedImage, CachedImageRequest, cache_request, from_registry
 from bbc.subsystems import BBC
+from bbc.graph.uncopied_files import SaidUncopiedFiles, SayUncopiedFiles
+from bbc.util_rules.run_token import RunToken
 from bbc.util_rules.docker import Docker, EngineImages, EngineImagesRequest, raise_if_engine_down
 from bbc.util_rules.git import GitRequest, GitResult
 
@@ -194,7 +198,10 @@ async def build_image(
     options: DockerOptions,
     bbc: BBC,
 ) -> ImageBuild:
-    identity = await Get(ImageIdentity, ImageIdentityRequest, request.identity)
+    identity, token = await MultiGet(
+        Get(ImageIdentity, ImageIdentityRequest, request.identity), Get(RunToken)
+    )
+    await Get(SaidUncopiedFiles, SayUncopiedFiles((request.address,), token.value))
     result, plan = identity.build, identity.recipe
     if not result.ok:
         return result
@@ -282,22 +289,25 @@ async def build_image(
         LABELLED_DOCKERFILE,
         field_set.get_context_root(options.default_context_root),
     ]
-    process_result = await Get(
-        FallibleProcessResult,
-        Process,
-        build_process(
-            docker,
-            tools,
-            argv,
-            labels=labels,
-            source=_source(bbc, remote[0] if remote else None),
-            folder=request.address.spec_path,
-            built_on=tuple(b.content_ref for b in built_on.values()),
-            env=dict(context.build_env.environment),
-            input_digest=input_digest,
-            description=f"Building {result.refs[0]} ({request.address})",
+    built = await Get(
+        DockerBuildResult,
+        DockerBuild(
+            build_process(
+                docker,
+                tools,
+                argv,
+                labels=labels,
+                source=_source(bbc, remote[0] if remote else None),
+                folder=request.address.spec_path,
+                built_on=tuple(b.content_ref for b in built_on.values()),
+                env=dict(context.build_env.environment),
+                input_digest=input_digest,
+                description=f"Building {result.refs[0]} ({request.address})",
+            ),
+            f"{result.refs[0]} ({request.address})",
         ),
     )
+    process_result = built.result
     raise_if_engine_down("build", process_result)
     if process_result.exit_code == PARENT_MISSING:
         missing = process_result.stderr.decode().strip()

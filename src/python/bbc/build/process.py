@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pants.base.build_root import BuildRoot
 from pants.core.util_rules.system_binaries import BashBinary, MaybeGitBinary
 from pants.engine.fs import Digest, FileContent
-from pants.engine.process import Process
-from pants.engine.rules import collect_rules, rule
+from pants.engine.engine_aware import EngineAwareParameter, EngineAwareReturnType
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.model.labels import REVISION, source_labels
@@ -95,8 +96,36 @@ def build_process(
         },
         input_digest=input_digest,
         output_files=(IIDFILE,),
-        level=LogLevel.INFO,
+        level=LogLevel.DEBUG,  # shown by `run_docker_build`'s workunit, which says how it ended
     )
+
+
+@dataclass(frozen=True)
+class DockerBuild(EngineAwareParameter):
+    process: Process  # from `build_process`
+    image: str  # `<exact ref> (<address>)`
+
+    def debug_hint(self) -> str:
+        return self.image
+
+
+@dataclass(frozen=True)
+class DockerBuildResult(EngineAwareReturnType):
+    result: FallibleProcessResult
+
+    def level(self) -> LogLevel:
+        return LogLevel.INFO if self.result.exit_code == 0 else LogLevel.ERROR
+
+    def message(self) -> str:
+        if self.result.exit_code == 0:
+            return "built."
+        return f"failed (exit code {self.result.exit_code}); why is said with the image's result."
+
+
+@rule(desc="Building", level=LogLevel.INFO)
+async def run_docker_build(build: DockerBuild) -> DockerBuildResult:
+    """The build in a workunit of its own: Pants logs a process that failed as `Completed`."""
+    return DockerBuildResult(await Get(FallibleProcessResult, Process, build.process))
 
 
 def rules():

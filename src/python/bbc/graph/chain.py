@@ -161,15 +161,21 @@ def pinned_references(instructions: Sequence[Instruction]) -> tuple[tuple[str, s
     return tuple((what, ref) for ref, what in found.items())
 
 
-def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
-    """The build-context paths COPY and ADD read (not those from another stage or image), with
-    ARG defaults substituted."""
+def copied_from_context(instructions: Sequence[Instruction]) -> tuple[tuple[int, str], ...]:
+    """(line, path) of every build-context path COPY and ADD read (not those from another stage
+    or image), with ARG defaults substituted."""
     defaults = arg_defaults(instructions)
-    found = []
-    for i in instructions:
-        if i.cmd in ("COPY", "ADD") and not any(f.startswith("--from") for f in i.flags):
-            found.extend(substituted(source, defaults) for source in i.value[:-1])
-    return tuple(found)
+    return tuple(
+        (i.line, substituted(source, defaults))
+        for i in instructions
+        if i.cmd in ("COPY", "ADD") and not any(f.startswith("--from") for f in i.flags)
+        for source in i.value[:-1]
+    )
+
+
+def copy_sources(instructions: Sequence[Instruction]) -> tuple[str, ...]:
+    """The build-context paths COPY and ADD read, with ARG defaults substituted."""
+    return tuple(path for _, path in copied_from_context(instructions))
 
 
 def stage_arguments(

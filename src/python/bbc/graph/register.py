@@ -11,6 +11,7 @@ from bbc.graph import (
     run_images,
     synthetic_targets,
     tree,
+    uncopied_files,
     vanilla,
 )
 
@@ -25,5 +26,6 @@ def rules():
         *run_images.rules(),
         *synthetic_targets.rules(),
         *tree.rules(),
+        *uncopied_files.rules(),
         *vanilla.rules(),
     ]

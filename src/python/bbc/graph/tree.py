@@ -19,6 +19,7 @@ from bbc.graph.hierarchy import Hierarchy
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.render import dot, mermaid, text_tree
 from bbc.model.tags import ref
+from bbc.graph.uncopied_files import SaidUncopiedFiles, SayUncopiedFiles
 from bbc.util_rules.docker import Docker
 
 OUTPUT_DIR = "bbc"
@@ -63,6 +64,8 @@ async def bbc_tree(
     docker: Docker,
     specified: Addresses,
 ) -> Tree:
+    images = [a for a in graph.infos if graph.infos[a].error is None]
+    await Get(SaidUncopiedFiles, SayUncopiedFiles(tuple(images), docker.run_token))
     hierarchy = graph.hierarchy
     shown = {str(a) for a in graph.infos}
     if specified:

@@ -61,8 +61,7 @@ class CachedImage:
 class _SilentRegistry:
     alias: str
     address: str
-    run_token: str
-    reason: str = field(default="", compare=False)  # the first image's: said once per run
+    reason: str = field(default="", compare=False)  # the first image's
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,8 @@ class _Said:
 
 @rule(desc="Saying that a registry did not answer", level=LogLevel.DEBUG)
 async def say_silent(request: _SilentRegistry) -> _Said:
-    """Once per registry and run (the request is memoized)."""
+    """Once per registry and pantsd (the request is memoized): a registry that is often down,
+    such as an example in pants.toml, is not said in every run."""
     logger.warning(
         f"The registry @{request.alias} ({request.address}) could not be read "
         f"({request.reason}): images not in the Docker engine are built here instead of pulled "
@@ -107,8 +107,8 @@ async def cached_image(
             registries, registry.address, refs.content, f"{request.content_hash}:cache"
         )
         if isinstance(found, str):
-            token, reason = registries.docker.run_token, found.split(" Check its address")[0]
-            said = _SilentRegistry(registry.alias, registry.address, token, reason.rstrip("."))
+            reason = found.split(" Check its address")[0]
+            said = _SilentRegistry(registry.alias, registry.address, reason.rstrip("."))
             await Get(_Said, _SilentRegistry, said)
             continue
         if found is None:

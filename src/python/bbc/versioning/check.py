@@ -29,6 +29,8 @@ from pants.vcs.git import GitWorktreeRequest, MaybeGitWorktree
 from bbc.graph.image_graph import ImageGraph
 from bbc.model.content import lock_subset
 from bbc.model.inputs import ImageInputs, ImageInputsRequest
+from bbc.graph.uncopied_files import SaidUncopiedFiles, SayUncopiedFiles
+from bbc.util_rules.run_token import RunToken
 from bbc.util_rules.git import FilesAtRevision, FilesAtRevisionRequest, GitRequest, GitResult
 from bbc.versioning.build_files import field_value
 from bbc.versioning.version_check import content_changes, fix_command, own_changes
@@ -100,6 +102,8 @@ async def bbc_check(
         )
     )
     images = [a for a in graph.infos if graph.infos[a].error is None]
+    token = await Get(RunToken)
+    await Get(SaidUncopiedFiles, SayUncopiedFiles(tuple(images), token.value))
     all_inputs = await MultiGet(Get(ImageInputs, ImageInputsRequest(a)) for a in images)
     existing = await Get(Paths, PathGlobs(changed_files))
     deleted = sorted(set(changed_files) - set(existing.files))

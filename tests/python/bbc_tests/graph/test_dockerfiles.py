@@ -8,13 +8,22 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 
 from bbc.graph.instructions import Instruction
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest, ParsedDockerfile
+from bbc.graph.uncopied_files import (
+    UncopiedFiles,
+    UncopiedFilesRequest,
+    context_globs,
+    uncopied_message,
+)
 
 from bbc_tests.rule_runner import plugin_rule_runner
 
 
 @pytest.fixture(scope="module")
 def rule_runner() -> RuleRunner:
-    return plugin_rule_runner(QueryRule(ImageDockerfile, [ImageDockerfileRequest]))
+    return plugin_rule_runner(
+        QueryRule(ImageDockerfile, [ImageDockerfileRequest]),
+        QueryRule(UncopiedFiles, [UncopiedFilesRequest]),
+    )
 
 
 def parse(rule_runner: RuleRunner, address: Address) -> ParsedDockerfile:
@@ -115,3 +124,61 @@ def test_a_dockerfile_without_instructions_is_a_problem_of_its_image(
         "blank:blank: blank/Dockerfile cannot be read as a Dockerfile (file with no "
         "instructions): fix it."
     )
+
+
+def test_files_a_copy_reads_from_outside_the_build_context_are_named_with_the_target_to_add(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {
+            "app/BUILD": 'docker_image(version="1.0.0", dependencies=["owned"])',
+            "app/Dockerfile": dedent(
+                """\
+                ARG TOOLS=tools
+                FROM scratch
+                COPY ${TOOLS}/setup_tool.py /opt/
+                COPY conf /etc/conf
+                COPY owned/in.txt app.tool/tool.pex /opt/
+                COPY --from=busybox:1 /bin/sh /bin/
+                """
+            ),
+            "tools/setup_tool.py": "print('set up')\n",
+            "conf/BUILD": 'files(name="cfg", sources=["*.txt"])',
+            "conf/a.txt": "a",
+            "conf/b.txt": "b",
+            "owned/BUILD": 'files(sources=["*.txt"])',
+            "owned/in.txt": "in",
+        }
+    )
+    found = rule_runner.request(UncopiedFiles, [UncopiedFilesRequest(Address("app"))])
+    assert found.messages == (
+        "app:app: app/Dockerfile:3 copies tools/setup_tool.py, but no target owns "
+        "tools/setup_tool.py: Pants leaves them out of the build context, so the build cannot "
+        "copy them and a change to them rebuilds nothing. Fix: add "
+        '`files(name="setup_tool", sources=["setup_tool.py"])` to tools/BUILD and '
+        '"tools:setup_tool" to the image\'s dependencies.',
+        "app:app: app/Dockerfile:4 copies conf, but conf:cfg owns conf/a.txt, conf/b.txt and "
+        "the image does not depend on it: Pants leaves them out of the build context, so the "
+        'build cannot copy them and a change to them rebuilds nothing. Fix: add "conf:cfg" to '
+        "the image's dependencies.",
+    )
+
+
+def test_a_copy_source_maps_to_repository_globs_under_the_context_root() -> None:
+    assert context_globs(".", "tools/x.py") == ("tools/x.py", "tools/x.py/**")
+    assert context_globs("app", "/conf") == ("app/conf", "app/conf/**")
+    assert context_globs("app", ".") == ("app", "app/**")
+    assert context_globs(".", ".") == ("**",)
+    for outside in ("../x", "https://example.com/x.tgz", "$UNSET/x"):
+        assert context_globs(".", outside) == ()
+
+
+def test_many_unowned_files_of_one_folder_get_one_files_target_and_are_counted() -> None:
+    files = [f"data/f{i}.csv" for i in range(7)]
+    message = uncopied_message("app:app", "app/Dockerfile:2", "data", files, {})
+    assert (
+        "no target owns data/f0.csv, data/f1.csv, data/f2.csv, data/f3.csv, data/f4.csv "
+        "and 2 more:" in message
+    )
+    assert 'add `files(name="data", sources=["f0.csv", ' in message
+    assert '"f6.csv"])` to data/BUILD and "data:data" to the image\'s dependencies.' in message
