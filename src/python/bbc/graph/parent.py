@@ -9,6 +9,7 @@ line to write.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.backend.docker.util_rules.docker_build_args import (
@@ -80,6 +81,28 @@ async def _unmanaged_image(where: str, image: Target) -> str:
     )
 
 
+def _as_address(ref: str, owner: Address) -> str:
+    """An ARG value that names a target, spelled as `str(Address)` spells it (`img/x:x`)."""
+    ref = ref.removeprefix("//")
+    path, _, name = ref.partition(":")
+    path = path if ref and not ref.startswith(":") else owner.spec_path
+    return f"{path}:{name or path.rsplit('/', 1)[-1]}"
+
+
+def possible_parents(image: str, parent_refs: Mapping[str, str | None]) -> list[str]:
+    """The images that could be `image`'s parent (`parent_refs`: each image's parent, as its
+    Dockerfile names it): every other image but its descendants, whose chain reaches it."""
+    possible = []
+    for other in sorted(parent_refs):
+        seen, on = {other}, parent_refs[other]
+        while on is not None and on != image and on not in seen:
+            seen.add(on)
+            on = parent_refs.get(on)
+        if other != image and on != image:
+            possible.append(other)
+    return possible
+
+
 @rule
 async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets) -> ImageParent:
     address = request.address
@@ -128,7 +151,21 @@ async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets)
     named = await _images_named([found.parent_ref], address, origin)
     where = f"{path}: ARG {found.parent_arg}={found.parent_ref}"
     if not named:
-        images = sorted(str(t.address) for t in all_images if t.address != address)
+        # (Each image's parent as its Dockerfile names it, without resolving it: asking for the
+        # others' ImageParent would ask for this one's.)
+        others = [t.address for t in all_images]
+        dockerfiles = await MultiGet(
+            Get(ImageDockerfile, ImageDockerfileRequest(a)) for a in others
+        )
+        parent_refs: dict[str, str | None] = {}
+        for other, other_dockerfile in zip(others, dockerfiles):
+            try:
+                chain = final_chain("", other_dockerfile.instructions, {})
+            except ChainError:
+                chain = None
+            ref = chain.parent_ref if chain else None
+            parent_refs[str(other)] = _as_address(ref, other) if ref else None
+        images = possible_parents(str(address), parent_refs)
         example = images[0] if images else "<path>:<name>"
         problem = (
             f"{where} names no target, so the parent image is unknown (and Pants infers no "

@@ -51,6 +51,8 @@ def graph() -> ImageGraph:
             **image("badversion", "img/root:root", version="1.0"),
             **image("badrange", "img/root:root", parent_versions="^1.0 || "),
             **image("orphan", "img/gone:gone"),
+            **image("orphankid", "img/orphan:orphan"),
+            **image("orphangrandkid", "img/orphankid"),
             **image("vanilla", "img/root:root"),
             "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
             **image("onvanilla", "img/vanilla:vanilla"),
@@ -139,6 +141,17 @@ def test_parents_are_the_images_the_dockerfiles_name(graph: ImageGraph) -> None:
 def test_each_broken_image_has_its_own_error(graph: ImageGraph, name: str, error: str) -> None:
     found = info(graph, name).error
     assert found is not None and error in found, found
+
+
+def test_the_parents_suggested_to_an_image_are_never_itself_nor_its_descendants(
+    graph: ImageGraph,
+) -> None:
+    error = info(graph, "orphan").error
+    assert error is not None
+    suggested = error.split("one of ")[1].split(": `ARG")[0].split(", ")
+    assert "img/root:root" in suggested and "img/mid:mid" in suggested
+    for name in ("orphan", "orphankid", "orphangrandkid"):
+        assert f"img/{name}:{name}" not in suggested, suggested
 
 
 def test_variants_and_a_parent_variant_are_in_the_hierarchy(graph: ImageGraph) -> None:
