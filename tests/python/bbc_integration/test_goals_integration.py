@@ -126,3 +126,31 @@ def test_tree_of_given_images_shows_only_their_chains(scratch: Repo) -> None:
     assert shown == ["img/root:root", "img/mid:mid", "img/leaf:leaf"]
     whole = scratch.pants("bbc-tree")
     assert "img/lone:lone" in whole.stdout and "img/lonekid:lonekid" in whole.stdout
+
+
+def test_every_goal_that_reads_dockerfiles_names_a_copied_file_nobody_owns(scratch: Repo) -> None:
+    repo = scratch
+    repo.write("tools/setup_tool.py", "print('set up')\n")
+    repo.write(
+        "img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "COPY tools/setup_tool.py /\n"
+    )
+    said = (
+        "img/mid:mid: img/mid/Dockerfile:4 copies tools/setup_tool.py, but no target owns "
+        "tools/setup_tool.py: Pants leaves them out of the build context, so the build cannot "
+        'copy them and a change to them rebuilds nothing. Fix: add `files(name="setup_tool", '
+        'sources=["setup_tool.py"])` to tools/BUILD and "tools:setup_tool" to the image\'s '
+        "dependencies."
+    )
+    for goal in (("bbc-tree",), ("bbc-check", "::"), ("package", "img/mid:mid")):
+        run = repo.pants(*goal)
+        assert said in " ".join(run.output.split()), (goal, run.output)
+    # Said again in the next run of the same pantsd, not only when first found.
+    assert said in " ".join(repo.pants("bbc-tree").output.split())
+    repo.write("tools/BUILD", 'files(name="setup_tool", sources=["setup_tool.py"])\n')
+    repo.write(
+        "img/mid/BUILD",
+        repo.read("img/mid/BUILD").replace(")\n", ', dependencies=["tools:setup_tool"])\n'),
+    )
+    fixed = repo.pants("package", "img/mid:mid")
+    assert fixed.returncode == 0, fixed.output
+    assert "copies tools/setup_tool.py" not in fixed.output
