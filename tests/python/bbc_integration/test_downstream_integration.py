@@ -111,6 +111,7 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     dry = repo.pants("bbc-downstream", "--dry-run", "::")
     assert f"-FROM {flask}:1.0.0\n+FROM {flask}:1.0.1\n" in dry.stdout
     assert f"+ARG BASE={flask}:1.0.1@{digest['1.0.1']}\n" in dry.stdout
+    assert "../tagged: would be pushed on branch bbc/update-base-images (dry run)" in dry.stdout
     assert "bbc/update-base-images" not in git(tagged, "branch", "--list")
 
     moved = repo.pants("bbc-downstream", "::")
@@ -167,6 +168,15 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     git(tagged, "add", "NOTES")
     git(tagged, "commit", "-q", "-m", "Reviewer's fix")
     git(tagged, "checkout", "-q", "main")
+    # The dry run predicts the refusal (and that the other repository would be pushed).
+    predicted = repo.pants("bbc-downstream", "--policy=major", "--dry-run", "::")
+    assert predicted.returncode == 1, predicted.output
+    said = " ".join(predicted.stderr.split())
+    assert (
+        "../tagged: would not be updated: git failed: the branch bbc/update-base-images has "
+        "commits" in said
+    ), predicted.output
+    assert "pinned: already there on branch bbc/update-base-images (dry run)" in (predicted.stdout)
     refused = repo.pants("bbc-downstream", "--policy=major", "::")
     assert refused.returncode == 1
     said = " ".join(refused.stderr.split())
@@ -175,7 +185,8 @@ def test_downstream_repositories_move_as_their_pins_allow_with_the_notes(
     )
     assert "Reviewer's fix Merge or delete the branch, or name another" in said
     assert git(tagged, "log", "-1", "--format=%s", branch).strip() == "Reviewer's fix"
-    base = repo.pants("bbc-downstream", "--branch=main", "::")
+    base = repo.pants("bbc-downstream", "--branch=main", "--dry-run", "::")
+    assert base.returncode == 1
     assert "the branch main is the repository's base branch: name another" in base.stderr
 
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# commit_branch.sh BRANCH TRAILER: in repo/ (a clone), commits new/ (the rewritten files) and
-# the message in message on BRANCH, made again from the base branch, and pushes it. The branch
-# is replaced only while every commit on it carries TRAILER (bbc-downstream's own), and only if
-# nobody pushed to it meanwhile. Says `pushed`, or `unchanged` when the branch already holds it.
+# commit_branch.sh BRANCH TRAILER [--dry-run]: in repo/ (a clone), commits new/ (the rewritten
+# files) and the message in message on BRANCH, made again from the base branch, and pushes it.
+# The branch is replaced only while every commit on it carries TRAILER (bbc-downstream's own),
+# and only if nobody pushed to it meanwhile. Says `pushed`, or `unchanged` when the branch
+# already holds it. With --dry-run, the same checks and a `git push --dry-run` (the remote
+# refuses or accepts as it would), and says `would push` instead of pushing.
 set -e
-branch=$1 trailer=$2
+branch=$1 trailer=$2 dry_run=${3:-}
 cd repo
 base=$(git symbolic-ref --short HEAD)
 if [ "$branch" = "$base" ]; then
@@ -28,6 +30,10 @@ git config user.name >/dev/null || git config user.name bbc-downstream
 git commit -q -F ../message
 if [ -n "$tip" ] && [ "$(git rev-parse "HEAD^{tree}")" = "$(git rev-parse "$tip^{tree}")" ]; then
   echo unchanged; exit 0
+fi
+if [ "$dry_run" = --dry-run ]; then
+  git push -q --dry-run --force-with-lease="$lease" origin "HEAD:refs/heads/$branch"
+  echo "would push"; exit 0
 fi
 git push -q --force-with-lease="$lease" origin "HEAD:refs/heads/$branch"
 echo pushed

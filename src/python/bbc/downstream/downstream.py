@@ -69,7 +69,11 @@ class DownstreamSubsystem(GoalSubsystem):
     )
     dry_run = BoolOption(
         default=False,
-        help="Print the diffs and commit messages; commit and push nothing (it still clones).",
+        help=(
+            "Print the diffs and commit messages, and check what the real run would refuse (a "
+            "branch with someone else's commits, the base branch, a push the remote rejects: "
+            "`git push --dry-run`); commit and push nothing (it still clones)."
+        ),
     )
 
 
@@ -164,7 +168,6 @@ async def bbc_downstream(
                 + "\n".join(report)
             )
             console.print_stdout(shown("".join(diffs)) + "\n" + message)
-            continue
         updates.append((name, report, source, cloned, changed, message))
 
     results = (
@@ -172,7 +175,12 @@ async def bbc_downstream(
             Get(
                 Update,
                 UpdateRequest(
-                    source, cloned.digest, FrozenDict(changed), message, subsystem.branch
+                    source,
+                    cloned.digest,
+                    FrozenDict(changed),
+                    message,
+                    subsystem.branch,
+                    subsystem.dry_run,
                 ),
             )
             for _, _, source, cloned, changed, message in updates
@@ -183,7 +191,12 @@ async def bbc_downstream(
     for (name, report, source, cloned, *_), result in zip(updates, results):
         if result.failure:
             failed = True
-            console.print_stderr(f"{name}: not updated: {result.failure}")
+            would = "would not be updated" if subsystem.dry_run else "not updated"
+            console.print_stderr(f"{name}: {would}: {result.failure}")
+            continue
+        if subsystem.dry_run:
+            said = "already there" if result.outcome == "unchanged" else "would be pushed"
+            console.print_stdout(f"{name}: {said} on branch {subsystem.branch} (dry run)")
             continue
         said = "already there" if result.outcome == "unchanged" else "pushed"
         console.print_stdout(

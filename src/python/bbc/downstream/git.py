@@ -126,11 +126,12 @@ class UpdateRequest:
     files: FrozenDict[str, str]
     message: str
     branch: str
+    dry_run: bool = False  # check and `git push --dry-run`: what a real run would do
 
 
 @dataclass(frozen=True)
 class Update:
-    outcome: str | None  # pushed, unchanged
+    outcome: str | None  # pushed, unchanged, would push
     failure: str | None = None
 
 
@@ -150,8 +151,9 @@ async def update(request: UpdateRequest) -> Update:
         FallibleProcessResult,
         GitScript(
             _COMMIT,
-            (request.branch, TRAILER),
-            f"Committing on {request.branch} of {request.source}",
+            (request.branch, TRAILER, *(["--dry-run"] if request.dry_run else [])),
+            f"Committing on {request.branch} of {request.source}"
+            + (" (dry run)" if request.dry_run else ""),
             digest,
         ),
     )
