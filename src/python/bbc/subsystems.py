@@ -178,3 +178,13 @@ class ContainerTestsSubsystem(Subsystem):
             """
         ),
     )
+    extra_requirements = StrListOption(
+        default=[],
+        help=softwrap(
+            """
+            More packages of `[container-tests].resolve` for contract test files: libraries
+            they import (`tabulate`) or pytest plugins (`pytest-xdist`, loaded as pytest loads
+            installed plugins). Project names, each locked by the resolve.
+            """
+        ),
+    )

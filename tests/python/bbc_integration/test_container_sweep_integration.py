@@ -1,4 +1,4 @@
-"""The sweep of left-over test containers (container_tests/sweep_containers.sh), run as the plugin
+"""The sweep of left-over test containers and volumes (container_tests/sweep_containers.sh), run as the plugin
 runs it, against the real Docker engine: it never removes a check whose run is alive (even one
 without a time limit, labelled never to expire), and removes what a gone run left behind.
 
@@ -65,11 +65,12 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
         "no owner, no expiry label": ("", None, True),
         "another user here, gone, not yet expired": (4_000_000_000, f"{where}0 {me} 1", True),
     }
-    made = {}
+    made, volumes = {}, {}
     try:
         for case, (when, by, _) in cases.items():
             labels = {expires: str(when), **({owner: by} if by else {})}
             made[case] = client.containers.create(built.id, "/true", labels=labels).id
+            volumes[case] = client.volumes.create(labels=labels).name  # a contract test's
         swept = subprocess.run(
             ["bash", "-c", SWEEP],
             env={
@@ -86,9 +87,18 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
         assert {case: made[case] in left for case in cases} == {
             case: kept for case, (_, _, kept) in cases.items()
         }
+        left = {v.name for v in client.volumes.list(filters={"label": expires})}
+        assert {case: volumes[case] in left for case in cases} == {
+            case: kept for case, (_, _, kept) in cases.items()
+        }
     finally:
         for id in made.values():
             try:
                 client.api.remove_container(id, force=True)
             except docker.errors.NotFound:
                 pass  # swept
+        for name in volumes.values():
+            try:
+                client.api.remove_volume(name, force=True)
+            except docker.errors.NotFound:
+                pass

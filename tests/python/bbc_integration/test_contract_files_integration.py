@@ -32,6 +32,8 @@ def test_a_published_port_answers_from_the_host(containers):
 FILES = """\
 from pathlib import Path
 
+from helpers import GREETING  # beside the tests, as pytest's default import mode finds it
+
 
 def test_a_mounted_file_is_there_for_the_container(containers, tmp_path):
     host = tmp_path / "data.txt"
@@ -41,6 +43,35 @@ def test_a_mounted_file_is_there_for_the_container(containers, tmp_path):
         files={"/data/in.txt": "from the test\\n", "/data/host.txt": host},
     )
     assert (ran.exit_code, ran.output) == (0, "from the test\\nfrom a host file\\n")
+
+
+def test_a_library_of_the_extra_requirements_is_there():
+    from cyclonedx.model.component import Component  # [container-tests].extra_requirements
+
+    assert Component(name="flask").name == "flask"
+
+
+def test_files_keep_a_given_mode_or_a_host_files_own(containers, tmp_path):
+    script = tmp_path / "hello.sh"
+    script.write_text("#!/bin/sh\\necho hello from the host\\n")
+    script.chmod(0o755)
+    ran = containers.run(
+        ["sh", "-c", "/bin/given.sh && /bin/host.sh && stat -c %a /bin/given.sh /bin/plain.txt"],
+        files={
+            "/bin/given.sh": (f"#!/bin/sh\\necho {GREETING}\\n", 0o750),
+            "/bin/host.sh": script,
+            "/bin/plain.txt": "data",
+        },
+    )
+    assert (ran.exit_code, ran.output) == (0, f"{GREETING}\\nhello from the host\\n750\\n644\\n")
+
+
+def test_a_tty_and_a_volume_that_outlives_one_container(containers):
+    assert "a tty" in containers.run(["sh", "-c", "test -t 1 && echo a tty"], tty=True).output
+    volume = containers.volume()
+    mount = {volume: {"bind": "/v", "mode": "rw"}}
+    assert containers.run(["sh", "-c", "echo kept > /v/x"], volumes=mount).exit_code == 0
+    assert containers.run(["cat", "/v/x"], volumes=mount).output == "kept\\n"
 
 
 def test_user_environment_and_exec_in_a_running_container(image, containers):
@@ -66,6 +97,8 @@ def test_hangs(containers):
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd()).for_tests()
+    # A library of the resolve for the tests to import, beside pytest and docker.
+    repo.configure('\n[container-tests]\nextra_requirements = ["cyclonedx-python-lib"]\n')
     repo.add_root("root")
     repo.add_child(
         "base",
@@ -77,7 +110,7 @@ def repo(tmp_path_factory) -> Repo:
     repo.write("img/base/contract/test_promise.py", PROMISE)
     repo.write("img/base/contract/test_port.py", PORT)
     repo.write("img/base/contract/test_files.py", FILES)
-    repo.write("img/base/contract/helpers.py", "")
+    repo.write("img/base/contract/helpers.py", 'GREETING = "hello from a helper"\n')
     repo.add_child("good", "base", "RUN echo good > /good")
     repo.add_child("bad", "base", "RUN echo broken > /etc/promise")
     repo.commit("A base with contract test files, and two children")
@@ -126,8 +159,12 @@ def test_a_parent_s_files_run_for_it_and_each_child_and_name_the_child_that_brea
     # pytest's own words: the parent's test file and test, and the assertion.
     assert "img/base/contract/test_promise.py:3: in test_the_image_keeps_its_promise" in run.output
     assert "E   AssertionError: assert 'broken' == 'kept'" in run.output
-    # The failing test and the published-port and mounted-file tests left no container.
+    # The failing test and the published-port and mounted-file tests left no container, and the
+    # volume test no volume.
     assert containers_of(repo) == []
+    ids = {image.id for image in repo.docker.images.list(name=f"{repo.prefix}/*")}
+    volumes = repo.docker.volumes.list(filters={"label": "io.bbc.test-image"})
+    assert [v.name for v in volumes if v.attrs["Labels"]["io.bbc.test-image"] in ids] == []
 
 
 def test_pytest_s_junit_xml_is_kept_per_image_and_declaring_image(repo: Repo) -> None:
@@ -138,7 +175,7 @@ def test_pytest_s_junit_xml_is_kept_per_image_and_declaring_image(repo: Repo) ->
     failed = [c.get("name") for c in bad.iter("testcase") if c.find("failure") is not None]
     assert failed == ["test_the_image_keeps_its_promise"]
     good = ET.parse(reports / "img.good.good.from.img.base.base.pytest.xml").getroot()
-    assert len(list(good.iter("testcase"))) == 4
+    assert len(list(good.iter("testcase"))) == 7
     assert not any(c.find("failure") is not None for c in good.iter("testcase"))
 
 
@@ -240,3 +277,13 @@ def test_a_resolve_without_pytest_and_docker_says_how_to_fix_it(scratch: Repo) -
         "[container-tests].resolve names the Python resolve 'nope', which [python.resolves] in "
         "pants.toml does not have (it has: python-default)." in flat(result)
     ), result.output
+    unlocked = repo.pants(
+        "test", "--container-tests-extra-requirements=['tabulate']", "img/good:good"
+    )
+    assert unlocked.returncode != 0
+    assert (
+        "the Python resolve 'python-default' (3rdparty/python/python-default.lock) does not lock "
+        "tabulate, which contract test files run with ([container-tests].extra_requirements): "
+        "add tabulate (pinned) to its requirements and run `./pants generate-lockfiles "
+        "--resolve=python-default`" in flat(unlocked)
+    ), unlocked.output

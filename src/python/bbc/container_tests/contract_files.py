@@ -68,7 +68,9 @@ def collected_modules(files: Iterable[str]) -> list[str]:
 
 def pytest_args(modules: Iterable[str], suite: str) -> tuple[str, ...]:
     """pytest's arguments: no colour, short tracebacks with the failing assertion, a summary of
-    failures and errors, JUnit XML (its suite named `suite`), and the BBC plugin."""
+    failures and errors, JUnit XML (its suite named `suite`), and the BBC plugin (which puts each
+    test file's folder on `sys.path`). Test files are imported by path (`importlib`), so that
+    two images' `test_contract.py` never clash."""
     return (
         "-p",
         PLUGIN,

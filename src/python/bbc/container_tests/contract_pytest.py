@@ -39,7 +39,7 @@ from bbc.container_tests.contract_files import (
     repository_globs,
 )
 from bbc.container_tests.junit import Check, capped, report_stem
-from bbc.model.content import lock_subset
+from bbc.model.content import lock_subset, pep503_name
 from bbc.subsystems import ContainerTestsSubsystem
 from bbc.util_rules.docker import Docker
 from bbc.util_rules.scripts import script
@@ -76,15 +76,19 @@ async def contract_pytest(
         )
     locks = await Get(DigestContents, PathGlobs([lockfile]))
     text = locks[0].content.decode() if locks else ""
-    locked = {name for name, _, _ in lock_subset(text, REQUIREMENTS)}
-    missing = [r for r in REQUIREMENTS if r not in locked]
+    wanted = (*REQUIREMENTS, *subsystem.extra_requirements)
+    locked = {name for name, _, _ in lock_subset(text, wanted)}
+    missing = [r for r in wanted if pep503_name(r) not in locked]
     if missing:
+        extra = (
+            " ([container-tests].extra_requirements)" if set(missing) - set(REQUIREMENTS) else ""
+        )
         return ContractPytest(
             None,
             f"the Python resolve {resolve!r} ({lockfile}) does not lock {', '.join(missing)}, "
-            f"which contract test files run with: add {' and '.join(missing)} (pinned) to its "
-            f"requirements and run `./pants generate-lockfiles --resolve={resolve}`, or name "
-            f"another resolve in [container-tests].resolve.",
+            f"which contract test files run with{extra}: add {' and '.join(missing)} (pinned) "
+            f"to its requirements and run `./pants generate-lockfiles --resolve={resolve}`, or "
+            f"name another resolve in [container-tests].resolve.",
         )
     plugin = read_resource("bbc.host", f"{PLUGIN}.py")
     assert plugin is not None
@@ -98,7 +102,7 @@ async def contract_pytest(
             output_filename="bbc-contract-pytest.pex",
             internal_only=True,
             requirements=PexRequirements(
-                REQUIREMENTS,
+                wanted,
                 from_superset=Resolve(resolve, False),
                 description_of_origin="the BBC plugin's contract test files",
             ),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the contract tests' pytest: contract_pytest.sh <time limit, 0: none> <pytest argv...>.
-# Its containers carry $BBC_RUN_LABEL=$BBC_TEST_RUN, an owner and an expiry (bbc_contract.py
-# puts them on them) and are removed when this script ends, however it ends. process_owner.sh
+# Its containers and volumes carry $BBC_RUN_LABEL=$BBC_TEST_RUN, an owner and an expiry
+# (bbc_contract.py puts them on them) and are removed when this script ends, however it ends. process_owner.sh
 # comes before it.
 set -u
 limit=$1; shift
@@ -16,7 +16,8 @@ export BBC_TEST_RUN BBC_TEST_EXPIRES BBC_TEST_OWNER
 # process: its start time is checked, a pid can be reused), however it ends.
 # shellcheck disable=SC2016 # expanded by the watchdog's own bash
 setsid bash -c 'while [ "$(started "$1")" = "$3" ]; do sleep 1; done
-  ids=$("$DOCKER" ps -aq --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f $ids' \
+  ids=$("$DOCKER" ps -aq --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f -v $ids
+  ids=$("$DOCKER" volume ls -q --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" volume rm -f $ids' \
   watchdog $$ "$BBC_TEST_RUN" "$started" </dev/null >/dev/null 2>&1 &
 start=$(date +%s)
 # --foreground: pytest stays in this process group, so Ctrl-C reaches it too.

@@ -17,6 +17,7 @@ import os
 import posixpath
 import signal
 import socket
+import sys
 import tarfile
 import time
 import urllib.error
@@ -35,6 +36,9 @@ OWNER = "io.bbc.test-owner"
 RUN = "io.bbc.test-run"
 IMAGE = "io.bbc.test-image"
 FileContent = Union[str, bytes, Path]
+# A file copied into a container: its content, or (content, mode) for another mode than 0644
+# (a host Path keeps its own mode).
+FileSpec = Union[FileContent, "tuple[FileContent, int]"]
 
 
 @dataclass(frozen=True)
@@ -214,17 +218,30 @@ class Container:
         return int(state["ExitCode"])
 
 
-def _archive(files: Mapping[str, FileContent]) -> bytes:
-    """A tar of `files` ({absolute path: content}), readable by every user."""
+def _archive(files: Mapping[str, FileSpec]) -> bytes:
+    """A tar of `files` ({absolute path: content or (content, mode)}), readable by every user:
+    mode 0644, a host Path's own mode, or the mode given."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path, content in sorted(files.items()):
+        for path, spec in sorted(files.items()):
             if not path.startswith("/"):
                 raise ValueError(f"files: {path!r} is not an absolute path in the container")
+            content, mode = spec if isinstance(spec, tuple) else (spec, None)
+            if not isinstance(content, (str, bytes, Path)) or not (
+                mode is None or isinstance(mode, int) and 0 <= mode <= 0o7777
+            ):
+                raise ValueError(
+                    f"files: {path!r} is {spec!r}: give str, bytes or a Path, or (content, mode) "
+                    f"with a mode such as 0o755"
+                )
+            if mode is None:
+                mode = (
+                    content.stat().st_mode & 0o7777 | 0o444 if isinstance(content, Path) else 0o644
+                )
             data = content.read_bytes() if isinstance(content, Path) else content
             data = data.encode() if isinstance(data, str) else data
             info = tarfile.TarInfo(path.lstrip("/"))
-            info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -237,6 +254,7 @@ class Containers:
         self.image = image
         self.host = _engine_host()
         self.made: list[Any] = []
+        self.volumes: list[Any] = []
         expires = os.environ.get("BBC_TEST_EXPIRES") or str(int(time.time()) + 3600)
         run = os.environ.get("BBC_TEST_RUN") or f"bbc-pytest-{uuid.uuid4().hex[:12]}"
         owner = os.environ.get("BBC_TEST_OWNER")  # the plugin's script that runs pytest
@@ -251,7 +269,7 @@ class Containers:
         self,
         command: str | list[str] | None = None,
         *,
-        files: Mapping[str, FileContent] | None = None,
+        files: Mapping[str, FileSpec] | None = None,
         ports: Iterable[int] = (),
         **options: Any,
     ) -> Container:
@@ -282,16 +300,42 @@ class Containers:
         started.container.remove(force=True)
         return Ran(code, output)
 
+    def volume(self) -> str:
+        """A new named volume, removed after the test like the containers: mount it with
+        `volumes={name: {"bind": "/data", "mode": "rw"}}` (a remote engine has it too, unlike
+        a bind mount of a host folder)."""
+        made = self.client.volumes.create(labels=self.labels)
+        self.volumes.append(made)
+        return made.name
+
     def remove_all(self) -> None:
         for container in self.made:
             try:
                 container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
+        for volume in self.volumes:
+            try:
+                volume.remove(force=True)
+            except docker.errors.NotFound:
+                pass
 
 
 def _stop(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"stopped by signal {signum} (the test time limit)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: Any, parser: Any, args: list[str]) -> None:
+    """Each test file's folder on `sys.path`, before any conftest.py is imported: a helper module
+    beside the tests imports as under pytest's default import mode (`--import-mode=importlib`
+    puts nothing there)."""
+    for arg in args:
+        path = arg.split("::")[0]
+        if path.endswith(".py") and os.path.isfile(path):
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in sys.path:
+                sys.path.insert(0, folder)
 
 
 def pytest_configure(config: Any) -> None:

@@ -39,11 +39,13 @@ def test_pytest_collects_test_modules_only():
 
 
 def test_pytest_runs_the_plugin_writes_junit_and_names_the_suite():
-    args = pytest_args(["a/contract/test_b.py"], "img/c:c (from img/a:a)")
+    args = pytest_args(
+        ["a/contract/test_b.py", "a/contract/sub/test_c.py"], "img/c:c (from img/a:a)"
+    )
     assert args[:2] == ("-p", "bbc_contract")
     assert "--junitxml=bbc-out/pytest.xml" in args
     assert "junit_suite_name=img/c:c (from img/a:a)" in args
-    assert args[-1] == "a/contract/test_b.py"
+    assert args[-2:] == ("a/contract/test_b.py", "a/contract/sub/test_c.py")
 
 
 def test_what_pytest_s_exit_says():
