@@ -38,7 +38,6 @@ from pants.engine.target import (
 )
 from pants.util.frozendict import FrozenDict
 
-from bbc.graph.chain import declared_args
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.graph.image_graph import ImageGraph
 from bbc.model.content import Inputs, lock_subset, resolved_build_args

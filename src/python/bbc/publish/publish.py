@@ -30,7 +30,7 @@ from pants.engine.rules import Get, MultiGet, collect_rules, rule
 
 from bbc.changes.notes import ImageNotes, ImageNotesRequest
 from bbc.fanout.stages import build_time_path, build_time_record
-from bbc.model.tags import pinned, tag_of
+from bbc.model.tags import pinned
 from bbc.publish.release_types import ImagePublish, ImagePublishRequest
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest

@@ -12,8 +12,6 @@ from typing import Iterable, Mapping
 from bbc.graph.hierarchy import Hierarchy
 from bbc.model.content import Inputs
 from bbc.model.versions import range_allows
-from bbc.model.versions import range_allows
-from bbc.versioning.bump_plan import plan_bumps
 from bbc.versioning.bump_plan import plan_bumps
 
 
