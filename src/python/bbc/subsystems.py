@@ -115,6 +115,19 @@ class BBC(Subsystem):
             """
         ),
     )
+    variant_tag_template = StrOption(
+        default="{tag}-{variant}",
+        help=softwrap(
+            """
+            Where an image variant's name goes in its tags: `{tag}-{variant}` (`1.4.2-cuda12`,
+            `latest-cuda12`, the default) or `{variant}-{tag}` (`cuda12-1.4.2`,
+            `cuda12-latest`, as families that publish flavours first spell them); `_` may join
+            them instead of `-`. Content and test tags follow (`cuda12-1.4.2-<hash>`,
+            `cuda12-1.4.2-test`). Changing it changes where new releases' variants are tagged;
+            read releases are found with the current template.
+            """
+        ),
+    )
     debian_sources = StrListOption(
         default=[
             f"deb [signed-by={_KEYRING}] http://deb.debian.org/debian bookworm main",

@@ -203,6 +203,47 @@ def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_re
         assert registry.digests(name) == digests
 
 
+def test_a_variant_tag_template_puts_the_variant_first_in_every_tag_it_makes(
+    repo: Repo, registry: Registry
+) -> None:
+    """A family that publishes flavours as `cuda12-1.1.0`, `cuda12-latest` (and a template that
+    would make tags ambiguous refused, naming the option)."""
+    first = {"PANTS_BBC_VARIANT_TAG_TEMPLATE": "{variant}-{tag}"}
+    with repo.branch("package", "::"):
+        for name in ("ml", "job"):
+            build = f"img/{name}/BUILD"
+            repo.write(build, repo.read(build).replace('version="1.0.0"', 'version="1.1.0"'))
+        repo.commit("ml 1.1.0, its variant spelled first")
+        published = repo.pants("publish", "::", env=first)
+        assert published.returncode == 0, published.output
+        digests = registry.digests(f"{repo.prefix}/ml")
+        cuda_tags = {"cuda12-1.1.0", "cuda12-1.1", "cuda12-1"}
+        assert cuda_tags | {"cuda12-latest"} <= set(digests), digests
+        assert {digests[t] for t in cuda_tags} == {digests["cuda12-1.1.0"]} != {digests["1.1.0"]}
+        assert any(re.fullmatch(rf"cuda12-1\.1\.0-{CONTENT}", t) for t in digests), digests
+        assert "1.1.0-cuda12" not in digests
+        assert cat(repo, "ml", "cuda12-1.1.0", "/accel") == "cuda12"
+        job = image(repo, "job", "1.1.0")
+        assert job.labels["org.opencontainers.image.base.digest"] == digests["cuda12-1.1.0"]
+        releases = repo.pants("bbc-releases", "img/ml:ml", env=first)
+        assert re.search(
+            rf"variant cuda12: cuda12-1\.1\.0 \[.*cuda12-latest.*\]  {digests['cuda12-1.1.0']}",
+            releases.output,
+        ), releases.output
+        tree = repo.pants("bbc-tree", env=first)
+        assert "variant cuda12 (tags cuda12-1.1.0, cuda12-1.1, cuda12-1, cuda12-latest)" in (
+            tree.output
+        )
+        ambiguous = repo.pants(
+            "package", "img/ml:ml", env={"PANTS_BBC_VARIANT_TAG_TEMPLATE": "{tag}{variant}"}
+        )
+        assert ambiguous.returncode != 0
+        assert (
+            "[bbc].variant_tag_template = '{tag}{variant}': write {tag} and {variant} once each"
+            in " ".join(ambiguous.output.split())
+        ), ambiguous.output
+
+
 def test_bbc_tree_draws_the_image_and_its_variants_as_one_node(repo: Repo) -> None:
     run = repo.pants("bbc-tree")
     assert run.returncode == 0, run.output

@@ -88,7 +88,7 @@ async def recipe(request: ImageIdentityRequest, graph: ImageGraph) -> Recipe:
     )
     recipe_of = partial(Recipe, stages=info.stage_images)
     if request.variant == PROD:
-        tags = version_tags(info.version, image_variant)
+        tags = version_tags(info.version, image_variant, graph.variant_template)
         return recipe_of(info.dockerfile, None, parent, info.parent_arg, variant_args, tags)
 
     wrapped = await Get(WrappedTarget, WrappedTargetRequest(address, description_of_origin="<bbc>"))
@@ -99,7 +99,7 @@ async def recipe(request: ImageIdentityRequest, graph: ImageGraph) -> Recipe:
             failure=f"{address} has no test variant: set test_variant='sandwich' or 'build-arg' "
             f"in {info.build_file}."
         )
-    test_tags = (tag_for_tests(info.version, image_variant),)
+    test_tags = (tag_for_tests(info.version, image_variant, graph.variant_template),)
     if request.variant == TEST and mode == "build-arg":
         test_args = (*variant_args, *(target[TestBuildArgsField].value or ()))
         return recipe_of(info.dockerfile, None, parent, info.parent_arg, test_args, test_tags)

@@ -25,7 +25,7 @@ def release_notes(
         "",
         f"- Pinned: `{repository}:{row.version}@{row.digest}`",
         *(
-            f"- Variant {name}: `{repository}:{row.version}-{name}@{digest}`"
+            f"- Variant {name}: `{repository}:{row.variant_tag(name)}@{digest}`"
             for name, digest in row.variants
         ),
     ]

@@ -22,7 +22,7 @@ from typing import Mapping
 
 from bbc.graph.instructions import DockerfileSyntaxError, Instruction, read_instructions
 from bbc.model.versions import VersionError, parse_version
-from bbc.publish.history import ReleaseRow, content_tags, final_releases
+from bbc.publish.history import ReleaseRow, content_tags, final_releases, variant_of
 
 POLICIES = ("patch", "minor", "major")
 DOCKERFILE_NAME = re.compile(
@@ -209,7 +209,7 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
     if found is None:
         return f"no release in {reference.repository} carries the tag {tag}"
     holder, name, now = found
-    shown = f"{holder.version}-{name}" if name else holder.version
+    shown = holder.variant_tag(name) if name else holder.version
     if not digest:
         return f"follows {tag} by tag (now {shown}): a build with --pull takes it"
     if digest == now:
@@ -228,7 +228,7 @@ def _holder(tag: str, rows: list[ReleaseRow]) -> tuple[ReleaseRow, str | None, s
         if tag in row.moving:
             return row, None, row.digest
         for name, digest in row.variants:
-            if tag in row.variant_moving and tag.endswith(f"-{name}"):
+            if tag in row.variant_moving and variant_of(tag, [name], row.template):
                 return row, name, digest
     return None
 
@@ -237,7 +237,7 @@ def _variant_pin(tag: str | None, rows: list[ReleaseRow]) -> tuple[ReleaseRow, s
     """(the release, the variant) when `tag` is a variant's exact tag, `X.Y.Z-<variant>`."""
     for row in rows:
         for name, _ in row.variants:
-            if tag == f"{row.version}-{name}":
+            if tag == row.variant_tag(name):
                 return row, name
     return None
 
@@ -250,13 +250,13 @@ def _variant_move(
     on = next(r for r in with_it if r.version == current.version)
     if reference.digest and reference.digest != on.digest:
         return (
-            f"its digest is not {current.version}-{name}'s ({on.digest}): check where "
+            f"its digest is not {current.variant_tag(name)}'s ({on.digest}): check where "
             f"{reference.digest} comes from"
         )
     found = _newer(reference, with_it, on, policy)
     if isinstance(found, str):
         return f"the variant {name}: {found}"
-    return replace(found, tag=f"{found.to}-{name}" if found.tag else None)
+    return replace(found, tag=current.variant_tag(name, found.to) if found.tag else None)
 
 
 def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, policy: str):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from bbc.model.tags import VARIANT_AFTER
+
 from bbc.model.versions import range_allows
 
 
@@ -24,6 +26,7 @@ class Image:
     base: str | None = None  # a root's external base, pinned by digest: name:tag@sha256:...
     variants: tuple[str, ...] = ()  # its image variants' names (model/variants.py)
     parent_variant: str | None = None  # the parent's variant it is built on
+    variant_template: str = VARIANT_AFTER  # where its variants' names go in their tags
 
 
 class Hierarchy:

@@ -27,9 +27,15 @@ from bbc.graph.chain import declared_args
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.graph.hierarchy import Hierarchy, Image
 from bbc.graph.parent import BBCImageTargets, ImageParent, ImageParentRequest
-from bbc.model.tags import image_tags_problem, tag_problem
+from bbc.model.tags import (
+    VARIANT_AFTER,
+    image_tags_problem,
+    tag_problem,
+    variant_template_problem,
+)
 from bbc.model.variants import parent_variant_problem, variants_problem
 from bbc.model.versions import VersionError, parse_range, parse_version
+from bbc.subsystems import BBC
 from bbc.target_types import (
     ImageVersionField,
     ParentVariantField,
@@ -85,7 +91,7 @@ def _field_problem(target: Target, build_file: str) -> str | None:
 
 
 @rule
-async def image_info(request: ImageInfoRequest, options: DockerOptions) -> ImageInfo:
+async def image_info(request: ImageInfoRequest, options: DockerOptions, bbc: BBC) -> ImageInfo:
     wrapped, parent, build_file = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
         Get(ImageParent, ImageParentRequest(request.address)),
@@ -99,12 +105,13 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
     variants = target[VariantsField].value or FrozenDict()
     problem = _field_problem(target, build_file.rel_path) or parent.problem
     if not problem and variants:
-        problem = variants_problem(
+        problem = variant_template_problem(bbc.variant_tag_template) or variants_problem(
             variants,
             target[ImageVersionField].value or "",
             declared_args(dockerfile.instructions),
             parent.arg,
             build_file.rel_path,
+            bbc.variant_tag_template,
         )
     return ImageInfo(
         address=target.address,
@@ -126,6 +133,7 @@ async def image_info(request: ImageInfoRequest, options: DockerOptions) -> Image
 @dataclass(frozen=True)
 class ImageGraph:
     infos: FrozenDict[Address, ImageInfo]
+    variant_template: str = VARIANT_AFTER  # [bbc].variant_tag_template
 
     @cached_property
     def hierarchy(self) -> Hierarchy:
@@ -143,6 +151,7 @@ class ImageGraph:
                 base=info.base,
                 variants=tuple(sorted(info.variants)),
                 parent_variant=info.parent_variant,
+                variant_template=self.variant_template,
             )
             for info in self.infos.values()
         )
@@ -169,7 +178,7 @@ class ImageGraph:
 
 
 @rule
-async def image_graph(targets: BBCImageTargets) -> ImageGraph:
+async def image_graph(targets: BBCImageTargets, bbc: BBC) -> ImageGraph:
     await Get(BackendCheck)
     infos = await MultiGet(Get(ImageInfo, ImageInfoRequest(t.address)) for t in targets)
     duplicates = chain.duplicate_repositories(
@@ -190,7 +199,8 @@ async def image_graph(targets: BBCImageTargets) -> ImageGraph:
         return f"{info.address}: {problem}" if problem else None
 
     return ImageGraph(
-        FrozenDict({info.address: replace(info, error=error(info)) for info in infos})
+        FrozenDict({info.address: replace(info, error=error(info)) for info in infos}),
+        bbc.variant_tag_template,
     )
 
 

@@ -29,7 +29,7 @@ def variants_of(image: Image, with_tags: bool = False) -> str:
     if not with_tags or image.broken:
         return f"variants {', '.join(image.variants)}"
     return "  ".join(
-        f"variant {name} (tags {', '.join(version_tags(image.version, name))})"
+        f"variant {name} (tags {', '.join(version_tags(image.version, name, image.variant_template))})"
         for name in image.variants
     )
 

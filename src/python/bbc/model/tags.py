@@ -2,47 +2,87 @@
 
 An image `bbc/flask` at version 1.4.2 is tagged, exact first: `1.4.2`, `1.4`, `1`, `latest`
 (a prerelease gets only its exact tag), plus the immutable content tag `1.4.2-<hash>`. An image
-variant (`variants={"cuda12": [...]}`) shares the version, each tag suffixed: `1.4.2-cuda12`,
-`1.4-cuda12`, `1-cuda12`, `latest-cuda12`, content tag `1.4.2-cuda12-<hash>`. The test variant
-is `1.4.2-test` (`1.4.2-cuda12-test`; a sandwich's lower layer `1.4.2-test-base`). In a registry
-the same tags sit under `<registry address>/<repository>`.
+variant (`variants={"cuda12": [...]}`) shares the version, its name in each tag as
+`[bbc].variant_tag_template` places it: by default after (`{tag}-{variant}`: `1.4.2-cuda12`,
+`1.4-cuda12`, `1-cuda12`, `latest-cuda12`), or before (`{variant}-{tag}`: `cuda12-1.4.2`,
+`cuda12-latest`); its content tag is its exact tag and the hash (`1.4.2-cuda12-<hash>`). The
+test variant is `1.4.2-test` (`1.4.2-cuda12-test`; a sandwich's lower layer `1.4.2-test-base`).
+In a registry the same tags sit under `<registry address>/<repository>`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 from bbc.model.versions import parse_version
 
 CONTENT_HASH_LENGTH = 12
 MOVING = "latest"
 MAX_TAG = 128  # Docker's limit
+_CONTENT_HASH = re.compile(rf"-[0-9a-f]{{{CONTENT_HASH_LENGTH}}}$")
 
 
-def _suffix(variant: str | None) -> str:
-    return f"-{variant}" if variant else ""
+VARIANT_AFTER = "{tag}-{variant}"  # the default [bbc].variant_tag_template
+_TEMPLATE = re.compile(r"^(?:\{tag\}[-_]\{variant\}|\{variant\}[-_]\{tag\})$")
 
 
-def version_tags(version: str, variant: str | None = None) -> tuple[str, ...]:
+def variant_template_problem(template: str) -> str | None:
+    """Why `[bbc].variant_tag_template` cannot place variant names unambiguously in tags."""
+    if _TEMPLATE.match(template):
+        return None
+    return (
+        f"[bbc].variant_tag_template = {template!r}: write {{tag}} and {{variant}} once each, "
+        f"joined by one - or _ and nothing else ('{{tag}}-{{variant}}': 1.4.2-cuda12, the "
+        f"default; '{{variant}}-{{tag}}': cuda12-1.4.2), so that every tag names one version "
+        f"and one variant."
+    )
+
+
+def with_variant(tag: str, variant: str | None, template: str = VARIANT_AFTER) -> str:
+    """`tag` of an image variant (`1.4-cuda12`), or `tag` itself for the image."""
+    return template.format(tag=tag, variant=variant) if variant else tag
+
+
+def split_variant(
+    tag: str, variants: Iterable[str], template: str = VARIANT_AFTER
+) -> tuple[str, str | None]:
+    """(the image's own tag, the variant) that `tag` is made of: `1.4-cuda12` -> (`1.4`,
+    `cuda12`), a content tag `1.4.2-cuda12-<hash>` -> (`1.4.2-<hash>`, `cuda12`); an image's own
+    tag -> (tag, None)."""
+    hashed = _CONTENT_HASH.search(tag)
+    core, hash_part = (tag[: hashed.start()], hashed.group(0)) if hashed else (tag, "")
+    before, after = template.split("{tag}")
+    for name in sorted(variants, key=len, reverse=True):
+        head, tail = before.format(variant=name), after.format(variant=name)
+        if len(core) > len(head) + len(tail) and core.startswith(head) and core.endswith(tail):
+            return core[len(head) : len(core) - len(tail)] + hash_part, name
+    return tag, None
+
+
+def version_tags(
+    version: str, variant: str | None = None, template: str = VARIANT_AFTER
+) -> tuple[str, ...]:
     """The exact and moving tags of a version (of one image variant), exact first: a prerelease
     gets only its own."""
-    parsed, suffix = parse_version(version), _suffix(variant)
+    parsed = parse_version(version)
     if parsed.prerelease:
-        return (f"{parsed}{suffix}",)
-    tags = (str(parsed), f"{parsed.major}.{parsed.minor}", str(parsed.major))
-    return (*(f"{tag}{suffix}" for tag in tags), f"{MOVING}{suffix}")
+        tags: tuple[str, ...] = (str(parsed),)
+    else:
+        tags = (str(parsed), f"{parsed.major}.{parsed.minor}", str(parsed.major), MOVING)
+    return tuple(with_variant(tag, variant, template) for tag in tags)
 
 
-def content_tag(version: str, content_hash: str, variant: str | None = None) -> str:
-    """The immutable tag of one content: the version (and image variant) plus a short hash of
-    every build input."""
-    return f"{parse_version(version)}{_suffix(variant)}-{content_hash[:CONTENT_HASH_LENGTH]}"
+def content_tag(exact_tag: str, content_hash: str) -> str:
+    """The immutable tag of one content: the image's (or variant's, or test variant's) exact tag
+    plus a short hash of every build input."""
+    return f"{exact_tag}-{content_hash[:CONTENT_HASH_LENGTH]}"
 
 
-def tag_for_tests(version: str, variant: str | None = None) -> str:
+def tag_for_tests(version: str, variant: str | None = None, template: str = VARIANT_AFTER) -> str:
     """The tag of an image's (or image variant's) test variant: never pushed, never a parent."""
-    return f"{parse_version(version)}{_suffix(variant)}-test"
+    return f"{with_variant(str(parse_version(version)), variant, template)}-test"
 
 
 def tag_for_test_base(version: str) -> str:
@@ -64,7 +104,7 @@ def tag_problem(version: str) -> str | None:
             f"a content tag or a test variant's); choose another prerelease, for example "
             f"{version[: clash.start()]}-rc.1."
         )
-    longest = f"{tag_for_test_base(version)}-{'0' * CONTENT_HASH_LENGTH}"
+    longest = content_tag(tag_for_test_base(version), "0" * CONTENT_HASH_LENGTH)
     if len(longest) <= MAX_TAG:
         return None
     return (
@@ -133,6 +173,7 @@ class RegistryRefs:
     moving: tuple[str, ...]  # X.Y, X, latest and the registry's extra tags
     version: str = ""  # X.Y.Z, shared by the image's variants
     variant: str | None = None  # the image variant these refs are of; None: the image itself
+    template: str = VARIANT_AFTER  # where the variant's name is in its tags
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -147,11 +188,12 @@ def registry_refs(
     content: str,
     extra_tags: tuple[str, ...] = (),
     variant: str | None = None,
+    template: str = VARIANT_AFTER,
 ) -> RegistryRefs:
     """The refs of an image (variant) with this version and content tag in the registry at
     `address`. A registry's extra tags go to the image itself, never to its variants."""
     remote = f"{address}/{repository}"
-    exact, *moving = version_tags(version, variant)
+    exact, *moving = version_tags(version, variant, template)
     extra = () if variant else extra_tags
     return RegistryRefs(
         alias,
@@ -162,4 +204,5 @@ def registry_refs(
         tuple(ref(remote, tag) for tag in (*moving, *extra)),
         str(parse_version(version)),
         variant,
+        template,
     )

@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from bbc.model.tags import CONTENT_HASH_LENGTH, MAX_TAG, MOVING, content_tag, tag_for_tests
+from bbc.model.tags import (
+    CONTENT_HASH_LENGTH,
+    MAX_TAG,
+    MOVING,
+    VARIANT_AFTER,
+    content_tag,
+    split_variant,
+    tag_for_tests,
+    with_variant,
+)
 
 # Lower case, starting with a letter: a tag suffix that no version, content hash or moving tag
 # can be mistaken for. Dots and underscores inside (cuda12.4, rocm_6).
@@ -76,17 +85,19 @@ def variants_problem(
     declared: Iterable[str],
     parent_arg: str | None,
     build_file: str,
+    template: str = VARIANT_AFTER,
 ) -> str | None:
     """What is wrong with an image's `variants` (None: nothing): names that are no tag suffix
     or are the plugin's own, arguments that are not NAME=value, set the parent or are not
     declared by the Dockerfile, two variants built alike, or tags too long for Docker."""
     declared = tuple(declared)
     built = {}
-    clash = next((n for n in variants if version.endswith(f"-{n}")), None)
+    clash = split_variant(version, variants, template)[1]
     if clash:
         return (
-            f"version={version!r} in {build_file} ends like the tags of its variant {clash!r} "
-            f"(X.Y.Z-{clash}); choose another prerelease or rename the variant."
+            f"version={version!r} in {build_file} is spelled like the tags of its variant "
+            f"{clash!r} ({with_variant('X.Y.Z', clash, template)}); choose another prerelease "
+            f"or rename the variant."
         )
     for name, args in sorted(variants.items()):
         problem = _name_problem(name) or _args_problem(name, args, declared, parent_arg)
@@ -100,8 +111,8 @@ def variants_problem(
             )
         built[key] = name
         for tag in (
-            content_tag(version, "0" * CONTENT_HASH_LENGTH, name),
-            tag_for_tests(version, name),
+            content_tag(with_variant(version, name, template), "0" * CONTENT_HASH_LENGTH),
+            tag_for_tests(version, name, template),
         ):
             if len(tag) > MAX_TAG:
                 return (

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from bbc.model.labels import BASE_DIGEST, BASE_NAME, REVISION
-from bbc.model.tags import CONTENT_HASH_LENGTH, is_sbom_tag, sbom_tag, tag_problem
+from bbc.model.tags import (
+    CONTENT_HASH_LENGTH,
+    VARIANT_AFTER,
+    is_sbom_tag,
+    sbom_tag,
+    split_variant,
+    tag_problem,
+    with_variant,
+)
 from bbc.model.versions import VersionError, parse_version
 
 _CONTENT = re.compile(rf"^(?P<version>.+)-[0-9a-f]{{{CONTENT_HASH_LENGTH}}}$")
@@ -33,30 +41,40 @@ class ReleaseRow:
     variants: tuple[tuple[str, str], ...] = ()  # (variant, manifest digest of X.Y.Z-<variant>)
     sbom: bool = False  # its SBOM is recorded in the registry (under model/tags.py's sbom_tag)
     variant_moving: tuple[str, ...] = ()  # its variants' moving tags on them now (1.4-cuda12)
+    template: str = VARIANT_AFTER  # where a variant's name is in its tags ([bbc])
+
+    def variant_tag(self, name: str, tag: str | None = None) -> str:
+        """A tag (by default the version) of one of its variants: `1.4.2-cuda12`."""
+        return with_variant(tag or self.version, name, self.template)
 
 
-def variant_of(tag: str, variants: tuple[str, ...] | list[str]) -> str | None:
+def variant_of(
+    tag: str, variants: tuple[str, ...] | list[str], template: str = VARIANT_AFTER
+) -> str | None:
     """The image variant whose tag this is (`1.4-cuda12`, `1.4.2-cuda12-<hash>`), or None."""
-    for name in variants:
-        if tag.endswith(f"-{name}") or re.search(rf"-{re.escape(name)}-[0-9a-f]+$", tag):
-            return name
-    return None
+    return split_variant(tag, variants, template)[1]
 
 
-def own_tags(tags: tuple[str, ...] | list[str], variants: tuple[str, ...] | list[str]) -> list[str]:
+def own_tags(
+    tags: tuple[str, ...] | list[str],
+    variants: tuple[str, ...] | list[str],
+    template: str = VARIANT_AFTER,
+) -> list[str]:
     """The tags of the image itself, its variants' left out."""
-    return [t for t in tags if variant_of(t, variants) is None]
+    return [t for t in tags if variant_of(t, variants, template) is None]
 
 
 def variant_moving_tags(
-    tags: tuple[str, ...] | list[str], variants: tuple[str, ...] | list[str]
+    tags: tuple[str, ...] | list[str],
+    variants: tuple[str, ...] | list[str],
+    template: str = VARIANT_AFTER,
 ) -> list[str]:
     """The variants' moving tags (`1.4-cuda12`, `latest-cuda12`): a variant's tags that are a
-    moving tag of the image's kind with the variant's suffix."""
+    moving tag of the image's kind with the variant's name."""
     found = []
     for tag in tags:
-        name = variant_of(tag, variants)
-        if name and tag.endswith(f"-{name}") and moving_tags([tag[: -len(name) - 1]]):
+        own, name = split_variant(tag, variants, template)
+        if name and moving_tags([own]):
             found.append(tag)
     return found
 
@@ -112,13 +130,14 @@ def release_rows(
     digests: Mapping[str, str | None],
     labels: Mapping[str, Mapping[str, str]],
     variants: tuple[str, ...] = (),
+    template: str = VARIANT_AFTER,
 ) -> list[ReleaseRow]:
     """One row per released version, newest first. `digests`: tag -> manifest digest, for the
     versions, their variants' `X.Y.Z-<variant>` and moving tags; `labels`: version -> its
     image's labels."""
     held = set(tags)
-    of_variants = variant_moving_tags(tags, variants)
-    tags = own_tags(tags, variants)
+    of_variants = variant_moving_tags(tags, variants, template)
+    tags = own_tags(tags, variants, template)
     contents = content_tags(tags)
     moving = moving_tags(tags)
     rows = []
@@ -131,9 +150,9 @@ def release_rows(
         if parent and own.get(BASE_DIGEST):
             parent = f"{parent.rsplit('@', 1)[0]}@{own[BASE_DIGEST]}"
         released = {
-            name: digests.get(f"{version}-{name}") or ""
+            name: digests.get(with_variant(version, name, template)) or ""
             for name in variants
-            if f"{version}-{name}" in held
+            if with_variant(version, name, template) in held
         }
         rows.append(
             ReleaseRow(
@@ -148,8 +167,10 @@ def release_rows(
                 tuple(
                     t
                     for t in of_variants
-                    if (d := digests.get(t)) and d == released.get(variant_of(t, variants))
+                    if (d := digests.get(t))
+                    and d == released.get(variant_of(t, variants, template))
                 ),
+                template,
             )
         )
     return rows
@@ -166,9 +187,9 @@ def render_releases(repository: str, rows: list[ReleaseRow]) -> str:
         if row.content_tag:
             lines.append(f"    content tag: {row.content_tag}")
         for name, digest in row.variants:
-            on = [t for t in row.variant_moving if t.endswith(f"-{name}")]
+            on = [t for t in row.variant_moving if variant_of(t, [name], row.template)]
             tags = f" [{', '.join(on)}]" if on else ""
-            lines.append(f"    variant {name}: {row.version}-{name}{tags}  {digest}")
+            lines.append(f"    variant {name}: {row.variant_tag(name)}{tags}  {digest}")
         lines.append(f"    built on: {row.parent or 'nothing (a root)'}")
         lines.append(f"    SBOM: {sbom_tag(row.digest) if row.sbom else 'none recorded'}")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import semver
 
-from bbc.model.tags import tag_of, version_tags
+from bbc.model.tags import VARIANT_AFTER, tag_of, version_tags
 from bbc.model.versions import VersionError, parse_version
 
 
@@ -70,16 +70,20 @@ def released_versions(tags: Iterable[str]) -> tuple[semver.Version, ...]:
 
 
 def may_move(
-    tag: str, version: str, released: Iterable[semver.Version], variant: str | None = None
+    tag: str,
+    version: str,
+    released: Iterable[semver.Version],
+    variant: str | None = None,
+    template: str = VARIANT_AFTER,
 ) -> bool:
     """A moving tag never goes back: `X.Y`, `X` and `latest` (an image variant's `X.Y-cuda12`,
     `X-cuda12`, `latest-cuda12`) point at the highest release whose tags include them. The
     variants share the image's versions, so the image's releases decide. Other tags (a
     registry's `extra_image_tags`) always move."""
-    if tag not in version_tags(version, variant):
+    if tag not in version_tags(version, variant, template):
         return True
     ours = parse_version(version)
-    return all(ours >= r for r in released if tag in version_tags(str(r), variant))
+    return all(ours >= r for r in released if tag in version_tags(str(r), variant, template))
 
 
 def moving_plan(
@@ -87,9 +91,10 @@ def moving_plan(
     moving: tuple[str, ...],
     registry_tags: Iterable[str],
     variant: str | None = None,
+    template: str = VARIANT_AFTER,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the moving refs this release (of an image variant) may move, the ones a newer release
     holds)."""
     released = released_versions(registry_tags)
-    movable = tuple(r for r in moving if may_move(tag_of(r), version, released, variant))
+    movable = tuple(r for r in moving if may_move(tag_of(r), version, released, variant, template))
     return movable, tuple(r for r in moving if r not in movable)

@@ -10,7 +10,7 @@ from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.model.tags import ref, tag_of
+from bbc.model.tags import VARIANT_AFTER, ref, tag_of, with_variant
 from bbc.publish.history import (
     ReleaseRow,
     moving_tags,
@@ -21,6 +21,7 @@ from bbc.publish.history import (
 )
 from bbc.publish.registry import Registries, list_tags, read_labels, read_manifests
 from bbc.publish.release import repositories
+from bbc.subsystems import BBC
 from bbc.target_types import VariantsField
 
 
@@ -50,6 +51,7 @@ class _RegistryReleasesRequest:
     address: str
     repository: str
     variants: tuple[str, ...] = ()  # the image's variants
+    template: str = VARIANT_AFTER  # [bbc].variant_tag_template
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,13 @@ async def registry_releases(
         return RegistryReleases(
             request.alias, request.repository, failure=tags, address=request.address
         )
-    own = own_tags(tags, request.variants)
+    variants, template = request.variants, request.template
+    own = own_tags(tags, variants, template)
     versions = released_versions(own)
-    of_variants = [f"{v}-{n}" for v in versions for n in request.variants if f"{v}-{n}" in tags]
-    moving = (*moving_tags(own), *variant_moving_tags(tags, request.variants))
+    of_variants = [
+        t for v in versions for n in variants if (t := with_variant(v, n, template)) in tags
+    ]
+    moving = (*moving_tags(own), *variant_moving_tags(tags, variants, template))
     refs = tuple(ref(request.repository, t) for t in (*versions, *of_variants, *moving))
     digests = await read_manifests(registries, request.address, refs, key) if refs else {}
     if isinstance(digests, str):
@@ -106,13 +111,16 @@ async def registry_releases(
         tags,
         {tag_of(r): d for r, d in digests.items()},
         {v: dict(found.value or ()) for v, found in zip(versions, labels)},
-        request.variants,
+        variants,
+        template,
     )
     return RegistryReleases(request.alias, request.repository, tuple(rows), address=request.address)
 
 
 @rule(desc="Reading an image's releases")
-async def image_releases(request: ImageReleasesRequest, options: DockerOptions) -> ImageReleases:
+async def image_releases(
+    request: ImageReleasesRequest, options: DockerOptions, bbc: BBC
+) -> ImageReleases:
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
     )
@@ -124,6 +132,7 @@ async def image_releases(request: ImageReleasesRequest, options: DockerOptions) 
                 registry.address,
                 f"{registry.address}/{name}",
                 tuple(sorted(wrapped.target[VariantsField].value or ())),
+                bbc.variant_tag_template,
             ),
         )
         for registry, name in repositories(wrapped.target, options)

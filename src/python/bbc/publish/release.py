@@ -27,6 +27,7 @@ from pants.util.value_interpolation import InterpolationContext
 from bbc.build.types import ImageBuild, ImageBuildRequest
 from bbc.model.content import CONTENT_LABEL
 from bbc.model.tags import RegistryRefs, registry_refs, sbom_tag, tag_of
+from bbc.subsystems import BBC
 from bbc.publish.history import previous_release
 from bbc.publish.plan import Release, lost_race, moving_plan, refusal
 from bbc.publish.registry import (
@@ -69,7 +70,7 @@ def repositories(
 
 
 def destinations(
-    target: Target, build: ImageBuild, options: DockerOptions
+    target: Target, build: ImageBuild, options: DockerOptions, template: str
 ) -> tuple[RegistryRefs, ...]:
     """Where `publish` pushes the image: its refs in each of its registries."""
     found = []
@@ -83,6 +84,7 @@ def destinations(
                 build.content_tag,
                 registry.extra_image_tags,
                 build.image_variant,
+                template,
             )
         )
     return tuple(found)
@@ -175,7 +177,7 @@ async def publish_to_registry(
         if back is None or not back.same_content(build.content_hash):
             return fail(lost_race(dest.exact, back or _NOTHING, build.content_hash, target))
 
-    movable, held_back = moving_plan(dest.version, dest.moving, tags, dest.variant)
+    movable, held_back = moving_plan(dest.version, dest.moving, tags, dest.variant, dest.template)
     current = await read_manifests(
         registries, dest.address, (dest.exact, *movable), reading("moving")
     )
@@ -261,7 +263,7 @@ async def _refused_variants(
 
 @rule(desc="Publishing an image")
 async def publish_image(
-    request: ImagePublishRequest, options: DockerOptions, registries: Registries
+    request: ImagePublishRequest, options: DockerOptions, registries: Registries, bbc: BBC
 ) -> ImagePublish:
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
@@ -283,7 +285,8 @@ async def publish_image(
             not_pushed=f"skip_push=True on {target.address}",
             variant_builds=variants,
         )
-    planned = [(b, destinations(target, b, options)) for b in (build, *variants)]
+    template = bbc.variant_tag_template
+    planned = [(b, destinations(target, b, options, template)) for b in (build, *variants)]
     if not planned[0][1]:
         return ImagePublish(
             request.address,

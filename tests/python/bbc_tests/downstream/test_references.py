@@ -314,3 +314,17 @@ def test_a_reference_split_by_a_line_continuation_is_said_not_skipped() -> None:
     assert references("Dockerfile", f"FROM {split}:1.0.0\n", {REG}) == ([], [1])
     found, unclear = references("Dockerfile", f"ARG A={split}:1.0.0 B={REG}:1.0.0\n", {REG})
     assert found == [] and unclear == [1, 2]  # nothing after it is guessed at either
+
+
+def test_with_the_variant_first_a_variant_pin_and_a_variant_moving_tag_move_as_spelled() -> None:
+    first = "{variant}-{tag}"
+    rows = [
+        replace(r, template=first, variant_moving=("cuda12-1.0",) if r.version == "1.0.1" else ())
+        for r in CUDA_ROWS[1:]
+    ]
+    exact = decide(ref("cuda12-1.0.0", CUDA["1.0.0"]), rows, "patch")
+    assert isinstance(exact, Move) and exact.text == f"{REG}:cuda12-1.0.1@{CUDA['1.0.1']}"
+    moving = decide(ref("cuda12-1.0", CUDA["1.0.0"]), rows, "patch")
+    assert isinstance(moving, Move) and moving.text == f"{REG}:cuda12-1.0@{CUDA['1.0.1']}"
+    # The default spelling is not this family's: 1.0.0-cuda12 is no tag of it.
+    assert not isinstance(decide(ref("1.0.0-cuda12", CUDA["1.0.0"]), rows, "patch"), Move)

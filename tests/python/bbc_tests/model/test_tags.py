@@ -14,7 +14,10 @@ from bbc.model.tags import (
     tag_of,
     tag_for_test_base,
     tag_for_tests,
+    split_variant,
+    variant_template_problem,
     version_tags,
+    with_variant,
 )
 from bbc.model.versions import VersionError
 
@@ -34,7 +37,7 @@ def test_content_and_test_tags():
 
 
 def test_every_tag_checks_the_version():
-    for make in (version_tags, tag_for_tests, lambda v: content_tag(v, "abc")):
+    for make in (version_tags, tag_for_tests):
         with pytest.raises(VersionError, match="MAJOR.MINOR.PATCH"):
             make("1.2")
 
@@ -73,7 +76,7 @@ def test_an_image_variants_tags_carry_its_name_after_the_version():
         "latest-cuda12",
     )
     assert version_tags("2.0.0-rc.1", "cuda12") == ("2.0.0-rc.1-cuda12",)
-    assert content_tag("1.4.2", "0123456789abcdef", "cuda12") == "1.4.2-cuda12-0123456789ab"
+    assert content_tag("1.4.2-cuda12", "0123456789abcdef") == "1.4.2-cuda12-0123456789ab"
     assert tag_for_tests("1.4.2", "cuda12") == "1.4.2-cuda12-test"
     # The sandwich's lower layer has none of the variant's arguments: one for all variants.
     assert tag_for_test_base("1.4.2") == "1.4.2-test-base"
@@ -122,3 +125,46 @@ def test_a_releases_sbom_tag_is_named_for_its_manifest_digest():
     assert sbom_tag(digest) == f"sha256-{'0f' * 32}.sbom"
     assert is_sbom_tag(sbom_tag(digest))
     assert not is_sbom_tag("sha256-abc.sbom") and not is_sbom_tag("1.0.0")
+
+
+def test_a_variant_tag_template_puts_the_variant_name_first():
+    first = "{variant}-{tag}"
+    assert version_tags("1.4.2", "cuda12", first) == (
+        "cuda12-1.4.2",
+        "cuda12-1.4",
+        "cuda12-1",
+        "cuda12-latest",
+    )
+    assert tag_for_tests("1.4.2", "cuda12", first) == "cuda12-1.4.2-test"
+    exact = with_variant("1.4.2", "cuda12", first)
+    assert content_tag(exact, "0123456789abcdef") == "cuda12-1.4.2-0123456789ab"
+    refs = registry_refs("bbc", "r", "bbc/ml", "1.2.3", "x", variant="cuda12", template=first)
+    assert refs.exact == "r/bbc/ml:cuda12-1.2.3" and refs.moving[-1] == "r/bbc/ml:cuda12-latest"
+    assert with_variant("1.4", None, first) == "1.4"
+
+
+@pytest.mark.parametrize("template", ["{tag}-{variant}", "{variant}-{tag}", "{variant}_{tag}"])
+def test_a_variants_tags_are_read_back_as_the_image_tag_and_the_variant(template):
+    variants = ("cuda12", "cuda12.4", "rocm")
+    for variant in variants:
+        for tag in (
+            *version_tags("1.4.2", variant, template),
+            tag_for_tests("1.4.2", variant, template),
+        ):
+            own = tag.removesuffix("-test")
+            assert split_variant(own, variants, template) == (
+                own.replace(variant, "").strip("-_"),
+                variant,
+            ), tag
+        hashed = content_tag(with_variant("1.4.2", variant, template), "0123456789abcdef")
+        assert split_variant(hashed, variants, template) == ("1.4.2-0123456789ab", variant)
+    for own in ("1.4.2", "latest", "1.4.2-0123456789ab", "1.4.2-rc.1"):
+        assert split_variant(own, variants, template) == (own, None)
+
+
+def test_a_template_must_name_the_tag_and_the_variant_once_with_one_separator():
+    for good in ("{tag}-{variant}", "{variant}-{tag}", "{tag}_{variant}"):
+        assert variant_template_problem(good) is None
+    for bad in ("{tag}{variant}", "{variant}.{tag}", "{tag}-{variant}-gpu", "{variant}", "x-{tag}"):
+        problem = variant_template_problem(bad)
+        assert problem is not None and "'{variant}-{tag}': cuda12-1.4.2" in problem, bad

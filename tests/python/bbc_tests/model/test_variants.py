@@ -57,7 +57,10 @@ def test_two_variants_built_alike_are_one_image():
 
 def test_a_version_shaped_like_a_variants_tag_is_refused():
     found = problem({"cuda12": ["ACCEL=x"]}, version="1.0.0-cuda12")
-    assert found is not None and "ends like the tags of its variant 'cuda12'" in found
+    assert (
+        found is not None
+        and "is spelled like the tags of its variant 'cuda12' (X.Y.Z-cuda12)" in found
+    )
 
 
 def test_tags_too_long_for_docker_are_refused():
@@ -76,3 +79,14 @@ def test_a_parent_variant_must_be_one_of_the_parents():
     assert no_variants is not None and "it has no variants" in no_variants
     root = parent_variant_problem("cuda12", None, (), "b/BUILD")
     assert root is not None and "has no parent in the repository" in root
+
+
+def test_with_the_variant_first_a_version_cannot_clash_and_tag_lengths_count_it():
+    first = "{variant}-{tag}"
+    assert (
+        variants_problem({"cuda12": ["ACCEL=x"]}, "1.0.0-cuda12", ["ACCEL"], None, "b", first)
+        is None
+    )
+    long = "v" + "a" * 31
+    found = variants_problem({long: ["ACCEL=x"]}, "1.0.0-" + "r" * 90, ["ACCEL"], None, "b", first)
+    assert found is not None and f"makes the tag {long[:20]}" in found

@@ -181,3 +181,15 @@ def test_a_variants_moving_tags_are_listed_with_the_release_whose_variant_they_a
     text = render_releases("r/bbc/ml", rows)
     assert "    variant cuda12: 1.0.1-cuda12 [1.0-cuda12, 1-cuda12]  sha256:d" in text
     assert "    variant cuda12: 1.0.0-cuda12 [latest-cuda12]  sha256:c" in text
+
+
+def test_with_the_variant_first_its_tags_are_read_and_shown_as_spelled() -> None:
+    first = "{variant}-{tag}"
+    tags = ["1.0.0", "cuda12-1.0.0", "cuda12-1.0.0-0123456789ab", "cuda12-1.0", "cuda12-latest"]
+    assert own_tags(tags, ("cuda12",), first) == ["1.0.0"]
+    assert variant_moving_tags(tags, ("cuda12",), first) == ["cuda12-1.0", "cuda12-latest"]
+    digests = {"1.0.0": "sha256:a", "cuda12-1.0.0": "sha256:c", "cuda12-1.0": "sha256:c"}
+    [row] = release_rows(tags, digests, {}, ("cuda12",), first)
+    assert (row.variants, row.variant_moving) == ((("cuda12", "sha256:c"),), ("cuda12-1.0",))
+    text = render_releases("r/bbc/ml", [row])
+    assert "    variant cuda12: cuda12-1.0.0 [cuda12-1.0]  sha256:c" in text
