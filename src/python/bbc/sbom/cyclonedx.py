@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cyclonedx.exception.factory import InvalidSpdxLicenseException
@@ -197,8 +197,7 @@ def _license_names(component: dict) -> tuple[str, ...]:
 
 
 def _packages(components: list, graph: dict[str, list[str]]) -> list[Package]:
-    keys = {}  # bom-ref -> the Package.key of its component
-    parsed = []
+    by_ref: dict[str, Package] = {}  # bom-ref -> its package, dependencies still to name
     for component in components:
         try:
             url = PackageURL.from_string(component["purl"])
@@ -206,38 +205,28 @@ def _packages(components: list, graph: dict[str, list[str]]) -> list[Package]:
             continue  # not a package this plugin lists
         if url.type not in ("deb", "pypi"):
             continue
-        name = str(component.get("name") or url.name)
-        if url.type == "deb":
-            arch = (url.qualifiers or {}).get("arch")
-            keys[str(component.get("bom-ref"))] = f"{name}:{arch}" if arch else name
-        else:
-            version = str(component.get("version") or url.version or "")
-            keys[str(component.get("bom-ref"))] = f"{pep503_name(name)}=={version}"
-        parsed.append((component, url))
-    found = []
-    for component, url in parsed:
         qualifiers = url.qualifiers or {}
         source, _, source_version = (qualifiers.get("upstream") or "").partition("@")
         properties = {p.get("name"): p.get("value") for p in component.get("properties") or ()}
         source = source or properties.get("io.bbc.debian-source")  # releases before upstream=
-        version = component.get("version") or url.version or ""
-        found.append(
-            Package(
-                url.type,
-                component.get("name") or url.name,
-                version,
-                qualifiers.get("arch"),
-                source or (url.name if url.type == "deb" else None),
-                source_version if source_version and source_version != version else None,
-                tuple(
-                    sorted(
-                        keys[r] for r in graph.get(str(component.get("bom-ref")), ()) if r in keys
-                    )
-                ),
-                _license_names(component),
-            )
+        version = str(component.get("version") or url.version or "")
+        by_ref[str(component.get("bom-ref"))] = Package(
+            url.type,
+            str(component.get("name") or url.name),
+            version,
+            qualifiers.get("arch"),
+            source or (url.name if url.type == "deb" else None),
+            source_version if source_version and source_version != version else None,
+            (),
+            _license_names(component),
         )
-    return found
+    return [
+        replace(
+            package,
+            depends=tuple(sorted(by_ref[r].key for r in graph.get(ref, ()) if r in by_ref)),
+        )
+        for ref, package in by_ref.items()
+    ]
 
 
 def sbom_image(text: str) -> ImagePackages:
