@@ -71,8 +71,9 @@ class DownstreamSubsystem(GoalSubsystem):
         default=False,
         help=(
             "Print the diffs and commit messages, and check what the real run would refuse (a "
-            "branch with someone else's commits, the base branch, a push the remote rejects: "
-            "`git push --dry-run`); commit and push nothing (it still clones)."
+            "branch with someone else's commits, the base branch, a push `git push --dry-run` "
+            "says the remote rejects; a remote's hooks run only on a real push); commit and push "
+            "nothing (it still clones)."
         ),
     )
 

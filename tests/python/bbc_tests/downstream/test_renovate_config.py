@@ -30,8 +30,8 @@ def _kind(tag: str) -> str:
     assert base["versioning"] == "docker" and base["ignoreUnstable"] is True
     assert base["pinDigests"] is False
     matched = [rule for rule in by_value if _pattern(rule).fullmatch(tag)]
-    assert len(matched) == 1, (tag, [r["description"] for r in matched])
-    [rule] = matched
+    assert matched, tag
+    rule = matched[-1]  # Renovate applies every matching rule in order: the last one wins
     if rule.get("pinDigests"):
         return "moved and pinned"
     if rule.get("enabled") is False and "matchUpdateTypes" in rule:
@@ -63,3 +63,10 @@ def test_the_docs_show_the_configuration_file_and_name_its_keys() -> None:
     ):
         assert f"`{key}`" in docs, key
         assert key in CONFIG.read_text(), key
+
+
+def test_the_patterns_are_re2_and_the_content_tag_rule_is_last() -> None:
+    rules = _rules()
+    for rule in rules[1:]:
+        assert "(?!" not in rule["matchCurrentValue"] and "(?=" not in rule["matchCurrentValue"]
+    assert rules[-1].get("enabled") is False and "matchUpdateTypes" not in rules[-1]
