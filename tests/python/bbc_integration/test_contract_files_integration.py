@@ -97,8 +97,11 @@ def test_hangs(containers):
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Repo:
     repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd()).for_tests()
-    # A library of the resolve for the tests to import, beside pytest and docker.
-    repo.configure('\n[container-tests]\nextra_requirements = ["cyclonedx-python-lib"]\n')
+    # A library of the resolve for the tests to import, beside pytest and docker (any spelling
+    # of its name, with extras).
+    repo.configure(
+        '\n[container-tests]\nextra_requirements = ["Cyclonedx_Python_Lib[json-validation]"]\n'
+    )
     repo.add_root("root")
     repo.add_child(
         "base",

@@ -39,7 +39,7 @@ from bbc.container_tests.contract_files import (
     repository_globs,
 )
 from bbc.container_tests.junit import Check, capped, report_stem
-from bbc.model.content import lock_subset, pep503_name
+from bbc.model.content import lock_subset, parse_requirement, pep503_name
 from bbc.subsystems import ContainerTestsSubsystem
 from bbc.util_rules.docker import Docker
 from bbc.util_rules.scripts import script
@@ -60,6 +60,12 @@ class ContractPytest:
     problem: str = ""
 
 
+def _name(requirement: str) -> str | None:
+    """The project a requirement names (`Cyclonedx_Python_Lib[x]==9.1` -> cyclonedx-python-lib)."""
+    parsed = parse_requirement(requirement)
+    return pep503_name(parsed.name) if parsed else None
+
+
 @rule(desc="Building the pytest of contract test files", level=LogLevel.DEBUG)
 async def contract_pytest(
     subsystem: ContainerTestsSubsystem, python_setup: PythonSetup
@@ -78,7 +84,7 @@ async def contract_pytest(
     text = locks[0].content.decode() if locks else ""
     wanted = (*REQUIREMENTS, *subsystem.extra_requirements)
     locked = {name for name, _, _ in lock_subset(text, wanted)}
-    missing = [r for r in wanted if pep503_name(r) not in locked]
+    missing = [r for r in wanted if _name(r) not in locked]
     if missing:
         extra = (
             " ([container-tests].extra_requirements)" if set(missing) - set(REQUIREMENTS) else ""

@@ -226,9 +226,12 @@ def _archive(files: Mapping[str, FileSpec]) -> bytes:
         for path, spec in sorted(files.items()):
             if not path.startswith("/"):
                 raise ValueError(f"files: {path!r} is not an absolute path in the container")
-            content, mode = spec if isinstance(spec, tuple) else (spec, None)
+            content, mode = spec if isinstance(spec, tuple) and len(spec) == 2 else (spec, None)
             if not isinstance(content, (str, bytes, Path)) or not (
-                mode is None or isinstance(mode, int) and 0 <= mode <= 0o7777
+                mode is None
+                or isinstance(mode, int)
+                and not isinstance(mode, bool)
+                and 0 <= mode <= 0o7777
             ):
                 raise ValueError(
                     f"files: {path!r} is {spec!r}: give str, bytes or a Path, or (content, mode) "
