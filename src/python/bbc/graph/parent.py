@@ -9,7 +9,7 @@ line to write.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from pants.backend.docker.target_types import DockerImageSourceField
 from pants.backend.docker.util_rules.docker_build_args import (
@@ -89,18 +89,19 @@ def _as_address(ref: str, owner: Address) -> str:
     return f"{path}:{name or path.rsplit('/', 1)[-1]}"
 
 
-def possible_parents(image: str, parent_refs: Mapping[str, str | None]) -> list[str]:
-    """The images that could be `image`'s parent (`parent_refs`: each image's parent, as its
-    Dockerfile names it): every other image but its descendants, whose chain reaches it."""
-    possible = []
-    for other in sorted(parent_refs):
-        seen, on = {other}, parent_refs[other]
-        while on is not None and on != image and on not in seen:
-            seen.add(on)
-            on = parent_refs.get(on)
-        if other != image and on != image:
-            possible.append(other)
-    return possible
+def possible_parents(image: str, built_on: Mapping[str, Sequence[str]]) -> list[str]:
+    """The images that could be `image`'s parent (`built_on`: the images each image's Dockerfile
+    builds on, its parent and its other stages' images): every other image but those that
+    build on it, directly or through others (it would be their ancestor and their descendant)."""
+    above: set[str] = set()  # the images that build on `image`
+    frontier = [image]
+    while frontier:
+        on = frontier.pop()
+        for other, bases in built_on.items():
+            if on in bases and other not in above:
+                above.add(other)
+                frontier.append(other)
+    return sorted(other for other in built_on if other != image and other not in above)
 
 
 @rule
@@ -153,19 +154,22 @@ async def image_parent(request: ImageParentRequest, all_images: BBCImageTargets)
     if not named:
         # (Each image's parent as its Dockerfile names it, without resolving it: asking for the
         # others' ImageParent would ask for this one's.)
-        others = [t.address for t in all_images]
+        others = list(all_images)
         dockerfiles = await MultiGet(
-            Get(ImageDockerfile, ImageDockerfileRequest(a)) for a in others
+            Get(ImageDockerfile, ImageDockerfileRequest(t.address)) for t in others
         )
-        parent_refs: dict[str, str | None] = {}
-        for other, other_dockerfile in zip(others, dockerfiles):
+        build_args = await MultiGet(Get(DockerBuildArgs, DockerBuildArgsRequest(t)) for t in others)
+        built_on: dict[str, list[str]] = {}
+        for other, other_dockerfile, args in zip(others, dockerfiles, build_args):
+            given = {k: v for k, v in args.to_dict().items() if v is not None}
             try:
-                chain = final_chain("", other_dockerfile.instructions, {})
+                chain = final_chain("", other_dockerfile.instructions, given)
             except ChainError:
                 chain = None
-            ref = chain.parent_ref if chain else None
-            parent_refs[str(other)] = _as_address(ref, other) if ref else None
-        images = possible_parents(str(address), parent_refs)
+            refs = [chain.parent_ref] if chain and chain.parent_ref else []
+            refs += stage_arguments(other_dockerfile.instructions, given).values()
+            built_on[str(other.address)] = [_as_address(r, other.address) for r in refs]
+        images = possible_parents(str(address), built_on)
         example = images[0] if images else "<path>:<name>"
         problem = (
             f"{where} names no target, so the parent image is unknown (and Pants infers no "

@@ -53,6 +53,15 @@ def graph() -> ImageGraph:
             **image("orphan", "img/gone:gone"),
             **image("orphankid", "img/orphan:orphan"),
             **image("orphangrandkid", "img/orphankid"),
+            # Built on img/orphan too: through a build argument, and as a builder stage.
+            **image(
+                "orphanbyarg", "img/root:root", extra_build_args=["SOURCE_IMAGE=img/orphan:orphan"]
+            ),
+            **image("orphanstage", "img/root:root"),
+            "img/orphanstage/Dockerfile": (
+                "ARG B=img/orphan:orphan\nARG SOURCE_IMAGE=img/root:root\nFROM $B AS b\n"
+                "FROM $SOURCE_IMAGE\nCOPY --from=b /x /x\n"
+            ),
             **image("vanilla", "img/root:root"),
             "img/vanilla/BUILD": 'docker_image(name="vanilla")\n',
             **image("onvanilla", "img/vanilla:vanilla"),
@@ -150,7 +159,7 @@ def test_the_parents_suggested_to_an_image_are_never_itself_nor_its_descendants(
     assert error is not None
     suggested = error.split("one of ")[1].split(": `ARG")[0].split(", ")
     assert "img/root:root" in suggested and "img/mid:mid" in suggested
-    for name in ("orphan", "orphankid", "orphangrandkid"):
+    for name in ("orphan", "orphankid", "orphangrandkid", "orphanbyarg", "orphanstage"):
         assert f"img/{name}:{name}" not in suggested, suggested
 
 
