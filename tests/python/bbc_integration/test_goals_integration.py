@@ -135,11 +135,11 @@ def test_every_goal_that_reads_dockerfiles_names_a_copied_file_nobody_owns(scrat
         "img/mid/Dockerfile", repo.read("img/mid/Dockerfile") + "COPY tools/setup_tool.py /\n"
     )
     said = (
-        "img/mid:mid: img/mid/Dockerfile:4 copies tools/setup_tool.py, but no target owns "
-        "tools/setup_tool.py: Pants leaves them out of the build context, so the build cannot "
-        'copy them and a change to them rebuilds nothing. Fix: add `files(name="setup_tool", '
-        'sources=["setup_tool.py"])` to tools/BUILD and "tools:setup_tool" to the image\'s '
-        "dependencies."
+        "img/mid:mid: img/mid/Dockerfile copies files from outside the image's build context "
+        "(Pants puts there only the files of its dependencies), so the build cannot copy them and "
+        "a change to them rebuilds nothing: line 4 tools/setup_tool.py: no target owns "
+        'tools/setup_tool.py. Fix: add `files(name="copied", sources=["setup_tool.py"])` to '
+        'tools/BUILD; add "tools:copied" to the image\'s dependencies.'
     )
     for goal in (("bbc-tree",), ("bbc-check", "::"), ("package", "img/mid:mid")):
         run = repo.pants(*goal)

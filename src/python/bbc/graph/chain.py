@@ -161,10 +161,13 @@ def pinned_references(instructions: Sequence[Instruction]) -> tuple[tuple[str, s
     return tuple((what, ref) for ref, what in found.items())
 
 
-def copied_from_context(instructions: Sequence[Instruction]) -> tuple[tuple[int, str], ...]:
+def copied_from_context(
+    instructions: Sequence[Instruction], build_args: Mapping[str, str] | None = None
+) -> tuple[tuple[int, str], ...]:
     """(line, path) of every build-context path COPY and ADD read (not those from another stage
-    or image), with ARG defaults substituted."""
-    defaults = arg_defaults(instructions)
+    or image), with ARGs substituted (`build_args`, values set outside the Dockerfile, before
+    the defaults)."""
+    defaults = {**arg_defaults(instructions), **(build_args or {})}
     return tuple(
         (i.line, substituted(source, defaults))
         for i in instructions

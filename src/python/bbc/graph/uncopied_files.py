@@ -8,24 +8,30 @@ reads Dockerfiles says so, naming the file and the target to add.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from pants.backend.docker.goals.package_image import DockerPackageFieldSet
 from pants.backend.docker.subsystems.docker_options import DockerOptions
+from pants.backend.docker.util_rules.docker_build_args import (
+    DockerBuildArgs,
+    DockerBuildArgsRequest,
+)
 from pants.engine.addresses import Address
 from pants.engine.fs import PathGlobs, Paths
 from pants.engine.internals.graph import Owners, OwnersRequest
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
+    Dependencies,
+    DependenciesRequest,
     SourcesField,
     SourcesPaths,
     SourcesPathsRequest,
-    TransitiveTargets,
-    TransitiveTargetsRequest,
+    Targets,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -56,17 +62,19 @@ def _build_file(path: str) -> bool:
     return name == "BUILD" or name.startswith("BUILD.")
 
 
-def _files_target(files: Sequence[str]) -> tuple[str, str]:
-    """(the BUILD file, the `files(...)` target to write in it) that would own `files`, which
-    share one folder."""
-    folder = os.path.dirname(files[0])
-    names = sorted(os.path.basename(f) for f in files)
-    if len(names) == 1:
-        name = os.path.splitext(names[0])[0]
-    else:
-        name = os.path.basename(folder) or "files"
-    sources = ", ".join(f'"{n}"' for n in names)
-    return os.path.join(folder, "BUILD"), f'files(name="{name}", sources=[{sources}])'
+TARGET = "copied"  # the name of the `files` target suggested in a folder's BUILD file
+_GLOB = set("*?[")
+
+
+@dataclass(frozen=True)
+class Uncopied:
+    """What one COPY source matches outside the build context."""
+
+    line: int
+    source: str
+    path: str  # the repository path the source names (a file, a folder or a glob)
+    unowned: tuple[str, ...]  # files no target owns
+    not_depended_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (owner, its files)
 
 
 def _named(files: Sequence[str]) -> str:
@@ -74,35 +82,53 @@ def _named(files: Sequence[str]) -> str:
     return shown + (f" and {len(files) - SHOWN} more" if len(files) > SHOWN else "")
 
 
-def uncopied_message(
-    address: str,
-    where: str,
-    source: str,
-    unowned: Sequence[str],
-    not_depended_on: Mapping[str, Sequence[str]],
-) -> str:
-    """What to say of one COPY line (`where`: `<Dockerfile>:<line>`) whose `source` matches
-    files outside the build context: `unowned` (no target owns them) and, per owner, files whose
-    owner the image does not depend on."""
-    clauses, fixes = [], []
-    if unowned:
-        clauses.append(f"no target owns {_named(unowned)}")
-        by_folder: dict[str, list[str]] = defaultdict(list)
-        for path in unowned:
-            by_folder[os.path.dirname(path)].append(path)
-        for files in by_folder.values():
-            build_file, target = _files_target(files)
-            owner = f"{os.path.dirname(build_file)}:{target.split(chr(34))[1]}"
-            fixes.append(
-                f'add `{target}` to {build_file} and "{owner}" to the image\'s dependencies'
-            )
-    for owner, files in sorted(not_depended_on.items()):
-        clauses.append(f"{owner} owns {_named(files)} and the image does not depend on it")
-        fixes.append(f'add "{owner}" to the image\'s dependencies')
+def _files_targets(found: Sequence[Uncopied]) -> dict[str, list[str]]:
+    """BUILD file -> the sources of the one `files` target to add there so that every unowned
+    file is owned: a copied folder's `**/*`, a glob's pattern, a file's name."""
+    sources: dict[str, list[str]] = defaultdict(list)
+    folders = set()
+    for u in found:
+        if not u.unowned:
+            continue
+        if any(f.startswith(f"{u.path}/") for f in u.unowned):  # a folder: all of it
+            folders.add(u.path)
+            sources[os.path.join(u.path, "BUILD")] = ["**/*"]
+            continue
+        folder = os.path.dirname(u.path)
+        if _GLOB & set(os.path.basename(u.path)):
+            wanted = [os.path.basename(u.path)]
+        else:
+            wanted = sorted({os.path.basename(f) for f in u.unowned})
+        sources[os.path.join(folder, "BUILD")] += wanted
+    return {
+        build: (["**/*"] if os.path.dirname(build) in folders else sorted(set(names)))
+        for build, names in sorted(sources.items())
+    }
+
+
+def uncopied_message(address: str, dockerfile: str, found: Sequence[Uncopied]) -> str:
+    """What to say of an image whose Dockerfile copies files from outside its build context:
+    each COPY source with what it misses, then one fix for all of them."""
+    clauses = []
+    for u in found:
+        said = [f"no target owns {_named(u.unowned)}"] if u.unowned else []
+        said += [
+            f"{owner} owns {_named(files)} but the image does not depend on it"
+            for owner, files in u.not_depended_on
+        ]
+        clauses.append(f"line {u.line} {u.source}: {'; '.join(said)}")
+    targets = _files_targets(found)
+    fixes = [
+        f'add `files(name="{TARGET}", sources={json.dumps(names)})` to {build}'
+        for build, names in targets.items()
+    ]
+    depend_on = [f"{os.path.dirname(build)}:{TARGET}" for build in targets]
+    depend_on += sorted({owner for u in found for owner, _ in u.not_depended_on})
+    fixes.append(f"add {json.dumps(depend_on)[1:-1]} to the image's dependencies")
     return (
-        f"{address}: {where} copies {source}, but {' and '.join(clauses)}: Pants leaves them "
-        f"out of the build context, so the build cannot copy them and a change to them rebuilds "
-        f"nothing. Fix: {'; '.join(fixes)}."
+        f"{address}: {dockerfile} copies files from outside the image's build context (Pants puts "
+        f"there only the files of its dependencies), so the build cannot copy them and a change "
+        f"to them rebuilds nothing: {'. '.join(clauses)}. Fix: {'; '.join(fixes)}."
     )
 
 
@@ -120,27 +146,31 @@ class UncopiedFiles:
     desc="Finding the files an image copies that are not in its build context", level=LogLevel.DEBUG
 )
 async def uncopied_files(request: UncopiedFilesRequest, docker: DockerOptions) -> UncopiedFiles:
-    wrapped, dockerfile, transitive = await MultiGet(
+    wrapped, dockerfile = await MultiGet(
         Get(WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")),
         Get(ImageDockerfile, ImageDockerfileRequest(request.address)),
-        Get(TransitiveTargets, TransitiveTargetsRequest([request.address])),
     )
     if dockerfile.parsed is None:
         return UncopiedFiles(())
-    root = DockerPackageFieldSet.create(wrapped.target).get_context_root(
-        docker.default_context_root
+    target = wrapped.target
+    direct, build_args = await MultiGet(
+        Get(Targets, DependenciesRequest(target[Dependencies])),
+        Get(DockerBuildArgs, DockerBuildArgsRequest(target)),
     )
+    given = {k: v for k, v in build_args.to_dict().items() if v is not None}
+    root = DockerPackageFieldSet.create(target).get_context_root(docker.default_context_root)
     copies = [
         (line, source, context_globs(root, source))
-        for line, source in copied_from_context(dockerfile.instructions)
+        for line, source in copied_from_context(dockerfile.instructions, given)
     ]
     copies = [copy for copy in copies if copy[2]]
     if not copies:
         return UncopiedFiles(())
-    closure = [t for t in transitive.closure if t.has_field(SourcesField)]
+    # As Pants' docker backend makes a build context: the files of the image's own dependencies.
+    in_context_targets = [t for t in direct if t.has_field(SourcesField)]
     matched = await MultiGet(Get(Paths, PathGlobs(globs)) for _, _, globs in copies)
     owned = await MultiGet(
-        Get(SourcesPaths, SourcesPathsRequest(t[SourcesField])) for t in closure
+        Get(SourcesPaths, SourcesPathsRequest(t[SourcesField])) for t in in_context_targets
     )
     in_context = {f for paths in owned for f in paths.files}
     missing = [
@@ -152,18 +182,26 @@ async def uncopied_files(request: UncopiedFilesRequest, docker: DockerOptions) -
         f: sorted({str(a.maybe_convert_to_target_generator()) for a in found})
         for f, found in zip(outside, owners)
     }
-    messages = []
-    for (line, source, _), files in zip(copies, missing):
+    found = []
+    for (line, source, globs), files in zip(copies, missing):
         if not files:
             continue
-        unowned = [f for f in files if not owner_of[f]]
         elsewhere: dict[str, list[str]] = defaultdict(list)
         for f in files:
             if owner_of[f]:
                 elsewhere[owner_of[f][0]].append(f)
-        where = f"{dockerfile.parsed.path}:{line}"
-        messages.append(uncopied_message(str(request.address), where, source, unowned, elsewhere))
-    return UncopiedFiles(tuple(messages))
+        found.append(
+            Uncopied(
+                line,
+                source,
+                "." if globs == ("**",) else globs[0],
+                tuple(f for f in files if not owner_of[f]),
+                tuple((owner, tuple(fs)) for owner, fs in sorted(elsewhere.items())),
+            )
+        )
+    if not found:
+        return UncopiedFiles(())
+    return UncopiedFiles((uncopied_message(str(request.address), dockerfile.parsed.path, found),))
 
 
 @dataclass(frozen=True)

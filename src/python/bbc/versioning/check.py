@@ -103,7 +103,10 @@ async def bbc_check(
     )
     images = [a for a in graph.infos if graph.infos[a].error is None]
     token = await Get(RunToken)
-    await Get(SaidUncopiedFiles, SayUncopiedFiles(tuple(images), token.value))
+    await Get(
+        SaidUncopiedFiles,
+        SayUncopiedFiles(tuple(a for a in images if a in requested), token.value),
+    )
     all_inputs = await MultiGet(Get(ImageInputs, ImageInputsRequest(a)) for a in images)
     existing = await Get(Paths, PathGlobs(changed_files))
     deleted = sorted(set(changed_files) - set(existing.files))

@@ -9,6 +9,7 @@ from pants.testutil.rule_runner import QueryRule, RuleRunner
 from bbc.graph.instructions import Instruction
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest, ParsedDockerfile
 from bbc.graph.uncopied_files import (
+    Uncopied,
     UncopiedFiles,
     UncopiedFilesRequest,
     context_globs,
@@ -131,7 +132,10 @@ def test_files_a_copy_reads_from_outside_the_build_context_are_named_with_the_ta
 ) -> None:
     rule_runner.write_files(
         {
-            "app/BUILD": 'docker_image(version="1.0.0", dependencies=["owned"])',
+            "app/BUILD": (
+                'docker_image(version="1.0.0", dependencies=["owned"], '
+                'extra_build_args=["CONF=owned/in.txt"])'
+            ),
             "app/Dockerfile": dedent(
                 """\
                 ARG TOOLS=tools
@@ -140,8 +144,15 @@ def test_files_a_copy_reads_from_outside_the_build_context_are_named_with_the_ta
                 COPY conf /etc/conf
                 COPY owned/in.txt app.tool/tool.pex /opt/
                 COPY --from=busybox:1 /bin/sh /bin/
+                ARG CONF=nowhere/dev.txt
+                COPY ${CONF} /etc/app.conf
                 """
             ),
+            "nowhere/dev.txt": "the default, which the build argument replaces",
+            # A child copying its parent's file: only the image's own dependencies are in its
+            # build context, as Pants makes it.
+            "child/BUILD": 'docker_image(version="1.0.0", parent_versions="^1.0")',
+            "child/Dockerfile": "ARG SOURCE_IMAGE=app:app\nFROM $SOURCE_IMAGE\nCOPY owned/in.txt /\n",
             "tools/setup_tool.py": "print('set up')\n",
             "conf/BUILD": 'files(name="cfg", sources=["*.txt"])',
             "conf/a.txt": "a",
@@ -150,17 +161,22 @@ def test_files_a_copy_reads_from_outside_the_build_context_are_named_with_the_ta
             "owned/in.txt": "in",
         }
     )
+    child = rule_runner.request(UncopiedFiles, [UncopiedFilesRequest(Address("child"))])
+    assert child.messages == (
+        "child:child: child/Dockerfile copies files from outside the image's build context "
+        "(Pants puts there only the files of its dependencies), so the build cannot copy them and "
+        "a change to them rebuilds nothing: line 3 owned/in.txt: owned:owned owns owned/in.txt "
+        'but the image does not depend on it. Fix: add "owned:owned" to the image\'s '
+        "dependencies.",
+    )
     found = rule_runner.request(UncopiedFiles, [UncopiedFilesRequest(Address("app"))])
     assert found.messages == (
-        "app:app: app/Dockerfile:3 copies tools/setup_tool.py, but no target owns "
-        "tools/setup_tool.py: Pants leaves them out of the build context, so the build cannot "
-        "copy them and a change to them rebuilds nothing. Fix: add "
-        '`files(name="setup_tool", sources=["setup_tool.py"])` to tools/BUILD and '
-        '"tools:setup_tool" to the image\'s dependencies.',
-        "app:app: app/Dockerfile:4 copies conf, but conf:cfg owns conf/a.txt, conf/b.txt and "
-        "the image does not depend on it: Pants leaves them out of the build context, so the "
-        'build cannot copy them and a change to them rebuilds nothing. Fix: add "conf:cfg" to '
-        "the image's dependencies.",
+        "app:app: app/Dockerfile copies files from outside the image's build context (Pants puts "
+        "there only the files of its dependencies), so the build cannot copy them and a change to "
+        "them rebuilds nothing: line 3 tools/setup_tool.py: no target owns "
+        "tools/setup_tool.py. line 4 conf: conf:cfg owns conf/a.txt, conf/b.txt but the image "
+        'does not depend on it. Fix: add `files(name="copied", sources=["setup_tool.py"])` to '
+        'tools/BUILD; add "tools:copied", "conf:cfg" to the image\'s dependencies.',
     )
 
 
@@ -173,12 +189,20 @@ def test_a_copy_source_maps_to_repository_globs_under_the_context_root() -> None
         assert context_globs(".", outside) == ()
 
 
-def test_many_unowned_files_of_one_folder_get_one_files_target_and_are_counted() -> None:
-    files = [f"data/f{i}.csv" for i in range(7)]
-    message = uncopied_message("app:app", "app/Dockerfile:2", "data", files, {})
+def test_one_files_target_per_folder_owns_what_is_copied_a_folder_by_its_glob() -> None:
+    many = tuple(f"data/sub{i % 3}/f{i}.csv" for i in range(3000))
+    found = [
+        Uncopied(2, "data/", "data", many),
+        Uncopied(3, "tools/a.sh", "tools/a.sh", ("tools/a.sh",)),
+        Uncopied(4, "tools/a.py", "tools/a.py", ("tools/a.py",)),
+        Uncopied(5, "lib/*.py", "lib/*.py", ("lib/x.py", "lib/y.py")),
+    ]
+    message = uncopied_message("app:app", "app/Dockerfile", found)
+    assert "line 2 data/: no target owns data/sub0/f0.csv, data/sub1/f1.csv" in message
+    assert "and 2995 more. line 3" in message and len(message) < 1500
     assert (
-        "no target owns data/f0.csv, data/f1.csv, data/f2.csv, data/f3.csv, data/f4.csv "
-        "and 2 more:" in message
-    )
-    assert 'add `files(name="data", sources=["f0.csv", ' in message
-    assert '"f6.csv"])` to data/BUILD and "data:data" to the image\'s dependencies.' in message
+        'Fix: add `files(name="copied", sources=["**/*"])` to data/BUILD; add '
+        '`files(name="copied", sources=["*.py"])` to lib/BUILD; add `files(name="copied", '
+        'sources=["a.py", "a.sh"])` to tools/BUILD; add "data:copied", "lib:copied", '
+        '"tools:copied" to the image\'s dependencies.'
+    ) in message
