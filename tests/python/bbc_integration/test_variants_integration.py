@@ -234,14 +234,16 @@ def test_a_variant_tag_template_puts_the_variant_first_in_every_tag_it_makes(
         assert "variant cuda12 (tags cuda12-1.1.0, cuda12-1.1, cuda12-1, cuda12-latest)" in (
             tree.output
         )
-        ambiguous = repo.pants(
-            "package", "img/ml:ml", env={"PANTS_BBC_VARIANT_TAG_TEMPLATE": "{tag}{variant}"}
-        )
-        assert ambiguous.returncode != 0
-        assert (
-            "[bbc].variant_tag_template = '{tag}{variant}': write {tag} and {variant} once each"
-            in " ".join(ambiguous.output.split())
-        ), ambiguous.output
+        for goal in ("package", "bbc-releases"):
+            ambiguous = repo.pants(
+                goal, "img/ml:ml", env={"PANTS_BBC_VARIANT_TAG_TEMPLATE": "{Variant}-{tag}"}
+            )
+            assert ambiguous.returncode != 0, (goal, ambiguous.output)
+            assert (
+                "[bbc].variant_tag_template = '{Variant}-{tag}': write {tag} and {variant} once "
+                "each" in " ".join(ambiguous.output.split())
+            ), (goal, ambiguous.output)
+            assert "Traceback" not in ambiguous.output and "KeyError" not in ambiguous.output
 
 
 def test_bbc_tree_draws_the_image_and_its_variants_as_one_node(repo: Repo) -> None:

@@ -10,7 +10,7 @@ from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
-from bbc.model.tags import VARIANT_AFTER, ref, tag_of, with_variant
+from bbc.model.tags import VARIANT_AFTER, ref, tag_of, variant_template_problem, with_variant
 from bbc.publish.history import (
     ReleaseRow,
     moving_tags,
@@ -124,6 +124,21 @@ async def image_releases(
     wrapped = await Get(
         WrappedTarget, WrappedTargetRequest(request.address, description_of_origin="<bbc>")
     )
+    variants = tuple(sorted(wrapped.target[VariantsField].value or ()))
+    problem = variant_template_problem(bbc.variant_tag_template) if variants else None
+    if problem:  # its variants' tags cannot be read
+        return ImageReleases(
+            request.address,
+            tuple(
+                RegistryReleases(
+                    registry.alias,
+                    f"{registry.address}/{name}",
+                    failure=problem,
+                    address=registry.address,
+                )
+                for registry, name in repositories(wrapped.target, options)
+            ),
+        )
     found = await MultiGet(
         Get(
             RegistryReleases,
@@ -131,7 +146,7 @@ async def image_releases(
                 registry.alias,
                 registry.address,
                 f"{registry.address}/{name}",
-                tuple(sorted(wrapped.target[VariantsField].value or ())),
+                variants,
                 bbc.variant_tag_template,
             ),
         )
