@@ -19,6 +19,7 @@ to write); a root on an external image pinned by digest, served by the registry,
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,23 @@ def external_root_and_update(repo: Repo, registry: Registry) -> None:
     assert rebuilt.returncode == 0, rebuilt.output
     labels = repo.docker.images.get(repo.ref("ext", "1.0.0")).labels
     assert labels["org.opencontainers.image.base.digest"] == new_digest
+
+    # A pin whose registry cannot be reached: said with the pin and what to do, left as it is.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{s.getsockname()[1]}"
+    with repo.branch():
+        gone = f"{closed}/gone/tool:1@{digest}"
+        repo.write(
+            "img/ext/Dockerfile", repo.read("img/ext/Dockerfile") + f"COPY --from={gone} /x /x\n"
+        )
+        unreachable = repo.pants("bbc-update")
+        assert unreachable.returncode not in (0, 2), unreachable.output
+        said = " ".join(unreachable.output.split())
+        assert f"img/ext:ext: COPY --from={closed}/gone/tool:1" in said, unreachable.output
+        assert (
+            f"Check that {closed} answers from here (address, proxy, `docker login {closed}`), "
+            "then run ./pants bbc-update again; the pin stays as it is." in said
+        ), unreachable.output
+        assert "publish" not in said.split("gone/tool:1", 1)[1].split("\n")[0]
+        assert gone in repo.read("img/ext/Dockerfile")
