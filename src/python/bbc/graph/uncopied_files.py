@@ -21,6 +21,7 @@ from pants.backend.docker.util_rules.docker_build_args import (
     DockerBuildArgs,
     DockerBuildArgsRequest,
 )
+from pants.build_graph.address import ResolveError
 from pants.engine.addresses import Address
 from pants.engine.fs import PathGlobs, Paths
 from pants.engine.internals.graph import Owners, OwnersRequest
@@ -153,10 +154,15 @@ async def uncopied_files(request: UncopiedFilesRequest, docker: DockerOptions) -
     if dockerfile.parsed is None:
         return UncopiedFiles(())
     target = wrapped.target
-    direct, build_args = await MultiGet(
-        Get(Targets, DependenciesRequest(target[Dependencies])),
-        Get(DockerBuildArgs, DockerBuildArgsRequest(target)),
-    )
+    try:
+        direct, build_args = await MultiGet(
+            Get(Targets, DependenciesRequest(target[Dependencies])),
+            Get(DockerBuildArgs, DockerBuildArgsRequest(target)),
+        )
+    except ResolveError:
+        # A dependency that does not exist: the goals that build say so; this is only a hint,
+        # and bbc-tree and bbc-check still draw and check the family.
+        return UncopiedFiles(())
     given = {k: v for k, v in build_args.to_dict().items() if v is not None}
     root = DockerPackageFieldSet.create(target).get_context_root(docker.default_context_root)
     copies = [
