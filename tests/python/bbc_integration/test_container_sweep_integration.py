@@ -102,3 +102,22 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
                 client.api.remove_volume(name, force=True)
             except docker.errors.NotFound:
                 pass
+
+
+def test_a_watchdog_has_left_the_scripts_process_group_before_the_script_goes_on() -> None:
+    """run_container.sh and contract_pytest.sh wait (`detached`) until their setsid watchdog is
+    in a process group of its own: a kill of the check's group right after `docker start` (Pants
+    stopping the run) must not take the watchdog with it. Run under a process group of its own,
+    as Pants runs the scripts."""
+    owner = (SCRIPTS / "process_owner.sh").read_text()
+    script = owner + (
+        "\nsetsid sleep 30 </dev/null >/dev/null 2>&1 &\nwatchdog=$!\ndetached $watchdog\n"
+        'echo "$(ps_group $$) $(ps_group $watchdog)"\nkill $watchdog\n'
+        "(exit 0) &\ngone=$!\nwait $gone\ndetached $gone && echo gone\n"
+    )
+    ran = subprocess.run(
+        ["setsid", "bash", "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    ours, its, gone = ran.stdout.split()
+    assert ours != its and its != "" and gone == "gone"

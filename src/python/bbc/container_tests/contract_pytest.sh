@@ -19,6 +19,7 @@ setsid bash -c 'while [ "$(started "$1")" = "$3" ]; do sleep 1; done
   ids=$("$DOCKER" ps -aq --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" rm -f -v $ids
   ids=$("$DOCKER" volume ls -q --filter "label=$BBC_RUN_LABEL=$2"); [ -z "$ids" ] || "$DOCKER" volume rm -f $ids' \
   watchdog $$ "$BBC_TEST_RUN" "$started" </dev/null >/dev/null 2>&1 &
+detached $!
 start=$(date +%s)
 # --foreground: pytest stays in this process group, so Ctrl-C reaches it too.
 if [ "$limit" -gt 0 ]; then timeout --foreground -k 20 "$limit" "$@"; else "$@"; fi

@@ -13,3 +13,23 @@ export -f started
 
 # This machine, pid namespace and user: "<boot id>/<pid namespace>/<uid>".
 here() { echo "$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID"; }
+
+# Until process $1 (a watchdog started with setsid) has left this script's process group, or is
+# gone: a kill of the group (Pants stopping the check) must never reach a watchdog that has not
+# detached yet, which on a busy machine can take a while after it is started.
+detached() {
+  local stat fields ours
+  ours=$(ps_group $$)
+  while { stat=$(<"/proc/$1/stat"); } 2>/dev/null; do
+    stat=${stat##*) }; read -r -a fields <<< "$stat"
+    [ "${fields[2]}" = "$ours" ] || return 0
+    sleep 0.02
+  done
+}
+
+# The process group of process $1.
+ps_group() {
+  local stat fields
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 0
+  stat=${stat##*) }; read -r -a fields <<< "$stat"; echo "${fields[2]}"
+}

@@ -17,6 +17,7 @@ id=$("$DOCKER" create --name "bbc-test-$$-$RANDOM" --label "$BBC_EXPIRES_LABEL=$
 # shellcheck disable=SC2016 # expanded by the watchdog's own bash
 setsid bash -c 'while [ "$(started "$1")" = "$3" ]; do sleep 1; done; "$DOCKER" rm -f "$2"' \
   watchdog $$ "$id" "$start" </dev/null >/dev/null 2>&1 &
+detached $!
 "$DOCKER" start "$id" >/dev/null || exit 125
 code=$(timeout "$limit" "$DOCKER" wait "$id")
 waited=$?
