@@ -91,9 +91,10 @@ def _files_targets(found: Sequence[Uncopied]) -> dict[str, list[str]]:
     for u in found:
         if not u.unowned:
             continue
-        if any(f.startswith(f"{u.path}/") for f in u.unowned):  # a folder: all of it
-            folders.add(u.path)
-            sources[os.path.join(u.path, "BUILD")] = ["**/*"]
+        if u.path == "." or any(f.startswith(f"{u.path}/") for f in u.unowned):  # a folder
+            top = "" if u.path == "." else u.path
+            folders.add(top)
+            sources[os.path.join(top, "BUILD")] = ["**/*"]
             continue
         folder = os.path.dirname(u.path)
         if _GLOB & set(os.path.basename(u.path)):
@@ -123,7 +124,7 @@ def uncopied_message(address: str, dockerfile: str, found: Sequence[Uncopied]) -
         f'add `files(name="{TARGET}", sources={json.dumps(names)})` to {build}'
         for build, names in targets.items()
     ]
-    depend_on = [f"{os.path.dirname(build)}:{TARGET}" for build in targets]
+    depend_on = [f"{os.path.dirname(build) or '//'}:{TARGET}" for build in targets]
     depend_on += sorted({owner for u in found for owner, _ in u.not_depended_on})
     fixes.append(f"add {json.dumps(depend_on)[1:-1]} to the image's dependencies")
     return (
