@@ -2,18 +2,21 @@
 out of the engine once per image id: dpkg's status database and the packages' copyright files,
 Python distributions' METADATA, os-release and debian_version.
 
-Several images are read with one `docker save` (sbom/saved_images.py): `package` reads every
-image of the run in one process once they are all built (build/package.py), so no build waits
-for it and the layers they share leave the engine once. The process is cached by the image ids
-it reads: they name the bits, so what they hold never changes.
+Several images are read with one `docker save` (sbom/image_files.py reads the archive):
+`package` reads every image of the run in one process once they are all built
+(build/package.py), so no build waits for it and the layers they share leave the engine once.
+The process is cached by the image ids it reads: they name the bits, so what they hold never
+changes.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
-from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, TarBinary
+from pants.core.util_rules.system_binaries import BashBinary, MkdirBinary, PythonBinary
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process, ProcessCacheScope
 from pants.engine.rules import Get, collect_rules, rule
@@ -27,25 +30,18 @@ from bbc.sbom.contents import (
     python_distributions,
 )
 from bbc.sbom.cyclonedx import Publication, sbom
-from bbc.sbom.saved_images import architecture, created, merged, saved_images
+from bbc.sbom.image_config import architecture, created
 from bbc.subsystems import BBC
 from bbc.util_rules.docker import DockerClient, raise_if_engine_down
 from bbc.util_rules.scripts import script
 
 SBOM_DIR = "bbc/sbom"  # under dist/
-_PATTERNS = (
-    "*var/lib/dpkg/status",
-    "*usr/share/doc/*/copyright",
-    "*.dist-info/METADATA",
-    "*usr/lib/os-release",
-    "*etc/debian_version",
-    "*.wh.*",
-)
 _COPYRIGHT = re.compile(r"usr/share/doc/([^/]+)/copyright")
 # Far more than any of those files holds (a dpkg status database of 3,000 packages is ~5 MB).
 FILE_LIMIT = 64 * 1024 * 1024
 
 _SAVE = script(__name__, "save_images.sh")
+_READER = "image_files.py"
 
 
 @dataclass(frozen=True)
@@ -64,8 +60,7 @@ class ImagesPackages:
     images: tuple[tuple[str, ImagePackages], ...]  # by image id, as requested
 
 
-def _found(files: dict[str, bytes], config: str) -> ImagePackages:
-    text = {p: c.decode(errors="replace") for p, c in files.items()}
+def _found(text: dict[str, str], config: str) -> ImagePackages:
     copyrights = {m.group(1): t for p, t in text.items() if (m := _COPYRIGHT.fullmatch(p))}
     debian = debian_packages(text.get("var/lib/dpkg/status", ""), copyrights)
     metadata = {p: t for p, t in text.items() if p.endswith(".dist-info/METADATA")}
@@ -76,26 +71,23 @@ def _found(files: dict[str, bytes], config: str) -> ImagePackages:
     )
 
 
-def _read_saved(contents: DigestContents) -> dict[str, ImagePackages]:
-    """What each image in the unpacked archive (out/, see _SAVE) holds."""
-    by_path = {c.path.removeprefix("out/"): c.content for c in contents}
-    layers: dict[str, dict[str, bytes]] = {}
-    for path, content in by_path.items():
-        key, dot_d, inner = path.partition(".d/")
-        if dot_d:
-            layers.setdefault(key, {})[inner] = content
-    key = lambda path: path.replace("/", "_")  # noqa: E731
-    return {
-        image.image_id: _found(
-            merged([layers.get(key(layer), {}) for layer in image.layers]),
-            by_path[key(image.config)].decode(),
-        )
-        for image in saved_images(by_path["manifest.json"].decode()).values()
-    }
-
-
 class SBOMError(Exception):
     pass
+
+
+def _read_images(document: str, refs: Mapping[str, str]) -> dict[str, ImagePackages]:
+    """What each image holds, from image_files.py's document; SBOMError naming the image (its
+    ref in `refs`, by id) whose files say nothing an SBOM can hold."""
+    found = json.loads(document)
+    blobs = found["blobs"]
+    packages = {}
+    for image_id, image in found["images"].items():
+        try:
+            files = {path: blobs[key] for path, key in image["files"].items()}
+            packages[image_id] = _found(files, image["config"])
+        except ValueError as e:
+            raise SBOMError(f"Could not read the packages in {refs.get(image_id, image_id)}: {e}")
+    return packages
 
 
 @rule(desc="Reading the packages in images")
@@ -103,13 +95,16 @@ async def images_packages(
     request: ImagesPackagesRequest,
     client: DockerClient,
     bash: BashBinary,
-    tar: TarBinary,
+    python: PythonBinary,
     mkdir: MkdirBinary,
 ) -> ImagesPackages:
     images = sorted(dict(request.images).items())
     found: dict[str, ImagePackages] = {}
     if images:
         names = ", ".join(ref for _, ref in images[:3]) + (" ..." if len(images) > 3 else "")
+        reader = await Get(
+            Digest, CreateDigest([FileContent(_READER, script(__name__, _READER).encode())])
+        )
         result = await Get(
             FallibleProcessResult,
             Process,
@@ -119,11 +114,11 @@ async def images_packages(
                 *(i for i, _ in images),
                 description=f"Reading the packages in {len(images)} image(s): {names}",
                 env={
-                    "TAR": tar.path,
+                    "PYTHON": python.path,
                     "MKDIR": mkdir.path,
-                    "BBC_PATTERNS": " ".join(_PATTERNS),
                     "BBC_FILE_LIMIT": str(FILE_LIMIT),
                 },
+                input_digest=reader,
                 output_directories=("out",),
                 # The image ids name the bits: what they hold never changes. A remote cache
                 # answers before the engine has saved the images, even on a busy machine.
@@ -134,14 +129,15 @@ async def images_packages(
         )
         raise_if_engine_down("save", result)
         if result.exit_code != 0:
-            raise SBOMError(
-                f"Could not read the packages in {names}: "
-                f"{output_tail(result.stderr.decode(errors='replace'))}"
-            )
+            problem = output_tail(result.stderr.decode(errors="replace"))
+            for image_id, ref in images:  # the archive knows images by id only
+                problem = problem.replace(image_id, ref)
+            raise SBOMError(f"Could not read the packages in {names}: {problem}")
+        contents = await Get(DigestContents, Digest, result.output_digest)
         try:
-            found = _read_saved(await Get(DigestContents, Digest, result.output_digest))
-        except ValueError as e:
-            raise SBOMError(f"Could not read the packages in {names}: {e}")
+            found = _read_images(contents[0].content.decode(), dict(images))
+        except (ValueError, KeyError) as e:  # not the document image_files.py writes
+            raise SBOMError(f"Could not read the packages in {names}: {e!r}")
         missing = [ref for i, ref in images if i not in found]
         if missing:
             raise SBOMError(

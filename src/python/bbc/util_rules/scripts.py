@@ -1,5 +1,7 @@
 """The plugin's shell scripts are `.sh` files beside the rules that run them (shellcheck checks
-them: tests/python/bbc_integration/test_shell_scripts.py); a rule runs one as `bash -c`."""
+them: tests/python/bbc_integration/test_shell_scripts.py); a rule runs one as `bash -c`. A few
+processes also run a standard-library Python module of the plugin (sbom/image_files.py), read
+here as text."""
 
 from __future__ import annotations
 
