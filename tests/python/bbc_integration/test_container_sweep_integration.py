@@ -42,9 +42,10 @@ def image():
 
 def _here() -> tuple[str, str]:
     """This machine and pid namespace, and this process's start time, as the scripts write them."""
+    host = Path("/proc/sys/kernel/hostname").read_text().strip()
     boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     stat = Path("/proc/self/stat").read_text().rsplit(") ", 1)[1].split()
-    return f"{boot}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}", stat[19]
+    return f"{host}/{boot}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}", stat[19]
 
 
 def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image) -> None:
@@ -64,6 +65,9 @@ def test_the_sweep_keeps_live_runs_checks_and_removes_what_gone_runs_left(image)
         "no owner, expired": (1, None, False),
         "no owner, no expiry label": ("", None, True),
         "another user here, gone, not yet expired": (4_000_000_000, f"{where}0 {me} 1", True),
+        # A virtual machine cloned from this one while running: same boot id, pid namespace and
+        # user, another hostname; its pids mean nothing here.
+        "a clone of this machine, not yet expired": (4_000_000_000, f"x{where} 999999999 1", True),
     }
     made, volumes = {}, {}
     try:

@@ -11,8 +11,12 @@ started() {
 }
 export -f started
 
-# This machine, pid namespace and user: "<boot id>/<pid namespace>/<uid>".
-here() { echo "$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID"; }
+# This machine, pid namespace and user: "<hostname>/<boot id>/<pid namespace>/<uid>". The
+# hostname tells apart virtual machines cloned from one running snapshot (same boot id) that
+# share an engine.
+here() {
+  echo "$(</proc/sys/kernel/hostname)/$(</proc/sys/kernel/random/boot_id)/$(readlink /proc/$$/ns/pid)/$UID"
+}
 
 # Until process $1 (a watchdog started with setsid) has left this script's process group, or is
 # gone: a kill of the group (Pants stopping the check) must never reach a watchdog that has not

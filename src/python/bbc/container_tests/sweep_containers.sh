@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Removes test containers (and volumes) left behind (by a crash, say) and never one whose run is alive: one
-# whose owner ($BBC_OWNER_LABEL: "<boot id>/<pid namespace>/<uid> <pid> <start time>") is a
+# whose owner ($BBC_OWNER_LABEL: "<hostname>/<boot id>/<pid namespace>/<uid> <pid> <start time>") is a
 # process of this user that this machine and pid namespace can see is removed once that process
 # is gone; any other only once its $BBC_EXPIRES_LABEL time has passed (0: never).
 # process_owner.sh comes before it.

@@ -4,6 +4,7 @@ the next run sweep leftovers, exit codes, time limits, and that every container 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import time
 
 import pytest
@@ -80,8 +81,10 @@ def test_a_check_without_a_time_limit_never_expires_and_names_its_owner(setup) -
     assert create.argv[4] == f"{EXPIRES}=0"
     # The script that ran the check: on this machine, in this pid namespace, gone by now.
     where, pid, start = create.argv[6].removeprefix(f"{OWNER}=").split(" ")
-    with open("/proc/sys/kernel/random/boot_id") as boot:
-        assert where == f"{boot.read().strip()}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}"
+    host, boot = (
+        Path(f"/proc/sys/kernel/{f}").read_text().strip() for f in ("hostname", "random/boot_id")
+    )
+    assert where == f"{host}/{boot}/{os.readlink('/proc/self/ns/pid')}/{os.getuid()}"
     assert int(pid) > 0 and int(start) > 0
 
 
