@@ -22,6 +22,7 @@ from bbc.graph import register as graph
 from bbc.model import register as model
 from bbc.publish import register as publish
 from bbc.sbom import register as sbom
+from bbc.signing import register as signing
 from bbc.target_types import (
     PLUGIN_FIELDS,
     BuildConfigTarget,
@@ -58,6 +59,7 @@ def rules():
         *publish.rules(),
         *changes.rules(),
         *sbom.rules(),
+        *signing.rules(),
         *updates.rules(),
         *container_tests.rules(),
         *downstream.rules(),

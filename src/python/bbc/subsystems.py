@@ -128,6 +128,30 @@ class BBC(Subsystem):
             """
         ),
     )
+    signing_key = StrOption(
+        default="",
+        help=softwrap(
+            """
+            The fingerprint of the GPG key that signs releases (40 hex digits). With it,
+            `publish` signs every tag it pushes and every tag of a release it finds already
+            there (the exact, moving and content tags: containers' simple signing, as Podman,
+            CRI-O and `skopeo copy --policy` verify it) and writes the signatures to
+            `signature_store`; `bbc-verify` checks them. The key is read from the build host's
+            GnuPG keyring (`$GNUPGHOME`, else `~/.gnupg`) and written nowhere.
+            """
+        ),
+    )
+    signature_store = StrOption(
+        default="",
+        help=softwrap(
+            """
+            The folder `publish` writes signatures to and `bbc-verify` reads them from (relative
+            to the build root, or absolute): a lookaside store, laid out as containers/image
+            reads it (`<repository path>@sha256=<digest>/signature-<n>`). Serve it over HTTP, or
+            mount object storage there, and point your hosts' `registries.d` at it.
+            """
+        ),
+    )
     debian_sources = StrListOption(
         default=[
             f"deb [signed-by={_KEYRING}] http://deb.debian.org/debian bookworm main",

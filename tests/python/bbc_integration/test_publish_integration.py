@@ -3,13 +3,19 @@ on a loopback port), in a temporary repository:
 
     root 1.0.0 ── mid 1.0.0 ── leaf 1.0.0    leaf has a sandwich test variant
               └── side 1.0.0
+
+The last tests sign root's release with throw-away GPG keys and check it with skopeo, as a
+cluster's policy would.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -243,3 +249,136 @@ def test_a_registry_that_does_not_answer_is_named_with_the_fix(repo: Repo) -> No
     assert f"img/root:root in @it ({closed}): the registry did not answer" in run.output
     assert "Check its address in [docker.registries]" in run.output
     assert "Traceback" not in run.output
+
+
+@dataclass(frozen=True)
+class Keys:
+    home: Path  # GNUPGHOME
+    release: str  # the organisation's key
+    other: str  # a key nobody trusts
+    store: Path  # the lookaside store
+
+    def env(self, key: str | None = None) -> dict[str, str]:
+        return {
+            "GNUPGHOME": str(self.home),
+            "PANTS_BBC_SIGNING_KEY": key or self.release,
+            "PANTS_BBC_SIGNATURE_STORE": str(self.store),
+        }
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    env = {"GNUPGHOME": str(home), "PATH": os.environ["PATH"]}
+    for name in ("release", "other"):
+        subprocess.run(
+            ["gpg", "--batch", "--passphrase", "", "--quick-gen-key"]
+            + [f"BBC {name} <{name}@example.com>", "ed25519", "sign", "never"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    listed = subprocess.run(
+        ["gpg", "--with-colons", "--list-secret-keys"], env=env, check=True, capture_output=True
+    ).stdout.decode()
+    fingerprints = [line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:")]
+    yield Keys(home, fingerprints[0], fingerprints[1], tmp_path_factory.mktemp("signatures"))
+    subprocess.run(["gpgconf", "--kill", "all"], env=env, check=True)
+
+
+def skopeo_refusal(keys: Keys, registry: Registry, ref: str, key: str, tmp: Path) -> str | None:
+    """Pull `ref` as a host whose policy requires `key`'s signature (the docs' policy.json and
+    registries.d): None when accepted, else skopeo's refusal."""
+    env = {"GNUPGHOME": str(keys.home), "PATH": os.environ["PATH"]}
+    public = subprocess.run(
+        ["gpg", "--armor", "--export", key], env=env, check=True, capture_output=True
+    ).stdout
+    (tmp / "key.asc").write_bytes(public)
+    requirement = {"type": "signedBy", "keyType": "GPGKeys", "keyPath": str(tmp / "key.asc")}
+    policy = {"default": [{"type": "reject"}]}
+    policy["transports"] = {"docker": {registry.address: [requirement]}}  # type: ignore
+    (tmp / "policy.json").write_text(json.dumps(policy))
+    (tmp / "registries.d").mkdir(exist_ok=True)
+    (tmp / "registries.d/bbc.yaml").write_text(
+        f"docker:\n  {registry.address}:\n    lookaside: file://{keys.store}\n"
+    )
+    pulled = subprocess.run(
+        ["skopeo", "copy", "--src-tls-verify=false", "--policy", str(tmp / "policy.json")]
+        + ["--registries.d", str(tmp / "registries.d"), f"docker://{ref}", f"dir:{tmp / 'out'}"],
+        capture_output=True,
+        text=True,
+    )
+    return None if pulled.returncode == 0 else pulled.stderr
+
+
+def root_tags(repo: Repo, registry: Registry) -> list[str]:
+    """The tags of root's newest release."""
+    digests = registry.digests(f"{repo.prefix}/root")
+    newest = digests["latest"]
+    return sorted(t for t, d in digests.items() if d == newest and not t.endswith(".sbom"))
+
+
+def signatures(keys: Keys) -> list[Path]:
+    return sorted(keys.store.rglob("signature-*"))
+
+
+def test_a_release_published_before_signing_is_refused_then_signed_by_publishing_again(
+    repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
+) -> None:
+    tags = root_tags(repo, registry)
+    assert {"latest", "1"} <= set(tags) and len(tags) >= 4, tags  # X.Y.Z, moving, content
+    root = repository(repo, registry, "root")
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 1, verified.output
+    for tag in tags:
+        assert f"✕ {root}:{tag} (sha256:" in verified.output
+    assert f"no signature by {keys.release} for this tag and manifest in {keys.store}" in (
+        verified.output
+    )
+    assert "A signature was required, but no signature exists" in (
+        skopeo_refusal(keys, registry, f"{root}:latest", keys.release, tmp_path) or ""
+    )
+
+    published = repo.pants("publish", "img/root:root", env=keys.env())
+    assert published.returncode == 0, published.output
+    assert "signed " in published.output
+    assert len(signatures(keys)) == len(tags)  # one per tag, all in the release's folder
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 0, verified.output
+    for tag in tags:
+        assert f"✓ {root}:{tag} (sha256:" in verified.output
+        assert skopeo_refusal(keys, registry, f"{root}:{tag}", keys.release, tmp_path) is None
+
+    again = repo.pants("publish", "img/root:root", env=keys.env())
+    assert again.returncode == 0, again.output
+    assert len(signatures(keys)) == len(tags)  # nothing signed twice
+
+
+def test_a_moved_tag_and_another_key_are_refused_by_skopeo_and_by_bbc_verify(
+    repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
+) -> None:
+    root, side = (repository(repo, registry, n) for n in ("root", "side"))
+    version = next(t for t in root_tags(repo, registry) if re.fullmatch(r"\d+\.\d+\.\d+", t))
+    subprocess.run(
+        ["skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false"]
+        + [f"docker://{side}:latest", f"docker://{root}:latest"],
+        check=True,
+        capture_output=True,
+    )
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 1, verified.output
+    assert re.search(
+        rf"✕ {re.escape(root)}:latest \(sha256:\w+\), a moving tag: no signature", verified.output
+    )
+    assert f"✓ {root}:{version} (sha256:" in verified.output
+    assert "no signature exists" in (
+        skopeo_refusal(keys, registry, f"{root}:latest", keys.release, tmp_path) or ""
+    )
+
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env(keys.other))
+    assert verified.returncode == 1, verified.output
+    assert f"✕ {root}:{version} (sha256:" in verified.output
+    assert f"no signature by {keys.other}" in verified.output
+    refusal = skopeo_refusal(keys, registry, f"{root}:{version}", keys.other, tmp_path)
+    assert refusal is not None and "Source image rejected" in refusal, refusal

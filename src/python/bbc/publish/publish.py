@@ -90,6 +90,7 @@ def record(published: ImagePublish, failure: str | None = None) -> dict:
                 "pinned": pinned(r.destination.repository, r.digest) if r.digest else None,
                 "tags": list(r.destination.refs),
                 "pushed": list(r.pushed),
+                "signed": list(r.signed),
             }
             for r in published.registries
         ],
@@ -267,7 +268,8 @@ async def publish_bbc_image(
         if r.pushed:
             jobs.append(PublishPackages(r.pushed, first, where, data))
         if not released:
-            note = f"{where} (already there with this content, {r.digest})"
+            signed = f"; signed {', '.join(r.signed)} now" if r.signed else ""
+            note = f"{where} (already there with this content, {r.digest}{signed})"
             process = write if r.pushed else first
             jobs.append(PublishPackages((r.destination.exact,), process, note, data))
         if r.held_back:

@@ -86,6 +86,19 @@ class Registries:
         **kwargs,
     ) -> Process:
         """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy."""
+        flags = self.skopeo_flags(address, sides)
+        # Docker's environment, once per run; `key` ties the call to what it is for, so that a
+        # build that changed during the run reads again.
+        return per_run_process(
+            (self.skopeo.path, command, *flags, *args),
+            description=description,
+            run_token=self.docker.run_token,
+            env={**self.docker.env, "BBC_READ_FOR": key},
+            **kwargs,
+        )
+
+    def skopeo_flags(self, address: str, sides=("",)) -> list[str]:
+        """skopeo's flags for the engine's TLS choice and Docker's credentials at `address`."""
         docker_config = self.docker.env.get("DOCKER_CONFIG") or os.path.join(
             self.docker.env.get("HOME", ""), ".docker"
         )
@@ -96,15 +109,7 @@ class Registries:
                 flags.append(f"--{side}tls-verify=false")
             if os.path.exists(authfile):
                 flags += [f"--{side}authfile", authfile]
-        # Docker's environment, once per run; `key` ties the call to what it is for, so that a
-        # build that changed during the run reads again.
-        return per_run_process(
-            (self.skopeo.path, command, *flags, *args),
-            description=description,
-            run_token=self.docker.run_token,
-            env={**self.docker.env, "BBC_READ_FOR": key},
-            **kwargs,
-        )
+        return flags
 
 
 @rule

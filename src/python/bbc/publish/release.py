@@ -48,6 +48,7 @@ from bbc.publish.release_types import (
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 from bbc.target_types import ImageVersionField, VariantsField
 
 
@@ -103,7 +104,7 @@ async def _push(
 
 @rule(desc="Publishing to a registry", level=LogLevel.DEBUG)
 async def publish_to_registry(
-    request: RegistryPublishRequest, registries: Registries
+    request: RegistryPublishRequest, registries: Registries, signing: Signing
 ) -> RegistryPublish:
     """Release the build in one registry, safe against other publishers of the same version:
     the content tag first, then `X.Y.Z` only if nobody released it meanwhile (read again just
@@ -231,10 +232,33 @@ async def publish_to_registry(
         if failure:
             published = "The release is published: publish again to record its SBOM."
             return fail(f"{failure.rstrip('.')}. {published}")
+    signed: tuple[str, ...] = ()
+    if signing.key:
+        # Every tag that names the release now (a moving tag another publisher has just moved
+        # to a newer one is not ours to sign).
+        refs = (dest.exact, dest.content, *movable)
+        named = await read_manifests(registries, dest.address, refs, reading("signing"))
+        if isinstance(named, str):
+            return fail(named)
+        ours = [r for r in refs if named[r] == final.manifest_digest]
+        found = await Get(
+            Signatures,
+            SignaturesRequest(
+                dest.address,
+                dest.repository,
+                tuple((tag_of(r), final.manifest_digest) for r in ours),
+                sign=True,
+            ),
+        )
+        if found.failure:
+            published = "The release is published: publish again to sign it."
+            return fail(f"signing failed: {found.failure.rstrip('.')}. {published}")
+        signed = found.tags("new")
     previous = previous_release(tags, dest.version)
     return replace(
         result,
         pushed=pushed,
+        signed=signed,
         held_back=held_back,
         digest=final.manifest_digest,
         previous=previous,

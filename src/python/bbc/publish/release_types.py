@@ -15,6 +15,7 @@ class RegistryPublish:
     destination: RegistryRefs
     build: ImageBuild  # what is there now: the local build, or the registry's pulled bits
     pushed: tuple[str, ...] = ()
+    signed: tuple[str, ...] = ()  # tags this run signed
     held_back: tuple[str, ...] = ()  # moving tags left on a newer release
     digest: str | None = None  # the manifest digest of the exact tag
     previous: str | None = None  # the newest release before this version in the registry

@@ -11,6 +11,7 @@ from bbc.model.tags import registry_refs, sbom_tag
 from bbc.publish.release import publish_to_registry
 from bbc.publish.release_types import RegistryPublish, RegistryPublishRequest
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 
 from bbc_tests.fakes import REGISTRIES, FakeRegistry, image_config
 
@@ -19,7 +20,15 @@ DEST = registry_refs("it", "r:5000", "bbc/web", "1.2.3", f"1.2.3-{OURS[:12]}")
 CONTENT_TAG = f"1.2.3-{OURS[:12]}"
 
 
-def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
+NO_SIGNING = Signing("", "", ())
+
+
+def publish(
+    registry: FakeRegistry,
+    image_id: str,
+    signing: Signing = NO_SIGNING,
+    signatures=lambda request: Signatures(tuple((tag, "new") for tag, _ in request.tags)),
+) -> RegistryPublish:
     build = ImageBuild(
         Address("apps/web", target_name="web"),
         "prod",
@@ -30,8 +39,9 @@ def publish(registry: FakeRegistry, image_id: str) -> RegistryPublish:
     )
     return run_rule_with_mocks(
         publish_to_registry,
-        rule_args=[RegistryPublishRequest(DEST, build), REGISTRIES],
+        rule_args=[RegistryPublishRequest(DEST, build), REGISTRIES, signing],
         mock_gets=[
+            MockGet(output_type=Signatures, input_types=(SignaturesRequest,), mock=signatures),
             *registry.mock_gets(),
             MockGet(
                 output_type=ImageSBOM,
@@ -75,6 +85,38 @@ def test_nothing_released_pushes_content_then_exact_then_moving_reading_between(
     ]
     assert result.pushed == (DEST.content, DEST.exact, *DEST.moving)
     assert result.digest == registry.digest("1.2.3")
+
+
+def test_with_a_key_every_tag_that_names_the_release_is_signed_after_the_pushes():
+    registry, image = fresh()
+    asked: list[SignaturesRequest] = []
+    signing = Signing("F" * 40, "/srv/sigstore", ())
+    result = publish(
+        registry, image, signing, lambda r: asked.append(r) or Signatures((("1.2", "new"),))
+    )
+    digest = registry.digest("1.2.3")
+    assert asked == [
+        SignaturesRequest(
+            "r:5000",
+            "r:5000/bbc/web",
+            tuple((tag, digest) for tag in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")),
+            sign=True,
+        )
+    ]
+    assert (result.failure, result.signed) == (None, ("1.2",))
+    assert registry.log[-5:] == [
+        ("read", t, "signing") for t in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")
+    ]
+
+
+def test_a_signature_that_could_not_be_made_fails_the_image_saying_the_release_stands():
+    registry, image = fresh()
+    signing = Signing("F" * 40, "/srv/sigstore", ())
+    result = publish(registry, image, signing, lambda _: Signatures(failure="no secret key"))
+    assert result.failure == (
+        "apps/web:web in @it (r:5000): signing failed: no secret key. The release is "
+        "published: publish again to sign it."
+    )
 
 
 def test_the_same_release_again_pushes_nothing():

@@ -1,0 +1,1 @@
+"""Signed releases: containers' simple signatures of every tag publish pushes, and bbc-verify."""

@@ -1,0 +1,150 @@
+"""Signing and checking releases' tags in the rule graph (signatures.sh does the work with
+skopeo): publish signs what it pushes (publish/release.py), bbc-verify checks (verify.py)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pants.base.build_root import BuildRoot
+from pants.core.util_rules.system_binaries import (
+    BashBinary,
+    BinaryPathRequest,
+    BinaryPaths,
+    CatBinary,
+    MkdirBinary,
+    SearchPath,
+)
+from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, collect_rules, rule
+from pants.util.logging import LogLevel
+
+from bbc.build.output import output_tail
+from bbc.publish.registry import Registries
+from bbc.signing.store import signature_folder, signing_problem
+from bbc.subsystems import BBC
+from bbc.util_rules.docker import per_run_process
+from bbc.util_rules.scripts import script
+
+_SIGNATURES = script(__name__, "signatures.sh")
+
+
+class SigningError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Signing:
+    """`[bbc]`'s signing: the key (empty: nothing is signed), the store as an absolute path, and
+    where GnuPG finds its keyring."""
+
+    key: str
+    store: str
+    env: tuple[tuple[str, str], ...]  # GnuPG's: its keyring, and PATH to its tools
+
+
+@rule(desc="Reading the signing options", level=LogLevel.DEBUG)
+async def signing(bbc: BBC, build_root: BuildRoot) -> Signing:
+    problem = signing_problem(bbc.signing_key, bbc.signature_store)
+    if problem:
+        raise SigningError(problem)
+    key, store = bbc.signing_key.upper(), bbc.signature_store
+    if not key:
+        return Signing("", "", ())
+    env = await Get(EnvironmentVars, EnvironmentVarsRequest(("GNUPGHOME", "HOME")))
+    # skopeo signs through GPGME, which finds GnuPG's tools (gpgconf, gpg) on PATH.
+    gpgconf = await Get(
+        BinaryPaths,
+        BinaryPathRequest(
+            binary_name="gpgconf", search_path=SearchPath(("/usr/bin", "/bin", "/usr/local/bin"))
+        ),
+    )
+    if gpgconf.first_path is None:
+        raise SigningError(
+            "[bbc].signing_key is set, and GnuPG (gpg, gpgconf) is not installed: ./pants "
+            "installs it on Debian hosts (build-support/host-packages.txt); elsewhere install "
+            "your system's gnupg package."
+        )
+    tools = os.path.dirname(gpgconf.first_path.path)
+    return Signing(key, os.path.join(build_root.path, store), (*env.items(), ("PATH", tools)))
+
+
+@dataclass(frozen=True)
+class SignaturesRequest:
+    registry: str  # its address
+    repository: str  # <registry address>/<path>
+    tags: tuple[tuple[str, str], ...]  # (tag, the manifest digest it names)
+    sign: bool  # sign what no signature covers
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """Per tag: `signed` (it was), `new` (signed now) or `unsigned`; or why they are unknown."""
+
+    states: tuple[tuple[str, str], ...] = ()
+    failure: str | None = None
+
+    def tags(self, state: str) -> tuple[str, ...]:
+        return tuple(tag for tag, s in self.states if s == state)
+
+
+@rule(desc="Checking signatures")
+async def signatures(
+    request: SignaturesRequest,
+    setup: Signing,
+    registries: Registries,
+    bash: BashBinary,
+    mkdir: MkdirBinary,
+    cat: CatBinary,
+) -> Signatures:
+    if not setup.key:
+        return Signatures(failure="no signing key: set [bbc].signing_key")
+    gnupg = dict(setup.env)
+    gnupg["PATH"] = ":".join(p for p in (registries.docker.env.get("PATH"), gnupg["PATH"]) if p)
+    doing = "Signing" if request.sign else "Checking the signatures of"
+    tags = ",".join(tag for tag, _ in request.tags)
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        per_run_process(
+            (
+                bash.path,
+                "-c",
+                _SIGNATURES,
+                "bash",
+                *registries.skopeo_flags(request.registry),
+                "--",
+                request.repository,
+                *(
+                    arg
+                    for tag, digest in request.tags
+                    for arg in (
+                        tag,
+                        digest,
+                        signature_folder(setup.store, request.repository, digest),
+                    )
+                ),
+            ),
+            description=f"{doing} {request.repository}:{tags}",
+            run_token=registries.docker.run_token,
+            env={
+                **registries.docker.env,
+                **gnupg,
+                "SKOPEO": registries.skopeo.path,
+                "MKDIR": mkdir.path,
+                "CAT": cat.path,
+                "BBC_KEY": setup.key,
+                "BBC_MODE": "sign" if request.sign else "check",
+            },
+            level=LogLevel.INFO if request.sign else LogLevel.DEBUG,
+        ),
+    )
+    if result.exit_code != 0:
+        return Signatures(failure=output_tail(result.stderr.decode(errors="replace")))
+    lines = result.stdout.decode().split("\n")
+    return Signatures(tuple(tuple(line.split(" ", 1)) for line in lines if line))  # type: ignore
+
+
+def rules():
+    return collect_rules()

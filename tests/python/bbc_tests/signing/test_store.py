@@ -1,0 +1,19 @@
+from bbc.signing.store import signature_folder, signing_problem
+
+KEY = "98D477DC9E91DF89EED83321ED02C0888407C6C9"
+
+
+def test_signatures_are_where_containers_image_looks_for_them() -> None:
+    assert (
+        signature_folder("/srv/sigstore/", "127.0.0.1:5000/team/python", "sha256:ab12")
+        == "/srv/sigstore/team/python@sha256=ab12"
+    )
+
+
+def test_the_options_are_checked_before_anything_is_signed() -> None:
+    assert signing_problem("", "") is None  # nothing is signed
+    assert signing_problem(KEY.lower(), "sigstore") is None
+    assert "is not a GPG key fingerprint: give the 40 hex digits" in signing_problem(
+        "ED02C0888407C6C9", "sigstore"
+    )
+    assert "[bbc].signature_store is not" in signing_problem(KEY, "")
