@@ -382,3 +382,26 @@ def test_a_moved_tag_and_another_key_are_refused_by_skopeo_and_by_bbc_verify(
     assert f"no signature by {keys.other}" in verified.output
     refusal = skopeo_refusal(keys, registry, f"{root}:{version}", keys.other, tmp_path)
     assert refusal is not None and "Source image rejected" in refusal, refusal
+
+
+def test_with_a_key_the_registry_cache_pulls_only_what_that_key_signed(
+    repo: Repo, registry: Registry, keys: Keys
+) -> None:
+    def package_on_a_clean_machine(key: str) -> Run:
+        for image in repo.docker.images.list(filters={"reference": f"{repo.prefix}/root"}):
+            for tag in image.tags:
+                repo.docker.images.remove(tag, force=True)
+        return repo.pants("package", "img/root:root", env=keys.env(key))
+
+    signed = package_on_a_clean_machine(keys.release)
+    assert signed.returncode == 0, signed.output
+    assert "Pulling" in signed.output
+    unsigned = package_on_a_clean_machine(keys.other)
+    assert unsigned.returncode == 0, unsigned.output
+    assert "Pulling" not in unsigned.output
+    assert re.search(
+        rf"img/root:root: the registry @it holds {re.escape(repository(repo, registry, 'root'))}"
+        rf":[\w.-]+ \(sha256:\w+\), but it has no signature by {keys.other} in "
+        rf"{re.escape(str(keys.store))}: not used, built here.",
+        unsigned.output,
+    ), unsigned.output

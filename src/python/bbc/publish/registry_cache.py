@@ -5,7 +5,8 @@ before it is built. A content tag names exactly one content (model/content.py), 
 there is what this build would make: it is pulled instead, by digest, and used only if its
 `io.bbc.content` label says that content. Its children are then built FROM the pulled bits,
 which are the released ones. A registry that cannot be read is said once per run; the images
-are then built here.
+are then built here. With `[bbc].signing_key`, an image is pulled only when its content tag has
+a signature by that key (signing/); anyone who can push could have copied its label.
 
 The lookup needs only the image's content tag (model/identity.py), never its parent's bits, so
 build/image.py starts it together with the parent's build or pull: a family's pulls overlap (the
@@ -32,6 +33,7 @@ from bbc.publish.release import repositories
 from bbc.sbom.contents import ImagePackages
 from bbc.sbom.cyclonedx import sbom_image
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 from bbc.subsystems import BBC
 
 logger = logging.getLogger(__name__)
@@ -84,7 +86,7 @@ async def say_silent(request: _SilentRegistry) -> _Said:
 
 @rule(desc="Looking for an image in the registries", level=LogLevel.DEBUG)
 async def cached_image(
-    request: CachedImageRequest, options: DockerOptions, bbc: BBC
+    request: CachedImageRequest, options: DockerOptions, bbc: BBC, signing: Signing
 ) -> CachedImage:
     if not bbc.registry_cache:
         return CachedImage()
@@ -123,6 +125,25 @@ async def cached_image(
                     f"[bbc].registry_cache = false."
                 )
             )
+        if signing.key:
+            # Whoever can push to the registry could have copied the label: with a key, only
+            # what the organisation signed is used.
+            checked = await Get(
+                Signatures,
+                SignaturesRequest(
+                    registry.address,
+                    refs.repository,
+                    ((refs.content.rpartition(":")[2], found.manifest_digest),),
+                    sign=False,
+                ),
+            )
+            if checked.tags("signed") == ():
+                why = checked.failure or f"no signature by {signing.key} in {signing.store}"
+                logger.warning(
+                    f"{request.address}: the registry @{registry.alias} holds {refs.content} "
+                    f"({found.manifest_digest}), but it has {why}: not used, built here."
+                )
+                continue
         process = pull_process(
             registries,
             f"{refs.repository}@{found.manifest_digest}",
