@@ -319,6 +319,13 @@ def root_tags(repo: Repo, registry: Registry) -> list[str]:
     return sorted(t for t, d in digests.items() if d == newest and not t.endswith(".sbom"))
 
 
+def newest_root(repo: Repo, registry: Registry) -> str:
+    versions = [
+        t for t in registry.tags(f"{repo.prefix}/root") if re.fullmatch(r"\d+\.\d+\.\d+", t)
+    ]
+    return max(versions, key=lambda v: tuple(int(n) for n in v.split(".")))
+
+
 def signatures(keys: Keys) -> list[Path]:
     return sorted(keys.store.rglob("signature-*"))
 
@@ -405,3 +412,41 @@ def test_with_a_key_the_registry_cache_pulls_only_what_that_key_signed(
         rf"{re.escape(str(keys.store))}: not used, built here.",
         unsigned.output,
     ), unsigned.output
+
+
+def test_downstream_with_require_signed_moves_only_to_signed_releases(
+    repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
+) -> None:
+    root = repository(repo, registry, "root")
+    old = newest_root(repo, registry)
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Dockerfile").write_text(f"FROM {root}:{old}\n")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"]):
+        subprocess.run(["git", "-C", str(app), *args], check=True)
+    subprocess.run(
+        ["git", "-C", str(app), "-c", "user.name=App", "-c", "user.email=app@example.com"]
+        + ["commit", "-q", "-m", "The app"],
+        check=True,
+    )
+    bumped = repo.pants("bbc-bump", "--level=patch", "img/root:root")
+    assert bumped.returncode == 0, bumped.output
+    repo.write("img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN echo newer\n")
+    repo.commit("root: a newer release, published without a key")
+    published = repo.pants("publish", "img/root:root")
+    assert published.returncode == 0, published.output
+    new = newest_root(repo, registry)
+    assert new != old
+    downstream = ["bbc-downstream", "--dry-run", "--require-signed", "img/root:root"]
+    env = {**keys.env(), "PANTS_BBC_DOWNSTREAM_REPOSITORIES": f"['{app}']"}
+
+    held = repo.pants(*downstream, env=env)
+    assert held.returncode == 0, held.output
+    assert f"{root}: {new} not signed by {keys.release}: no reference moves to them" in held.output
+    assert f"{app}: up to date" in held.output
+
+    signed = repo.pants("publish", "img/root:root", env=keys.env())
+    assert signed.returncode == 0, signed.output
+    moved = repo.pants(*downstream, env=env)
+    assert moved.returncode == 0, moved.output
+    assert f"{root}:{old} -> {root}:{new}" in moved.output

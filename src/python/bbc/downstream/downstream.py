@@ -28,6 +28,7 @@ from bbc.downstream.references import POLICIES, plan
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
 from bbc.publish.history import ReleaseRow
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 from bbc.util_rules.git import GitRequest, GitResult
 
 
@@ -64,6 +65,16 @@ class DownstreamSubsystem(GoalSubsystem):
             names (a remote's default branch; a local working copy's checked-out branch). It is
             replaced only while every commit on it that the base branch does not hold is
             bbc-downstream's own.
+            """
+        ),
+    )
+    require_signed = BoolOption(
+        default=False,
+        help=softwrap(
+            """
+            Move references only to releases whose version tag has a signature by
+            `[bbc].signing_key` in `[bbc].signature_store` (see `bbc-verify`); an unsigned newer
+            release is named and not taken.
             """
         ),
     )
@@ -104,6 +115,7 @@ async def bbc_downstream(
     graph: ImageGraph,
     subsystem: DownstreamSubsystem,
     build_root: BuildRoot,
+    signing: Signing,
 ) -> Downstream:
     if subsystem.policy not in POLICIES:
         console.print_stderr(
@@ -127,6 +139,12 @@ async def bbc_downstream(
             f"{branch.removeprefix('refs/heads/') if branch.startswith('refs/heads/') else 'bbc/update-base-images'!r})."
         )
         return Downstream(exit_code=1)
+    if subsystem.require_signed and not signing.key:
+        console.print_stderr(
+            "bbc-downstream: --require-signed needs the key releases are signed with: set "
+            "[bbc].signing_key and [bbc].signature_store in pants.toml."
+        )
+        return Downstream(exit_code=1)
     images = named_images(console, DownstreamSubsystem.name, targets, graph)
     if not images:
         return Downstream(exit_code=1)
@@ -143,6 +161,27 @@ async def bbc_downstream(
                     f"{image.releases.address} in @{registry.alias}: {registry.failure}"
                 )
             releases[registry.repository] = list(registry.rows)
+            if subsystem.require_signed and registry.rows:
+                checked = await Get(
+                    Signatures,
+                    SignaturesRequest(
+                        registry.address,
+                        registry.repository,
+                        tuple((row.version, row.digest) for row in registry.rows),
+                        sign=False,
+                    ),
+                )
+                if checked.failure:
+                    failed = True
+                    console.print_stderr(f"{image.releases.address}: {checked.failure}")
+                signed = set(checked.tags("signed"))
+                releases[registry.repository] = [r for r in registry.rows if r.version in signed]
+                unsigned = [r.version for r in registry.rows if r.version not in signed]
+                if unsigned:
+                    console.print_stdout(
+                        f"{registry.repository}: {', '.join(unsigned)} not signed by "
+                        f"{signing.key}: no reference moves to them (--require-signed)"
+                    )
         notes.update(image.notes)
 
     sources = [_source(r, build_root.path) for r in subsystem.repositories]
