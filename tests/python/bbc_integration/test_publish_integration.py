@@ -330,7 +330,7 @@ def signatures(keys: Keys) -> list[Path]:
     return sorted(keys.store.rglob("signature-*"))
 
 
-def test_a_release_published_before_signing_is_refused_then_signed_by_publishing_again(
+def test_a_release_published_before_signing_is_refused_then_signed_with_bbc_sign(
     repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
 ) -> None:
     tags = root_tags(repo, registry)
@@ -347,9 +347,10 @@ def test_a_release_published_before_signing_is_refused_then_signed_by_publishing
         skopeo_refusal(keys, registry, f"{root}:latest", keys.release, tmp_path) or ""
     )
 
-    published = repo.pants("publish", "img/root:root", env=keys.env())
-    assert published.returncode == 0, published.output
-    assert "signed " in published.output
+    signed = repo.pants("bbc-sign", "img/root:root", env=keys.env())
+    assert signed.returncode == 0, signed.output
+    said = re.search(r"img/root:root in @it: signed (.+)", signed.output)
+    assert said and set(said.group(1).split(", ")) == set(tags), signed.output
     assert len(signatures(keys)) == len(tags)  # one per tag, all in the release's folder
     verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
     assert verified.returncode == 0, verified.output

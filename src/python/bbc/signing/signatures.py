@@ -1,5 +1,6 @@
 """Signing and checking releases' tags in the rule graph (signatures.sh does the work with
-skopeo): publish signs what it pushes (publish/release.py), bbc-verify checks (verify.py)."""
+skopeo): publish signs what it pushes (publish/release.py); bbc-verify checks and bbc-sign signs
+releases already in registries (goals.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,205 @@
+"""`./pants bbc-verify [images]` and `./pants bbc-sign [images]`: releases' signatures, tag by
+tag, read from the registries now.
+
+Per registry, the newest release (every release with `--all`). `bbc-verify`: each tag that
+names it (the version, the content tag, the moving tags and its variants' tags) and every moving
+tag of the repository wherever it points must be covered by a signature in
+`[bbc].signature_store` made with `[bbc].signing_key` for that tag and the manifest it names now;
+a tag moved to other bits, a signature by another key or for another tag, and a missing
+signature each fail, naming the tag. `bbc-sign`: signs each tag that names the release and has
+no signature yet (a release published before signing was set up), without building or pushing.
+"""
+
+from __future__ import annotations
+
+from pants.engine.console import Console
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.target import Targets
+from pants.option.option_types import BoolOption
+
+from bbc.graph.image_graph import ImageGraph
+from bbc.graph.named import named_images
+from bbc.publish.history import ReleaseRow, moving_tags
+from bbc.publish.registry import Registries, list_tags, read_manifests
+from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
+
+
+class VerifySubsystem(GoalSubsystem):
+    name = "bbc-verify"
+    help = (
+        "Check that BBC images' releases are signed with [bbc].signing_key: every tag of the "
+        "newest release in each registry, and every moving tag (`./pants bbc-verify ::`)."
+    )
+    all = BoolOption(default=False, help="Check every release, not only the newest.")
+
+
+class Verify(Goal):
+    subsystem_cls = VerifySubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+class SignSubsystem(GoalSubsystem):
+    name = "bbc-sign"
+    help = (
+        "Sign BBC images' releases that are in their registries already (published before "
+        "[bbc].signing_key was set): every tag of the newest release (`./pants bbc-sign ::`)."
+    )
+    all = BoolOption(default=False, help="Sign every release, not only the newest.")
+
+
+class Sign(Goal):
+    subsystem_cls = SignSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+def release_tags(row: ReleaseRow) -> tuple[str, ...]:
+    """Every tag that names the release: its version, content tag and moving tags, and its
+    variants' versions and moving tags."""
+    tags = [row.version, *([row.content_tag] if row.content_tag else []), *row.moving]
+    tags += [row.variant_tag(name) for name, _ in row.variants]
+    return tuple(dict.fromkeys([*tags, *row.variant_moving]))
+
+
+async def _tags(
+    registries: Registries, registry: RegistryReleases, every: bool, moving: bool
+) -> dict[str, tuple[str, ReleaseRow | None]] | str:
+    """Per tag to look at: the manifest it names now, and the release it is a tag of (None: a
+    moving tag no release looked at has); or why the registry did not say. `moving`: every
+    moving tag of the repository too."""
+    owner: dict[str, ReleaseRow | None] = {}
+    if moving:
+        held = await list_tags(registries, registry.address, registry.repository, "signatures")
+        if isinstance(held, str):
+            return held
+        owner = {t: None for t in moving_tags(held)}
+    for row in registry.rows if every else registry.rows[:1]:
+        owner.update((t, row) for t in release_tags(row))
+    refs = tuple(f"{registry.repository}:{t}" for t in owner)
+    named = await read_manifests(registries, registry.address, refs, "signatures")
+    if isinstance(named, str):
+        return named
+    return {r.rpartition(":")[2]: (d, owner[r.rpartition(":")[2]]) for r, d in named.items() if d}
+
+
+async def _released(
+    console: Console, goal: str, targets: Targets, graph: ImageGraph, setup: Signing
+) -> int | list[tuple[str, RegistryReleases]]:
+    """Each named image's registries that hold a release of it or could not say, with where it
+    is for messages; or the exit code when there is nothing to do (said)."""
+    images = named_images(console, goal, targets, graph)
+    if not images:
+        return 0
+    if not setup.key:
+        console.print_stderr(
+            f"{goal}: no key: set [bbc].signing_key (and [bbc].signature_store) in pants.toml."
+        )
+        return 1
+    found = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    released = []
+    for image in found:
+        for registry in image.registries:
+            where = f"{image.address} in @{registry.alias}"
+            if registry.failure or registry.rows:
+                released.append((where, registry))
+            else:
+                console.print_stdout(f"{where}: no release yet")
+    return released
+
+
+@goal_rule
+async def bbc_verify(
+    console: Console,
+    targets: Targets,
+    graph: ImageGraph,
+    subsystem: VerifySubsystem,
+    registries: Registries,
+    setup: Signing,
+) -> Verify:
+    released = await _released(console, VerifySubsystem.name, targets, graph, setup)
+    if isinstance(released, int):
+        return Verify(exit_code=released)
+    failed = False
+    for where, registry in released:
+        tags = registry.failure or await _tags(registries, registry, subsystem.all, True)
+        checked = (
+            Signatures(failure=tags)
+            if isinstance(tags, str)
+            else await Get(
+                Signatures,
+                SignaturesRequest(
+                    registry.address,
+                    registry.repository,
+                    tuple((t, d) for t, (d, _) in tags.items()),
+                    sign=False,
+                ),
+            )
+        )
+        if checked.failure:
+            failed = True
+            console.print_stderr(f"{where}: {checked.failure}")
+            continue
+        for tag, state in checked.states:
+            digest, row = tags[tag]  # type: ignore[index]
+            ref = f"{registry.repository}:{tag} ({digest})"
+            whose = f"the release {row.version}" if row else "a moving tag"
+            if state == "signed":
+                console.print_stdout(f"✓ {ref} is signed by {setup.key}")
+                continue
+            failed = True
+            console.print_stderr(
+                f"✕ {ref}, {whose}: no signature by {setup.key} for this tag and manifest "
+                f"in {setup.store}. If the tag was moved to other bits, publish its release "
+                "again from this repository; if it was released before signing, sign it "
+                "with `./pants bbc-sign`."
+            )
+    return Verify(exit_code=1 if failed else 0)
+
+
+@goal_rule
+async def bbc_sign(
+    console: Console,
+    targets: Targets,
+    graph: ImageGraph,
+    subsystem: SignSubsystem,
+    registries: Registries,
+    setup: Signing,
+) -> Sign:
+    released = await _released(console, SignSubsystem.name, targets, graph, setup)
+    if isinstance(released, int):
+        return Sign(exit_code=released)
+    failed = False
+    for where, registry in released:
+        tags = registry.failure or await _tags(registries, registry, subsystem.all, False)
+        if isinstance(tags, str):
+            failed = True
+            console.print_stderr(f"{where}: {tags}")
+            continue
+        # A tag that names other bits than its release's now is not this release's to sign.
+        ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == row.digest)
+        done = await Get(
+            Signatures,
+            SignaturesRequest(registry.address, registry.repository, ours, sign=True),
+        )
+        if done.failure:
+            failed = True
+            console.print_stderr(f"{where}: signing failed: {done.failure}")
+            continue
+        new, old = done.tags("new"), done.tags("signed")
+        console.print_stdout(
+            f"{where}: signed {', '.join(new) or 'nothing'}"
+            + (f" (already signed: {', '.join(old)})" if old else "")
+        )
+        skipped = sorted(set(tags) - {t for t, _ in ours})
+        if skipped:
+            failed = True
+            console.print_stderr(
+                f"{where}: not signed, they name other bits than their release's now: "
+                f"{', '.join(skipped)}. Publish the release again to move them back."
+            )
+    return Sign(exit_code=1 if failed else 0)
+
+
+def rules():
+    return collect_rules()
