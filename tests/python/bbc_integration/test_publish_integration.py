@@ -363,6 +363,51 @@ def test_a_release_published_before_signing_is_refused_then_signed_with_bbc_sign
     assert len(signatures(keys)) == len(tags)  # nothing signed twice
 
 
+def test_the_store_is_read_as_hosts_read_it_and_a_key_that_cannot_sign_pushes_nothing(
+    repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
+) -> None:
+    root = repository(repo, registry, "root")
+    version = newest_root(repo, registry)
+    digest = registry.digests(f"{repo.prefix}/root")[version]
+    folder = keys.store / repo.prefix / f"root@{digest.replace(':', '=')}"
+    count = len(list(folder.glob("signature-*")))
+
+    # Hosts read signature-1, -2, ... up to the first gap: after one, nothing is signed.
+    (folder / "signature-1").rename(folder / "signature-90")
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 1 and f"✕ {root}:{version} (" in verified.output
+    assert skopeo_refusal(keys, registry, f"{root}:{version}", keys.release, tmp_path)
+    signed = repo.pants("bbc-sign", "img/root:root", env=keys.env())
+    assert signed.returncode == 0, signed.output
+    assert (folder / "signature-1").is_file()
+    assert repo.pants("bbc-verify", "img/root:root", env=keys.env()).returncode == 0
+
+    # A file that is no signature makes hosts refuse the manifest: named, never signed over.
+    garbage = folder / f"signature-{count + 1}"
+    garbage.write_text("garbage")
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 1
+    assert f"{garbage} is not a signature, and hosts refuse every tag" in verified.output
+    assert skopeo_refusal(keys, registry, f"{root}:{version}", keys.release, tmp_path)
+    signed = repo.pants("bbc-sign", "img/root:root", env=keys.env())
+    assert signed.returncode == 1 and f"{garbage} is not a signature" in signed.output
+    garbage.unlink()
+
+    unknown = "0" * 40
+    published = repo.pants("publish", "img/root:root", env=keys.env(unknown))
+    assert published.returncode == 1
+    assert f"not published: the keyring {keys.home} holds no secret key {unknown}" in (
+        published.output
+    )
+    assert "Pushing" not in published.output
+
+    nowhere = repo.pants(
+        "bbc-verify", "img/root:root", env={**keys.env(), "PANTS_DOCKER_REGISTRIES": "{}"}
+    )
+    assert nowhere.returncode == 1
+    assert "bbc-verify: no registry for img/root:root (see [docker.registries])" in (nowhere.output)
+
+
 def test_a_moved_tag_and_another_key_are_refused_by_skopeo_and_by_bbc_verify(
     repo: Repo, registry: Registry, keys: Keys, tmp_path: Path
 ) -> None:

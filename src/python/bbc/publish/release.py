@@ -48,7 +48,7 @@ from bbc.publish.release_types import (
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
-from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
 from bbc.target_types import ImageVersionField, VariantsField
 
 
@@ -324,6 +324,16 @@ async def publish_image(
     refused = await _refused_variants(registries, planned)
     if refused is not None:
         return ImagePublish(request.address, build, (refused,), variant_builds=variants)
+    ready = await Get(SigningReady)
+    if ready.failure:  # known before anything is pushed: no release is left unsigned
+        dest = planned[0][1][0]
+        why = f"{build.name} in @{dest.alias} ({dest.address}): not published: {ready.failure}"
+        return ImagePublish(
+            request.address,
+            build,
+            (RegistryPublish(dest, build, failure=why),),
+            variant_builds=variants,
+        )
     # The image first, then each variant; one registry at a time: a registry's bits of the
     # release, once adopted, go to the next.
     published: list[RegistryPublish] = []

@@ -53,11 +53,17 @@ def _parts(name: str) -> list[str]:
 
 
 def _layer_entries(layer: tarfile.TarFile) -> list[tuple[list[str], tarfile.TarInfo]]:
-    entries = []
+    """The layer's entries by path; a hard link stands for the entry it links to (a file, or a
+    symlink: a hard link to a symlink is that symlink), which an archive holds before it."""
+    entries, by_path = [], {}
     for info in layer.getmembers():
         parts = _parts(info.name)
-        if parts and ".." not in parts:  # an archive's `..` names nothing in the image
-            entries.append((parts, info))
+        if not parts or ".." in parts:  # an archive's `..` names nothing in the image
+            continue
+        if info.islnk():
+            info = by_path.get(tuple(_parts(info.linkname)), info)
+        by_path[tuple(parts)] = info
+        entries.append((parts, info))
     return entries
 
 
@@ -131,20 +137,21 @@ def resolve(root: _Node, path: str) -> _Node | None:
     return trail[-1]
 
 
-def _content(node: _Node, path: str, limit: int) -> bytes | None:
-    """What the file at `path` holds: None for a folder; a hard link reads the file it links to
-    in its own layer."""
+_KINDS = {tarfile.FIFOTYPE: "a FIFO", tarfile.CHRTYPE: "a device", tarfile.BLKTYPE: "a device"}
+
+
+def _content(node: _Node, path: str, limit: int, required: bool) -> bytes | None:
+    """What the file at `path` holds; None for a folder unless `required` (a path whose file an
+    SBOM cannot do without: a folder there would make it silently empty)."""
     if node.is_folder():
+        if required:
+            raise ImageFilesError(f"/{path} is a folder, not a file")
         return None
     layer, info = node.entry
     if info.islnk():
-        target = _parts(info.linkname)
-        linked = [i for i in layer.getmembers() if _parts(i.name) == target and i.isreg()]
-        if not linked:
-            raise ImageFilesError(f"/{path} is a hard link to {info.linkname}, not in its layer")
-        info = linked[-1]
+        raise ImageFilesError(f"/{path} is a hard link to {info.linkname}, not in its layer")
     if not info.isreg():
-        raise ImageFilesError(f"/{path} is not a file (tar type {info.type!r})")
+        raise ImageFilesError(f"/{path} is {_KINDS.get(info.type, 'not a regular file')}")
     if info.size > limit:
         raise ImageFilesError(
             f"/{path} holds {info.size} bytes, more than the {limit} bytes the SBOM reader "
@@ -179,7 +186,7 @@ def image_files(root: _Node, limit: int) -> dict[str, bytes]:
     files = {}
     for path in wanted:
         node = resolve(root, path)
-        content = None if node is None else _content(node, path, limit)
+        content = None if node is None else _content(node, path, limit, path in FIXED)
         if content is not None:
             files[path] = content
     return files

@@ -132,7 +132,8 @@ async def images_packages(
             problem = output_tail(result.stderr.decode(errors="replace"))
             for image_id, ref in images:  # the archive knows images by id only
                 problem = problem.replace(image_id, ref)
-            raise SBOMError(f"Could not read the packages in {names}: {problem}")
+            named = any(problem.startswith(f"{ref}: ") for _, ref in images)
+            raise SBOMError(f"Could not read the packages in {problem if named else f'{names}: {problem}'}")
         contents = await Get(DigestContents, Digest, result.output_digest)
         try:
             found = _read_images(contents[0].content.decode(), dict(images))

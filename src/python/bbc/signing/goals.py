@@ -97,15 +97,23 @@ async def _released(
         )
         return 1
     found = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
-    released = []
+    released, unregistered = [], []
     for image in found:
+        if not image.registries:
+            unregistered.append(str(image.address))
         for registry in image.registries:
             where = f"{image.address} in @{registry.alias}"
             if registry.failure or registry.rows:
                 released.append((where, registry))
             else:
                 console.print_stdout(f"{where}: no release yet")
-    return released
+    if unregistered:
+        console.print_stderr(
+            f"{goal}: no registry for {', '.join(unregistered)} (see [docker.registries]): "
+            "nothing there to look at."
+        )
+    # Nothing looked at because no image has a registry (a lost setting, say) is no success.
+    return 1 if unregistered and not released else released
 
 
 @goal_rule
@@ -140,6 +148,7 @@ async def bbc_verify(
             failed = True
             console.print_stderr(f"{where}: {checked.failure}")
             continue
+        broken = dict(checked.broken)
         for tag, state in checked.states:
             digest, row = tags[tag]  # type: ignore[index]
             ref = f"{registry.repository}:{tag} ({digest})"
@@ -148,6 +157,13 @@ async def bbc_verify(
                 console.print_stdout(f"✓ {ref} is signed by {setup.key}")
                 continue
             failed = True
+            if state == "broken":
+                console.print_stderr(
+                    f"✕ {ref}, {whose}: {broken[tag]} is not a signature, and hosts refuse "
+                    "every tag of this manifest while it is there: remove it, then run "
+                    "`./pants bbc-sign`."
+                )
+                continue
             console.print_stderr(
                 f"✕ {ref}, {whose}: no signature by {setup.key} for this tag and manifest "
                 f"in {setup.store}. If the tag was moved to other bits, publish its release "

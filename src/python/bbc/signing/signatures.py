@@ -13,22 +13,25 @@ from pants.core.util_rules.system_binaries import (
     BinaryPathRequest,
     BinaryPaths,
     CatBinary,
+    LnBinary,
     MkdirBinary,
     SearchPath,
 )
 from pants.engine.env_vars import EnvironmentVars, EnvironmentVarsRequest
+from pants.engine.fs import CreateDigest, Digest, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 from pants.util.logging import LogLevel
 
 from bbc.build.output import output_tail
 from bbc.publish.registry import Registries
-from bbc.signing.store import signature_folder, signing_problem
+from bbc.signing.store import signature_folder, signing_failure, signing_problem
 from bbc.subsystems import BBC
 from bbc.util_rules.docker import per_run_process
 from bbc.util_rules.scripts import script
 
 _SIGNATURES = script(__name__, "signatures.sh")
+_SYSTEM = SearchPath(("/usr/bin", "/bin", "/usr/local/bin"))
 
 
 class SigningError(Exception):
@@ -57,9 +60,7 @@ async def signing(bbc: BBC, build_root: BuildRoot) -> Signing:
     # skopeo signs through GPGME, which finds GnuPG's tools (gpgconf, gpg) on PATH.
     gpgconf = await Get(
         BinaryPaths,
-        BinaryPathRequest(
-            binary_name="gpgconf", search_path=SearchPath(("/usr/bin", "/bin", "/usr/local/bin"))
-        ),
+        BinaryPathRequest(binary_name="gpgconf", search_path=_SYSTEM),
     )
     if gpgconf.first_path is None:
         raise SigningError(
@@ -81,10 +82,12 @@ class SignaturesRequest:
 
 @dataclass(frozen=True)
 class Signatures:
-    """Per tag: `signed` (it was), `new` (signed now) or `unsigned`; or why they are unknown."""
+    """Per tag: `signed` (it was), `new` (signed now), `unsigned`, or `broken` (a file in its
+    folder is no signature: hosts refuse the manifest); or why they are unknown."""
 
     states: tuple[tuple[str, str], ...] = ()
     failure: str | None = None
+    broken: tuple[tuple[str, str], ...] = ()  # (tag, the file hosts cannot read)
 
     def tags(self, state: str) -> tuple[str, ...]:
         return tuple(tag for tag, s in self.states if s == state)
@@ -98,9 +101,11 @@ async def signatures(
     bash: BashBinary,
     mkdir: MkdirBinary,
     cat: CatBinary,
+    ln: LnBinary,
 ) -> Signatures:
     if not setup.key:
         return Signatures(failure="no signing key: set [bbc].signing_key")
+    rm = await Get(BinaryPaths, BinaryPathRequest(binary_name="rm", search_path=_SYSTEM))
     gnupg = dict(setup.env)
     gnupg["PATH"] = ":".join(p for p in (registries.docker.env.get("PATH"), gnupg["PATH"]) if p)
     doing = "Signing" if request.sign else "Checking the signatures of"
@@ -135,6 +140,8 @@ async def signatures(
                 "SKOPEO": registries.skopeo.path,
                 "MKDIR": mkdir.path,
                 "CAT": cat.path,
+                "LN": ln.path,
+                "RM": rm.first_path.path if rm.first_path else "rm",
                 "BBC_KEY": setup.key,
                 "BBC_MODE": "sign" if request.sign else "check",
             },
@@ -143,8 +150,50 @@ async def signatures(
     )
     if result.exit_code != 0:
         return Signatures(failure=output_tail(result.stderr.decode(errors="replace")))
-    lines = result.stdout.decode().split("\n")
-    return Signatures(tuple(tuple(line.split(" ", 1)) for line in lines if line))  # type: ignore
+    said = [line.split(" ", 2) for line in result.stdout.decode().split("\n") if line]
+    return Signatures(
+        tuple((tag, state) for tag, state, *_ in said),
+        broken=tuple((tag, rest[0]) for tag, state, *rest in said if state == "broken"),
+    )
+
+
+@dataclass(frozen=True)
+class SigningReady:
+    """Whether the key can sign here (its secret key in the keyring, no passphrase asked for),
+    known before anything is pushed; `failure` says why not, with the fix."""
+
+    failure: str | None = None
+
+
+@rule(desc="Checking that the signing key can sign")
+async def signing_ready(setup: Signing, registries: Registries) -> SigningReady:
+    if not setup.key:
+        return SigningReady()
+    manifest = await Get(Digest, CreateDigest([FileContent("manifest.json", b"{}")]))
+    env = dict(setup.env)
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        per_run_process(
+            (
+                registries.skopeo.path,
+                "standalone-sign",
+                "-o",
+                "check.sig",
+                "manifest.json",
+                "bbc.invalid/signing-check:latest",
+                setup.key,
+            ),
+            description=f"Checking that {setup.key} can sign",
+            run_token=registries.docker.run_token,
+            env=env,
+            input_digest=manifest,
+        ),
+    )
+    if result.exit_code == 0:
+        return SigningReady()
+    keyring = env.get("GNUPGHOME") or os.path.join(env.get("HOME", "~"), ".gnupg")
+    return SigningReady(signing_failure(result.stderr.decode(errors="replace"), setup.key, keyring))
 
 
 def rules():

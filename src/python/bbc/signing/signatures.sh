@@ -2,9 +2,12 @@
 # signatures.sh SKOPEO-FLAGS... -- REPOSITORY [TAG DIGEST FOLDER]...: for each tag, whether a
 # signature in FOLDER (the digest's, in a lookaside store), made with the key $BBC_KEY, says
 # that REPOSITORY:TAG is the manifest DIGEST (containers' simple signing, as `skopeo
-# standalone-verify` checks it). With $BBC_MODE=sign, a tag no signature covers is signed
-# (`skopeo standalone-sign`) and the signature added as the folder's next signature-<n>. Prints "<tag> signed|unsigned|new" per
-# tag. $SKOPEO, $MKDIR and $CAT are the tools (the process's PATH is empty); GnuPG's keyring is
+# standalone-verify` checks it). The folder is read as hosts read it: signature-1, -2, ... up to
+# the first missing number; a file there that is no signature at all makes hosts refuse every
+# tag of the digest. With $BBC_MODE=sign, a tag no signature covers is signed (`skopeo
+# standalone-sign`) and the signature added as the folder's next signature-<n>, whole or not at
+# all. Prints "<tag> signed|unsigned|new" or "<tag> broken <file>" per tag. $SKOPEO, $MKDIR,
+# $CAT, $LN and $RM are the tools (the process's PATH is empty); GnuPG's keyring is
 # $GNUPGHOME's, else ~/.gnupg.
 set -u
 flags=()
@@ -12,6 +15,37 @@ while [ "$1" != -- ]; do flags+=("$1"); shift; done
 shift
 repository=$1
 shift
+
+check() { # check TAG: sets $state (signed or unsigned) and $broken (a file hosts cannot read)
+  local n=1 signature
+  state=unsigned broken=
+  while [ -e "$folder/signature-$n" ]; do
+    signature="$folder/signature-$n"
+    if "$SKOPEO" standalone-verify manifest.json "$repository:$1" "$BBC_KEY" "$signature" \
+      > /dev/null 2> err; then
+      state=signed
+    elif [[ $(< err) != *"does not match"* ]]; then # not another key's or another tag's
+      broken=$signature
+      return
+    fi
+    n=$((n + 1))
+  done
+}
+
+add() { # add FILE: FILE becomes the folder's next signature-<n>; a name taken meanwhile is skipped
+  local n=1 staged="$folder/.signature-$$.tmp"
+  "$CAT" "$1" > "$staged" || { "$RM" -f "$staged"; echo "could not write in $folder" >&2; return 1; }
+  until "$LN" "$staged" "$folder/signature-$n" 2> /dev/null; do
+    [ -e "$folder/signature-$n" ] || {
+      "$RM" -f "$staged"
+      echo "could not write $folder/signature-$n" >&2
+      return 1
+    }
+    n=$((n + 1))
+  done
+  "$RM" -f "$staged"
+}
+
 read=
 while [ $# -ge 3 ]; do
   tag=$1 digest=$2 folder=$3
@@ -25,24 +59,18 @@ while [ $# -ge 3 ]; do
     }
     read=$digest
   fi
-  state=unsigned
-  for signature in "$folder"/signature-*; do
-    [ -f "$signature" ] || continue
-    if "$SKOPEO" standalone-verify manifest.json "$repository:$tag" "$BBC_KEY" "$signature" \
-      > /dev/null 2>&1; then
-      state=signed
-      break
+  check "$tag"
+  if [ -n "$broken" ]; then
+    if [ "$BBC_MODE" = sign ]; then
+      echo "$broken is not a signature, and hosts refuse every tag of $digest while it is there: remove it, then sign again" >&2
+      exit 1
     fi
-  done
+    echo "$tag broken $broken"
+    continue
+  fi
   if [ "$state" = unsigned ] && [ "$BBC_MODE" = sign ]; then
     "$SKOPEO" standalone-sign -o new.sig manifest.json "$repository:$tag" "$BBC_KEY" || exit 1
-    "$MKDIR" -p "$folder" || exit 1
-    n=1
-    # noclobber: a signature another publisher wrote meanwhile is never replaced.
-    until (set -o noclobber; "$CAT" new.sig > "$folder/signature-$n") 2> /dev/null; do
-      [ -e "$folder/signature-$n" ] || { echo "could not write $folder/signature-$n" >&2; exit 1; }
-      n=$((n + 1))
-    done
+    "$MKDIR" -p "$folder" && add new.sig || exit 1
     state=new
   fi
   echo "$tag $state"

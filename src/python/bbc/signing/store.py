@@ -32,3 +32,18 @@ def signing_problem(key: str, store: str) -> str | None:
             "publish writes signatures to (the lookaside store your registries.d points at)."
         )
     return None
+
+
+def signing_failure(stderr: str, key: str, keyring: str) -> str:
+    """Why the key could not sign, with the fix, from skopeo's (GPGME's) words."""
+    if "not found" in stderr:
+        return (
+            f"the keyring {keyring} holds no secret key {key}: import it there (`gpg --batch "
+            "--import <key file>`), or set [bbc].signing_key to a key it holds."
+        )
+    if "Inappropriate ioctl" in stderr or "passphrase" in stderr.lower() or "pinentry" in stderr:
+        return (
+            f"the key {key} needs a passphrase, and GnuPG cannot ask for one here: give CI a "
+            "key without a passphrase, or preset it in gpg-agent (gpg-preset-passphrase)."
+        )
+    return f"the key {key} could not sign: {stderr.strip()}"

@@ -242,3 +242,30 @@ def test_the_script_prints_the_document_or_names_what_it_could_not_read(tmp_path
         "reader takes from one file",
         "",
     )
+
+
+def test_a_hard_link_to_a_symlink_is_that_symlink() -> None:
+    archive = saved(
+        [
+            layer(
+                {"data/f": b"Package: hello\n"},
+                link("data/sym", "/data/f"),
+                hard(STATUS, "data/sym"),
+            )
+        ]
+    )
+    assert files_of(archive) == {STATUS: "Package: hello\n"}
+
+
+def test_a_status_database_that_is_no_file_is_an_error_naming_what_it_is() -> None:
+    for entry, said in (
+        (folder(STATUS), "/var/lib/dpkg/status is a folder, not a file"),
+        (_entry(STATUS, tarfile.FIFOTYPE), "/var/lib/dpkg/status is a FIFO"),
+    ):
+        with pytest.raises(ImageFilesError, match=f"sha256:c0: {said}"):
+            read_archive(saved([layer({}, entry)]), LIMIT)
+
+
+def test_a_doc_folder_without_a_copyright_file_is_no_licence_and_no_error() -> None:
+    archive = saved([layer({}, folder("usr/share/doc/hello/copyright"))])
+    assert files_of(archive) == {}
