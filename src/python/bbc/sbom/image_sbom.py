@@ -61,7 +61,8 @@ class ImagesPackages:
 
 
 def _found(text: dict[str, str], config: str) -> ImagePackages:
-    copyrights = {m.group(1): t for p, t in text.items() if (m := _COPYRIGHT.fullmatch(p))}
+    found = ((_COPYRIGHT.fullmatch(p), t) for p, t in text.items())
+    copyrights = {m.group(1): t for m, t in found if m}
     debian = debian_packages(text.get("var/lib/dpkg/status", ""), copyrights)
     metadata = {p: t for p, t in text.items() if p.endswith(".dist-info/METADATA")}
     return ImagePackages(
@@ -132,8 +133,9 @@ async def images_packages(
             problem = output_tail(result.stderr.decode(errors="replace"))
             for image_id, ref in images:  # the archive knows images by id only
                 problem = problem.replace(image_id, ref)
-            named = any(problem.startswith(f"{ref}: ") for _, ref in images)
-            raise SBOMError(f"Could not read the packages in {problem if named else f'{names}: {problem}'}")
+            if not any(problem.startswith(f"{ref}: ") for _, ref in images):
+                problem = f"{names}: {problem}"
+            raise SBOMError(f"Could not read the packages in {problem}")
         contents = await Get(DigestContents, Digest, result.output_digest)
         try:
             found = _read_images(contents[0].content.decode(), dict(images))
