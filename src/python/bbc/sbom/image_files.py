@@ -2,8 +2,9 @@
 
 Run by the SBOM process (sbom/image_sbom.py) as `python3 image_files.py ARCHIVE LIMIT`, with
 whatever Python 3 the host has: the standard library only, nothing extracted to disk. It prints
-one JSON document: `{"images": {<image id>: {"config": <text>, "files": {<path>: <blob>}}},
-"blobs": {<blob>: <text>}}` (a file shared by several images is written once).
+one JSON document: `{"images": {<image id>: {"config": <text>, "files": {<path>: <blob>},
+"unread": [<why a copyright file was not read>]}}, "blobs": {<blob>: <text>}}` (a file shared by
+several images is written once).
 
 An image's files are its layers merged as the OCI image spec says, bottom first: a layer's
 entry replaces what lower layers held at its path (a symlink or a file in place of a folder
@@ -172,8 +173,10 @@ def _walk(root: _Node):
                 yield parts + [name], child
 
 
-def image_files(root: _Node, limit: int) -> dict[str, bytes]:
-    """The SBOM's files in a merged tree, by the path where the image shows them."""
+def image_files(root: _Node, limit: int) -> tuple[dict[str, bytes], list[str]]:
+    """The SBOM's files in a merged tree, by the path where the image shows them, and why a
+    package's copyright file was not read (too big, not a file): its licences are then unknown,
+    while a status database or METADATA not read would leave packages out (an error)."""
     wanted = list(FIXED)
     docs = resolve(root, DOC)
     if docs is not None and docs.is_folder():
@@ -183,13 +186,19 @@ def image_files(root: _Node, limit: int) -> dict[str, bytes]:
         for parts, folder in _walk(root)
         if parts[-1].endswith(".dist-info") and METADATA in folder.children
     ]
-    files = {}
+    files, unread = {}, []
     for path in wanted:
         node = resolve(root, path)
-        content = None if node is None else _content(node, path, limit, path in FIXED)
+        try:
+            content = None if node is None else _content(node, path, limit, path in FIXED)
+        except ImageFilesError as e:
+            if not path.startswith(f"{DOC}/"):
+                raise
+            unread.append(str(e))
+            continue
         if content is not None:
             files[path] = content
-    return files
+    return files, unread
 
 
 def read_archive(archive: tarfile.TarFile, limit: int) -> dict:
@@ -211,7 +220,7 @@ def read_archive(archive: tarfile.TarFile, limit: int) -> dict:
                 layers[path] = tarfile.open(fileobj=_member_file(archive, path), mode="r:*")
             _apply(root, layers[path])
         try:
-            files = image_files(root, limit)
+            files, unread = image_files(root, limit)
         except ImageFilesError as e:
             raise ImageFilesError(f"{name}: {e}")
         keys = {}
@@ -220,7 +229,7 @@ def read_archive(archive: tarfile.TarFile, limit: int) -> dict:
             blobs.setdefault(key, content.decode("utf-8", errors="replace"))
             keys[path] = key
         config = _member(archive, config_path, limit).decode("utf-8", errors="replace")
-        images[image_id] = {"config": config, "files": keys}
+        images[image_id] = {"config": config, "files": keys, "unread": unread}
     return {"images": images, "blobs": blobs}
 
 

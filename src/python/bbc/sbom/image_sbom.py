@@ -12,6 +12,7 @@ changes.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Mapping
@@ -39,6 +40,8 @@ SBOM_DIR = "bbc/sbom"  # under dist/
 _COPYRIGHT = re.compile(r"usr/share/doc/([^/]+)/copyright")
 # Far more than any of those files holds (a dpkg status database of 3,000 packages is ~5 MB).
 FILE_LIMIT = 64 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 _SAVE = script(__name__, "save_images.sh")
 _READER = "image_files.py"
@@ -76,16 +79,19 @@ class SBOMError(Exception):
     pass
 
 
-def _read_images(document: str, refs: Mapping[str, str]) -> dict[str, ImagePackages]:
-    """What each image holds, from image_files.py's document; SBOMError naming the image (its
-    ref in `refs`, by id) whose files say nothing an SBOM can hold."""
+def _read_images(
+    document: str, refs: Mapping[str, str]
+) -> dict[str, tuple[ImagePackages, tuple[str, ...]]]:
+    """What each image holds, and why copyright files were not read, from image_files.py's
+    document; SBOMError naming the image (its ref in `refs`, by id) whose files say nothing an
+    SBOM can hold."""
     found = json.loads(document)
     blobs = found["blobs"]
     packages = {}
     for image_id, image in found["images"].items():
         try:
             files = {path: blobs[key] for path, key in image["files"].items()}
-            packages[image_id] = _found(files, image["config"])
+            packages[image_id] = (_found(files, image["config"]), tuple(image["unread"]))
         except ValueError as e:
             raise SBOMError(f"Could not read the packages in {refs.get(image_id, image_id)}: {e}")
     return packages
@@ -138,9 +144,14 @@ async def images_packages(
             raise SBOMError(f"Could not read the packages in {problem}")
         contents = await Get(DigestContents, Digest, result.output_digest)
         try:
-            found = _read_images(contents[0].content.decode(), dict(images))
+            read = _read_images(contents[0].content.decode(), dict(images))
         except (ValueError, KeyError) as e:  # not the document image_files.py writes
             raise SBOMError(f"Could not read the packages in {names}: {e!r}")
+        found = {image_id: packages for image_id, (packages, _) in read.items()}
+        for image_id, (_, unread) in read.items():
+            if unread:
+                ref = dict(images).get(image_id, image_id)
+                logger.warning(f"{ref}: licences left out of its SBOM: {'; '.join(unread)}.")
         missing = [ref for i, ref in images if i not in found]
         if missing:
             raise SBOMError(

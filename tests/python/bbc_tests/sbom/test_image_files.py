@@ -190,10 +190,18 @@ def test_a_hard_linked_file_is_read() -> None:
 
 
 def test_a_file_over_the_limit_is_named_and_not_read() -> None:
-    archive = saved([layer({"usr/share/doc/hello/copyright": b"x" * (LIMIT + 1)})])
+    big = b"x" * (LIMIT + 1)
+    archive = saved([layer({"usr/share/doc/hello/copyright": big, STATUS: b"Package: a\n"})])
+    document = read_archive(archive, LIMIT)
+    assert document["images"]["sha256:c0"]["unread"] == [
+        f"/usr/share/doc/hello/copyright holds {LIMIT + 1} bytes, more than the {LIMIT} bytes "
+        "the SBOM reader takes from one file"
+    ]  # its licences unknown; the packages all there
+    assert list(document["images"]["sha256:c0"]["files"]) == [STATUS]
+    archive = saved([layer({f"{SITE}/a-1.dist-info/METADATA": big})])
     with pytest.raises(
         ImageFilesError,
-        match=f"/usr/share/doc/hello/copyright holds {LIMIT + 1} bytes, more than the {LIMIT}",
+        match=f"/{SITE}/a-1.dist-info/METADATA holds {LIMIT + 1} bytes, more than the {LIMIT}",
     ):
         read_archive(archive, LIMIT)
 

@@ -10,7 +10,13 @@ CONFIG = json.dumps({"architecture": "amd64", "created": "2026-12-02T08:21:55Z"}
 def _document(status: str) -> str:
     return json.dumps(
         {
-            "images": {"sha256:1": {"config": CONFIG, "files": {"var/lib/dpkg/status": "s"}}},
+            "images": {
+                "sha256:1": {
+                    "config": CONFIG,
+                    "files": {"var/lib/dpkg/status": "s"},
+                    "unread": ["/usr/share/doc/big/copyright holds 9 bytes, more than the 8"],
+                }
+            },
             "blobs": {"s": status},
         }
     )
@@ -18,8 +24,9 @@ def _document(status: str) -> str:
 
 def test_each_image_gets_the_packages_its_files_name() -> None:
     status = "Package: hello\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n"
-    [(image_id, found)] = _read_images(_document(status), {"sha256:1": "bbc/x:1.0.0"}).items()
+    [(image_id, (found, unread))] = _read_images(_document(status), {"sha256:1": "x"}).items()
     assert (image_id, [p.name for p in found.packages]) == ("sha256:1", ["hello"])
+    assert unread == ("/usr/share/doc/big/copyright holds 9 bytes, more than the 8",)
 
 
 def test_a_damaged_status_database_names_the_image_and_the_file() -> None:
