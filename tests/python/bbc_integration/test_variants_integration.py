@@ -202,6 +202,15 @@ def test_publish_releases_the_image_and_its_variant_together_and_never_over_a_re
         assert pushed(refused) == []
         assert registry.digests(name) == digests
 
+    # A machine without them pulls the image and its variant, each from its own release.
+    for found in repo.docker.images.list(filters={"reference": name}):
+        for tag in found.tags:
+            repo.docker.images.remove(tag, force=True)
+    pulled = repo.pants("package", "img/ml:ml")
+    assert pulled.returncode == 0, pulled.output
+    for version in ("1.0.0", "1.0.0-cuda12"):
+        assert f"From: {registry.address}/{name}:{version}@{digests[version]}" in pulled.output
+
 
 def test_a_variant_tag_template_puts_the_variant_first_in_every_tag_it_makes(
     repo: Repo, registry: Registry

@@ -46,6 +46,7 @@ class CachedImageRequest:
     content_tag: str
     content_hash: str
     local_refs: tuple[str, ...]  # the tags it gets here, content tag last
+    variant: str | None = None  # the image variant it is (its tags say so)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ async def cached_image(
             repository,
             request.version,
             request.content_tag,
+            variant=request.variant,
+            template=bbc.variant_tag_template,
         )
         found = await read_release(
             registries, registry.address, refs.content, f"{request.content_hash}:cache"
@@ -183,7 +186,12 @@ def _listed(sbom_text: str | None) -> ImagePackages | None:
 
 def cache_request(build: ImageBuild, version: str) -> CachedImageRequest:
     return CachedImageRequest(
-        build.address, version, build.content_tag, build.content_hash, build.refs
+        build.address,
+        version,
+        build.content_tag,
+        build.content_hash,
+        build.refs,
+        build.image_variant,
     )
 
 
