@@ -362,6 +362,16 @@ def test_a_release_published_before_signing_is_refused_then_signed_with_bbc_sign
     assert again.returncode == 0, again.output
     assert len(signatures(keys)) == len(tags)  # nothing signed twice
 
+    # A host's view of one reference, without the repository's targets.
+    side = repository(repo, registry, "side")
+    refs = f"['{root}:latest', '{side}:latest']"
+    checked = repo.pants("bbc-verify", f"--bbc-verify-refs={refs}", env=keys.env())
+    assert checked.returncode == 1, checked.output
+    assert f"✓ {root}:latest (sha256:" in checked.output
+    assert f"✕ {side}:latest (sha256:" in checked.output and ", as given: no signature by" in (
+        checked.output
+    )
+
 
 def test_the_store_is_read_as_hosts_read_it_and_a_key_that_cannot_sign_pushes_nothing(
     repo: Repo, registry: Registry, keys: Keys, tmp_path: Path

@@ -16,7 +16,7 @@ from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
-from pants.option.option_types import BoolOption
+from pants.option.option_types import BoolOption, StrListOption
 
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
@@ -33,6 +33,13 @@ class VerifySubsystem(GoalSubsystem):
         "newest release in each registry, and every moving tag (`./pants bbc-verify ::`)."
     )
     all = BoolOption(default=False, help="Check every release, not only the newest.")
+    refs = StrListOption(
+        default=[],
+        help=(
+            "Registry references to check as well as (or instead of) images: "
+            "`<registry>/<repository>:<tag>`, as a host would pull them."
+        ),
+    )
 
 
 class Verify(Goal):
@@ -83,6 +90,12 @@ async def _tags(
     return {r.rpartition(":")[2]: (d, owner[r.rpartition(":")[2]]) for r, d in named.items() if d}
 
 
+def _no_key(console: Console, goal: str) -> None:
+    console.print_stderr(
+        f"{goal}: no key: set [bbc].signing_key (and [bbc].signature_store) in pants.toml."
+    )
+
+
 async def _released(
     console: Console, goal: str, targets: Targets, graph: ImageGraph, setup: Signing
 ) -> int | list[tuple[str, RegistryReleases]]:
@@ -92,9 +105,7 @@ async def _released(
     if not images:
         return 0
     if not setup.key:
-        console.print_stderr(
-            f"{goal}: no key: set [bbc].signing_key (and [bbc].signature_store) in pants.toml."
-        )
+        _no_key(console, goal)
         return 1
     found = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
     released, unregistered = [], []
@@ -116,6 +127,62 @@ async def _released(
     return 1 if unregistered and not released else released
 
 
+def _said(
+    console: Console,
+    setup: Signing,
+    repository: str,
+    tags: dict[str, tuple[str, str]],
+    checked: Signatures,
+) -> bool:
+    """Says each tag's verdict (`tags`: tag -> the digest it names, and whose tag it is);
+    whether any failed."""
+    broken, failed = dict(checked.broken), False
+    for tag, state in checked.states:
+        digest, whose = tags[tag]
+        ref = f"{repository}:{tag} ({digest})"
+        if state == "signed":
+            console.print_stdout(f"✓ {ref} is signed by {setup.key}")
+            continue
+        failed = True
+        if state == "broken":
+            console.print_stderr(
+                f"✕ {ref}, {whose}: {broken[tag]} is not a signature, and hosts refuse every tag "
+                "of this manifest while it is there: remove it, then run `./pants bbc-sign`."
+            )
+            continue
+        console.print_stderr(
+            f"✕ {ref}, {whose}: no signature by {setup.key} for this tag and manifest in "
+            f"{setup.store}. If the tag was moved to other bits, publish its release again from "
+            "this repository; if it was released before signing, sign it with "
+            "`./pants bbc-sign`."
+        )
+    return failed
+
+
+async def _verify_ref(console: Console, registries: Registries, setup: Signing, ref: str) -> bool:
+    """Checks one `<registry>/<repository>:<tag>`; whether it failed."""
+    repository, _, tag = ref.rpartition(":")
+    if not tag or "/" in tag or "/" not in repository:
+        console.print_stderr(
+            f"bbc-verify: {ref!r} in --bbc-verify-refs is not a tag reference: give "
+            "<registry>/<repository>:<tag>, such as registry.example.com/bbc/python:1.2.3."
+        )
+        return True
+    address = repository.split("/", 1)[0]
+    named = await read_manifests(registries, address, (ref,), "verify")
+    if isinstance(named, str) or named[ref] is None:
+        console.print_stderr(f"✕ {ref}: {named if isinstance(named, str) else 'no such tag'}")
+        return True
+    digest = named[ref]
+    checked = await Get(
+        Signatures, SignaturesRequest(address, repository, ((tag, digest),), sign=False)
+    )
+    if checked.failure:
+        console.print_stderr(f"✕ {ref}: {checked.failure}")
+        return True
+    return _said(console, setup, repository, {tag: (digest, "as given")}, checked)
+
+
 @goal_rule
 async def bbc_verify(
     console: Console,
@@ -125,10 +192,18 @@ async def bbc_verify(
     registries: Registries,
     setup: Signing,
 ) -> Verify:
+    failed = False
+    if subsystem.refs:
+        if not setup.key:
+            _no_key(console, VerifySubsystem.name)
+            return Verify(exit_code=1)
+        for ref in subsystem.refs:
+            failed = await _verify_ref(console, registries, setup, ref) or failed
+        if not targets:
+            return Verify(exit_code=1 if failed else 0)
     released = await _released(console, VerifySubsystem.name, targets, graph, setup)
     if isinstance(released, int):
-        return Verify(exit_code=released)
-    failed = False
+        return Verify(exit_code=released or int(failed))
     for where, registry in released:
         tags = registry.failure or await _tags(registries, registry, subsystem.all, True)
         checked = (
@@ -148,28 +223,11 @@ async def bbc_verify(
             failed = True
             console.print_stderr(f"{where}: {checked.failure}")
             continue
-        broken = dict(checked.broken)
-        for tag, state in checked.states:
-            digest, row = tags[tag]  # type: ignore[index]
-            ref = f"{registry.repository}:{tag} ({digest})"
-            whose = f"the release {row.version}" if row else "a moving tag"
-            if state == "signed":
-                console.print_stdout(f"✓ {ref} is signed by {setup.key}")
-                continue
-            failed = True
-            if state == "broken":
-                console.print_stderr(
-                    f"✕ {ref}, {whose}: {broken[tag]} is not a signature, and hosts refuse "
-                    "every tag of this manifest while it is there: remove it, then run "
-                    "`./pants bbc-sign`."
-                )
-                continue
-            console.print_stderr(
-                f"✕ {ref}, {whose}: no signature by {setup.key} for this tag and manifest "
-                f"in {setup.store}. If the tag was moved to other bits, publish its release "
-                "again from this repository; if it was released before signing, sign it "
-                "with `./pants bbc-sign`."
-            )
+        whose = {
+            t: (d, f"the release {row.version}" if row else "a moving tag")
+            for t, (d, row) in tags.items()  # type: ignore[union-attr]
+        }
+        failed = _said(console, setup, registry.repository, whose, checked) or failed
     return Verify(exit_code=1 if failed else 0)
 
 
