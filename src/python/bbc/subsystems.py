@@ -141,6 +141,16 @@ class BBC(Subsystem):
             """
         ),
     )
+    builder_id = StrOption(
+        default="urn:bbc:builder:pants",
+        help=softwrap(
+            """
+            The builder named in every release's SLSA provenance (`runDetails.builder.id`): the
+            platform that runs `publish`, as your policies expect it (a CI workflow's address,
+            say). Provenance is written with `signing_key`.
+            """
+        ),
+    )
     signature_store = StrOption(
         default="",
         help=softwrap(

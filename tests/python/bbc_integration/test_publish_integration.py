@@ -10,6 +10,7 @@ cluster's policy would.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -312,11 +313,40 @@ def skopeo_refusal(keys: Keys, registry: Registry, ref: str, key: str, tmp: Path
     return None if pulled.returncode == 0 else pulled.stderr
 
 
+SLSA, CYCLONEDX = "https://slsa.dev/provenance/v1", "https://cyclonedx.org/bom"
+
+
+def gpg_verified_statements(keys: Keys, copy: Path) -> dict[str, dict]:
+    """The in-toto statements in skopeo's `dir:` copy of an attestations artifact, by predicate
+    type, each checked as any DSSE verifier would: gpg verifies its signature over the PAE."""
+    manifest = json.loads((copy / "manifest.json").read_text())
+    found = {}
+    for layer in manifest["layers"]:
+        assert layer["mediaType"] == "application/vnd.dsse.envelope.v1+json"
+        envelope = json.loads((copy / layer["digest"].split(":")[1]).read_bytes())
+        payload = base64.b64decode(envelope["payload"])
+        kind = envelope["payloadType"].encode()
+        pae = b"DSSEv1 %d %b %d %b" % (len(kind), kind, len(payload), payload)
+        (copy / "pae").write_bytes(pae)
+        [signature] = envelope["signatures"]
+        (copy / "sig").write_bytes(base64.b64decode(signature["sig"]))
+        subprocess.run(
+            ["gpg", "--batch", "--verify", str(copy / "sig"), str(copy / "pae")],
+            env={"GNUPGHOME": str(keys.home), "PATH": os.environ["PATH"]},
+            check=True,
+            capture_output=True,
+        )
+        statement = json.loads(payload)
+        assert statement["predicateType"] == layer["annotations"]["predicateType"]
+        found[statement["predicateType"]] = statement
+    return found
+
+
 def root_tags(repo: Repo, registry: Registry) -> list[str]:
     """The tags of root's newest release."""
     digests = registry.digests(f"{repo.prefix}/root")
     newest = digests["latest"]
-    return sorted(t for t, d in digests.items() if d == newest and not t.endswith(".sbom"))
+    return sorted(t for t, d in digests.items() if d == newest)
 
 
 def newest_root(repo: Repo, registry: Registry) -> str:
@@ -352,15 +382,40 @@ def test_a_release_published_before_signing_is_refused_then_signed_with_bbc_sign
     said = re.search(r"img/root:root in @it: signed (.+)", signed.output)
     assert said and set(said.group(1).split(", ")) == set(tags), signed.output
     assert len(signatures(keys)) == len(tags)  # one per tag, all in the release's folder
+    for tag in tags:
+        assert skopeo_refusal(keys, registry, f"{root}:{tag}", keys.release, tmp_path) is None
+    version = newest_root(repo, registry)
+    digest = registry.digest(f"{repo.prefix}/root", version)
     verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
-    assert verified.returncode == 0, verified.output
+    assert verified.returncode == 1, verified.output
     for tag in tags:
         assert f"✓ {root}:{tag} (sha256:" in verified.output
-        assert skopeo_refusal(keys, registry, f"{root}:{tag}", keys.release, tmp_path) is None
+    assert f"✕ {root}@{digest}, the release {version}: no attestations (" in verified.output
 
+    # Publishing the release again records its attestations, and signs their tag only.
     again = repo.pants("publish", "img/root:root", env=keys.env())
     assert again.returncode == 0, again.output
-    assert len(signatures(keys)) == len(tags)  # nothing signed twice
+    assert len(signatures(keys)) == len(tags) + 1
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 0, verified.output
+    labels = repo.docker.images.get(f"{repo.prefix}/root:{version}").labels
+    revision = labels["org.opencontainers.image.revision"]
+    assert repo.git("cat-file", "-t", revision).strip() == "commit"
+    assert (
+        f"✓ {root}@{digest}, the release {version}: its provenance (built from {revision}) and "
+        f"SBOM are attested by {keys.release}"
+    ) in verified.output
+    attestations = f"{root}:{digest.replace(':', '-')}.att"
+    assert skopeo_refusal(keys, registry, attestations, keys.release, tmp_path) is None
+    statements = gpg_verified_statements(keys, tmp_path / "out")
+    provenance, sbom = (statements[t] for t in (SLSA, CYCLONEDX))
+    for statement in (provenance, sbom):
+        assert statement["subject"] == [{"name": root, "digest": {"sha256": digest[7:]}}]
+    assert provenance["predicate"]["runDetails"]["builder"]["id"] == "urn:bbc:builder:pants"
+    dependencies = provenance["predicate"]["buildDefinition"]["resolvedDependencies"]
+    assert {"uri": "git", "digest": {"gitCommit": revision}} in dependencies
+    assert "img/root/Dockerfile" in {d.get("name") for d in dependencies}
+    assert sbom["predicate"]["bomFormat"] == "CycloneDX"
 
     # A host's view of one reference, without the repository's targets.
     side = repository(repo, registry, "side")
@@ -438,6 +493,26 @@ def test_a_moved_tag_and_another_key_are_refused_by_skopeo_and_by_bbc_verify(
     assert "no signature exists" in (
         skopeo_refusal(keys, registry, f"{root}:latest", keys.release, tmp_path) or ""
     )
+
+    # Another release's attestations under this release's tag.
+    assert repo.pants("publish", "img/side:side", env=keys.env()).returncode == 0
+    theirs = record(repo, "side")["registries"][0]["digest"]
+    ours = registry.digest(f"{repo.prefix}/root", version)
+    attestations = f"{root}:{ours.replace(':', '-')}.att"
+    copied = subprocess.run(
+        ["skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false"]
+        + [f"docker://{side}:{theirs.replace(':', '-')}.att", f"docker://{attestations}"],
+        capture_output=True,
+        text=True,
+    )
+    assert copied.returncode == 0, copied.stderr
+    verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
+    assert verified.returncode == 1, verified.output
+    assert (
+        f"✕ {root}@{ours}, the release {version}: its provenance is about {theirs}, not this "
+        f"release; its SBOM attestation is about {theirs}, not this release."
+    ) in verified.output
+    assert skopeo_refusal(keys, registry, attestations, keys.release, tmp_path)
 
     verified = repo.pants("bbc-verify", "img/root:root", env=keys.env(keys.other))
     assert verified.returncode == 1, verified.output

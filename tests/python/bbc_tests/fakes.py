@@ -56,6 +56,16 @@ def process_result(
     )
 
 
+def skopeo_dir_copy(layout: dict[str, bytes]) -> dict[str, bytes]:
+    """What `skopeo copy ... dir:` writes of the artifact in an OCI layout (publish/artifact.py):
+    manifest.json, and each blob named by its hex digest."""
+    [entry] = json.loads(layout["index.json"])["manifests"]
+    copy = {p.split("/")[-1]: b for p, b in layout.items() if p.startswith("blobs/")}
+    copy["manifest.json"] = copy.pop(entry["digest"].split(":")[1])
+    copy["version"] = b"Directory Transport Version: 1.1\n"
+    return copy
+
+
 def sha(raw: bytes) -> str:
     return f"sha256:{hashlib.sha256(raw).hexdigest()}"
 
@@ -96,6 +106,11 @@ class FakeRegistry:
         return sha(self.manifest(self.tags[tag]))
 
     def _tag(self, ref: str) -> str:
+        """The tag `ref` names (by a digest: a tag that names that manifest)."""
+        if "@" in ref:
+            repository, digest = ref.removeprefix("docker://").split("@")
+            assert repository == self.repository, ref
+            return next((t for t in self.tags if self.digest(t) == digest), digest)
         repository, tag = ref.removeprefix("docker://").rsplit(":", 1)
         assert repository == self.repository, ref
         return tag
@@ -122,9 +137,10 @@ class FakeRegistry:
                 return process_result(stderr=b'level=fatal msg="connection refused"', exit_code=1)
             self.log.append(("list-tags",))
             return process_result(json.dumps({"Tags": sorted(self.tags)}).encode())
-        if argv[1] == "copy" and any(a.startswith("oci:") for a in argv):  # an SBOM's push
+        if argv[1] == "copy" and any(a.startswith("oci:") for a in argv):  # an artifact's push
             [target] = (a for a in argv if a.startswith("docker://"))
-            self.log.append(("sbom", self._tag(target)))
+            kind = "sbom" if target.endswith(".sbom") else "attestations"
+            self.log.append((kind, self._tag(target)))
             if self.sbom_refused:
                 return process_result(stderr=b'level=fatal msg="denied"', exit_code=1)
             if self.sbom_races:
@@ -134,7 +150,7 @@ class FakeRegistry:
                     self.log.append(("other publisher", self._tag(target)))
                 stderr = b'level=fatal msg="manifest blob unknown: blob unknown to registry"'
                 return process_result(stderr=stderr, exit_code=1)
-            self.tags[self._tag(target)] = b"an SBOM artifact"
+            self.tags[self._tag(target)] = f"an {kind} artifact".encode()
             return process_result()
         if argv[1] == "copy":
             source, target = (a for a in argv if a.startswith("docker://"))

@@ -141,7 +141,7 @@ def repository_of(image_ref: str) -> str:
     return image_ref.rsplit(":", 1)[0]
 
 
-_SBOM_TAG = re.compile(r"^sha256-[0-9a-f]{64}\.sbom$")
+_ARTIFACT_TAG = re.compile(r"^sha256-[0-9a-f]{64}\.(sbom|att)$")
 
 
 def sbom_tag(manifest_digest: str) -> str:
@@ -152,8 +152,16 @@ def sbom_tag(manifest_digest: str) -> str:
     return f"{algorithm}-{hex_digest}.sbom"
 
 
-def is_sbom_tag(tag: str) -> bool:
-    return _SBOM_TAG.match(tag) is not None
+def attestation_tag(manifest_digest: str) -> str:
+    """The tag of a release's signed attestations (its provenance and SBOM): `sha256-<hex>.att`
+    (cosign's convention)."""
+    algorithm, hex_digest = manifest_digest.split(":", 1)
+    return f"{algorithm}-{hex_digest}.att"
+
+
+def is_artifact_tag(tag: str) -> bool:
+    """Whether the tag names a release's SBOM or attestations, not a release."""
+    return _ARTIFACT_TAG.match(tag) is not None
 
 
 def pinned(repository: str, digest: str) -> str:

@@ -19,7 +19,7 @@ from bbc.model.labels import BASE_DIGEST, BASE_NAME, REVISION
 from bbc.model.tags import (
     CONTENT_HASH_LENGTH,
     VARIANT_AFTER,
-    is_sbom_tag,
+    is_artifact_tag,
     sbom_tag,
     split_variant,
     tag_problem,
@@ -103,13 +103,13 @@ def content_tags(tags: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 def moving_tags(tags: tuple[str, ...] | list[str]) -> list[str]:
-    """Tags that are neither versions, content tags, SBOMs nor the plugin's local variants'
-    tags."""
+    """Tags that are neither versions, content tags, SBOMs, attestations nor the plugin's local
+    variants' tags."""
     versions, contents = set(released_versions(tags)), set(content_tags(tags).values())
     return [
         t
         for t in tags
-        if t not in versions and t not in contents and "-test" not in t and not is_sbom_tag(t)
+        if t not in versions and t not in contents and "-test" not in t and not is_artifact_tag(t)
     ]
 
 

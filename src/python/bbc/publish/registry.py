@@ -22,11 +22,14 @@ from pants.core.util_rules.system_binaries import (
     BinaryPathTest,
     SearchPath,
 )
+from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
+from pants.util.frozendict import FrozenDict
 from pants.util.logging import LogLevel
 
 from bbc.build.output import output_tail
+from bbc.publish.artifact import LAYOUT_REF
 from bbc.publish.registry_data import (
     CHECK_IT,
     Answer,
@@ -250,6 +253,71 @@ async def copy(
     )
     answer = answer_of(result)
     return None if answer.outcome is Outcome.FOUND else answer.problem(address)
+
+
+async def push_artifact(
+    registries: Registries,
+    address: str,
+    layout: dict[str, bytes],
+    target: str,
+    key: str,
+    description: str,
+) -> str | None:
+    """Push the artifact in an OCI layout (publish/artifact.py) as the registry's `target`. The
+    failure, if any."""
+    files = await Get(
+        Digest, CreateDigest([FileContent(f"artifact/{p}", b) for p, b in layout.items()])
+    )
+    return await copy(
+        registries,
+        address,
+        f"oci:artifact:{LAYOUT_REF}",
+        target,
+        key,
+        description=description,
+        input_digest=files,
+    )
+
+
+@dataclass(frozen=True)
+class ArtifactRequest:
+    address: str  # the registry's
+    ref: str  # the artifact's tag there
+    key: str  # what the reading is for (see _skopeo)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """skopeo's `dir:` copy of an artifact (file name -> bytes; None: no such tag), or why the
+    registry did not say."""
+
+    files: FrozenDict[str, bytes] | None
+    failure: str | None = None
+
+
+@rule(desc="Reading an artifact from a registry")
+async def read_artifact(request: ArtifactRequest, registries: Registries) -> Artifact:
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        registries._skopeo(
+            request.address,
+            "copy",
+            f"docker://{request.ref}",
+            "dir:copy",
+            description=f"Reading {request.ref}",
+            key=request.key,
+            sides=("src-",),
+            output_directories=("copy",),
+        ),
+    )
+    answer = answer_of(result)
+    if answer.outcome is Outcome.NOT_FOUND:
+        return Artifact(None)
+    if answer.outcome is not Outcome.FOUND:
+        return Artifact(None, f"could not read {request.ref}: {answer.problem(request.address)}")
+    contents = await Get(DigestContents, Digest, result.output_digest)
+    return Artifact(FrozenDict({c.path[len("copy/") :]: c.content for c in contents}))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pants.util.value_interpolation import InterpolationContext
 
 from bbc.build.types import ImageBuild, ImageBuildRequest
 from bbc.model.content import CONTENT_LABEL
-from bbc.model.tags import RegistryRefs, registry_refs, sbom_tag, tag_of
+from bbc.model.tags import RegistryRefs, attestation_tag, registry_refs, sbom_tag, tag_of
 from bbc.subsystems import BBC
 from bbc.publish.history import previous_release
 from bbc.publish.plan import Release, lost_race, moving_plan, refusal
@@ -48,6 +48,7 @@ from bbc.publish.release_types import (
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
+from bbc.signing.attestations import record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
 from bbc.target_types import ImageVersionField, VariantsField
 
@@ -213,7 +214,10 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
-    if sbom_tag(final.manifest_digest) not in tags:  # a recorded SBOM is never replaced
+    # A recorded SBOM or attestation is never replaced.
+    needs_sbom = sbom_tag(final.manifest_digest) not in tags
+    needs_attestations = bool(signing.key) and attestation_tag(final.manifest_digest) not in tags
+    if needs_sbom or needs_attestations:
         sbom = await Get(
             ImageSBOM,
             ImageSBOMRequest(
@@ -226,29 +230,45 @@ async def publish_to_registry(
             ),
         )
         [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+    if needs_sbom:
         failure = await record_sbom(
             registries, dest.address, dest.repository, final.manifest_digest, sbom_file.content
         )
         if failure:
             published = "The release is published: publish again to record its SBOM."
             return fail(f"{failure.rstrip('.')}. {published}")
+    if needs_attestations:
+        failure = await record_attestations(
+            registries,
+            signing,
+            dest.address,
+            dest.repository,
+            final.manifest_digest,
+            build,
+            sbom_file.content,
+        )
+        if failure:
+            published = "The release is published: publish again to attest it."
+            return fail(f"{failure.rstrip('.')}. {published}")
     signed: tuple[str, ...] = ()
     if signing.key:
         # Every tag that names the release now (a moving tag another publisher has just moved
-        # to a newer one is not ours to sign).
+        # to a newer one is not ours to sign), and its attestations' tag.
         refs = (dest.exact, dest.content, *movable)
-        named = await read_manifests(registries, dest.address, refs, reading("signing"))
+        attestations = f"{dest.repository}:{attestation_tag(final.manifest_digest)}"
+        named = await read_manifests(
+            registries, dest.address, (*refs, attestations), reading("signing")
+        )
         if isinstance(named, str):
             return fail(named)
-        ours = [r for r in refs if named[r] == final.manifest_digest]
+        ours = [
+            (tag_of(r), final.manifest_digest) for r in refs if named[r] == final.manifest_digest
+        ]
+        if named[attestations]:
+            ours.append((tag_of(attestations), named[attestations]))
         found = await Get(
             Signatures,
-            SignaturesRequest(
-                dest.address,
-                dest.repository,
-                tuple((tag_of(r), final.manifest_digest) for r in ours),
-                sign=True,
-            ),
+            SignaturesRequest(dest.address, dest.repository, tuple(ours), sign=True),
         )
         if found.failure:
             published = "The release is published: publish again to sign it."

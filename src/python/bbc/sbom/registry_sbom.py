@@ -1,7 +1,7 @@
 """Each release's SBOM in its registry, part of the registry client (publish/registry.py): a CycloneDX
 artifact tagged `sha256-<hex>.sbom` after the image manifest's digest (cosign's and ORAS's tag
-convention; registry:2 has no OCI referrers API). skopeo pushes it from an OCI layout written
-here (sbom/artifact.py) and reads it back as a `dir:` copy.
+convention; registry:2 has no OCI referrers API). skopeo pushes it from an OCI layout
+(sbom/artifact.py) and reads it back as a `dir:` copy.
 
 A recorded SBOM is never replaced: publish/release.py records one only where the tag is not there.
 """
@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
-from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
 
 from bbc.model.tags import ref, sbom_tag
-from bbc.publish.registry import Registries, answer_of, copy, list_tags
-from bbc.publish.registry_data import Outcome
-from bbc.sbom.artifact import LAYOUT_REF, sbom_layout, sbom_of_copy
+from bbc.publish.registry import (
+    Artifact,
+    ArtifactRequest,
+    Registries,
+    list_tags,
+    push_artifact,
+)
+from bbc.sbom.artifact import sbom_layout, sbom_of_copy
 
 
 async def record_sbom(
@@ -48,18 +51,13 @@ async def record_sbom(
 async def _push_sbom(
     registries: Registries, address: str, target: str, image_digest: str, sbom: bytes, try_: str
 ) -> str | None:
-    layout = sbom_layout(sbom, image_digest)
-    files = await Get(
-        Digest, CreateDigest([FileContent(f"sbom/{p}", b) for p, b in layout.items()])
-    )
-    return await copy(
+    return await push_artifact(
         registries,
         address,
-        f"oci:sbom:{LAYOUT_REF}",
+        sbom_layout(sbom, image_digest),
         target,
         f"record-sbom:{image_digest}:{try_}",
-        description=f"Recording the SBOM of the release {image_digest} as {target}",
-        input_digest=files,
+        f"Recording the SBOM of the release {image_digest} as {target}",
     )
 
 
@@ -77,30 +75,17 @@ class ReleaseSBOM:
 
 
 @rule(desc="Reading a release's SBOM from its registry")
-async def release_sbom(request: ReleaseSBOMRequest, registries: Registries) -> ReleaseSBOM:
+async def release_sbom(request: ReleaseSBOMRequest) -> ReleaseSBOM:
     source = ref(request.repository, sbom_tag(request.image_digest))
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        registries._skopeo(
-            request.address,
-            "copy",
-            f"docker://{source}",
-            "dir:copy",
-            description=f"Reading the SBOM {source}",
-            key=f"sbom:{request.image_digest}",
-            sides=("src-",),
-            output_directories=("copy",),
-        ),
+    copy = await Get(
+        Artifact, ArtifactRequest(request.address, source, f"sbom:{request.image_digest}")
     )
-    answer = answer_of(result)
-    if answer.outcome is Outcome.NOT_FOUND:
+    if copy.failure:
+        return ReleaseSBOM(None, copy.failure)
+    if copy.files is None:
         return ReleaseSBOM(None)
-    if answer.outcome is not Outcome.FOUND:
-        return ReleaseSBOM(None, f"could not read {source}: {answer.problem(request.address)}")
-    contents = await Get(DigestContents, Digest, result.output_digest)
     try:
-        sbom = sbom_of_copy({c.path[len("copy/") :]: c.content for c in contents})
+        sbom = sbom_of_copy(dict(copy.files))
     except ValueError as e:
         return ReleaseSBOM(None, f"{source} is not readable: {e}")
     return ReleaseSBOM(sbom.decode(errors="replace"))

@@ -6,7 +6,9 @@ names it (the version, the content tag, the moving tags and its variants' tags) 
 tag of the repository wherever it points must be covered by a signature in
 `[bbc].signature_store` made with `[bbc].signing_key` for that tag and the manifest it names now;
 a tag moved to other bits, a signature by another key or for another tag, and a missing
-signature each fail, naming the tag. `bbc-sign`: signs each tag that names the release and has
+signature each fail, naming the tag. Each release looked at (and its variants) must have its
+provenance and SBOM attested: signed by the key, about its digest, from a revision this
+repository has (signing/attestations.py). `bbc-sign`: signs each tag that names the release and has
 no signature yet (a release published before signing was set up), without building or pushing.
 """
 
@@ -23,6 +25,7 @@ from bbc.graph.named import named_images
 from bbc.publish.history import ReleaseRow, moving_tags
 from bbc.publish.registry import Registries, list_tags, read_manifests
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
+from bbc.signing.attestations import AttestationsRequest, Attested
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 
 
@@ -30,7 +33,8 @@ class VerifySubsystem(GoalSubsystem):
     name = "bbc-verify"
     help = (
         "Check that BBC images' releases are signed with [bbc].signing_key: every tag of the "
-        "newest release in each registry, and every moving tag (`./pants bbc-verify ::`)."
+        "newest release in each registry, every moving tag, and the release's provenance and "
+        "SBOM attestations (`./pants bbc-verify ::`)."
     )
     all = BoolOption(default=False, help="Check every release, not only the newest.")
     refs = StrListOption(
@@ -159,6 +163,27 @@ def _said(
     return failed
 
 
+async def _attested(
+    console: Console, setup: Signing, address: str, repository: str, digest: str, whose: str
+) -> bool:
+    """Checks the attestations of the release `repository@digest`; whether that failed."""
+    checked = await Get(Attested, AttestationsRequest(address, repository, digest))
+    where = f"{repository}@{digest}, {whose}"
+    if not checked.problems:
+        console.print_stdout(
+            f"✓ {where}: its provenance (built from {checked.revision}) and SBOM are attested "
+            f"by {setup.key}"
+        )
+        return False
+    console.print_stderr(
+        f"✕ {where}: {'; '.join(checked.problems)}. Publish the release again from this "
+        "repository at the revision it was built from: publish records missing attestations "
+        "(and never replaces recorded ones: a release whose attestations are wrong needs a new "
+        "version)."
+    )
+    return True
+
+
 async def _verify_ref(console: Console, registries: Registries, setup: Signing, ref: str) -> bool:
     """Checks one `<registry>/<repository>:<tag>`; whether it failed."""
     repository, _, tag = ref.rpartition(":")
@@ -180,7 +205,8 @@ async def _verify_ref(console: Console, registries: Registries, setup: Signing, 
     if checked.failure:
         console.print_stderr(f"✕ {ref}: {checked.failure}")
         return True
-    return _said(console, setup, repository, {tag: (digest, "as given")}, checked)
+    failed = _said(console, setup, repository, {tag: (digest, "as given")}, checked)
+    return await _attested(console, setup, address, repository, digest, ref) or failed
 
 
 @goal_rule
@@ -228,6 +254,16 @@ async def bbc_verify(
             for t, (d, row) in tags.items()  # type: ignore[union-attr]
         }
         failed = _said(console, setup, registry.repository, whose, checked) or failed
+        for row in registry.rows if subsystem.all else registry.rows[:1]:
+            releases = [(row.digest, f"the release {row.version}")]
+            releases += [(d, f"the release {row.variant_tag(v)}") for v, d in row.variants if d]
+            for digest, release in releases:
+                failed = (
+                    await _attested(
+                        console, setup, registry.address, registry.repository, digest, release
+                    )
+                    or failed
+                )
     return Verify(exit_code=1 if failed else 0)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bbc.signing import goals, signatures
+from bbc.signing import attestations, goals, signatures
 
 
 def rules():
-    return [*goals.rules(), *signatures.rules()]
+    return [*attestations.rules(), *goals.rules(), *signatures.rules()]

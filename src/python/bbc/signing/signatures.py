@@ -40,12 +40,13 @@ class SigningError(Exception):
 
 @dataclass(frozen=True)
 class Signing:
-    """`[bbc]`'s signing: the key (empty: nothing is signed), the store as an absolute path, and
-    where GnuPG finds its keyring."""
+    """`[bbc]`'s signing: the key (empty: nothing is signed), the store as an absolute path,
+    where GnuPG finds its keyring, and the builder that provenance names."""
 
     key: str
     store: str
     env: tuple[tuple[str, str], ...]  # GnuPG's: its keyring, and PATH to its tools
+    builder: str = ""
 
 
 @rule(desc="Reading the signing options", level=LogLevel.DEBUG)
@@ -69,7 +70,12 @@ async def signing(bbc: BBC, build_root: BuildRoot) -> Signing:
             "your system's gnupg package."
         )
     tools = os.path.dirname(gpgconf.first_path.path)
-    return Signing(key, os.path.join(build_root.path, store), (*env.items(), ("PATH", tools)))
+    return Signing(
+        key,
+        os.path.join(build_root.path, store),
+        (*env.items(), ("PATH", tools)),
+        bbc.builder_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from bbc.model.tags import (
     image_tags_problem,
     RegistryRefs,
     content_tag,
-    is_sbom_tag,
+    attestation_tag,
+    is_artifact_tag,
     pinned,
     sbom_tag,
     ref,
@@ -120,11 +121,12 @@ def test_a_bbc_image_with_image_tags_is_refused_naming_the_fix():
     )
 
 
-def test_a_releases_sbom_tag_is_named_for_its_manifest_digest():
+def test_a_releases_sbom_and_attestation_tags_are_named_for_its_manifest_digest():
     digest = "sha256:" + "0f" * 32
     assert sbom_tag(digest) == f"sha256-{'0f' * 32}.sbom"
-    assert is_sbom_tag(sbom_tag(digest))
-    assert not is_sbom_tag("sha256-abc.sbom") and not is_sbom_tag("1.0.0")
+    assert attestation_tag(digest) == f"sha256-{'0f' * 32}.att"
+    assert is_artifact_tag(sbom_tag(digest)) and is_artifact_tag(attestation_tag(digest))
+    assert not is_artifact_tag("sha256-abc.sbom") and not is_artifact_tag("1.0.0")
 
 
 def test_a_variant_tag_template_puts_the_variant_name_first():

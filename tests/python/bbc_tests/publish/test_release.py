@@ -6,11 +6,16 @@ from pants.engine.addresses import Address
 from pants.engine.fs import EMPTY_DIGEST, CreateDigest, Digest, DigestContents, FileContent
 from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
+from pants.util.frozendict import FrozenDict
+
 from bbc.build.types import ImageBuild
-from bbc.model.tags import registry_refs, sbom_tag
+from bbc.model.content import Inputs
+from bbc.model.inputs import BuildArgSources, ImageInputs, ImageInputsRequest
+from bbc.model.tags import attestation_tag, registry_refs, sbom_tag
 from bbc.publish.release import publish_to_registry
 from bbc.publish.release_types import RegistryPublish, RegistryPublishRequest
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
+from bbc.signing.attestations import GpgRequest, GpgResult
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 
 from bbc_tests.fakes import REGISTRIES, FakeRegistry, image_config
@@ -28,6 +33,7 @@ def publish(
     image_id: str,
     signing: Signing = NO_SIGNING,
     signatures=lambda request: Signatures(tuple((tag, "new") for tag, _ in request.tags)),
+    gpg=None,
 ) -> RegistryPublish:
     build = ImageBuild(
         Address("apps/web", target_name="web"),
@@ -54,8 +60,20 @@ def publish(
                 mock=lambda _: DigestContents([FileContent("sbom.cdx.json", b"{}")]),
             ),
             MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda _: EMPTY_DIGEST),
+            MockGet(output_type=ImageInputs, input_types=(ImageInputsRequest,), mock=_inputs),
+            MockGet(
+                output_type=GpgResult,
+                input_types=(GpgRequest,),
+                mock=lambda r: gpg(r) if gpg else GpgResult((b"sig",) * r.count),
+            ),
         ],
     )
+
+
+def _inputs(request: ImageInputsRequest) -> ImageInputs:
+    inputs = Inputs("bbc/web", (), (("apps/web/Dockerfile", "d" * 64),), (), (), ())
+    no_args = BuildArgSources((), FrozenDict(), FrozenDict())
+    return ImageInputs(request.address, inputs, frozenset(), (), (), no_args, ())
 
 
 def fresh() -> tuple[FakeRegistry, str]:
@@ -87,32 +105,63 @@ def test_nothing_released_pushes_content_then_exact_then_moving_reading_between(
     assert result.digest == registry.digest("1.2.3")
 
 
-def test_with_a_key_every_tag_that_names_the_release_is_signed_after_the_pushes():
+SIGNING = Signing("F" * 40, "/srv/sigstore", (), "urn:example:ci")
+
+
+def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_attestations_signed():
     registry, image = fresh()
     asked: list[SignaturesRequest] = []
-    signing = Signing("F" * 40, "/srv/sigstore", ())
+    signed: list[GpgRequest] = []
     result = publish(
-        registry, image, signing, lambda r: asked.append(r) or Signatures((("1.2", "new"),))
+        registry,
+        image,
+        SIGNING,
+        lambda r: asked.append(r) or Signatures((("1.2", "new"),)),
+        lambda r: signed.append(r) or GpgResult((b"one", b"two")),
     )
     digest = registry.digest("1.2.3")
+    attestations = attestation_tag(digest)
+    [request] = signed
+    assert request.mode == "sign" and [p for p, _ in request.files] == ["0.pae", "1.pae"]
+    assert b"https://slsa.dev/provenance/v1" in request.files[0][1]
+    assert b"https://cyclonedx.org/bom" in request.files[1][1]
     assert asked == [
         SignaturesRequest(
             "r:5000",
             "r:5000/bbc/web",
-            tuple((tag, digest) for tag in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")),
+            (
+                *((tag, digest) for tag in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")),
+                (attestations, registry.digest(attestations)),
+            ),
             sign=True,
         )
     ]
     assert (result.failure, result.signed) == (None, ("1.2",))
-    assert registry.log[-5:] == [
-        ("read", t, "signing") for t in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")
+    tags = ("1.2.3", CONTENT_TAG, "1.2", "1", "latest", attestations)
+    assert registry.log[-7:] == [
+        ("attestations", attestations),
+        *(("read", t, "signing") for t in tags),
     ]
+
+
+def test_recorded_attestations_are_never_replaced_and_unsigned_ones_fail_saying_the_release_stands():
+    registry, image = fresh()
+    publish(registry, image, SIGNING)
+    registry.log.clear()
+    assert publish(registry, image, SIGNING).failure is None
+    assert not any(entry[0] in ("sbom", "attestations") for entry in registry.log)
+
+    registry, image = fresh()
+    result = publish(registry, image, SIGNING, gpg=lambda _: GpgResult(failure="no secret key"))
+    assert result.failure == (
+        "apps/web:web in @it (r:5000): signing its attestations failed: no secret key. The "
+        "release is published: publish again to attest it."
+    )
 
 
 def test_a_signature_that_could_not_be_made_fails_the_image_saying_the_release_stands():
     registry, image = fresh()
-    signing = Signing("F" * 40, "/srv/sigstore", ())
-    result = publish(registry, image, signing, lambda _: Signatures(failure="no secret key"))
+    result = publish(registry, image, SIGNING, lambda _: Signatures(failure="no secret key"))
     assert result.failure == (
         "apps/web:web in @it (r:5000): signing failed: no secret key. The release is "
         "published: publish again to sign it."
@@ -199,7 +248,7 @@ def test_an_sbom_push_that_failed_with_none_recorded_is_pushed_once_more():
     tag = sbom_tag(registry.digest("1.2.3"))
     assert result.failure is None
     assert registry.log[-3:] == [("sbom", tag), ("list-tags",), ("sbom", tag)]
-    assert registry.tags[tag] == b"an SBOM artifact"
+    assert registry.tags[tag] == b"an sbom artifact"
     registry, image = fresh()
     registry.sbom_races = 2
     assert publish(registry, image).failure == (

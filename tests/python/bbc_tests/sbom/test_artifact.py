@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from bbc.sbom.artifact import LAYOUT_REF, SBOM_MEDIA_TYPE, sbom_layout, sbom_of_copy
+from bbc.publish.artifact import LAYOUT_REF
+from bbc.sbom.artifact import SBOM_MEDIA_TYPE, sbom_layout, sbom_of_copy
+from bbc_tests.fakes import skopeo_dir_copy
 
 SBOM = b'{"bomFormat": "CycloneDX", "specVersion": "1.6"}'
 IMAGE = "sha256:" + "ab" * 32
@@ -42,28 +44,21 @@ def test_the_same_sbom_always_gives_the_same_artifact() -> None:
     assert sbom_layout(SBOM, IMAGE)["index.json"] != sbom_layout(SBOM + b" ", IMAGE)["index.json"]
 
 
-def _dir_copy(layout: dict[str, bytes]) -> dict[str, bytes]:
-    """What `skopeo copy ... dir:` writes of the artifact: manifest.json and blobs by hex."""
-    [entry] = json.loads(layout["index.json"])["manifests"]
-    copy = {p.split("/")[-1]: b for p, b in layout.items() if p.startswith("blobs/")}
-    copy["manifest.json"] = copy.pop(entry["digest"].split(":")[1])
-    copy["version"] = b"Directory Transport Version: 1.1\n"
-    return copy
-
-
-def test_the_sbom_is_read_back_from_a_dir_copy() -> None:
-    assert sbom_of_copy(_dir_copy(sbom_layout(SBOM, IMAGE))) == SBOM
+def test_the_sbom_is_read_back_from_askopeo_dir_copy() -> None:
+    assert sbom_of_copy(skopeo_dir_copy(sbom_layout(SBOM, IMAGE))) == SBOM
 
 
 def test_a_copy_that_is_not_an_sbom_artifact_or_is_damaged_is_refused() -> None:
-    copy = _dir_copy(sbom_layout(SBOM, IMAGE))
+    copy = skopeo_dir_copy(sbom_layout(SBOM, IMAGE))
     with pytest.raises(ValueError, match="no readable manifest.json"):
         sbom_of_copy({k: v for k, v in copy.items() if k != "manifest.json"})
     image = {
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json"},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}],
     }
-    with pytest.raises(ValueError, match="not a CycloneDX SBOM artifact.*image.config"):
+    with pytest.raises(
+        ValueError, match=r"holds no application/vnd.cyclonedx\+json \(it holds .*image.config"
+    ):
         sbom_of_copy({"manifest.json": json.dumps(image).encode()})
     layer = hashlib.sha256(SBOM).hexdigest()
     with pytest.raises(ValueError, match=f"sha256:{layer} is missing or damaged"):
