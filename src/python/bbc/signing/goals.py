@@ -8,12 +8,14 @@ tag of the repository wherever it points must be covered by a signature in
 a tag moved to other bits, a signature by another key or for another tag, and a missing
 signature each fail, naming the tag. Each release looked at (and its variants) must have its
 provenance and SBOM attested: signed by the key, about its digest, from a revision this
-repository has (signing/attestations.py). `bbc-sign`: signs each tag that names the release and has
+repository has (signing/attestations.py). `bbc-sign` also attests a release that has no
+attestations when the sources here are the ones it was built from. `bbc-sign`: signs each tag that names the release and has
 no signature yet (a release published before signing was set up), without building or pushing.
 """
 
 from __future__ import annotations
 
+from pants.engine.addresses import Address
 from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
 from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
@@ -25,7 +27,12 @@ from bbc.graph.named import named_images
 from bbc.publish.history import ReleaseRow, moving_tags
 from bbc.publish.registry import Registries, list_tags, read_manifests
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
-from bbc.signing.attestations import AttestationsRequest, Attested
+from bbc.build.types import ImageBuild, ImageIdentityRequest
+from bbc.model.identity import ImageIdentity
+from bbc.model.tags import attestation_tag, tag_of
+from bbc.publish.registry import Artifact, ArtifactRequest
+from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
+from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 
 
@@ -55,7 +62,8 @@ class SignSubsystem(GoalSubsystem):
     name = "bbc-sign"
     help = (
         "Sign BBC images' releases that are in their registries already (published before "
-        "[bbc].signing_key was set): every tag of the newest release (`./pants bbc-sign ::`)."
+        "[bbc].signing_key was set): every tag of the newest release, and its provenance and "
+        "SBOM attestations when the sources here are its own (`./pants bbc-sign ::`)."
     )
     all = BoolOption(default=False, help="Sign every release, not only the newest.")
 
@@ -102,9 +110,9 @@ def _no_key(console: Console, goal: str) -> None:
 
 async def _released(
     console: Console, goal: str, targets: Targets, graph: ImageGraph, setup: Signing
-) -> int | list[tuple[str, RegistryReleases]]:
-    """Each named image's registries that hold a release of it or could not say, with where it
-    is for messages; or the exit code when there is nothing to do (said)."""
+) -> int | list[tuple[Address, str, RegistryReleases]]:
+    """Each named image's registries that hold a release of it or could not say, with the image
+    and where it is for messages; or the exit code when there is nothing to do (said)."""
     images = named_images(console, goal, targets, graph)
     if not images:
         return 0
@@ -119,7 +127,7 @@ async def _released(
         for registry in image.registries:
             where = f"{image.address} in @{registry.alias}"
             if registry.failure or registry.rows:
-                released.append((where, registry))
+                released.append((image.address, where, registry))
             else:
                 console.print_stdout(f"{where}: no release yet")
     if unregistered:
@@ -230,7 +238,7 @@ async def bbc_verify(
     released = await _released(console, VerifySubsystem.name, targets, graph, setup)
     if isinstance(released, int):
         return Verify(exit_code=released or int(failed))
-    for where, registry in released:
+    for _, where, registry in released:
         tags = registry.failure or await _tags(registries, registry, subsystem.all, True)
         checked = (
             Signatures(failure=tags)
@@ -267,6 +275,78 @@ async def bbc_verify(
     return Verify(exit_code=1 if failed else 0)
 
 
+async def _attest(
+    registries: Registries,
+    setup: Signing,
+    registry: RegistryReleases,
+    image: ImageBuild,
+    digest: str,
+    release: str,
+) -> str | None:
+    """Record the attestations of the release `digest` if it has none and the sources here are
+    its sources (the registry's tag for the content tag they give names it); the signatures
+    still to make for them are made by the caller. What went wrong, if anything."""
+    repository = registry.repository
+    source = f"{repository}:{attestation_tag(digest)}"
+    held = await Get(Artifact, ArtifactRequest(registry.address, source, f"sign:{digest}"))
+    if held.failure or held.files is not None:
+        return held.failure
+    mine = f"{repository}:{image.content_tag}"
+    named = await read_manifests(registries, registry.address, (mine,), "sign")
+    if isinstance(named, str):
+        return named
+    if named[mine] != digest:
+        return (
+            f"{release} has no attestations, and the sources here are not the ones it was built "
+            "from: run `./pants bbc-sign` in a checkout of the revision it was built from."
+        )
+    sbom = await Get(ReleaseSBOM, ReleaseSBOMRequest(registry.address, repository, digest))
+    if sbom.text is None:
+        return sbom.failure or (
+            f"{release} has no SBOM to attest: publish it again from these sources to record both."
+        )
+    return await record_attestations(
+        registries, setup, registry.address, repository, digest, image, sbom.text.encode()
+    )
+
+
+async def _attested_now(
+    console: Console,
+    registries: Registries,
+    setup: Signing,
+    address: Address,
+    where: str,
+    registry: RegistryReleases,
+    every: bool,
+) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """Attests each release looked at (and its variants) that has no attestations: the
+    attestations' tags there are to sign (with their digests), and whether one could not be
+    attested (said)."""
+    failed = False
+    for row in registry.rows if every else registry.rows[:1]:
+        names = (None, *(v for v, d in row.variants if d))
+        digests = (row.digest, *(d for _, d in row.variants if d))
+        identities = await MultiGet(
+            Get(ImageIdentity, ImageIdentityRequest(address, image_variant=v)) for v in names
+        )
+        for name, digest, identity in zip(names, digests, identities):
+            release = f"the release {row.variant_tag(name) if name else row.version}"
+            problem = await _attest(registries, setup, registry, identity.build, digest, release)
+            if problem:
+                failed = True
+                console.print_stderr(f"{where}: {problem}")
+    refs = tuple(
+        f"{registry.repository}:{attestation_tag(d)}"
+        for row in (registry.rows if every else registry.rows[:1])
+        for d in (row.digest, *(d for _, d in row.variants if d))
+    )
+    named = await read_manifests(registries, registry.address, refs, "sign-attestations")
+    if isinstance(named, str):
+        console.print_stderr(f"{where}: {named}")
+        return (), True
+    return tuple((tag_of(r), d) for r, d in named.items() if d), failed
+
+
 @goal_rule
 async def bbc_sign(
     console: Console,
@@ -280,7 +360,7 @@ async def bbc_sign(
     if isinstance(released, int):
         return Sign(exit_code=released)
     failed = False
-    for where, registry in released:
+    for address, where, registry in released:
         tags = registry.failure or await _tags(registries, registry, subsystem.all, False)
         if isinstance(tags, str):
             failed = True
@@ -288,6 +368,11 @@ async def bbc_sign(
             continue
         # A tag that names other bits than its release's now is not this release's to sign.
         ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == row.digest)
+        attested, unattested = await _attested_now(
+            console, registries, setup, address, where, registry, subsystem.all
+        )
+        failed = failed or unattested
+        ours += attested
         done = await Get(
             Signatures,
             SignaturesRequest(registry.address, registry.repository, ours, sign=True),
