@@ -12,8 +12,9 @@ after appending a comment to FILE (a plugin module, say): what a change costs. `
 runs `stress-ng --cpu N` beside the suite (the busy CI runner case). `--runs K` repeats the
 whole (clone, run[, touch and run]) K times.
 
-It prints each test target's wall time, sorted, and the total, and writes
-bench/results/test-suite-<time>.json: each run's targets (seconds and outcome),
+It prints each test target's wall time, sorted, the slowest test cases, and the total, and writes
+bench/results/test-suite-<time>.json: each run's targets (seconds, outcome, and each test case's
+seconds from the JUnit reports),
 `total_seconds`, `passed`, the load average seen during the run (min, mean, max of
 /proc/loadavg's one-minute figure, read every 5 s), and what was left behind: containers and
 images named by the integration tests' prefix (`bbcit...`), and processes still running from
@@ -36,6 +37,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 RESULT = re.compile(
     r"^(?P<mark>✓|𐄂|✕|x) (?P<target>\S+) (?P<outcome>succeeded|failed|timed out)"
@@ -96,6 +98,23 @@ def stop_pantsd(repo: Path, timeout: float = 30) -> None:
             time.sleep(0.2)
 
 
+def test_cases(reports: Path) -> dict[str, dict[str, float]]:
+    """Per test target, each test case's seconds (setup and teardown included), from the JUnit
+    reports `./pants test` wrote this run (a target whose result was cached writes none)."""
+    found: dict[str, dict[str, float]] = {}
+    for report in sorted(reports.glob("*.xml")) if reports.is_dir() else ():
+        stem = report.name.removesuffix(".xml")  # tests.python.x.test_y.py.tests
+        path, _, name = stem.rpartition(".")
+        folder, _, module = path.removesuffix(".py").rpartition(".")
+        target = f"{folder.replace('.', '/')}/{module}.py:{name}"
+        cases = {
+            case.get("name", "?"): round(float(case.get("time", 0)), 2)
+            for case in ElementTree.parse(report).iter("testcase")
+        }
+        found[target] = dict(sorted(cases.items(), key=lambda kv: -kv[1]))
+    return found
+
+
 def run_suite(clone: Path, env: dict[str, str], log: Path) -> dict:
     sampler = LoadSampler()
     sampler.start()
@@ -115,6 +134,9 @@ def run_suite(clone: Path, env: dict[str, str], log: Path) -> dict:
                 "outcome": found["outcome"],
                 "how": found["how"] or "ran",
             }
+    for target, cases in test_cases(clone / "dist" / "test" / "reports").items():
+        if target in targets:
+            targets[target]["tests"] = cases
     return {
         "total_seconds": round(total, 1),
         "passed": process.returncode == 0,
@@ -132,6 +154,14 @@ def print_run(label: str, run: dict) -> None:
         seconds = f"{r['seconds']:8.1f}" if r["seconds"] is not None else "       -"
         how = "" if r["how"] == "ran" else f" ({r['how']})"
         print(f"{seconds} s  {r['outcome']:9}  {target}{how}")
+    cases = [
+        (seconds, f"{target.split(':')[0].rsplit('/', 1)[-1]}::{name}")
+        for target, r in run["targets"].items()
+        for name, seconds in r.get("tests", {}).items()
+    ]
+    print("slowest test cases:")
+    for seconds, name in sorted(cases, reverse=True)[:20]:
+        print(f"{seconds:8.1f} s  {name[:150]}")
     load = run["load_average"]
     print(f"load average: min {load['min']}, mean {load['mean']}, max {load['max']}")
     print(f"left behind: {run['left_behind']}")
