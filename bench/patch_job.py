@@ -154,7 +154,12 @@ def main() -> None:
             ranges = (repo / python[0]).read_text()
             for path in python:
                 (repo / path).write_text(git(repo, "show", f"{args.python_lock_from}:{path}"))
-            git(repo, "commit", "-qam", f"Python requirements and lock as at {args.python_lock_from}")
+            git(
+                repo,
+                "commit",
+                "-qam",
+                f"Python requirements and lock as at {args.python_lock_from}",
+            )
             package, new, old = "python", "today's", args.python_lock_from
         else:
             lock, package, new, old = set_back((repo / LOCK).read_text())
