@@ -34,6 +34,7 @@ from bbc.signing.statements import (
     BuildFacts,
     attestation_layout,
     attestation_problems,
+    is_commit,
     provenance_statement,
     read_attestations,
     sbom_statement,
@@ -196,8 +197,8 @@ async def check_attestations(request: AttestationsRequest, setup: Signing) -> At
         for index in range(len(found))
     )
     revision = source_revision(found)
-    known = None
-    if revision:
+    known = False
+    if revision and is_commit(revision):
         git = await Get(GitResult, GitRequest(("cat-file", "-e", f"{revision}^{{commit}}")))
         known = git.exit_code == 0
     return Attested(tuple(attestation_problems(found, request.digest, verified, known)), revision)

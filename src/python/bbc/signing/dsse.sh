@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # dsse.sh sign|verify N...: GnuPG over DSSE pre-authentication encodings, N.pae each. sign:
 # writes N.sig, a detached signature of N.pae by $BBC_KEY. verify: prints "N yes" when N.sig is
-# a good signature of N.pae by $BBC_KEY (the key or one of its subkeys), else "N no". gpg is on
+# a good signature of N.pae by $BBC_KEY (the key or one of its subkeys; neither expired nor
+# revoked), else "N no". gpg is on
 # PATH; its keyring is $GNUPGHOME's, else ~/.gnupg.
 set -u
 mode=$1
@@ -12,12 +13,14 @@ for n in "$@"; do
       exit 1
     continue
   fi
-  ok=no
-  # VALIDSIG <signing key> <date> <time> <expiry> <version> <reserved> <algo> <hash> <class> <primary key>
+  good=no ours=no
+  # GOODSIG: a good signature by a key that is neither expired nor revoked (else EXPKEYSIG,
+  # REVKEYSIG). VALIDSIG <signing key> <date> ... <class> <primary key>: whose it is.
   while read -r _ kind signer rest; do
+    [ "$kind" = GOODSIG ] && good=yes
     if [ "$kind" = VALIDSIG ] && { [ "$signer" = "$BBC_KEY" ] || [ "${rest##* }" = "$BBC_KEY" ]; }; then
-      ok=yes
+      ours=yes
     fi
   done < <(gpg --batch --no-tty --status-fd 1 --verify "$n.sig" "$n.pae" 2> /dev/null)
-  echo "$n $ok"
+  if [ $good$ours = yesyes ]; then echo "$n yes"; else echo "$n no"; fi
 done

@@ -7,8 +7,7 @@
 # tag of the digest. With $BBC_MODE=sign, a tag no signature covers is signed (`skopeo
 # standalone-sign`) and the signature added as the folder's next signature-<n>, whole or not at
 # all. Prints "<tag> signed|unsigned|new" or "<tag> broken <file>" per tag. $SKOPEO, $MKDIR,
-# $CAT, $LN and $RM are the tools (the process's PATH is empty); GnuPG's keyring is
-# $GNUPGHOME's, else ~/.gnupg.
+# $CAT, $LN and $RM are the tools; gpg is on PATH; GnuPG's keyring is $GNUPGHOME's, else ~/.gnupg.
 set -u
 flags=()
 while [ "$1" != -- ]; do flags+=("$1"); shift; done
@@ -22,9 +21,11 @@ check() { # check TAG: sets $state (signed or unsigned) and $broken (a file host
   while [ -e "$folder/signature-$n" ]; do
     signature="$folder/signature-$n"
     if "$SKOPEO" standalone-verify manifest.json "$repository:$1" "$BBC_KEY" "$signature" \
-      > /dev/null 2> err; then
+      > /dev/null 2>&1; then
       state=signed
-    elif [[ $(< err) != *"does not match"* ]]; then # not another key's or another tag's
+    elif ! gpg --batch --list-packets "$signature" > /dev/null 2>&1; then
+      # No OpenPGP message at all. (A signature by another key, an unknown, expired or revoked
+      # one, or for another tag is skipped, as hosts skip it.)
       broken=$signature
       return
     fi

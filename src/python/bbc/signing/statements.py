@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -25,6 +26,7 @@ PROVENANCE = "https://slsa.dev/provenance/v1"
 SBOM = "https://cyclonedx.org/bom"
 BUILD_TYPE = "urn:bbc:build-type:docker-image:v1"
 _NAMES = {PROVENANCE: "provenance", SBOM: "SBOM attestation"}
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -167,32 +169,47 @@ def read_attestations(files: Mapping[str, bytes]) -> tuple[Attestation, ...]:
 
 
 def source_revision(attestations: tuple[Attestation, ...]) -> str | None:
-    """The git commit the provenance says the release was built from."""
+    """The git commit the provenance says the release was built from, as it says it."""
     for attestation in attestations:
         if attestation.kind == PROVENANCE:
             for dependency in _dependencies(attestation.statement):
-                commit = (dependency.get("digest") or {}).get("gitCommit")
+                commit = _mapping(dependency.get("digest")).get("gitCommit")
                 if commit:
                     return str(commit)
     return None
 
 
-def _dependencies(statement: dict) -> list[dict]:
-    predicate = statement.get("predicate") or {}
-    found = (predicate.get("buildDefinition") or {}).get("resolvedDependencies") or []
-    return [d for d in found if isinstance(d, dict)]
+def is_commit(revision: str) -> bool:
+    return _COMMIT.fullmatch(revision) is not None
+
+
+def _mapping(value: object) -> Mapping:
+    """`value` if it is a JSON object, else an empty one: statements are read as untrusted."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _dependencies(statement: Mapping) -> list[Mapping]:
+    definition = _mapping(_mapping(statement.get("predicate")).get("buildDefinition"))
+    found = definition.get("resolvedDependencies")
+    return [d for d in found if isinstance(d, Mapping)] if isinstance(found, list) else []
+
+
+def _subjects(statement: Mapping, algorithm: str) -> list[str]:
+    found = statement.get("subject")
+    subjects = found if isinstance(found, list) else []
+    return [str(_mapping(_mapping(s).get("digest")).get(algorithm)) for s in subjects]
 
 
 def attestation_problems(
     attestations: tuple[Attestation, ...],
     digest: str,
     verified: tuple[bool, ...],
-    revision_known: bool | None,
+    revision_known: bool,
 ) -> list[str]:
     """What is wrong with a release's attestations: `verified[i]` says whether a signature of
     attestation i is the key's; `revision_known` whether this repository has the provenance's
-    source revision (None: it names none). Empty when the release's provenance and SBOM are
-    both there, signed by the key, about `digest`, and the revision is known."""
+    source revision. Empty when the release's provenance and SBOM are both there, signed by the
+    key, about `digest`, and the revision is a commit this repository has."""
     problems = []
     algorithm, hex_digest = digest.split(":", 1)
     kinds = {a.kind for a in attestations}
@@ -201,20 +218,19 @@ def attestation_problems(
         name = _NAMES.get(attestation.kind, f"the attestation {attestation.kind}")
         if not good:
             problems.append(f"its {name} is not signed by the key")
-        subjects = [
-            (s.get("digest") or {}).get(algorithm)
-            for s in attestation.statement.get("subject") or ()
-            if isinstance(s, dict)
-        ]
+        subjects = _subjects(attestation.statement, algorithm)
         if hex_digest not in subjects:
-            named = ", ".join(f"{algorithm}:{s}" for s in subjects if s) or "nothing"
+            named = ", ".join(f"{algorithm}:{s}" for s in subjects if s != "None") or "nothing"
             problems.append(f"its {name} is about {named}, not this release")
+    revision = source_revision(attestations)
     if PROVENANCE in kinds:
-        if revision_known is None:
+        if revision is None:
             problems.append("its provenance names no source revision")
+        elif not is_commit(revision):
+            problems.append(f"its provenance's source revision {revision!r} is not a commit id")
         elif not revision_known:
-            revision = source_revision(attestations)
             problems.append(
-                f"its provenance's source revision {revision} is not in this repository"
+                f"its provenance's source revision {revision} is not in this repository (in a "
+                "shallow clone, fetch the history first: git fetch --unshallow)"
             )
     return problems

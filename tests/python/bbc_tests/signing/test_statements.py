@@ -153,11 +153,46 @@ def test_each_problem_with_attestations_is_named() -> None:
         "its SBOM attestation is not signed by the key"
     ]
     assert attestation_problems(_attestations(), DIGEST, (True, True), False) == [
-        f"its provenance's source revision {'1' * 40} is not in this repository"
+        f"its provenance's source revision {'1' * 40} is not in this repository (in a shallow "
+        "clone, fetch the history first: git fetch --unshallow)"
     ]
-    assert attestation_problems(_attestations(), DIGEST, (True, True), None) == [
-        "its provenance names no source revision"
+    unnamed = BuildFacts(**{**FACTS.__dict__, "revision": None})
+    layout = attestation_layout(
+        (_signed(provenance_statement(REPOSITORY, DIGEST, unnamed, "urn:example:ci")),), DIGEST
+    )
+    assert attestation_problems(
+        read_attestations(skopeo_dir_copy(layout)), DIGEST, (True,), False
+    ) == [
+        "no SBOM attestation",
+        "its provenance names no source revision",
     ]
     provenance_only = _attestations()[:1]
     assert attestation_problems(provenance_only, DIGEST, (True,), True) == ["no SBOM attestation"]
-    assert attestation_problems((), DIGEST, (), None) == ["no provenance", "no SBOM attestation"]
+    assert attestation_problems((), DIGEST, (), False) == ["no provenance", "no SBOM attestation"]
+
+
+def _statement_layout(statement: object) -> dict[str, bytes]:
+    envelope = signed_envelope(statement, KEY, b"sig")  # type: ignore[arg-type]
+    return attestation_layout(((PROVENANCE, envelope),), DIGEST)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"predicate": ["not", "an", "object"]},
+        {"subject": [{"name": REPOSITORY, "digest": "sha256:abab"}]},
+        {"subject": "everything"},
+        {"predicate": {"buildDefinition": {"resolvedDependencies": [{"digest": "x"}, 3]}}},
+        {
+            "predicate": {
+                "buildDefinition": {"resolvedDependencies": [{"digest": {"gitCommit": "HEAD"}}]}
+            }
+        },
+    ],
+)
+def test_a_malformed_statement_is_a_problem_not_a_crash(damage: dict) -> None:
+    statement = {**provenance_statement(REPOSITORY, DIGEST, FACTS, "urn:example:ci"), **damage}
+    found = read_attestations(skopeo_dir_copy(_statement_layout(statement)))
+    problems = attestation_problems(found, DIGEST, (True,), True)
+    assert problems and "no SBOM attestation" in problems
+    assert len(problems) >= 2, problems
