@@ -48,7 +48,7 @@ from bbc.publish.release_types import (
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
-from bbc.signing.attestations import record_attestations
+from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
 from bbc.target_types import ImageVersionField, VariantsField
 
@@ -264,6 +264,19 @@ async def publish_to_registry(
         ours = [
             (tag_of(r), final.manifest_digest) for r in refs if named[r] == final.manifest_digest
         ]
+        if named[attestations] and not needs_attestations:  # found there: whose, about what?
+            held = await Get(
+                Attested,
+                AttestationsRequest(
+                    dest.address, dest.repository, final.manifest_digest, revision=False
+                ),
+            )
+            if held.problems:
+                return fail(
+                    f"{attestations} is not this release's attestations by {signing.key} "
+                    f"({'; '.join(held.problems)}), so it is not signed. Remove that tag from the "
+                    "registry, then publish again to record them."
+                )
         if named[attestations]:
             ours.append((tag_of(attestations), named[attestations]))
         found = await Get(

@@ -161,6 +161,9 @@ class AttestationsRequest:
     address: str  # the registry's
     repository: str
     digest: str  # the release's manifest digest
+    # Whether the provenance's source revision must be in this repository (bbc-verify); before
+    # signing attestations found in a registry, what matters is whose they are and what about.
+    revision: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,8 @@ async def check_attestations(request: AttestationsRequest, setup: Signing) -> At
         for index in range(len(found))
     )
     revision = source_revision(found)
-    known = False
-    if revision and is_commit(revision):
+    known = not request.revision
+    if request.revision and revision and is_commit(revision):
         git = await Get(GitResult, GitRequest(("cat-file", "-e", f"{revision}^{{commit}}")))
         known = git.exit_code == 0
     return Attested(tuple(attestation_problems(found, request.digest, verified, known)), revision)

@@ -15,6 +15,8 @@ no signature yet (a release published before signing was set up), without buildi
 
 from __future__ import annotations
 
+import re
+
 from pants.engine.addresses import Address
 from pants.engine.console import Console
 from pants.engine.goal import Goal, GoalSubsystem
@@ -24,7 +26,7 @@ from pants.option.option_types import BoolOption, StrListOption
 
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
-from bbc.publish.history import ReleaseRow, moving_tags
+from bbc.publish.history import ReleaseRow, moving_tags, variant_of
 from bbc.publish.registry import Registries, list_tags, read_manifests
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
 from bbc.build.types import ImageBuild, ImageIdentityRequest
@@ -34,6 +36,9 @@ from bbc.publish.registry import Artifact, ArtifactRequest
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
+
+
+_HASH = re.compile(r"[0-9a-f]{12}")  # a content tag's suffix
 
 
 class VerifySubsystem(GoalSubsystem):
@@ -73,28 +78,45 @@ class Sign(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def release_tags(row: ReleaseRow) -> tuple[str, ...]:
-    """Every tag that names the release: its version, content tag and moving tags, and its
-    variants' versions and moving tags."""
-    tags = [row.version, *([row.content_tag] if row.content_tag else []), *row.moving]
-    tags += [row.variant_tag(name) for name, _ in row.variants]
-    return tuple(dict.fromkeys([*tags, *row.variant_moving]))
+def release_tags(row: ReleaseRow) -> dict[str, str]:
+    """Every tag that names the release, with the manifest it names: its version, content tag
+    and moving tags (the release's digest), and its variants' versions and moving tags (each
+    variant's)."""
+    tags = {t: row.digest for t in (row.version, row.content_tag, *row.moving) if t}
+    variants = dict(row.variants)
+    for name, digest in row.variants:
+        tags[row.variant_tag(name)] = digest
+    for tag in row.variant_moving:
+        name = variant_of(tag, tuple(variants), row.template)
+        if name in variants:
+            tags[tag] = variants[name]
+    return tags
 
 
 async def _tags(
-    registries: Registries, registry: RegistryReleases, every: bool, moving: bool
+    registries: Registries, registry: RegistryReleases, every: bool, verifying: bool
 ) -> dict[str, tuple[str, ReleaseRow | None]] | str:
     """Per tag to look at: the manifest it names now, and the release it is a tag of (None: a
-    moving tag no release looked at has); or why the registry did not say. `moving`: every
-    moving tag of the repository too."""
+    moving tag no release looked at has); or why the registry did not say. `verifying`: every
+    moving tag of the repository too, the variants' content tags, and the releases'
+    attestations' tags (which name the attestations)."""
     owner: dict[str, ReleaseRow | None] = {}
-    if moving:
-        held = await list_tags(registries, registry.address, registry.repository, "signatures")
-        if isinstance(held, str):
-            return held
+    held: tuple[str, ...] | list[str] = ()
+    if verifying:
+        found = await list_tags(registries, registry.address, registry.repository, "signatures")
+        if isinstance(found, str):
+            return found
+        held = found
         owner = {t: None for t in moving_tags(held)}
     for row in registry.rows if every else registry.rows[:1]:
         owner.update((t, row) for t in release_tags(row))
+        digests = (row.digest, *(d for _, d in row.variants if d))
+        owner.update((attestation_tag(d), row) for d in digests if attestation_tag(d) in held)
+        for name, _ in row.variants:
+            prefix = f"{row.variant_tag(name)}-"
+            owner.update(
+                (t, row) for t in held if t.startswith(prefix) and _HASH.fullmatch(t[len(prefix) :])
+            )
     refs = tuple(f"{registry.repository}:{t}" for t in owner)
     named = await read_manifests(registries, registry.address, refs, "signatures")
     if isinstance(named, str):
@@ -289,8 +311,19 @@ async def _attest(
     repository = registry.repository
     source = f"{repository}:{attestation_tag(digest)}"
     held = await Get(Artifact, ArtifactRequest(registry.address, source, f"sign:{digest}"))
-    if held.failure or held.files is not None:
+    if held.failure:
         return held.failure
+    if held.files is not None:  # recorded already: signed only if they are the key's, about it
+        found = await Get(
+            Attested, AttestationsRequest(registry.address, repository, digest, revision=False)
+        )
+        if found.problems:
+            return (
+                f"{source} is not {release}'s attestations by {setup.key} "
+                f"({'; '.join(found.problems)}), so it is not signed. Remove that tag from the "
+                "registry, then run bbc-sign again to record them."
+            )
+        return None
     mine = f"{repository}:{image.content_tag}"
     named = await read_manifests(registries, registry.address, (mine,), "sign")
     if isinstance(named, str):
@@ -322,7 +355,7 @@ async def _attested_now(
     """Attests each release looked at (and its variants) that has no attestations: the
     attestations' tags there are to sign (with their digests), and whether one could not be
     attested (said)."""
-    failed = False
+    failed, refs = False, []
     for row in registry.rows if every else registry.rows[:1]:
         names = (None, *(v for v, d in row.variants if d))
         digests = (row.digest, *(d for _, d in row.variants if d))
@@ -335,12 +368,9 @@ async def _attested_now(
             if problem:
                 failed = True
                 console.print_stderr(f"{where}: {problem}")
-    refs = tuple(
-        f"{registry.repository}:{attestation_tag(d)}"
-        for row in (registry.rows if every else registry.rows[:1])
-        for d in (row.digest, *(d for _, d in row.variants if d))
-    )
-    named = await read_manifests(registries, registry.address, refs, "sign-attestations")
+            else:
+                refs.append(f"{registry.repository}:{attestation_tag(digest)}")
+    named = await read_manifests(registries, registry.address, tuple(refs), "sign-attestations")
     if isinstance(named, str):
         console.print_stderr(f"{where}: {named}")
         return (), True
@@ -367,7 +397,7 @@ async def bbc_sign(
             console.print_stderr(f"{where}: {tags}")
             continue
         # A tag that names other bits than its release's now is not this release's to sign.
-        ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == row.digest)
+        ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == release_tags(row)[t])
         attested, unattested = await _attested_now(
             console, registries, setup, address, where, registry, subsystem.all
         )

@@ -5,6 +5,7 @@ releases already in registries (goals.py)."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from pants.base.build_root import BuildRoot
@@ -171,8 +172,22 @@ class SigningReady:
     failure: str | None = None
 
 
+_READY = """
+"$SKOPEO" standalone-sign -o check.sig manifest.json "$REF" "$BBC_KEY" || exit 3
+primary=$(gpg --batch --with-colons --list-keys "$BBC_KEY" 2> /dev/null |
+  while IFS=: read -r kind _ _ _ _ _ _ _ _ id _; do
+    [ "$kind" = pub ] && next=1
+    [ "$kind" = fpr ] && [ -n "${next:-}" ] && { echo "$id"; break; }
+  done)
+[ "$primary" = "$BBC_KEY" ] || { echo "$primary"; exit 4; }
+"$SKOPEO" standalone-verify manifest.json "$REF" "$BBC_KEY" check.sig > /dev/null 2> verify.err ||
+  { echo "$(< verify.err)" >&2; exit 5; }
+"""
+
+
 @rule(desc="Checking that the signing key can sign")
-async def signing_ready(setup: Signing, registries: Registries) -> SigningReady:
+async def signing_ready(setup: Signing, registries: Registries, bash: BashBinary) -> SigningReady:
+    """The key signs a throw-away manifest, and the signature is checked as hosts check it."""
     if not setup.key:
         return SigningReady()
     manifest = await Get(Digest, CreateDigest([FileContent("manifest.json", b"{}")]))
@@ -181,25 +196,36 @@ async def signing_ready(setup: Signing, registries: Registries) -> SigningReady:
         FallibleProcessResult,
         Process,
         per_run_process(
-            (
-                registries.skopeo.path,
-                "standalone-sign",
-                "-o",
-                "check.sig",
-                "manifest.json",
-                "bbc.invalid/signing-check:latest",
-                setup.key,
-            ),
+            (bash.path, "-c", _READY),
             description=f"Checking that {setup.key} can sign",
             run_token=registries.docker.run_token,
-            env=env,
+            env={
+                **env,
+                "SKOPEO": registries.skopeo.path,
+                "REF": "bbc.invalid/signing-check:latest",
+                "BBC_KEY": setup.key,
+            },
             input_digest=manifest,
         ),
     )
+    stderr = result.stderr.decode(errors="replace")
     if result.exit_code == 0:
         return SigningReady()
+    if result.exit_code in (4, 5):
+        primary = result.stdout.decode().strip()
+        signer = re.search(r"Signature by ([0-9A-F]{40})", stderr)
+        which = (
+            f"is a subkey of {primary or 'another key'}"
+            if result.exit_code == 4
+            else f"signs with its subkey {signer.group(1) if signer else ''}".rstrip()
+        )
+        return SigningReady(
+            f"the key {setup.key} {which}, and hosts (Podman, CRI-O, skopeo) accept only "
+            "signatures made by the primary key their policy names: set [bbc].signing_key to a "
+            "key whose primary key signs (`gpg --quick-gen-key NAME ed25519 sign`)."
+        )
     keyring = env.get("GNUPGHOME") or os.path.join(env.get("HOME", "~"), ".gnupg")
-    return SigningReady(signing_failure(result.stderr.decode(errors="replace"), setup.key, keyring))
+    return SigningReady(signing_failure(stderr, setup.key, keyring))
 
 
 def rules():

@@ -15,7 +15,7 @@ from bbc.model.tags import attestation_tag, registry_refs, sbom_tag
 from bbc.publish.release import publish_to_registry
 from bbc.publish.release_types import RegistryPublish, RegistryPublishRequest
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
-from bbc.signing.attestations import GpgRequest, GpgResult
+from bbc.signing.attestations import AttestationsRequest, Attested, GpgRequest, GpgResult
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
 
 from bbc_tests.fakes import REGISTRIES, FakeRegistry, image_config
@@ -34,6 +34,7 @@ def publish(
     signing: Signing = NO_SIGNING,
     signatures=lambda request: Signatures(tuple((tag, "new") for tag, _ in request.tags)),
     gpg=None,
+    attested=lambda request: Attested(()),
 ) -> RegistryPublish:
     build = ImageBuild(
         Address("apps/web", target_name="web"),
@@ -61,6 +62,7 @@ def publish(
             ),
             MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda _: EMPTY_DIGEST),
             MockGet(output_type=ImageInputs, input_types=(ImageInputsRequest,), mock=_inputs),
+            MockGet(output_type=Attested, input_types=(AttestationsRequest,), mock=attested),
             MockGet(
                 output_type=GpgResult,
                 input_types=(GpgRequest,),
@@ -144,12 +146,28 @@ def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_att
     ]
 
 
-def test_recorded_attestations_are_never_replaced_and_unsigned_ones_fail_saying_the_release_stands():
+def test_recorded_attestations_are_never_replaced_nor_signed_unless_good_and_unsigned_ones_fail():
     registry, image = fresh()
     publish(registry, image, SIGNING)
     registry.log.clear()
     assert publish(registry, image, SIGNING).failure is None
     assert not any(entry[0] in ("sbom", "attestations") for entry in registry.log)
+
+    asked: list[SignaturesRequest] = []
+    forged = publish(
+        registry,
+        image,
+        SIGNING,
+        lambda r: asked.append(r) or Signatures(),
+        attested=lambda r: Attested(("its provenance is not signed by the key",)),
+    )
+    attestations = f"r:5000/bbc/web:{attestation_tag(registry.digest('1.2.3'))}"
+    assert forged.failure == (
+        f"apps/web:web in @it (r:5000): {attestations} is not this release's attestations by "
+        f"{'F' * 40} (its provenance is not signed by the key), so it is not signed. Remove that "
+        "tag from the registry, then publish again to record them."
+    )
+    assert asked == []
 
     registry, image = fresh()
     result = publish(registry, image, SIGNING, gpg=lambda _: GpgResult(failure="no secret key"))
