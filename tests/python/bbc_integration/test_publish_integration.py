@@ -258,6 +258,7 @@ class Keys:
     release: str  # the organisation's key
     other: str  # a key nobody trusts
     store: Path  # the lookaside store
+    certifying: str  # a key whose primary key only certifies: it signs with a subkey
 
     def env(self, key: str | None = None) -> dict[str, str]:
         return {
@@ -280,11 +281,25 @@ def keys(tmp_path_factory):
             check=True,
             capture_output=True,
         )
+    gpg = ["gpg", "--batch", "--passphrase", ""]
+    subprocess.run(
+        [*gpg, "--quick-gen-key", "BBC certify <c@example.com>", "ed25519", "cert", "never"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     listed = subprocess.run(
         ["gpg", "--with-colons", "--list-secret-keys"], env=env, check=True, capture_output=True
     ).stdout.decode()
     fingerprints = [line.split(":")[9] for line in listed.splitlines() if line.startswith("fpr:")]
-    yield Keys(home, fingerprints[0], fingerprints[1], tmp_path_factory.mktemp("signatures"))
+    subprocess.run(
+        [*gpg, "--quick-add-key", fingerprints[2], "ed25519", "sign", "never"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    store = tmp_path_factory.mktemp("signatures")
+    yield Keys(home, fingerprints[0], fingerprints[1], store, fingerprints[2])
     subprocess.run(["gpgconf", "--kill", "all"], env=env, check=True)
 
 
@@ -462,6 +477,20 @@ def test_the_store_is_read_as_hosts_read_it_and_a_key_that_cannot_sign_pushes_no
     assert published.returncode == 1
     assert f"not published: the keyring {keys.home} holds no secret key {unknown}" in (
         published.output
+    )
+    assert "Pushing" not in published.output
+    published = repo.pants("publish", "img/root:root", env=keys.env(keys.certifying))
+    assert published.returncode == 1
+    assert f"the key {keys.certifying} signs with its subkey" in published.output
+    assert "Pushing" not in published.output
+
+    # A signed release's provenance names a commit: uncommitted files are refused, unpushed.
+    repo.write("img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN true\n")
+    published = repo.pants("publish", "img/root:root", env=keys.env())
+    repo.reset()
+    assert published.returncode == 1
+    assert "its files have changes that are not committed (img/root/Dockerfile)" in " ".join(
+        published.output.split()
     )
     assert "Pushing" not in published.output
 

@@ -17,8 +17,9 @@ from pants.version import VERSION as PANTS_VERSION
 
 from bbc import __version__
 from bbc.build.output import output_tail
-from bbc.build.types import ImageBuild
+from bbc.build.types import ImageBuild, ImageIdentityRequest
 from bbc.model.content import stable_digest
+from bbc.model.identity import ImageIdentity
 from bbc.model.inputs import ImageInputs, ImageInputsRequest
 from bbc.model.labels import BASE_DIGEST, BASE_NAME, REVISION, SOURCE
 from bbc.model.tags import attestation_tag, ref
@@ -99,6 +100,10 @@ async def _facts(registries: Registries, address: str, build: ImageBuild, releas
     if not isinstance(labels, dict):
         return labels or f"{released} is not in its registry"
     own = (await Get(ImageInputs, ImageInputsRequest(build.address))).inputs
+    # A variant's own build arguments come after (and win over) the image's.
+    identity = await Get(
+        ImageIdentity, ImageIdentityRequest(build.address, image_variant=build.image_variant)
+    )
     parent = (labels[BASE_NAME], labels[BASE_DIGEST]) if labels.get(BASE_DIGEST) else None
     return BuildFacts(
         target=str(build.address),
@@ -109,7 +114,7 @@ async def _facts(registries: Registries, address: str, build: ImageBuild, releas
         files=own.files,
         definitions=own.definitions,
         locks=tuple((path, stable_digest(subset)) for path, subset in own.locks),
-        build_args=own.build_args,
+        build_args=(*own.build_args, *identity.recipe.build_args),
         parent=parent,
         versions=(("bbc", __version__), ("pants", PANTS_VERSION)),
     )

@@ -205,12 +205,21 @@ async def _attested(
             f"by {setup.key}"
         )
         return False
-    console.print_stderr(
-        f"✕ {where}: {'; '.join(checked.problems)}. Publish the release again from this "
-        "repository at the revision it was built from: publish records missing attestations "
-        "(and never replaces recorded ones: a release whose attestations are wrong needs a new "
-        "version)."
+    record = (
+        "record them with `./pants bbc-sign --all <image>` in a checkout of the commit it was "
+        "built from"
     )
+    if any(p.startswith("no attestations") for p in checked.problems):
+        fix = f"To {record}."
+    elif all("not in this repository" in p for p in checked.problems):
+        fix = ""
+    else:
+        fix = (
+            "Recorded attestations are never replaced: if these are not the ones publish "
+            f"recorded, remove {repository}:{attestation_tag(digest)} from the registry, then "
+            f"{record}."
+        )
+    console.print_stderr(f"✕ {where}: {'; '.join(checked.problems)}. {fix}".rstrip())
     return True
 
 
@@ -304,8 +313,9 @@ async def _attest(
     image: ImageBuild,
     digest: str,
     release: str,
+    revision: str | None,
 ) -> str | None:
-    """Record the attestations of the release `digest` if it has none and the sources here are
+    """Record the attestations of the release `digest` (built from `revision`) if it has none and the sources here are
     its sources (the registry's tag for the content tag they give names it); the signatures
     still to make for them are made by the caller. What went wrong, if anything."""
     repository = registry.repository
@@ -331,7 +341,8 @@ async def _attest(
     if named[mine] != digest:
         return (
             f"{release} has no attestations, and the sources here are not the ones it was built "
-            "from: run `./pants bbc-sign` in a checkout of the revision it was built from."
+            f"from: run `./pants bbc-sign --all {image.address}` in a checkout of "
+            f"{revision or 'the commit it was built from'}."
         )
     sbom = await Get(ReleaseSBOM, ReleaseSBOMRequest(registry.address, repository, digest))
     if sbom.text is None:
@@ -364,7 +375,9 @@ async def _attested_now(
         )
         for name, digest, identity in zip(names, digests, identities):
             release = f"the release {row.variant_tag(name) if name else row.version}"
-            problem = await _attest(registries, setup, registry, identity.build, digest, release)
+            problem = await _attest(
+                registries, setup, registry, identity.build, digest, release, row.revision
+            )
             if problem:
                 failed = True
                 console.print_stderr(f"{where}: {problem}")

@@ -8,7 +8,9 @@ from pants.testutil.rule_runner import MockGet, run_rule_with_mocks
 
 from pants.util.frozendict import FrozenDict
 
-from bbc.build.types import ImageBuild
+from bbc.build.recipe import Recipe
+from bbc.build.types import ImageBuild, ImageIdentityRequest
+from bbc.model.identity import ImageIdentity
 from bbc.model.content import Inputs
 from bbc.model.inputs import BuildArgSources, ImageInputs, ImageInputsRequest
 from bbc.model.tags import attestation_tag, registry_refs, sbom_tag
@@ -63,6 +65,13 @@ def publish(
             MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda _: EMPTY_DIGEST),
             MockGet(output_type=ImageInputs, input_types=(ImageInputsRequest,), mock=_inputs),
             MockGet(output_type=Attested, input_types=(AttestationsRequest,), mock=attested),
+            MockGet(
+                output_type=ImageIdentity,
+                input_types=(ImageIdentityRequest,),
+                mock=lambda r: ImageIdentity(
+                    ImageBuild(r.address, "prod"), Recipe(build_args=("ACCEL=cuda12",))
+                ),
+            ),
             MockGet(
                 output_type=GpgResult,
                 input_types=(GpgRequest,),
@@ -126,6 +135,7 @@ def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_att
     [request] = signed
     assert request.mode == "sign" and [p for p, _ in request.files] == ["0.pae", "1.pae"]
     assert b"https://slsa.dev/provenance/v1" in request.files[0][1]
+    assert b'"buildArgs":{"ACCEL":"cuda12"}' in request.files[0][1]  # a variant's own too
     assert b"https://cyclonedx.org/bom" in request.files[1][1]
     assert asked == [
         SignaturesRequest(
