@@ -106,6 +106,76 @@ async def _push(
     return (await push(registries, build.image_id, refs, description)).failure
 
 
+async def _record_and_sign(
+    registries: Registries,
+    signing: Signing,
+    dest: RegistryRefs,
+    build: ImageBuild,
+    digest: str,
+    tags: tuple[str, ...],
+    reading,
+) -> tuple[str, ...] | str:
+    """Record the release's SBOM, and with a key its attestations, where the registry has none
+    (a recorded one is never replaced); then sign its exact and content tags and its
+    attestations' tag. The tags signed now, or the failure."""
+    needs_sbom = sbom_tag(digest) not in tags
+    needs_attestations = bool(signing.key) and attestation_tag(digest) not in tags
+    if needs_sbom or needs_attestations:
+        sbom = await Get(
+            ImageSBOM,
+            ImageSBOMRequest(
+                build.repository,
+                build.tags[0],
+                build.content_tag,
+                build.image_id,
+                build.release_packages,
+                Publication(dest.repository, digest),
+            ),
+        )
+        [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
+    if needs_sbom:
+        failure = await record_sbom(
+            registries, dest.address, dest.repository, digest, sbom_file.content
+        )
+        if failure:
+            return f"{failure.rstrip('.')}. The release is published: publish again to record its SBOM."
+    if not signing.key:
+        return ()
+    if needs_attestations:
+        failure = await record_attestations(
+            registries, signing, dest.address, dest.repository, digest, build, sbom_file.content
+        )
+        if failure:
+            return f"{failure.rstrip('.')}. The release is published: publish again to attest it."
+    refs = (dest.exact, dest.content)
+    attestations = f"{dest.repository}:{attestation_tag(digest)}"
+    named = await read_manifests(
+        registries, dest.address, (*refs, attestations), reading("signing")
+    )
+    if isinstance(named, str):
+        return named
+    ours = [(tag_of(r), digest) for r in refs if named[r] == digest]
+    if named[attestations] and not needs_attestations:  # found there: whose, about what?
+        held = await Get(
+            Attested, AttestationsRequest(dest.address, dest.repository, digest, revision=False)
+        )
+        if held.problems:
+            return (
+                f"{attestations} is not this release's attestations by {signing.key} "
+                f"({'; '.join(held.problems)}), so it is not signed. Remove that tag from the "
+                "registry, then publish again to record them."
+            )
+    if named[attestations]:
+        ours.append((tag_of(attestations), named[attestations]))
+    found = await Get(
+        Signatures, SignaturesRequest(dest.address, dest.repository, tuple(ours), sign=True)
+    )
+    if found.failure:
+        published = "The release is published: publish again to sign it."
+        return f"signing failed: {found.failure.rstrip('.')}. {published}"
+    return found.tags("new")
+
+
 @rule(desc="Publishing to a registry", level=LogLevel.DEBUG)
 async def publish_to_registry(
     request: RegistryPublishRequest, registries: Registries, signing: Signing
@@ -182,6 +252,15 @@ async def publish_to_registry(
         if back is None or not back.same_content(build.content_hash):
             return fail(lost_race(dest.exact, back or _NOTHING, build.content_hash, target))
 
+    # The release's SBOM, attestations and signatures before any moving tag names it.
+    release = held if held is not None else back
+    recorded = await _record_and_sign(
+        registries, signing, dest, build, release.manifest_digest, tags, reading
+    )
+    if isinstance(recorded, str):
+        return fail(recorded)
+    signed = recorded
+
     movable, held_back = moving_plan(dest.version, dest.moving, tags, dest.variant, dest.template)
     current = await read_manifests(
         registries, dest.address, (dest.exact, *movable), reading("moving")
@@ -217,79 +296,18 @@ async def publish_to_registry(
                 f"{target} again from the winning checkout to repair it."
             )
         return fail(message)
-    # A recorded SBOM or attestation is never replaced.
-    needs_sbom = sbom_tag(final.manifest_digest) not in tags
-    needs_attestations = bool(signing.key) and attestation_tag(final.manifest_digest) not in tags
-    if needs_sbom or needs_attestations:
-        sbom = await Get(
-            ImageSBOM,
-            ImageSBOMRequest(
-                build.repository,
-                build.tags[0],
-                build.content_tag,
-                build.image_id,
-                build.release_packages,
-                Publication(dest.repository, final.manifest_digest),
-            ),
-        )
-        [sbom_file] = await Get(DigestContents, Digest, sbom.digest)
-    if needs_sbom:
-        failure = await record_sbom(
-            registries, dest.address, dest.repository, final.manifest_digest, sbom_file.content
-        )
-        if failure:
-            published = "The release is published: publish again to record its SBOM."
-            return fail(f"{failure.rstrip('.')}. {published}")
-    if needs_attestations:
-        failure = await record_attestations(
-            registries,
-            signing,
-            dest.address,
-            dest.repository,
-            final.manifest_digest,
-            build,
-            sbom_file.content,
-        )
-        if failure:
-            published = "The release is published: publish again to attest it."
-            return fail(f"{failure.rstrip('.')}. {published}")
-    signed: tuple[str, ...] = ()
-    if signing.key:
-        # Every tag that names the release now (a moving tag another publisher has just moved
-        # to a newer one is not ours to sign), and its attestations' tag.
-        refs = (dest.exact, dest.content, *movable)
-        attestations = f"{dest.repository}:{attestation_tag(final.manifest_digest)}"
-        named = await read_manifests(
-            registries, dest.address, (*refs, attestations), reading("signing")
-        )
+    if signing.key and movable:  # each moving tag that names the release now
+        named = await read_manifests(registries, dest.address, movable, reading("signing-moving"))
         if isinstance(named, str):
             return fail(named)
-        ours = [
-            (tag_of(r), final.manifest_digest) for r in refs if named[r] == final.manifest_digest
-        ]
-        if named[attestations] and not needs_attestations:  # found there: whose, about what?
-            held = await Get(
-                Attested,
-                AttestationsRequest(
-                    dest.address, dest.repository, final.manifest_digest, revision=False
-                ),
-            )
-            if held.problems:
-                return fail(
-                    f"{attestations} is not this release's attestations by {signing.key} "
-                    f"({'; '.join(held.problems)}), so it is not signed. Remove that tag from the "
-                    "registry, then publish again to record them."
-                )
-        if named[attestations]:
-            ours.append((tag_of(attestations), named[attestations]))
+        ours = tuple((tag_of(r), d) for r, d in named.items() if d == final.manifest_digest)
         found = await Get(
-            Signatures,
-            SignaturesRequest(dest.address, dest.repository, tuple(ours), sign=True),
+            Signatures, SignaturesRequest(dest.address, dest.repository, ours, sign=True)
         )
         if found.failure:
             published = "The release is published: publish again to sign it."
             return fail(f"signing failed: {found.failure.rstrip('.')}. {published}")
-        signed = found.tags("new")
+        signed += found.tags("new")
     previous = previous_release(tags, dest.version)
     return replace(
         result,

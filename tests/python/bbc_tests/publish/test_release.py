@@ -104,13 +104,13 @@ def test_nothing_released_pushes_content_then_exact_then_moving_reading_between(
         ("read", "1.2.3", "recheck"),
         ("push", "1.2.3"),
         ("read", "1.2.3", "readback"),
+        ("sbom", sbom_tag(registry.digest("1.2.3"))),  # before any moving tag names it
         ("read", "1.2.3", "moving"),
         ("read", "1.2", "moving"),
         ("read", "1", "moving"),
         ("read", "latest", "moving"),
         ("push", "1.2", "1", "latest"),
         ("read", "1.2.3", "final"),
-        ("sbom", sbom_tag(registry.digest("1.2.3"))),
     ]
     assert result.pushed == (DEST.content, DEST.exact, *DEST.moving)
     assert result.digest == registry.digest("1.2.3")
@@ -119,7 +119,7 @@ def test_nothing_released_pushes_content_then_exact_then_moving_reading_between(
 SIGNING = Signing("F" * 40, "/srv/sigstore", (), "urn:example:ci")
 
 
-def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_attestations_signed():
+def test_with_a_key_the_release_is_attested_and_signed_before_its_moving_tags_move_then_they_are():
     registry, image = fresh()
     asked: list[SignaturesRequest] = []
     signed: list[GpgRequest] = []
@@ -127,7 +127,7 @@ def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_att
         registry,
         image,
         SIGNING,
-        lambda r: asked.append(r) or Signatures((("1.2", "new"),)),
+        lambda r: asked.append(r) or Signatures(tuple((t, "new") for t, _ in r.tags if t == "1.2")),
         lambda r: signed.append(r) or GpgResult((b"one", b"two")),
     )
     digest = registry.digest("1.2.3")
@@ -142,18 +142,23 @@ def test_with_a_key_the_release_is_attested_then_every_tag_naming_it_and_its_att
             "r:5000",
             "r:5000/bbc/web",
             (
-                *((tag, digest) for tag in ("1.2.3", CONTENT_TAG, "1.2", "1", "latest")),
+                ("1.2.3", digest),
+                (CONTENT_TAG, digest),
                 (attestations, registry.digest(attestations)),
             ),
             sign=True,
-        )
+        ),
+        SignaturesRequest(
+            "r:5000", "r:5000/bbc/web", tuple((t, digest) for t in ("1.2", "1", "latest")), True
+        ),
     ]
     assert (result.failure, result.signed) == (None, ("1.2",))
-    tags = ("1.2.3", CONTENT_TAG, "1.2", "1", "latest", attestations)
-    assert registry.log[-7:] == [
+    assert registry.log[7:12] == [
+        ("sbom", sbom_tag(digest)),
         ("attestations", attestations),
-        *(("read", t, "signing") for t in tags),
+        *(("read", t, "signing") for t in ("1.2.3", CONTENT_TAG, attestations)),
     ]
+    assert registry.log[-3:] == [("read", t, "signing-moving") for t in ("1.2", "1", "latest")]
 
 
 def test_recorded_attestations_are_never_replaced_nor_signed_unless_good_and_unsigned_ones_fail():
@@ -212,7 +217,7 @@ def test_a_release_without_an_sbom_gets_one_and_a_recorded_sbom_is_left_alone():
     tag = sbom_tag(registry.digest("1.2.3"))
     del registry.tags[tag]  # released before SBOMs were recorded
     registry.log.clear()
-    assert publish(registry, image).failure is None and registry.log[-1] == ("sbom", tag)
+    assert publish(registry, image).failure is None and ("sbom", tag) in registry.log
     registry.tags[tag] = b"recorded by someone else"
     registry.log.clear()
     assert publish(registry, image).failure is None
@@ -265,7 +270,7 @@ def test_an_sbom_push_lost_to_another_publisher_is_theirs_and_the_image_is_publi
     result = publish(registry, image)
     tag = sbom_tag(registry.digest("1.2.3"))
     assert result.failure is None
-    assert registry.log[-3:] == [("sbom", tag), ("other publisher", tag), ("list-tags",)]
+    assert registry.log[7:10] == [("sbom", tag), ("other publisher", tag), ("list-tags",)]
     assert registry.tags[tag] == b"the other publisher's SBOM"
 
 
@@ -275,7 +280,7 @@ def test_an_sbom_push_that_failed_with_none_recorded_is_pushed_once_more():
     result = publish(registry, image)
     tag = sbom_tag(registry.digest("1.2.3"))
     assert result.failure is None
-    assert registry.log[-3:] == [("sbom", tag), ("list-tags",), ("sbom", tag)]
+    assert registry.log[7:10] == [("sbom", tag), ("list-tags",), ("sbom", tag)]
     assert registry.tags[tag] == b"an sbom artifact"
     registry, image = fresh()
     registry.sbom_races = 2
