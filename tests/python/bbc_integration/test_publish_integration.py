@@ -410,9 +410,7 @@ def test_a_release_published_before_signing_is_refused_then_signed_with_bbc_sign
     assert verified.returncode == 0, verified.output
     for tag in tags:
         assert f"✓ {root}:{tag} (sha256:" in verified.output
-    labels = repo.docker.images.get(f"{repo.prefix}/root:{version}").labels
-    revision = labels["org.opencontainers.image.revision"]
-    assert repo.git("cat-file", "-t", revision).strip() == "commit"
+    revision = repo.git("log", "-1", "--format=%H", "--", "img/root").strip()
     assert (
         f"✓ {root}@{digest}, the release {version}: its provenance (built from {revision}) and "
         f"SBOM are attested by {keys.release}"
@@ -462,8 +460,16 @@ def test_the_store_is_read_as_hosts_read_it_and_a_key_that_cannot_sign_pushes_no
     assert repo.pants("bbc-verify", "img/root:root", env=keys.env()).returncode == 0
 
     # A file that is no signature makes hosts refuse the manifest: named, never signed over.
+    # Here: a good signature in ASCII armour (gpg reads it; hosts do not).
     garbage = folder / f"signature-{count + 1}"
-    garbage.write_text("garbage")
+    armoured = subprocess.run(
+        ["gpg", "--enarmor"],
+        input=(folder / "signature-1").read_bytes(),
+        env={"GNUPGHOME": str(keys.home), "PATH": os.environ["PATH"]},
+        check=True,
+        capture_output=True,
+    )
+    garbage.write_bytes(armoured.stdout)
     verified = repo.pants("bbc-verify", "img/root:root", env=keys.env())
     assert verified.returncode == 1
     assert f"{garbage} is not a signature, and hosts refuse every tag" in verified.output
@@ -483,6 +489,11 @@ def test_the_store_is_read_as_hosts_read_it_and_a_key_that_cannot_sign_pushes_no
     assert published.returncode == 1
     assert f"the key {keys.certifying} signs with its subkey" in published.output
     assert "Pushing" not in published.output
+    signed = repo.pants("bbc-sign", "img/root:root", env=keys.env(keys.certifying))
+    assert signed.returncode == 1
+    assert f"bbc-sign: nothing signed: the key {keys.certifying} signs with its subkey" in (
+        signed.output
+    )
 
     # A signed release's provenance names a commit: uncommitted files are refused, unpushed.
     repo.write("img/root/Dockerfile", repo.read("img/root/Dockerfile") + "RUN true\n")

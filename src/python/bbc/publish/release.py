@@ -19,14 +19,12 @@ from pants.backend.docker.registries import DockerRegistryOptions
 from pants.backend.docker.subsystems.docker_options import DockerOptions
 from pants.backend.docker.target_types import DockerImageSkipPushField
 from pants.engine.fs import Digest, DigestContents
-from pants.engine.addresses import Address
 from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import Target, WrappedTarget, WrappedTargetRequest
 from pants.util.logging import LogLevel
 from pants.util.value_interpolation import InterpolationContext
 
 from bbc.build.types import ImageBuild, ImageBuildRequest
-from bbc.model.inputs import ImageInputs, ImageInputsRequest
 from bbc.model.content import CONTENT_LABEL
 from bbc.model.tags import RegistryRefs, attestation_tag, registry_refs, sbom_tag, tag_of
 from bbc.subsystems import BBC
@@ -50,10 +48,14 @@ from bbc.publish.release_types import (
 from bbc.sbom.cyclonedx import Publication
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.sbom.registry_sbom import record_sbom
-from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
+from bbc.signing.attestations import (
+    AttestationsRequest,
+    Attested,
+    record_attestations,
+    uncommitted,
+)
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
 from bbc.target_types import ImageVersionField, VariantsField
-from bbc.util_rules.git import GitRequest, GitResult
 
 
 def repositories(
@@ -339,22 +341,6 @@ async def _refused_variants(
     return None
 
 
-async def _uncommitted(address: Address) -> str | None:
-    """Why a signed release of the image cannot be made from this checkout: its files have
-    changes git has not committed, so its provenance could not name the commit it is built
-    from."""
-    inputs = await Get(ImageInputs, ImageInputsRequest(address))
-    paths = sorted({p for p, _ in inputs.inputs.files} | {d.build_file for d in inputs.definitions})
-    status = await Get(GitResult, GitRequest(("status", "--porcelain", "--", *paths)))
-    changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
-    if status.exit_code != 0 or not changed:
-        return None
-    return (
-        f"its files have changes that are not committed ({', '.join(changed)}), and a signed "
-        "release's provenance names the commit it was built from: commit them, then publish."
-    )
-
-
 @rule(desc="Publishing an image")
 async def publish_image(
     request: ImagePublishRequest,
@@ -399,7 +385,7 @@ async def publish_image(
     if refused is not None:
         return ImagePublish(request.address, build, (refused,), variant_builds=variants)
     ready = await Get(SigningReady)
-    failure = ready.failure or (await _uncommitted(request.address) if signing.key else None)
+    failure = ready.failure or (await uncommitted(request.address) if signing.key else None)
     if failure:  # known before anything is pushed: no release is left unsigned
         dest = planned[0][1][0]
         why = f"{build.name} in @{dest.alias} ({dest.address}): not published: {failure}"

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 from pants.core.util_rules.system_binaries import BashBinary
+from pants.engine.addresses import Address
 from pants.engine.fs import CreateDigest, Digest, DigestContents, FileContent
 from pants.engine.process import FallibleProcessResult, Process
 from pants.engine.rules import Get, collect_rules, rule
@@ -21,7 +22,7 @@ from bbc.build.types import ImageBuild, ImageIdentityRequest
 from bbc.model.content import stable_digest
 from bbc.model.identity import ImageIdentity
 from bbc.model.inputs import ImageInputs, ImageInputsRequest
-from bbc.model.labels import BASE_DIGEST, BASE_NAME, REVISION, SOURCE
+from bbc.model.labels import BASE_DIGEST, BASE_NAME, SOURCE
 from bbc.model.tags import attestation_tag, ref
 from bbc.publish.registry import (
     Artifact,
@@ -93,12 +94,43 @@ async def run_gpg(
     return GpgResult(tuple(signed[f"{n}.sig"] for n in names))
 
 
+async def _paths(address: Address) -> list[str]:
+    inputs = await Get(ImageInputs, ImageInputsRequest(address))
+    return sorted({p for p, _ in inputs.inputs.files} | {d.build_file for d in inputs.definitions})
+
+
+async def uncommitted(address: Address) -> str | None:
+    """Why a signed release of the image cannot be made from this checkout: its files have
+    changes git has not committed (or git ignores some), so its provenance could not name a
+    commit that holds what it is built from."""
+    paths = await _paths(address)
+    status = await Get(GitResult, GitRequest(("status", "--porcelain", "--ignored", "--", *paths)))
+    changed = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if status.exit_code != 0 or not changed:
+        return None
+    return (
+        f"its files have changes that are not committed ({', '.join(changed)}), and a signed "
+        "release's provenance names the commit it was built from: commit them, then publish."
+    )
+
+
+async def _commit(address: Address) -> str | None:
+    """The last commit of the image's files (committed, as `uncommitted` checks): a commit that
+    holds exactly what it is built from, whatever an image built earlier says in its labels."""
+    paths = await _paths(address)
+    found = await Get(GitResult, GitRequest(("log", "-1", "--format=%H", "--", *paths)))
+    return found.stdout.strip() or None if found.exit_code == 0 else None
+
+
 async def _facts(registries: Registries, address: str, build: ImageBuild, released: str):
     """What the release `released` (repository@digest) was built from; or why the registry did
     not say."""
     labels = await read_labels(registries, address, released, f"{released}:provenance")
     if not isinstance(labels, dict):
         return labels or f"{released} is not in its registry"
+    problem = await uncommitted(build.address)
+    if problem:
+        return problem
     own = (await Get(ImageInputs, ImageInputsRequest(build.address))).inputs
     # A variant's own build arguments come after (and win over) the image's.
     identity = await Get(
@@ -110,7 +142,7 @@ async def _facts(registries: Registries, address: str, build: ImageBuild, releas
         image_variant=build.image_variant,
         content_hash=build.content_hash,
         source=labels.get(SOURCE),
-        revision=labels.get(REVISION),
+        revision=await _commit(build.address),
         files=own.files,
         definitions=own.definitions,
         locks=tuple((path, stable_digest(subset)) for path, subset in own.locks),

@@ -35,7 +35,7 @@ from bbc.model.tags import attestation_tag, tag_of
 from bbc.publish.registry import Artifact, ArtifactRequest
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
-from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
+from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
 
 
 _HASH = re.compile(r"[0-9a-f]{12}")  # a content tag's suffix
@@ -78,6 +78,17 @@ class Sign(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
+def _release_of(row: ReleaseRow, tag: str) -> tuple[str, str]:
+    """The release (or variant release) a tag of `row` belongs to, and its manifest digest: a
+    variant's tags (its content tag too) are the variant's."""
+    tags = release_tags(row)
+    for name, digest in row.variants:
+        variant = row.variant_tag(name)
+        if tag.startswith(f"{variant}-") or (tags.get(tag) == digest != row.digest):
+            return variant, digest
+    return row.version, row.digest
+
+
 def release_tags(row: ReleaseRow) -> dict[str, str]:
     """Every tag that names the release, with the manifest it names: its version, content tag
     and moving tags (the release's digest), and its variants' versions and moving tags (each
@@ -97,21 +108,20 @@ async def _tags(
     registries: Registries, registry: RegistryReleases, every: bool, verifying: bool
 ) -> dict[str, tuple[str, ReleaseRow | None]] | str:
     """Per tag to look at: the manifest it names now, and the release it is a tag of (None: a
-    moving tag no release looked at has); or why the registry did not say. `verifying`: every
-    moving tag of the repository too, the variants' content tags, and the releases'
-    attestations' tags (which name the attestations)."""
+    moving tag no release looked at has); or why the registry did not say. The variants'
+    content tags are among them; `verifying`: every moving tag of the repository too, and the
+    releases' attestations' tags (which name the attestations)."""
     owner: dict[str, ReleaseRow | None] = {}
-    held: tuple[str, ...] | list[str] = ()
+    held = await list_tags(registries, registry.address, registry.repository, "signatures")
+    if isinstance(held, str):
+        return held
     if verifying:
-        found = await list_tags(registries, registry.address, registry.repository, "signatures")
-        if isinstance(found, str):
-            return found
-        held = found
         owner = {t: None for t in moving_tags(held)}
     for row in registry.rows if every else registry.rows[:1]:
         owner.update((t, row) for t in release_tags(row))
         digests = (row.digest, *(d for _, d in row.variants if d))
-        owner.update((attestation_tag(d), row) for d in digests if attestation_tag(d) in held)
+        if verifying:
+            owner.update((attestation_tag(d), row) for d in digests if attestation_tag(d) in held)
         for name, _ in row.variants:
             prefix = f"{row.variant_tag(name)}-"
             owner.update(
@@ -194,9 +204,16 @@ def _said(
 
 
 async def _attested(
-    console: Console, setup: Signing, address: str, repository: str, digest: str, whose: str
+    console: Console,
+    setup: Signing,
+    address: str,
+    repository: str,
+    digest: str,
+    whose: str,
+    built: tuple[str | None, str] = (None, "<image>"),
 ) -> bool:
-    """Checks the attestations of the release `repository@digest`; whether that failed."""
+    """Checks the attestations of the release `repository@digest` (`built`: the commit it was
+    built from, if known, and its image's address, for the fix); whether that failed."""
     checked = await Get(Attested, AttestationsRequest(address, repository, digest))
     where = f"{repository}@{digest}, {whose}"
     if not checked.problems:
@@ -205,19 +222,26 @@ async def _attested(
             f"by {setup.key}"
         )
         return False
+    revision, image = built
     record = (
-        "record them with `./pants bbc-sign --all <image>` in a checkout of the commit it was "
-        "built from"
+        f"in a checkout of {revision or 'the commit it was built from'}, run `./pants bbc-sign "
+        f"--all {image}`"
     )
+    tag = f"{repository}:{attestation_tag(digest)}"
     if any(p.startswith("no attestations") for p in checked.problems):
-        fix = f"To {record}."
+        fix = f"To record them, {record}."
     elif all("not in this repository" in p for p in checked.problems):
         fix = ""
+    elif all("not signed by the key" in p for p in checked.problems):
+        fix = (
+            "If an earlier key signed them, check with that key's fingerprint as "
+            f"[bbc].signing_key; if they are not this repository's, remove {tag} from the "
+            f"registry, then {record}."
+        )
     else:
         fix = (
             "Recorded attestations are never replaced: if these are not the ones publish "
-            f"recorded, remove {repository}:{attestation_tag(digest)} from the registry, then "
-            f"{record}."
+            f"recorded, remove {tag} from the registry, then {record}."
         )
     console.print_stderr(f"✕ {where}: {'; '.join(checked.problems)}. {fix}".rstrip())
     return True
@@ -269,7 +293,7 @@ async def bbc_verify(
     released = await _released(console, VerifySubsystem.name, targets, graph, setup)
     if isinstance(released, int):
         return Verify(exit_code=released or int(failed))
-    for _, where, registry in released:
+    for image, where, registry in released:
         tags = registry.failure or await _tags(registries, registry, subsystem.all, True)
         checked = (
             Signatures(failure=tags)
@@ -289,7 +313,7 @@ async def bbc_verify(
             console.print_stderr(f"{where}: {checked.failure}")
             continue
         whose = {
-            t: (d, f"the release {row.version}" if row else "a moving tag")
+            t: (d, f"the release {_release_of(row, t)[0]}" if row else "a moving tag")
             for t, (d, row) in tags.items()  # type: ignore[union-attr]
         }
         failed = _said(console, setup, registry.repository, whose, checked) or failed
@@ -299,7 +323,13 @@ async def bbc_verify(
             for digest, release in releases:
                 failed = (
                     await _attested(
-                        console, setup, registry.address, registry.repository, digest, release
+                        console,
+                        setup,
+                        registry.address,
+                        registry.repository,
+                        digest,
+                        release,
+                        (row.revision, str(image)),
                     )
                     or failed
                 )
@@ -402,6 +432,10 @@ async def bbc_sign(
     released = await _released(console, SignSubsystem.name, targets, graph, setup)
     if isinstance(released, int):
         return Sign(exit_code=released)
+    ready = await Get(SigningReady)
+    if ready.failure:
+        console.print_stderr(f"bbc-sign: nothing signed: {ready.failure}")
+        return Sign(exit_code=1)
     failed = False
     for address, where, registry in released:
         tags = registry.failure or await _tags(registries, registry, subsystem.all, False)
@@ -410,7 +444,7 @@ async def bbc_sign(
             console.print_stderr(f"{where}: {tags}")
             continue
         # A tag that names other bits than its release's now is not this release's to sign.
-        ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == release_tags(row)[t])
+        ours = tuple((t, d) for t, (d, row) in tags.items() if row and d == _release_of(row, t)[1])
         attested, unattested = await _attested_now(
             console, registries, setup, address, where, registry, subsystem.all
         )

@@ -7,7 +7,7 @@
 # tag of the digest. With $BBC_MODE=sign, a tag no signature covers is signed (`skopeo
 # standalone-sign`) and the signature added as the folder's next signature-<n>, whole or not at
 # all. Prints "<tag> signed|unsigned|new" or "<tag> broken <file>" per tag. $SKOPEO, $MKDIR,
-# $CAT, $LN and $RM are the tools; gpg is on PATH; GnuPG's keyring is $GNUPGHOME's, else ~/.gnupg.
+# $CAT, $LN and $RM are the tools; GnuPG's keyring is $GNUPGHOME's, else ~/.gnupg.
 set -u
 flags=()
 while [ "$1" != -- ]; do flags+=("$1"); shift; done
@@ -15,19 +15,35 @@ shift
 repository=$1
 shift
 
+host_readable() { # host_readable FILE: whether hosts can parse FILE as a signature at all, as
+  # containers/image's signature.FromBlob does (else they refuse every tag of the digest): an
+  # OpenPGP message starting with a compressed-data, one-pass-signature or signature packet, or
+  # a 0 byte and a format name ("simple-signing", "sigstore"), the NUL dropped by `read`.
+  local first code line
+  [ -s "$1" ] || return 1
+  LC_ALL=C IFS= read -r -N1 first < "$1" 2> /dev/null
+  LC_ALL=C printf -v code '%d' "'$first"
+  case $code in
+  160 | 161 | 162 | 163 | 200 | 144 | 145 | 146 | 61 | 196 | 136 | 137 | 138 | 139 | 194) return 0 ;;
+  esac
+  IFS= read -r line < "$1" 2> /dev/null
+  [ "$line" = simple-signing ] || [ "$line" = sigstore ]
+}
+
 check() { # check TAG: sets $state (signed or unsigned) and $broken (a file hosts cannot read)
   local n=1 signature
   state=unsigned broken=
   while [ -e "$folder/signature-$n" ]; do
     signature="$folder/signature-$n"
+    if ! host_readable "$signature"; then
+      broken=$signature
+      return
+    fi
+    # A signature by another key (unknown, expired or revoked too) or for another tag is
+    # skipped, as hosts skip it.
     if "$SKOPEO" standalone-verify manifest.json "$repository:$1" "$BBC_KEY" "$signature" \
       > /dev/null 2>&1; then
       state=signed
-    elif ! gpg --batch --list-packets "$signature" > /dev/null 2>&1; then
-      # No OpenPGP message at all. (A signature by another key, an unknown, expired or revoked
-      # one, or for another tag is skipped, as hosts skip it.)
-      broken=$signature
-      return
     fi
     n=$((n + 1))
   done

@@ -19,6 +19,7 @@ from bbc.publish.release_types import RegistryPublish, RegistryPublishRequest
 from bbc.sbom.image_sbom import ImageSBOM, ImageSBOMRequest
 from bbc.signing.attestations import AttestationsRequest, Attested, GpgRequest, GpgResult
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing
+from bbc.util_rules.git import GitRequest, GitResult
 
 from bbc_tests.fakes import REGISTRIES, FakeRegistry, image_config
 
@@ -65,6 +66,11 @@ def publish(
             MockGet(output_type=Digest, input_types=(CreateDigest,), mock=lambda _: EMPTY_DIGEST),
             MockGet(output_type=ImageInputs, input_types=(ImageInputsRequest,), mock=_inputs),
             MockGet(output_type=Attested, input_types=(AttestationsRequest,), mock=attested),
+            MockGet(
+                output_type=GitResult,
+                input_types=(GitRequest,),
+                mock=lambda r: GitResult(0, b"1" * 40 if r.args[0] == "log" else b"", ""),
+            ),
             MockGet(
                 output_type=ImageIdentity,
                 input_types=(ImageIdentityRequest,),
@@ -136,6 +142,7 @@ def test_with_a_key_the_release_is_attested_and_signed_before_its_moving_tags_mo
     assert request.mode == "sign" and [p for p, _ in request.files] == ["0.pae", "1.pae"]
     assert b"https://slsa.dev/provenance/v1" in request.files[0][1]
     assert b'"buildArgs":{"ACCEL":"cuda12"}' in request.files[0][1]  # a variant's own too
+    assert b'"gitCommit":"' + b"1" * 40 in request.files[0][1]
     assert b"https://cyclonedx.org/bom" in request.files[1][1]
     assert asked == [
         SignaturesRequest(
