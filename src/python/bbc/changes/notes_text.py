@@ -45,8 +45,8 @@ def release_notes(
         unlabelled = row.version if not row.revision else previous.version
         lines.append(
             f"Changes since {previous.version}: not known ({unlabelled} has no "
-            "org.opencontainers.image.revision label, so it was not built by this plugin from a "
-            "git checkout)."
+            "org.opencontainers.image.revision label: it was built outside a git checkout, from "
+            "files with uncommitted changes, or not by this plugin)."
         )
     elif changes is None:
         lines.append(
