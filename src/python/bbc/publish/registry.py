@@ -284,6 +284,7 @@ class ArtifactRequest:
     address: str  # the registry's
     ref: str  # the artifact's tag there
     key: str  # what the reading is for (see _skopeo)
+    what: str  # what the artifact is, for the process's description ("the SBOM")
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ async def read_artifact(request: ArtifactRequest, registries: Registries) -> Art
             "copy",
             f"docker://{request.ref}",
             "dir:copy",
-            description=f"Reading {request.ref}",
+            description=f"Reading {request.what} {request.ref}",
             key=request.key,
             sides=("src-",),
             output_directories=("copy",),

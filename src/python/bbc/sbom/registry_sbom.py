@@ -78,7 +78,8 @@ class ReleaseSBOM:
 async def release_sbom(request: ReleaseSBOMRequest) -> ReleaseSBOM:
     source = ref(request.repository, sbom_tag(request.image_digest))
     copy = await Get(
-        Artifact, ArtifactRequest(request.address, source, f"sbom:{request.image_digest}")
+        Artifact,
+        ArtifactRequest(request.address, source, f"sbom:{request.image_digest}", "the SBOM"),
     )
     if copy.failure:
         return ReleaseSBOM(None, copy.failure)

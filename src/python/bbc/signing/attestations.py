@@ -216,7 +216,10 @@ class Attested:
 async def check_attestations(request: AttestationsRequest, setup: Signing) -> Attested:
     source = ref(request.repository, attestation_tag(request.digest))
     copy = await Get(
-        Artifact, ArtifactRequest(request.address, source, f"attestations:{request.digest}")
+        Artifact,
+        ArtifactRequest(
+            request.address, source, f"attestations:{request.digest}", "the attestations"
+        ),
     )
     if copy.failure:
         return Attested((copy.failure,))

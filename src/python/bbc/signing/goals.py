@@ -350,7 +350,9 @@ async def _attest(
     still to make for them are made by the caller. What went wrong, if anything."""
     repository = registry.repository
     source = f"{repository}:{attestation_tag(digest)}"
-    held = await Get(Artifact, ArtifactRequest(registry.address, source, f"sign:{digest}"))
+    held = await Get(
+        Artifact, ArtifactRequest(registry.address, source, f"sign:{digest}", "the attestations")
+    )
     if held.failure:
         return held.failure
     if held.files is not None:  # recorded already: signed only if they are the key's, about it
