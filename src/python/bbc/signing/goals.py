@@ -1,21 +1,20 @@
 """`./pants bbc-verify [images]` and `./pants bbc-sign [images]`: releases' signatures, tag by
 tag, read from the registries now.
 
-Per registry, the newest release (every release with `--all`). `bbc-verify`: each tag that
-names it (the version, the content tag, the moving tags and its variants' tags) and every moving
-tag of the repository wherever it points must be covered by a signature in
-`[bbc].signature_store` made with `[bbc].signing_key` for that tag and the manifest it names now;
-a tag moved to other bits, a signature by another key or for another tag, and a missing
-signature each fail, naming the tag. Each release looked at (and its variants) must have its
-provenance and SBOM attested: signed by the key, about its digest, from a revision this
-repository has (signing/attestations.py). `bbc-sign` also attests a release that has no
-attestations when the sources here are the ones it was built from. `bbc-sign`: signs each tag that names the release and has
-no signature yet (a release published before signing was set up), without building or pushing.
+Per registry, the newest release (every release with `--all`). `bbc-verify`: each tag that names
+it (the version, the content tag, the moving tags and its variants' tags) and every moving tag
+of the repository wherever it points must be covered by a signature in `[bbc].signature_store`
+made with `[bbc].signing_key` for that tag and the manifest it names now; a tag moved to other
+bits, a signature by another key or for another tag, and a missing signature each fail, naming
+the tag. Each release looked at (and its variants) must have its provenance and SBOM attested:
+signed by the key, about its digest, from a revision this repository has
+(signing/attestations.py). `bbc-sign` also attests a release that has no attestations when the
+sources here are the ones it was built from. `bbc-sign`: signs each tag that names the release
+and has no signature yet (a release published before signing was set up), without building or
+pushing.
 """
 
 from __future__ import annotations
-
-import re
 
 from pants.engine.addresses import Address
 from pants.engine.console import Console
@@ -24,21 +23,23 @@ from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
 from pants.option.option_types import BoolOption, StrListOption
 
+from bbc.build.types import ImageBuild, ImageIdentityRequest
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
-from bbc.publish.history import ReleaseRow, moving_tags, variant_of
-from bbc.publish.registry import Registries, list_tags, read_manifests
-from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
-from bbc.build.types import ImageBuild, ImageIdentityRequest
 from bbc.model.identity import ImageIdentity
 from bbc.model.tags import attestation_tag, tag_of
-from bbc.publish.registry import Artifact, ArtifactRequest
+from bbc.publish.history import ReleaseRow, content_tags, moving_tags, variant_of
+from bbc.publish.registry import (
+    Artifact,
+    ArtifactRequest,
+    Registries,
+    list_tags,
+    read_manifests,
+)
+from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady
-
-
-_HASH = re.compile(r"[0-9a-f]{12}")  # a content tag's suffix
 
 
 class VerifySubsystem(GoalSubsystem):
@@ -117,16 +118,16 @@ async def _tags(
         return held
     if verifying:
         owner = {t: None for t in moving_tags(held)}
+    contents = content_tags(held)  # version -> its content tag
     for row in registry.rows if every else registry.rows[:1]:
         owner.update((t, row) for t in release_tags(row))
         digests = (row.digest, *(d for _, d in row.variants if d))
         if verifying:
             owner.update((attestation_tag(d), row) for d in digests if attestation_tag(d) in held)
         for name, _ in row.variants:
-            prefix = f"{row.variant_tag(name)}-"
-            owner.update(
-                (t, row) for t in held if t.startswith(prefix) and _HASH.fullmatch(t[len(prefix) :])
-            )
+            content = contents.get(row.variant_tag(name))
+            if content:
+                owner[content] = row
     refs = tuple(f"{registry.repository}:{t}" for t in owner)
     named = await read_manifests(registries, registry.address, refs, "signatures")
     if isinstance(named, str):
