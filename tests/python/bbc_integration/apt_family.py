@@ -41,11 +41,12 @@ def copy(repo: Repo, *paths: str) -> None:
 
 
 def built_family(
-    tmp: Path, server: Server, setup: Callable[[Repo], None], message: str
+    tmp: Path, server: Server, setup: Callable[[Repo], None], message: str, python: bool = False
 ) -> Iterator[tuple[Repo, Server]]:
     """Yields (repo, server): a repository in `tmp/repo` as `setup` makes it, committed with
-    `message` and packaged (every image built). Closes both after."""
-    repo = Repo(tmp / "repo", Path.cwd(), python=True)
+    `message` and packaged (every image built). Closes both after. With `python`, it has Pants'
+    Python backend (else its shell backend only: the root filesystem is a shell_command's)."""
+    repo = Repo(tmp / "repo", Path.cwd(), python=python, shell=True)
     try:
         setup(repo)
         repo.commit(message)

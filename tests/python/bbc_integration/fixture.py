@@ -64,13 +64,14 @@ def child_dockerfile(parent: str, *lines: str) -> str:
     return "\n".join([f"ARG SOURCE_IMAGE={parent}", "FROM $SOURCE_IMAGE", *lines]) + "\n"
 
 
-# Pants' Python and shell backends, for repositories with pex_binary, shell_command or
-# python_requirements targets. They cost every new Pants process about 10 s of CPU (their rules
-# join the rule graph), so a repository without such targets leaves them out.
-PYTHON_BACKENDS = ("pants.backend.python", "pants.backend.shell")
+# Pants' Python backend, for repositories with pex_binary or python_requirements targets, costs
+# every new Pants process about 9 s of CPU (its rules join the rule graph); its shell backend,
+# for shell_command targets, almost nothing. A repository loads only the backends it needs.
+SHELL_BACKENDS = ("pants.backend.shell",)
+PYTHON_BACKENDS = ("pants.backend.python", *SHELL_BACKENDS)
 
 
-def pants_toml(prefix: str, extra: str = "", python: bool = False) -> str:
+def pants_toml(prefix: str, extra: str = "", python: bool = False, shell: bool = False) -> str:
     real = Path("pants.toml").read_text()
     pex_cli = re.search(r"^\[pex-cli\]\n.*?(?=^\[)", real, re.S | re.M)
     version = re.search(r'^pants_version = "(.+)"', real, re.M)
@@ -79,7 +80,7 @@ def pants_toml(prefix: str, extra: str = "", python: bool = False) -> str:
 [GLOBAL]
 pants_version = "{version.group(1)}"
 pythonpath = ["%(buildroot)s/src/python"]
-backend_packages = {json.dumps([*(PYTHON_BACKENDS if python else ()), "bbc"])}
+backend_packages = {json.dumps([*backends(python, shell), "bbc"])}
 ca_certs_path = "/etc/ssl/certs/ca-certificates.crt"
 
 [subprocess-environment]
@@ -107,6 +108,10 @@ dependents = "transitive"
 [anonymous-telemetry]
 enabled = false
 {extra}"""
+
+
+def backends(python: bool, shell: bool) -> tuple[str, ...]:
+    return PYTHON_BACKENDS if python else SHELL_BACKENDS if shell else ()
 
 
 @dataclass(frozen=True)
@@ -167,10 +172,16 @@ def sbom_problems(root: Path) -> list[str]:
 
 class Repo:
     def __init__(
-        self, root: Path, source_root: Path, prefix: str | None = None, python: bool = False
+        self,
+        root: Path,
+        source_root: Path,
+        prefix: str | None = None,
+        python: bool = False,
+        shell: bool = False,
     ) -> None:
         """With `python`, Pants' Python and shell backends are on (PYTHON_BACKENDS) and
-        `3rdparty/python:reqs` names python-default.txt's requirements."""
+        `3rdparty/python:reqs` names python-default.txt's requirements; with `shell` only its
+        shell backend (for shell_command targets)."""
         self.root = root
         self.prefix = prefix or f"bbcit{uuid.uuid4().hex[:8]}"
         self.docker = docker.from_env()
@@ -189,7 +200,7 @@ class Repo:
                 "3rdparty/python/BUILD",
                 'python_requirements(name="reqs", source="python-default.txt")\n',
             )
-        self.write("pants.toml", pants_toml(self.prefix, python=python))
+        self.write("pants.toml", pants_toml(self.prefix, python=python, shell=shell))
         self.write("BUILD", "")
         self.write(".gitignore", "/dist/\n/.pids/\n/.pants.d/\n")
         self.git("init", "-q", "-b", "main")

@@ -135,7 +135,7 @@ def family(tmp_path_factory):
         assert locked.returncode == 0, locked.output
 
     yield from built_family(
-        tmp, index, setup, "A family with a Python distribution of the local index"
+        tmp, index, setup, "A family with a Python distribution of the local index", python=True
     )
 
 

@@ -24,7 +24,7 @@ ALL = ("root", "mid", "leaf", "side")
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, registry: Registry) -> Repo:
-    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd(), python=True)
+    repo = Repo(tmp_path_factory.mktemp("bbc"), Path.cwd(), shell=True)
     repo.configure(registry.pants_toml)
     repo.add_root("root")
     repo.add_child("mid", "root", "RUN echo mid > /mid")

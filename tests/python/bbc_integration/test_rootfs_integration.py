@@ -17,7 +17,7 @@ from bbc_integration.fixture import Repo
 def test_the_root_filesystem_is_the_same_bits_from_a_fresh_pants_cache_and_a_shared_one(
     tmp_path: Path,
 ) -> None:
-    repo = Repo(tmp_path / "repo", Path.cwd(), python=True)
+    repo = Repo(tmp_path / "repo", Path.cwd(), shell=True)
     try:
         shutil.copytree("images/root", repo.root / "images/root")
         shutil.copytree("3rdparty/debian", repo.root / "3rdparty/debian")
