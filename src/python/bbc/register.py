@@ -21,6 +21,7 @@ from bbc.fanout import register as fanout
 from bbc.graph import register as graph
 from bbc.model import register as model
 from bbc.publish import register as publish
+from bbc.report import register as report
 from bbc.sbom import register as sbom
 from bbc.signing import register as signing
 from bbc.target_types import (
@@ -64,4 +65,5 @@ def rules():
         *container_tests.rules(),
         *downstream.rules(),
         *fanout.rules(),
+        *report.rules(),
     ]

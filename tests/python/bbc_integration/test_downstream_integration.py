@@ -1,4 +1,5 @@
-"""Downstream repositories follow BBC releases: real Pants, Docker, registry and git.
+"""Downstream repositories follow BBC releases: real Pants, Docker, registry and git; and the
+family's report page, as headless Chromium shows it.
 
     root ── flask            two application repositories use flask from the registry:
                              `tagged` by exact version, `pinned` by version and digest
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -31,8 +34,14 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
         '\n[bbc-downstream]\npolicy = "patch"\n',
         f'repositories = ["../tagged", "{apps / "pinned"}", "../missing"]\n',
     )
-    repo.add_root("root")
-    repo.add_child("flask", "root", "RUN echo flask > /flask", dpkg_status("2.10-3"))
+    repo.add_root("root", extra=', contract_tests={"has a shell": "test -x /bin/sh"}')
+    repo.add_child(
+        "flask",
+        "root",
+        "RUN echo flask > /flask",
+        dpkg_status("2.10-3"),
+        extra=', contract_tests={"is ready": "test -f /ready"}',  # it is not: fails
+    )
     repo.commit("Images to publish")
     yield repo
     repo.remove_images(f"{registry.address}/{repo.prefix}")
@@ -282,3 +291,118 @@ def test_bbc_diff_says_which_packages_moved_between_releases(repo: Repo, pool: s
     unknown = repo.pants("bbc-diff", "--from=9.9.9", "img/flask:flask")
     assert unknown.returncode == 1
     assert "img/flask:flask: 9.9.9 is neither released (" in unknown.stderr
+
+
+class Dom(HTMLParser):
+    """The attributes of every element of a page, and its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium (Debian's, a host tool ./pants installs); as root it needs --no-sandbox."""
+    return subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_report_page_shows_each_image_s_state_in_a_browser(
+    repo: Repo, registry: Registry
+) -> None:
+    """After the releases above: tests run (flask's fail), an update waits for flask, and flask's
+    sources change without a new version. The page shows it all, offline, in a real browser."""
+    tested = repo.pants("test", "--test-report", "::")
+    assert tested.returncode != 0 and "FAIL img/flask:flask [contract tests] is ready" in (
+        tested.output
+    ), tested.output
+    (repo.root / "dist/bbc/update").mkdir(parents=True, exist_ok=True)
+    # What `bbc-update` writes (the plugin's unit tests read UpdateReport.as_json() the same way).
+    repo.write(
+        "dist/bbc/update/report.json",
+        json.dumps(
+            {
+                "applied": False,
+                "packages": [
+                    {
+                        "kind": "deb",
+                        "lockfile": "3rdparty/debian/flask.lock",
+                        "name": "hello",
+                        "old": "2.10-4",
+                        "new": "2.10-5",
+                        "cves": ["CVE-2099-0042"],
+                        "cves_unknown": None,
+                        "images": ["img/flask:flask"],
+                        "through_parents": [],
+                    }
+                ],
+                "python": [],
+                "notes": [],
+                "pins": [],
+                "problems": [],
+                "bumps": [],
+            }
+        ),
+    )
+    dockerfile = repo.read("img/flask/Dockerfile")
+    repo.write("img/flask/Dockerfile", dockerfile + "RUN echo not released yet\n")
+    try:
+        run = repo.pants("bbc-report", "::")
+    finally:
+        repo.write("img/flask/Dockerfile", dockerfile)
+    assert run.returncode == 0, run.output
+    report = json.loads(repo.read("dist/bbc/report/report.json"))
+    images = {i["address"]: i for i in report["images"]}
+    assert images["img/root:root"]["states"] == ["released and current"], images["img/root:root"]
+    flask = images["img/flask:flask"]
+    assert flask["states"] == [
+        "failing tests",
+        "changed since its release",
+        "updates waiting",
+        "not built here",
+    ], flask
+    assert flask["fix"] == "./pants bbc-bump --level=patch --descendants img/flask:flask"
+    assert flask["tests"]["failures"] == [
+        "img/flask:flask contract tests is ready (from img/flask:flask)"
+    ]
+    [release] = [r["release"] for r in flask["registries"]]
+    assert release["digest"] == registry.digest(f"{repo.prefix}/flask", "1.1.0")
+    assert release["parent"].startswith(f"{registry.address}/{repo.prefix}/root:1.0.0@sha256:")
+    downstream = {d["repository"]: d for d in report["downstream"]}
+    [tagged] = downstream["../tagged"]["references"]
+    assert (tagged["on"], tagged["newest_allowed"], tagged["behind"]) == ("1.0.0", "1.0.1", 1)
+    assert downstream["../missing"]["failure"].startswith("git clone failed")
+    assert {s["what"]: bool(s["when"]) for s in report["sources"]}["SBOMs"] is True
+
+    page = repo.root / "dist/bbc/report/index.html"
+    shown = chromium("--dump-dom", page.as_uri())
+    assert shown.returncode == 0, shown.stderr
+    dom = Dom(shown.stdout)
+    nodes = {a["data-address"]: a for tag, a in dom.elements if tag == "a" and "data-state" in a}
+    assert set(nodes) == {"img/root:root", "img/flask:flask"}
+    assert nodes["img/flask:flask"]["data-state"] == "failing tests"
+    assert "changed since its release" in nodes["img/flask:flask"]["aria-label"]
+    assert nodes["img/root:root"]["data-state"] == "released and current"
+    words = " ".join("".join(dom.text).split())
+    assert "CVE-2099-0042" in words and "hello 2.10-4 -> 2.10-5" in words
+    assert not [a for _, a in dom.elements if a.get("src")], "the page loads nothing"
+
+    # A screenshot for people, kept with the test reports of the checkout that ran the tests.
+    reports = Path(os.environ["BBC_BUILD_ROOT"]) / "dist/test/reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    screenshot = reports / "bbc-report.png"
+    taken = chromium(f"--screenshot={screenshot}", "--window-size=1200,1400", page.as_uri())
+    assert taken.returncode == 0, taken.stderr
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -94,7 +94,7 @@ class Downstream(Goal):
     environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
 
 
-def _source(repository: str, build_root: str) -> str:
+def source_of(repository: str, build_root: str) -> str:
     if "://" in repository or (":" in repository and not os.path.exists(repository)):
         return repository  # a URL, or scp-like user@host:path
     return os.path.normpath(os.path.join(build_root, repository))
@@ -184,7 +184,7 @@ async def bbc_downstream(
                     )
         notes.update(image.notes)
 
-    sources = [_source(r, build_root.path) for r in subsystem.repositories]
+    sources = [source_of(r, build_root.path) for r in subsystem.repositories]
     clones = await MultiGet(Get(Clone, CloneRequest(s)) for s in sources)
     updates = []
     for name, source, cloned in zip(subsystem.repositories, sources, clones):

@@ -48,6 +48,18 @@ class ReleaseRow:
         return with_variant(tag or self.version, name, self.template)
 
 
+@dataclass(frozen=True)
+class RegistryReleases:
+    """What one registry holds of an image: its releases, newest first, or why it could not be
+    read."""
+
+    alias: str
+    repository: str  # <registry address>/<repository>
+    rows: tuple[ReleaseRow, ...] = ()
+    failure: str | None = None
+    address: str = ""  # the registry's
+
+
 def variant_of(
     tag: str, variants: tuple[str, ...] | list[str], template: str = VARIANT_AFTER
 ) -> str | None:

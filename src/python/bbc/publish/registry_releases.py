@@ -12,7 +12,7 @@ from pants.engine.target import WrappedTarget, WrappedTargetRequest
 
 from bbc.model.tags import VARIANT_AFTER, ref, tag_of, variant_template_problem, with_variant
 from bbc.publish.history import (
-    ReleaseRow,
+    RegistryReleases,
     moving_tags,
     own_tags,
     release_rows,
@@ -23,15 +23,6 @@ from bbc.publish.registry import Registries, list_tags, read_labels, read_manife
 from bbc.publish.release import repositories
 from bbc.subsystems import BBC
 from bbc.target_types import VariantsField
-
-
-@dataclass(frozen=True)
-class RegistryReleases:
-    alias: str
-    repository: str  # <registry address>/<repository>
-    rows: tuple[ReleaseRow, ...] = ()
-    failure: str | None = None
-    address: str = ""  # the registry's
 
 
 @dataclass(frozen=True)

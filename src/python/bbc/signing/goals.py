@@ -28,7 +28,13 @@ from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
 from bbc.model.identity import ImageIdentity
 from bbc.model.tags import attestation_tag, tag_of
-from bbc.publish.history import ReleaseRow, content_tags, moving_tags, variant_of
+from bbc.publish.history import (
+    RegistryReleases,
+    ReleaseRow,
+    content_tags,
+    moving_tags,
+    variant_of,
+)
 from bbc.publish.registry import (
     Artifact,
     ArtifactRequest,
@@ -36,7 +42,7 @@ from bbc.publish.registry import (
     list_tags,
     read_manifests,
 )
-from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest, RegistryReleases
+from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest
 from bbc.sbom.registry_sbom import ReleaseSBOM, ReleaseSBOMRequest
 from bbc.signing.attestations import AttestationsRequest, Attested, record_attestations
 from bbc.signing.signatures import Signatures, SignaturesRequest, Signing, SigningReady

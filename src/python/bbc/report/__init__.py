@@ -1,0 +1,1 @@
+"""The family at a glance: `bbc-report`'s page and its data."""

@@ -1,0 +1,271 @@
+"""The family at a glance, as plain data: each image's state, its releases, local build, last tests,
+SBOM and pending updates, and where each downstream reference stands. `report.json` is exactly
+this; report/page.py draws it. Nothing here reads files or asks Pants: report/goal.py does.
+
+Every piece of data says where it was read and when (`sources`), or what to run to have it.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from bbc.downstream.references import Move, decide, references, taken_in
+from bbc.graph.hierarchy import Hierarchy
+from bbc.model.versions import VersionError, parse_version
+from bbc.publish.history import RegistryReleases, ReleaseRow
+from bbc.sbom.cyclonedx import sbom_packages
+
+# An image's states, most pressing first: its node takes the colour of the first that holds.
+BROKEN = "broken"
+FAILING = "failing tests"
+CHANGED = "changed since its release"
+UPDATES = "updates waiting"
+UNRELEASED = "not released yet"
+NOT_BUILT = "not built here"
+CURRENT = "released and current"
+UNKNOWN = "release unknown"
+STATES = (BROKEN, FAILING, CHANGED, UPDATES, UNRELEASED, NOT_BUILT, CURRENT, UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Local:
+    """The image in this machine's Docker engine: its current content tag, or None."""
+
+    content_ref: str  # <repository>:<version>-<hash>: what this checkout's sources make
+    built: bool | None  # None: the engine could not be asked
+    size: int | None = None
+    created: str | None = None
+    failure: str | None = None  # why it could not be asked
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What the goal found out about one image, from Pants, the engine, registries and dist/."""
+
+    address: str
+    dockerfile: str
+    local: Local | None  # None: its content tag is unknown (it cannot be built)
+    registries: tuple[RegistryReleases, ...]
+    problem: str | None = None  # why it cannot be built
+    tests: Mapping[str, str] | None = None  # its last test reports: path -> JUnit XML
+    sbom: tuple[str, str] | None = None  # (path, CycloneDX JSON) of its version's SBOM
+    notes: str | None = None  # path of its release notes, where written here
+
+
+def junit_results(reports: Mapping[str, str]) -> dict:
+    """Passed and failed checks in JUnit XML reports (path -> text), and the failures' names."""
+    passed, failed, problems = 0, [], []
+    for path, text in sorted(reports.items()):
+        try:
+            cases = list(ET.fromstring(text).iter("testcase"))
+        except ET.ParseError as e:
+            problems.append(f"{path} is not JUnit XML ({e})")
+            continue
+        for case in cases:
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed.append(f"{case.get('classname', '')} {case.get('name', '')}".strip())
+            elif case.find("skipped") is None:
+                passed += 1
+    return {
+        "passed": passed,
+        "failed": len(failed),
+        "failures": failed,
+        "reports": sorted(reports),
+        "problems": problems,
+    }
+
+
+def sbom_counts(path: str, text: str) -> dict:
+    """How many packages an SBOM lists, by kind (`deb`, `pypi`)."""
+    try:
+        packages = sbom_packages(text)
+    except ValueError as e:
+        return {"path": path, "problem": f"{path}: {e}"}
+    kinds: dict[str, int] = {}
+    for package in packages:
+        kinds[package.kind] = kinds.get(package.kind, 0) + 1
+    return {"path": path, "packages": len(packages), "by_kind": dict(sorted(kinds.items()))}
+
+
+def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
+    """The packages the last `bbc-update` report found for this image and did not take in: their
+    names, new versions and the CVEs their changelogs name. None: no report."""
+    if update_report is None:
+        return None
+    if update_report.get("applied"):
+        return {"packages": [], "cves": [], "applied": True}
+    found = [
+        p
+        for p in update_report.get("packages") or []
+        if address in (p.get("images") or []) or address in (p.get("through_parents") or [])
+    ]
+    return {
+        "packages": [
+            {
+                "name": p.get("name"),
+                "old": p.get("old"),
+                "new": p.get("new"),
+                "lockfile": p.get("lockfile"),
+                "cves": list(p.get("cves") or []),
+                "through_parent": address not in (p.get("images") or []),
+            }
+            for p in found
+        ],
+        "cves": sorted({c for p in found for c in p.get("cves") or []}),
+        "applied": False,
+    }
+
+
+def _release(registry: RegistryReleases, version: str) -> dict:
+    entry: dict = {"alias": registry.alias, "repository": registry.repository}
+    if registry.failure:
+        return {**entry, "failure": registry.failure}
+    row = next((r for r in registry.rows if r.version == version), None)
+    entry["versions"] = [r.version for r in registry.rows]
+    if row is None:
+        return {**entry, "release": None}
+    return {
+        **entry,
+        "release": {
+            "version": row.version,
+            "digest": row.digest,
+            "pinned": f"{registry.repository}:{row.version}@{row.digest}",
+            "content_tag": row.content_tag,
+            "parent": row.parent,
+            "moving": list(row.moving),
+            "sbom_recorded": row.sbom,
+            "revision": row.revision,
+        },
+    }
+
+
+def image_entry(
+    facts: ImageFacts, hierarchy: Hierarchy, update_report: Mapping | None, fix: str | None
+) -> dict:
+    """One image's row of the report, its states most pressing first. `fix`: the bbc-bump that
+    gives the images whose content changed since their release a new version."""
+    image = hierarchy[facts.address]
+    content_tag = facts.local.content_ref.rsplit(":", 1)[1] if facts.local else None
+    registries = [_release(r, image.version) for r in facts.registries]
+    tests = junit_results(facts.tests) if facts.tests else None
+    updates = pending_updates(update_report, facts.address)
+    states = []
+    if facts.problem:
+        states.append(BROKEN)
+    if tests and tests["failed"]:
+        states.append(FAILING)
+    releases = [r["release"] for r in registries if r.get("release")]
+    if content_tag and any(r["content_tag"] not in (None, content_tag) for r in releases):
+        states.append(CHANGED)
+    if updates and updates["packages"]:
+        states.append(UPDATES)
+    readable = [r for r in registries if "failure" not in r]
+    if readable and any(r["release"] is None for r in readable):
+        states.append(UNRELEASED)
+    if facts.local and facts.local.built is False:
+        states.append(NOT_BUILT)
+    if not readable:
+        states.append(UNKNOWN)
+    elif not states:
+        states.append(CURRENT)
+    return {
+        "address": facts.address,
+        "name": image.repository.rsplit("/", 1)[-1],
+        "repository": image.repository,
+        "version": image.version,
+        "parent": image.parent,
+        "parent_versions": image.parent_versions,
+        "variants": list(image.variants),
+        "dockerfile": facts.dockerfile,
+        "build_file": image.build_file,
+        "problem": facts.problem,
+        "state": states[0],
+        "states": states,
+        "fix": fix if CHANGED in states else None,
+        "content_tag": content_tag,
+        "local": (
+            {
+                "content_ref": facts.local.content_ref,
+                "built": facts.local.built,
+                "size": facts.local.size,
+                "created": facts.local.created,
+                "failure": facts.local.failure,
+            }
+            if facts.local
+            else None
+        ),
+        "registries": registries,
+        "tests": tests,
+        "sbom": sbom_counts(*facts.sbom) if facts.sbom else None,
+        "notes": facts.notes,
+        "updates": updates,
+    }
+
+
+def changed_images(facts: Sequence[ImageFacts], hierarchy: Hierarchy) -> list[str]:
+    """The images whose released version holds other content than their sources make now."""
+    changed = []
+    for f in facts:
+        if not f.local:
+            continue
+        tag = f.local.content_ref.rsplit(":", 1)[1]
+        version = hierarchy[f.address].version
+        rows = [r for reg in f.registries for r in reg.rows if r.version == version]
+        if any(r.content_tag not in (None, tag) for r in rows):
+            changed.append(f.address)
+    return changed
+
+
+def _on(reference, rows: Sequence[ReleaseRow]) -> str | None:
+    """The release a reference is on now, where its tag or digest says."""
+    if reference.tag:
+        try:
+            parse_version(reference.tag)
+            if any(r.version == reference.tag for r in rows):
+                return reference.tag
+        except VersionError:
+            pass
+        for row in rows:
+            if reference.tag in row.moving:
+                return row.version
+    if reference.digest:
+        return next((r.version for r in rows if r.digest == reference.digest), None)
+    return None
+
+
+def downstream_entry(
+    name: str,
+    dockerfiles: Mapping[str, str] | None,
+    releases: Mapping[str, Sequence[ReleaseRow]],
+    policy: str,
+    failure: str | None = None,
+) -> dict:
+    """Where one downstream repository's references to family images stand: each one's pin, the
+    release it is on, the newest the policy allows and how many releases behind it is."""
+    if failure or dockerfiles is None:
+        return {"repository": name, "failure": failure or "not read", "references": []}
+    found = []
+    for path, text in sorted(dockerfiles.items()):
+        refs, _ = references(path, text, set(releases))
+        for reference in refs:
+            rows = list(releases[reference.repository])
+            decision = decide(reference, rows, policy)
+            on = _on(reference, rows)
+            if isinstance(decision, Move):
+                newest, behind, note = decision.to, len(taken_in(decision, rows)), None
+            else:
+                newest, behind, note = on, 0, decision
+            found.append(
+                {
+                    "where": reference.where,
+                    "image": reference.repository,
+                    "pinned": reference.text,
+                    "on": on,
+                    "newest_allowed": newest,
+                    "behind": behind,
+                    "note": note,
+                }
+            )
+    return {"repository": name, "policy": policy, "references": found}

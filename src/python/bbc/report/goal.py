@@ -1,0 +1,332 @@
+"""`./pants bbc-report [images]`: the family at a glance, as dist/bbc/report/index.html (a static,
+self-contained page) and report.json, from what the other goals produce, without building.
+
+Read here: each image's content tag (model/identity.py), its releases in every registry, the
+local engine's images, and what earlier runs left in dist/ (the last `bbc-update` report, test
+reports, SBOMs, release notes), plus the downstream repositories' references. Each missing piece
+is said on the page with the command that makes it; nothing missing fails the goal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pants.base.build_root import BuildRoot
+from pants.core.goals.test import TestSubsystem
+from pants.core.util_rules.distdir import DistDir
+from pants.engine.console import Console
+from pants.engine.fs import CreateDigest, Digest, FileContent, Workspace
+from pants.engine.goal import Goal, GoalSubsystem
+from pants.engine.process import FallibleProcessResult, Process
+from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
+from pants.engine.target import Targets
+
+from bbc.build.types import ImageIdentityRequest
+from bbc.container_tests.junit import report_stem
+from bbc.downstream.downstream import DownstreamSubsystem, source_of
+from bbc.downstream.git import Clone, CloneRequest
+from bbc.graph.image_graph import ImageGraph
+from bbc.graph.named import named_images
+from bbc.model.identity import ImageIdentity
+from bbc.publish.publish import RELEASES_DIR
+from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest
+from bbc.report.data import (
+    ImageFacts,
+    Local,
+    changed_images,
+    downstream_entry,
+    image_entry,
+)
+from bbc.report.page import render
+from bbc.sbom.image_sbom import SBOM_DIR
+from bbc.util_rules.docker import Docker
+from bbc.versioning.version_check import fix_command
+
+OUTPUT_DIR = "bbc/report"  # under dist/
+
+
+class ReportSubsystem(GoalSubsystem):
+    name = "bbc-report"
+    help = (
+        "Write the family at a glance to dist/bbc/report/index.html (one static page: the "
+        "hierarchy coloured by state, a table per image, the downstream repositories) and "
+        "report.json, from what the other goals leave behind; nothing is built "
+        "(`./pants bbc-report ::`)."
+    )
+
+
+class Report(Goal):
+    subsystem_cls = ReportSubsystem
+    environment_behavior = Goal.EnvironmentBehavior.LOCAL_ONLY
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _when(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return None
+
+
+def _newest(paths: list[Path]) -> str | None:
+    return max((_when(p) for p in paths), default=None)
+
+
+async def _local(refs: list[str], docker: Docker) -> dict[str, Local]:
+    """Which content refs the engine holds, with their sizes: one `docker image inspect`."""
+    if not refs:
+        return {}
+    result = await Get(
+        FallibleProcessResult,
+        Process,
+        docker.process("image", "inspect", *refs, description="Looking for the images locally"),
+    )
+    try:
+        found = json.loads(result.stdout or b"[]")
+    except ValueError:
+        found = []
+    if result.exit_code != 0 and not found and b"No such image" not in result.stderr:
+        why = result.stderr.decode(errors="replace").strip().splitlines()
+        failure = f"the Docker engine could not be asked ({why[0] if why else 'no answer'})"
+        return {r: Local(r, None, failure=failure) for r in refs}
+    held = {tag: image for image in found for tag in image.get("RepoTags") or []}
+    return {
+        r: (
+            Local(r, True, held[r].get("Size"), held[r].get("Created", "")[:19] + "Z")
+            if r in held
+            else Local(r, False)
+        )
+        for r in refs
+    }
+
+
+@goal_rule
+async def bbc_report(
+    console: Console,
+    targets: Targets,
+    graph: ImageGraph,
+    workspace: Workspace,
+    dist_dir: DistDir,
+    build_root: BuildRoot,
+    docker: Docker,
+    test: TestSubsystem,
+    downstream: DownstreamSubsystem,
+) -> Report:
+    named = named_images(console, ReportSubsystem.name, targets, graph)
+    if not named:
+        return Report(exit_code=1)
+    rank = {a: i for i, a in enumerate(graph.hierarchy.order())}  # parents first
+    images = sorted(named, key=lambda a: (rank.get(str(a), len(rank)), str(a)))
+    generated = _now()
+    hierarchy = graph.hierarchy
+    buildable = [a for a in images if not graph.problems(a)]
+    identities = await MultiGet(Get(ImageIdentity, ImageIdentityRequest(a)) for a in buildable)
+    releases = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    content_refs = {str(i.build.address): i.build.content_ref for i in identities if i.build.ok}
+    local = await _local(sorted(content_refs.values()), docker)
+
+    root = Path(build_root.path)
+    dist = root / dist_dir.relpath
+    update_path = dist / "bbc/update/report.json"
+    update_text = _read(update_path)
+    try:
+        update_report = json.loads(update_text) if update_text else None
+    except ValueError:
+        update_report = None
+    reports_dir = root / test.report_dir(dist_dir)
+    read_reports: list[Path] = []
+    read_sboms: list[Path] = []
+    sources = []
+
+    facts = []
+    for address, found in zip(images, releases):
+        name = str(address)
+        info = graph.infos[address]
+        stem = report_stem(name)
+        reports = sorted(
+            p
+            for p in (reports_dir.glob(f"{stem}.*xml") if reports_dir.is_dir() else ())
+            if p.name == f"{stem}.bbc.xml" or ".from." in p.name[len(stem) :]
+        )
+        read_reports += reports
+        # The SBOM `package` wrote, else the one `publish` wrote for the release.
+        released = root / RELEASES_DIR / info.repository / f"{info.version}.cdx.json"
+        sbom_path = next(
+            (
+                p
+                for p in (dist / SBOM_DIR / info.repository / f"{info.version}.cdx.json", released)
+                if p.is_file()
+            ),
+            None,
+        )
+        sbom_text = _read(sbom_path) if sbom_path else None
+        if sbom_path and sbom_text is not None:
+            read_sboms.append(sbom_path)
+        notes = root / RELEASES_DIR / info.repository / f"{info.version}.md"
+        facts.append(
+            ImageFacts(
+                address=name,
+                dockerfile=info.dockerfile,
+                local=local.get(content_refs.get(name, "")),
+                registries=found.registries,
+                problem="\n\n".join(graph.problems(address)) or None,
+                tests={str(p.relative_to(root)): _read(p) or "" for p in reports} or None,
+                sbom=(
+                    (str(sbom_path.relative_to(root)), sbom_text)
+                    if sbom_path and sbom_text
+                    else None
+                ),
+                notes=str(notes.relative_to(root)) if notes.is_file() else None,
+            )
+        )
+    changed = changed_images(facts, hierarchy)
+    fix = fix_command(changed, hierarchy) if changed else None
+    entries = [image_entry(f, hierarchy, update_report, fix) for f in facts]
+
+    registries = {(r.alias, r.address) for found in releases for r in found.registries}
+    failed = {
+        (r.alias, r.address): r.failure for found in releases for r in found.registries if r.failure
+    }
+    sources.append(
+        {
+            "what": "Images, versions, parents",
+            "where": "this checkout's BUILD files and Dockerfiles",
+            "when": generated,
+        }
+    )
+    any_local = next(iter(local.values()), None)
+    sources.append(
+        {
+            "what": "Local images",
+            "where": "the Docker engine",
+            "when": generated if any_local and any_local.built is not None else None,
+            "missing": (any_local.failure if any_local else None)
+            or "start the Docker engine (./pants package starts one)",
+        }
+    )
+    for alias, address in sorted(registries):
+        sources.append(
+            {
+                "what": f"Releases in @{alias}",
+                "where": address,
+                "when": None if (alias, address) in failed else generated,
+                "missing": failed.get((alias, address)),
+            }
+        )
+    if not registries:
+        sources.append(
+            {
+                "what": "Releases",
+                "where": "no registry",
+                "when": None,
+                "missing": "configure [docker.registries] in pants.toml, then ./pants publish ::",
+            }
+        )
+    sources.append(
+        {
+            "what": "Updates waiting (the last bbc-update report)",
+            "where": str(update_path.relative_to(root)),
+            "when": _when(update_path) if update_report is not None else None,
+            "missing": "run ./pants bbc-update",
+        }
+    )
+    sources.append(
+        {
+            "what": "Last test results",
+            "where": str(reports_dir.relative_to(root)),
+            "when": _newest(read_reports),
+            "missing": "run ./pants test :: (with [test].report = true)",
+        }
+    )
+    sources.append(
+        {
+            "what": "SBOMs",
+            "where": f"{(dist / SBOM_DIR).relative_to(root)}, {RELEASES_DIR}",
+            "when": _newest(read_sboms),
+            "missing": "run ./pants package :: (or publish)",
+        }
+    )
+
+    downstream_entries = None
+    if downstream.repositories:
+        rows = {r.repository: list(r.rows) for found in releases for r in found.registries}
+        where = [source_of(r, build_root.path) for r in downstream.repositories]
+        clones = await MultiGet(Get(Clone, CloneRequest(s)) for s in where)
+        downstream_entries = [
+            downstream_entry(
+                name,
+                dict(clone.dockerfiles) if not clone.failure else None,
+                rows,
+                downstream.policy,
+                clone.failure,
+            )
+            for name, clone in zip(downstream.repositories, clones)
+        ]
+        sources.append(
+            {
+                "what": "Downstream repositories",
+                "where": ", ".join(downstream.repositories),
+                "when": generated,
+            }
+        )
+    else:
+        sources.append(
+            {
+                "what": "Downstream repositories",
+                "where": "none configured",
+                "when": None,
+                "missing": "name them in [bbc-downstream].repositories",
+            }
+        )
+
+    report = {
+        "generated": generated,
+        "images": entries,
+        "downstream": downstream_entries,
+        "sources": sources,
+    }
+    out_dir = dist / OUTPUT_DIR
+    linked = [e["dockerfile"] for e in entries] + [
+        p for e in entries for p in (e["notes"], (e["sbom"] or {}).get("path")) if p
+    ]
+    links = {p: os.path.relpath(root / p, out_dir) for p in linked}
+    digest = await Get(
+        Digest,
+        CreateDigest(
+            [
+                FileContent(f"{OUTPUT_DIR}/index.html", render(report, links).encode()),
+                FileContent(
+                    f"{OUTPUT_DIR}/report.json",
+                    (json.dumps(report, indent=2, sort_keys=True) + "\n").encode(),
+                ),
+            ]
+        ),
+    )
+    workspace.write_digest(digest, path_prefix=str(dist_dir.relpath))
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["state"]] = counts.get(entry["state"], 0) + 1
+    for entry in entries:
+        console.print_stdout(f"{entry['address']} {entry['version']}: {', '.join(entry['states'])}")
+    missing = [s for s in sources if not s["when"]]
+    for source in missing:
+        console.print_stderr(f"Unknown: {source['what']}: {source.get('missing')}")
+    console.print_stderr(
+        f"\nWrote {dist_dir.relpath}/{OUTPUT_DIR}/index.html and report.json "
+        f"({', '.join(f'{n} {s}' for s, n in counts.items())})"
+    )
+    return Report(exit_code=0)
+
+
+def rules():
+    return collect_rules()
