@@ -400,6 +400,7 @@ def test_the_report_page_shows_each_image_s_state_in_a_browser(
     assert not [a for _, a in dom.elements if a.get("src")], "the page loads nothing"
 
     # A screenshot for people, kept with the test reports of the checkout that ran the tests.
+    assert "BBC_BUILD_ROOT" in os.environ, "run the tests with ./pants: it exports BBC_BUILD_ROOT"
     reports = Path(os.environ["BBC_BUILD_ROOT"]) / "dist/test/reports"
     reports.mkdir(parents=True, exist_ok=True)
     screenshot = reports / "bbc-report.png"

@@ -89,31 +89,39 @@ def sbom_counts(path: str, text: str) -> dict:
     return {"path": path, "packages": len(packages), "by_kind": dict(sorted(kinds.items()))}
 
 
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
     """The packages the last `bbc-update` report found for this image and did not take in: their
-    names, new versions and the CVEs their changelogs name. None: no report."""
+    names, new versions and the CVEs their changelogs name. None: no report. Entries that are
+    not what bbc-update writes are left out."""
     if update_report is None:
         return None
     if update_report.get("applied"):
         return {"packages": [], "cves": [], "applied": True}
+    listed = update_report.get("packages")
     found = [
         p
-        for p in update_report.get("packages") or []
-        if address in (p.get("images") or []) or address in (p.get("through_parents") or [])
+        for p in (listed if isinstance(listed, list) else [])
+        if isinstance(p, dict)
+        and isinstance(p.get("name"), str)
+        and (address in _strings(p.get("images")) or address in _strings(p.get("through_parents")))
     ]
     return {
         "packages": [
             {
-                "name": p.get("name"),
+                "name": p["name"],
                 "old": p.get("old"),
                 "new": p.get("new"),
                 "lockfile": p.get("lockfile"),
-                "cves": list(p.get("cves") or []),
-                "through_parent": address not in (p.get("images") or []),
+                "cves": _strings(p.get("cves")),
+                "through_parent": address not in _strings(p.get("images")),
             }
             for p in found
         ],
-        "cves": sorted({c for p in found for c in p.get("cves") or []}),
+        "cves": sorted({c for p in found for c in _strings(p.get("cves"))}),
         "applied": False,
     }
 

@@ -78,6 +78,14 @@ def _read(path: Path) -> str | None:
         return None
 
 
+def _shown(path: Path, root: Path) -> str:
+    """A path as the page names it: relative to the build root when inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def _newest(paths: list[Path]) -> str | None:
     return max((_when(p) for p in paths), default=None)
 
@@ -133,16 +141,25 @@ async def bbc_report(
     identities = await MultiGet(Get(ImageIdentity, ImageIdentityRequest(a)) for a in buildable)
     releases = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
     content_refs = {str(i.build.address): i.build.content_ref for i in identities if i.build.ok}
+    unknown = {
+        str(i.build.address): i.build.failure
+        or f"its ancestor {i.build.blocked_by} cannot be built"
+        for i in identities
+        if not i.build.ok
+    }
     local = await _local(sorted(content_refs.values()), docker)
 
     root = Path(build_root.path)
     dist = root / dist_dir.relpath
     update_path = dist / "bbc/update/report.json"
     update_text = _read(update_path)
+    update_problem = None
     try:
         update_report = json.loads(update_text) if update_text else None
-    except ValueError:
-        update_report = None
+    except ValueError as e:
+        update_report, update_problem = None, f"not JSON ({e})"
+    if update_report is not None and not isinstance(update_report, dict):
+        update_report, update_problem = None, "not a bbc-update report"
     reports_dir = root / test.report_dir(dist_dir)
     read_reports: list[Path] = []
     read_sboms: list[Path] = []
@@ -179,14 +196,10 @@ async def bbc_report(
                 dockerfile=info.dockerfile,
                 local=local.get(content_refs.get(name, "")),
                 registries=found.registries,
-                problem="\n\n".join(graph.problems(address)) or None,
-                tests={str(p.relative_to(root)): _read(p) or "" for p in reports} or None,
-                sbom=(
-                    (str(sbom_path.relative_to(root)), sbom_text)
-                    if sbom_path and sbom_text
-                    else None
-                ),
-                notes=str(notes.relative_to(root)) if notes.is_file() else None,
+                problem="\n\n".join(graph.problems(address)) or unknown.get(name),
+                tests={_shown(p, root): _read(p) or "" for p in reports} or None,
+                sbom=((_shown(sbom_path, root), sbom_text) if sbom_path and sbom_text else None),
+                notes=_shown(notes, root) if notes.is_file() else None,
             )
         )
     changed = changed_images(facts, hierarchy)
@@ -235,15 +248,19 @@ async def bbc_report(
     sources.append(
         {
             "what": "Updates waiting (the last bbc-update report)",
-            "where": str(update_path.relative_to(root)),
+            "where": _shown(update_path, root),
             "when": _when(update_path) if update_report is not None else None,
-            "missing": "run ./pants bbc-update",
+            "missing": (
+                f"{_shown(update_path, root)} is {update_problem}: run ./pants bbc-update again"
+                if update_problem
+                else "run ./pants bbc-update"
+            ),
         }
     )
     sources.append(
         {
             "what": "Last test results",
-            "where": str(reports_dir.relative_to(root)),
+            "where": _shown(reports_dir, root),
             "when": _newest(read_reports),
             "missing": "run ./pants test :: (with [test].report = true)",
         }
@@ -251,7 +268,7 @@ async def bbc_report(
     sources.append(
         {
             "what": "SBOMs",
-            "where": f"{(dist / SBOM_DIR).relative_to(root)}, {RELEASES_DIR}",
+            "where": f"{_shown(dist / SBOM_DIR, root)}, {RELEASES_DIR}",
             "when": _newest(read_sboms),
             "missing": "run ./pants package :: (or publish)",
         }

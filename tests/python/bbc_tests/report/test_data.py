@@ -135,6 +135,18 @@ def test_pending_updates_name_packages_and_cves_and_say_when_applied() -> None:
     assert [p["name"] for p in found["packages"]] == ["zlib1g", "bbcdemo"]
     assert found["cves"] == ["CVE-2099-0001"]
     assert pending_updates(None, "x") is None
+    garbled = [5, {"name": "z", "images": "x"}, {"images": ["x"]}, {"name": "y", "images": ["x"]}]
+    assert pending_updates({"packages": garbled}, "x")["packages"] == [
+        {
+            "name": "y",
+            "old": None,
+            "new": None,
+            "lockfile": None,
+            "cves": [],
+            "through_parent": False,
+        }
+    ]
+    assert pending_updates({"packages": 5}, "x")["packages"] == []
     assert pending_updates({"applied": True, "packages": report["packages"]}, "x")["applied"]
 
 
