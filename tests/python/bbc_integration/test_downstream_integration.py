@@ -374,6 +374,7 @@ def test_the_report_page_shows_each_image_s_state_in_a_browser(
         "not built here",
     ], flask
     assert flask["fix"] == "./pants bbc-bump --level=patch --descendants img/flask:flask"
+    assert flask["wants"] == "1.1.1"
     assert flask["tests"]["failures"] == [
         "img/flask:flask contract tests is ready (from img/flask:flask)"
     ]

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 from bbc.downstream.references import Move, decide, references, taken_in
 from bbc.graph.hierarchy import Hierarchy
-from bbc.model.versions import VersionError, parse_version
+from bbc.model.versions import VersionError, bump, parse_version
 from bbc.publish.history import RegistryReleases, ReleaseRow
 from bbc.sbom.cyclonedx import sbom_packages
 
@@ -149,6 +149,14 @@ def _release(registry: RegistryReleases, version: str) -> dict:
     }
 
 
+def _next_patch(version: str) -> str | None:
+    """The version bbc-check's fix gives a changed image (a patch bump)."""
+    try:
+        return bump(version, "patch")
+    except VersionError:
+        return None
+
+
 def image_entry(
     facts: ImageFacts, hierarchy: Hierarchy, update_report: Mapping | None, fix: str | None
 ) -> dict:
@@ -192,6 +200,7 @@ def image_entry(
         "state": states[0],
         "states": states,
         "fix": fix if CHANGED in states else None,
+        "wants": _next_patch(image.version) if CHANGED in states else None,
         "content_tag": content_tag,
         "local": (
             {

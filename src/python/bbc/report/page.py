@@ -235,7 +235,8 @@ def _image_section(image: Mapping, links: Mapping[str, str], shown: set[str]) ->
     if image["variants"]:
         pairs.insert(2, ("Variants", escape(", ".join(image["variants"]))))
     if image["fix"]:
-        pairs.insert(1, ("Needs a new version", f"<code>{escape(image['fix'])}</code>"))
+        wants = escape(image.get("wants") or "a new version")
+        pairs.insert(1, ("Needs a new version", f"{wants}: <code>{escape(image['fix'])}</code>"))
     if image["problem"]:
         pairs.insert(1, ("Problem", f"<pre>{escape(image['problem'])}</pre>"))
     heading = f"{image['name']} {image['version']}"

@@ -67,6 +67,7 @@ def test_other_content_under_the_released_version_is_changed_with_the_fix() -> N
     entry = image_entry(changed, HIERARCHY, None, "./pants bbc-bump --level=patch img/root:root")
     assert entry["states"] == [CHANGED]
     assert entry["fix"] == "./pants bbc-bump --level=patch img/root:root"
+    assert entry["wants"] == "1.0.2"
 
 
 def test_every_state_that_holds_is_listed_most_pressing_first() -> None:

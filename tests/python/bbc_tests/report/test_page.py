@@ -43,6 +43,7 @@ REPORT = {
             CHANGED,
             states=[CHANGED, NOT_BUILT],
             fix="./pants bbc-bump --level=patch --descendants img/mid:mid",
+            wants="1.0.1",
             updates={
                 "packages": [
                     {
@@ -137,7 +138,7 @@ def test_each_node_and_section_carries_its_state_in_text() -> None:
     )
     text = page.words
     assert "CVE-2099-0001" in text and "zlib1g 1 -> 2 (through its parent)" in text
-    assert "./pants bbc-bump --level=patch --descendants img/mid:mid" in text
+    assert "1.0.1: ./pants bbc-bump --level=patch --descendants img/mid:mid" in text
     assert "unknown: run ./pants package ::" in text
     assert "0.9.0 is the newest release the policy (minor) allows" in text
     for state in STATES:  # the legend names every state
