@@ -132,6 +132,8 @@ class FakeRegistry:
 
     def run(self, process: Process) -> FallibleProcessResult:
         argv = process.argv
+        if argv[1] == "--command-timeout":  # skopeo's option for reads, before its command
+            argv = (argv[0], *argv[3:])
         if argv[1] == "list-tags":
             if self.down:
                 return process_result(stderr=b'level=fatal msg="connection refused"', exit_code=1)

@@ -87,7 +87,11 @@ def shown(text: str) -> str:
     return _bytes(text).decode("utf-8", "replace")
 
 
-_CLONE = 'git clone --quiet "$1" repo && git -C repo symbolic-ref --short HEAD'
+# A remote that stops sending (under 1 byte/s for 60 s) fails the clone instead of hanging it.
+_CLONE = (
+    'git -c http.lowSpeedLimit=1 -c http.lowSpeedTime=60 clone --quiet "$1" repo && '
+    "git -C repo symbolic-ref --short HEAD"
+)
 
 
 @rule(desc="Cloning a downstream repository")

@@ -43,6 +43,9 @@ from bbc.publish.registry_data import (
 from bbc.util_rules.docker import Docker, RegistryConfig, per_run_process, raise_if_engine_down
 from bbc.util_rules.scripts import script
 
+# A registry that takes longer than this for one read (tags, a manifest) is down.
+READ_TIMEOUT = "120s"
+
 
 class RegistryError(Exception):
     pass
@@ -90,10 +93,12 @@ class Registries:
     ) -> Process:
         """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy."""
         flags = self.skopeo_flags(address, sides)
+        # A read of a registry that accepts connections but never answers gives up.
+        limit = ("--command-timeout", READ_TIMEOUT) if command in ("list-tags", "inspect") else ()
         # Docker's environment, once per run; `key` ties the call to what it is for, so that a
         # build that changed during the run reads again.
         return per_run_process(
-            (self.skopeo.path, command, *flags, *args),
+            (self.skopeo.path, *limit, command, *flags, *args),
             description=description,
             run_token=self.docker.run_token,
             env={**self.docker.env, "BBC_READ_FOR": key},

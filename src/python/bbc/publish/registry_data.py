@@ -79,7 +79,7 @@ class Outcome(Enum):
 # How skopeo (containers/image) and docker word each outcome, registry:2's and others' alike.
 _UNREACHABLE = re.compile(
     r"connection refused|no such host|i/o timeout|connection reset|network is unreachable|"
-    r"TLS handshake timeout|server misbehaving|\bEOF\b"
+    r"TLS handshake timeout|server misbehaving|\bEOF\b|context deadline exceeded"
 )
 _NOT_FOUND = re.compile(r"manifest unknown|NAME_UNKNOWN|name unknown|(?<= )404(?![.\w:])")
 _UNAUTHORIZED = re.compile(

@@ -7,10 +7,13 @@ Every piece of data says where it was read and when (`sources`), or what to run 
 
 from __future__ import annotations
 
+import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from bbc.container_tests.junit import report_stem
 from bbc.downstream.references import Move, decide, references, taken_in
 from bbc.graph.hierarchy import Hierarchy
 from bbc.model.versions import VersionError, bump, parse_version
@@ -27,6 +30,8 @@ NOT_BUILT = "not built here"
 CURRENT = "released and current"
 UNKNOWN = "release unknown"
 STATES = (BROKEN, FAILING, CHANGED, UPDATES, UNRELEASED, NOT_BUILT, CURRENT, UNKNOWN)
+
+CONTENT_TAG_PROPERTY = "io.bbc.content-tag"  # of the image an SBOM describes (sbom/cyclonedx.py)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,30 @@ class ImageFacts:
     tests: Mapping[str, str] | None = None  # its last test reports: path -> JUnit XML
     sbom: tuple[str, str] | None = None  # (path, CycloneDX JSON) of its version's SBOM
     notes: str | None = None  # path of its release notes, where written here
+    registries_problem: str | None = None  # why no registry could be read at all
+
+
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
+
+
+def without_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it left out (`https://tok@host/x` ->
+    `https://host/x`): a report is shared more widely than the options it was made from."""
+    return _USERINFO.sub(r"\1", text)
+
+
+def own_reports(names: Sequence[str], address: str, variants: Sequence[str]) -> list[str]:
+    """Which test report files (by name) are this image's (container_tests/): `<stem>.bbc.xml`,
+    and its contract test files' `<stem>[.<variant>].from.<declaring image>.pytest.xml`; not
+    another image's whose stem starts with this one's (`<stem>.extra...`)."""
+    stem = re.escape(report_stem(address))
+    variant = "|".join(re.escape(v) for v in variants)
+    own = re.compile(
+        rf"^{stem}(?:\.bbc\.xml|"
+        + (rf"(?:\.(?:{variant}))?" if variant else "")
+        + r"\.from\..+\.pytest\.xml)$"
+    )
+    return sorted(n for n in names if own.match(n))
 
 
 def junit_results(reports: Mapping[str, str]) -> dict:
@@ -77,16 +106,26 @@ def junit_results(reports: Mapping[str, str]) -> dict:
     }
 
 
-def sbom_counts(path: str, text: str) -> dict:
-    """How many packages an SBOM lists, by kind (`deb`, `pypi`)."""
+def sbom_counts(path: str, text: str, content_tag: str | None = None) -> dict:
+    """How many packages an SBOM lists, by kind (`deb`, `pypi`), and whether it is of the content
+    `content_tag` names (an SBOM of an older build of the same version is not)."""
     try:
         packages = sbom_packages(text)
-    except ValueError as e:
+        component = (json.loads(text).get("metadata") or {}).get("component") or {}
+        said = {p.get("name"): p.get("value") for p in component.get("properties") or ()}
+    except (ValueError, AttributeError, TypeError) as e:
         return {"path": path, "problem": f"{path}: {e}"}
     kinds: dict[str, int] = {}
     for package in packages:
         kinds[package.kind] = kinds.get(package.kind, 0) + 1
-    return {"path": path, "packages": len(packages), "by_kind": dict(sorted(kinds.items()))}
+    of = said.get(CONTENT_TAG_PROPERTY)
+    return {
+        "path": path,
+        "packages": len(packages),
+        "by_kind": dict(sorted(kinds.items())),
+        "content_tag": of,
+        "stale": bool(content_tag and of and of != content_tag),
+    }
 
 
 def _strings(value: object) -> list[str]:
@@ -117,6 +156,9 @@ def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
                 "new": p.get("new"),
                 "lockfile": p.get("lockfile"),
                 "cves": _strings(p.get("cves")),
+                "cves_unknown": p.get("cves_unknown")
+                if isinstance(p.get("cves_unknown"), str)
+                else None,
                 "through_parent": address not in _strings(p.get("images")),
             }
             for p in found
@@ -126,7 +168,7 @@ def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
     }
 
 
-def _release(registry: RegistryReleases, version: str) -> dict:
+def _release(registry: RegistryReleases, version: str, variants: Sequence[str]) -> dict:
     entry: dict = {"alias": registry.alias, "repository": registry.repository}
     if registry.failure:
         return {**entry, "failure": registry.failure}
@@ -145,6 +187,8 @@ def _release(registry: RegistryReleases, version: str) -> dict:
             "moving": list(row.moving),
             "sbom_recorded": row.sbom,
             "revision": row.revision,
+            "variants": dict(row.variants),
+            "variants_missing": sorted(set(variants) - {name for name, _ in row.variants}),
         },
     }
 
@@ -164,7 +208,7 @@ def image_entry(
     gives the images whose content changed since their release a new version."""
     image = hierarchy[facts.address]
     content_tag = facts.local.content_ref.rsplit(":", 1)[1] if facts.local else None
-    registries = [_release(r, image.version) for r in facts.registries]
+    registries = [_release(r, image.version, image.variants) for r in facts.registries]
     tests = junit_results(facts.tests) if facts.tests else None
     updates = pending_updates(update_report, facts.address)
     states = []
@@ -178,11 +222,11 @@ def image_entry(
     if updates and updates["packages"]:
         states.append(UPDATES)
     readable = [r for r in registries if "failure" not in r]
-    if readable and any(r["release"] is None for r in readable):
+    if readable and any(r["release"] is None or r["release"]["variants_missing"] for r in readable):
         states.append(UNRELEASED)
     if facts.local and facts.local.built is False:
         states.append(NOT_BUILT)
-    if not readable:
+    if not readable or len(readable) < len(registries):
         states.append(UNKNOWN)
     elif not states:
         states.append(CURRENT)
@@ -214,8 +258,9 @@ def image_entry(
             else None
         ),
         "registries": registries,
+        "registries_problem": facts.registries_problem,
         "tests": tests,
-        "sbom": sbom_counts(*facts.sbom) if facts.sbom else None,
+        "sbom": sbom_counts(*facts.sbom, content_tag) if facts.sbom else None,
         "notes": facts.notes,
         "updates": updates,
     }
@@ -236,7 +281,10 @@ def changed_images(facts: Sequence[ImageFacts], hierarchy: Hierarchy) -> list[st
 
 
 def _on(reference, rows: Sequence[ReleaseRow]) -> str | None:
-    """The release a reference is on now, where its tag or digest says."""
+    """The release a reference is on now: its digest decides (a build uses it whatever the tag
+    says), else its version tag, else the release a moving tag is on."""
+    if reference.digest:
+        return next((r.version for r in rows if r.digest == reference.digest), None)
     if reference.tag:
         try:
             parse_version(reference.tag)
@@ -247,8 +295,6 @@ def _on(reference, rows: Sequence[ReleaseRow]) -> str | None:
         for row in rows:
             if reference.tag in row.moving:
                 return row.version
-    if reference.digest:
-        return next((r.version for r in rows if r.digest == reference.digest), None)
     return None
 
 
@@ -272,8 +318,8 @@ def downstream_entry(
             on = _on(reference, rows)
             if isinstance(decision, Move):
                 newest, behind, note = decision.to, len(taken_in(decision, rows)), None
-            else:
-                newest, behind, note = on, 0, decision
+            else:  # it stays: up to date when the release it is on is known
+                newest, behind, note = on, (0 if on else None), decision
             found.append(
                 {
                     "where": reference.where,

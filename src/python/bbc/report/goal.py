@@ -25,8 +25,8 @@ from pants.engine.rules import Get, MultiGet, collect_rules, goal_rule
 from pants.engine.target import Targets
 
 from bbc.build.types import ImageIdentityRequest
-from bbc.container_tests.junit import report_stem
 from bbc.downstream.downstream import DownstreamSubsystem, source_of
+from bbc.downstream.references import POLICIES
 from bbc.downstream.git import Clone, CloneRequest
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
@@ -35,6 +35,8 @@ from bbc.publish.publish import RELEASES_DIR
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest
 from bbc.report.data import (
     ImageFacts,
+    own_reports,
+    without_credentials,
     Local,
     changed_images,
     downstream_entry,
@@ -42,7 +44,7 @@ from bbc.report.data import (
 )
 from bbc.report.page import render
 from bbc.sbom.image_sbom import SBOM_DIR
-from bbc.util_rules.docker import Docker
+from bbc.util_rules.docker import Docker, DockerEngineError
 from bbc.versioning.version_check import fix_command
 
 OUTPUT_DIR = "bbc/report"  # under dist/
@@ -108,14 +110,23 @@ async def _local(refs: list[str], docker: Docker) -> dict[str, Local]:
         failure = f"the Docker engine could not be asked ({why[0] if why else 'no answer'})"
         return {r: Local(r, None, failure=failure) for r in refs}
     held = {tag: image for image in found for tag in image.get("RepoTags") or []}
+    found_as = {r: held.get(r) or held.get(_short(r)) for r in refs}
     return {
         r: (
-            Local(r, True, held[r].get("Size"), held[r].get("Created", "")[:19] + "Z")
-            if r in held
+            Local(r, True, image.get("Size"), image.get("Created", "")[:19] + "Z")
+            if image
             else Local(r, False)
         )
-        for r in refs
+        for r, image in found_as.items()
     }
+
+
+def _short(ref: str) -> str:
+    """A ref as the engine lists Docker Hub's: without `docker.io/` (and `library/`)."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
 
 
 @goal_rule
@@ -126,7 +137,6 @@ async def bbc_report(
     workspace: Workspace,
     dist_dir: DistDir,
     build_root: BuildRoot,
-    docker: Docker,
     test: TestSubsystem,
     downstream: DownstreamSubsystem,
 ) -> Report:
@@ -139,7 +149,14 @@ async def bbc_report(
     hierarchy = graph.hierarchy
     buildable = [a for a in images if not graph.problems(a)]
     identities = await MultiGet(Get(ImageIdentity, ImageIdentityRequest(a)) for a in buildable)
-    releases = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    # Reading registries and the engine both need a docker client (registries: its settings);
+    # without one, what they would say is unknown, and the page says why.
+    releases_problem = None
+    try:
+        releases = await MultiGet(Get(ImageReleases, ImageReleasesRequest(a)) for a in images)
+    except DockerEngineError as e:
+        releases_problem = f"the registries could not be read: {e}"
+        releases = tuple(ImageReleases(a, ()) for a in images)
     content_refs = {str(i.build.address): i.build.content_ref for i in identities if i.build.ok}
     unknown = {
         str(i.build.address): i.build.failure
@@ -147,7 +164,11 @@ async def bbc_report(
         for i in identities
         if not i.build.ok
     }
-    local = await _local(sorted(content_refs.values()), docker)
+    try:
+        docker = await Get(Docker)
+        local = await _local(sorted(content_refs.values()), docker)
+    except DockerEngineError as e:
+        local = {r: Local(r, None, failure=str(e)) for r in content_refs.values()}
 
     root = Path(build_root.path)
     dist = root / dist_dir.relpath
@@ -169,12 +190,8 @@ async def bbc_report(
     for address, found in zip(images, releases):
         name = str(address)
         info = graph.infos[address]
-        stem = report_stem(name)
-        reports = sorted(
-            p
-            for p in (reports_dir.glob(f"{stem}.*xml") if reports_dir.is_dir() else ())
-            if p.name == f"{stem}.bbc.xml" or ".from." in p.name[len(stem) :]
-        )
+        names = [p.name for p in reports_dir.glob("*.xml")] if reports_dir.is_dir() else []
+        reports = [reports_dir / n for n in own_reports(names, name, tuple(info.variants))]
         read_reports += reports
         # The SBOM `package` wrote, else the one `publish` wrote for the release.
         released = root / RELEASES_DIR / info.repository / f"{info.version}.cdx.json"
@@ -196,6 +213,7 @@ async def bbc_report(
                 dockerfile=info.dockerfile,
                 local=local.get(content_refs.get(name, "")),
                 registries=found.registries,
+                registries_problem=releases_problem,
                 problem="\n\n".join(graph.problems(address)) or unknown.get(name),
                 tests={_shown(p, root): _read(p) or "" for p in reports} or None,
                 sbom=((_shown(sbom_path, root), sbom_text) if sbom_path and sbom_text else None),
@@ -223,8 +241,7 @@ async def bbc_report(
             "what": "Local images",
             "where": "the Docker engine",
             "when": generated if any_local and any_local.built is not None else None,
-            "missing": (any_local.failure if any_local else None)
-            or "start the Docker engine (./pants package starts one)",
+            "missing": ((any_local.failure or "") if any_local else "no image named can be built"),
         }
     )
     for alias, address in sorted(registries):
@@ -240,9 +257,10 @@ async def bbc_report(
         sources.append(
             {
                 "what": "Releases",
-                "where": "no registry",
+                "where": "the registries" if releases_problem else "no registry",
                 "when": None,
-                "missing": "configure [docker.registries] in pants.toml, then ./pants publish ::",
+                "missing": releases_problem
+                or "configure [docker.registries] in pants.toml, then ./pants publish ::",
             }
         )
     sources.append(
@@ -275,25 +293,40 @@ async def bbc_report(
     )
 
     downstream_entries = None
-    if downstream.repositories:
+    if downstream.repositories and downstream.policy not in POLICIES:
+        downstream_entries = [
+            downstream_entry(
+                without_credentials(name),
+                None,
+                {},
+                downstream.policy,
+                f"unknown policy {downstream.policy!r}: use one of {', '.join(POLICIES)} "
+                "([bbc-downstream].policy)",
+            )
+            for name in downstream.repositories
+        ]
+    elif downstream.repositories:
         rows = {r.repository: list(r.rows) for found in releases for r in found.registries}
         where = [source_of(r, build_root.path) for r in downstream.repositories]
         clones = await MultiGet(Get(Clone, CloneRequest(s)) for s in where)
         downstream_entries = [
             downstream_entry(
-                name,
+                without_credentials(name),
                 dict(clone.dockerfiles) if not clone.failure else None,
                 rows,
                 downstream.policy,
-                clone.failure,
+                clone.failure and without_credentials(clone.failure),
             )
             for name, clone in zip(downstream.repositories, clones)
         ]
+    if downstream_entries is not None:
+        unread = [d["repository"] for d in downstream_entries if d.get("failure")]
         sources.append(
             {
                 "what": "Downstream repositories",
-                "where": ", ".join(downstream.repositories),
-                "when": generated,
+                "where": ", ".join(without_credentials(r) for r in downstream.repositories),
+                "when": generated if len(unread) < len(downstream_entries) else None,
+                "missing": f"not read: {', '.join(unread)}" if unread else None,
             }
         )
     else:
@@ -307,6 +340,11 @@ async def bbc_report(
         )
 
     report = {
+        "update_report_problem": (
+            f"{_shown(update_path, root)} is {update_problem}: run ./pants bbc-update again"
+            if update_problem
+            else None
+        ),
         "generated": generated,
         "images": entries,
         "downstream": downstream_entries,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from urllib.parse import quote
 from typing import Iterable, Mapping
 
 from bbc.report.data import (
@@ -38,8 +39,8 @@ NODE_WIDTH, NODE_HEIGHT, GAP_X, GAP_Y, MARGIN = 210, 58, 24, 46, 12
 
 
 def anchor(address: str) -> str:
-    """The id of an image's section: `img-images-root-root`."""
-    return "img-" + re.sub(r"[^A-Za-z0-9_-]+", "-", address).strip("-")
+    """The id of an image's section, one per address: `img-images-2froot-3aroot`."""
+    return "img-" + "".join(c if c.isascii() and c.isalnum() else f"-{ord(c):x}" for c in address)
 
 
 def layout(images: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
@@ -56,7 +57,8 @@ def layout(images: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
     next_slot = [0]
 
     def place(address: str, depth: int) -> float:
-        kids = children.get(address, [])
+        positions[address] = (0, 0)  # placed: a cycle does not come back to it
+        kids = [k for k in children.get(address, []) if k not in positions]
         if kids:
             xs = [place(k, depth + 1) for k in kids]
             x = (xs[0] + xs[-1]) / 2
@@ -68,6 +70,9 @@ def layout(images: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
 
     for root in children.get(None, []):
         place(root, 0)
+    for address in sorted(entries):  # in a cycle of parents: no root above it
+        if address not in positions:
+            place(address, 0)
     return positions
 
 
@@ -118,7 +123,7 @@ def _size(size: int | None) -> str:
 
 
 def _link(href: str | None, text: str) -> str:
-    return f'<a href="{escape(href)}">{escape(text)}</a>' if href else escape(text)
+    return f'<a href="{escape(quote(href))}">{escape(text)}</a>' if href else escape(text)
 
 
 def _rows(pairs: Iterable[tuple[str, str]]) -> str:
@@ -126,6 +131,8 @@ def _rows(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def _registries(image: Mapping) -> str:
+    if image.get("registries_problem"):
+        return f"unknown: {escape(image['registries_problem'])}"
     if not image["registries"]:
         return "unknown: no registry is configured (<code>[docker.registries]</code> in pants.toml)"
     out = []
@@ -137,9 +144,14 @@ def _registries(image: Mapping) -> str:
             out.append(f"{where}: could not be read: {escape(registry['failure'])}")
         elif registry.get("release") is None:
             older = ", ".join(registry.get("versions") or []) or "none"
+            hint = (
+                ""
+                if image["problem"]
+                else f" Release it: <code>./pants publish {escape(image['address'])}</code>"
+            )
             out.append(
                 f"{where}: {escape(image['version'])} is not released (releases: {escape(older)})."
-                " Release it: <code>./pants publish " + escape(image["address"]) + "</code>"
+                + hint
             )
         else:
             release = registry["release"]
@@ -147,6 +159,12 @@ def _registries(image: Mapping) -> str:
                 f"{where}: <code>{escape(release['pinned'])}</code>, content tag "
                 f"<code>{escape(release['content_tag'] or 'unknown')}</code>, built on "
                 f"<code>{escape(release['parent'] or 'no parent (a root)')}</code>"
+                + (
+                    f"; its variants {escape(', '.join(release['variants_missing']))} are not "
+                    "released"
+                    if release.get("variants_missing")
+                    else ""
+                )
             )
     return "<br>".join(out)
 
@@ -158,6 +176,8 @@ def _tests(image: Mapping) -> str:
     text = f"{tests['passed']} passed, {tests['failed']} failed"
     if tests["failures"]:
         text += ": " + ", ".join(escape(f) for f in tests["failures"])
+    if tests["problems"]:
+        text += ". Unreadable: " + "; ".join(escape(p) for p in tests["problems"])
     return text + " (" + ", ".join(f"<code>{escape(r)}</code>" for r in tests["reports"]) + ")"
 
 
@@ -169,11 +189,19 @@ def _sbom(image: Mapping, links: Mapping[str, str]) -> str:
         return escape(sbom["problem"])
     kinds = ", ".join(f"{n} {escape(k)}" for k, n in sbom["by_kind"].items())
     count = f"{sbom['packages']} package{'' if sbom['packages'] == 1 else 's'}"
-    return _link(links.get(sbom["path"]), count) + (f" ({kinds})" if kinds else "")
+    stale = (
+        f"; of another build of this version ({escape(sbom['content_tag'])}): run "
+        f"<code>./pants package {escape(image['address'])}</code>"
+        if sbom.get("stale")
+        else ""
+    )
+    return _link(links.get(sbom["path"]), count) + (f" ({kinds})" if kinds else "") + stale
 
 
-def _updates(image: Mapping) -> str:
+def _updates(image: Mapping, problem: str | None) -> str:
     updates = image["updates"]
+    if updates is None and problem:
+        return f"unknown: {escape(problem)}"
     if updates is None:
         return "unknown: no update report here. Run <code>./pants bbc-update</code>"
     if updates["applied"]:
@@ -183,6 +211,7 @@ def _updates(image: Mapping) -> str:
     listed = ", ".join(
         escape(f"{p['name']} {p['old'] or '(new)'} -> {p['new'] or '(removed)'}")
         + (" (through its parent)" if p["through_parent"] else "")
+        + (f" (CVEs unknown: {escape(p['cves_unknown'])})" if p.get("cves_unknown") else "")
         for p in updates["packages"]
     )
     cves = ", ".join(escape(c) for c in updates["cves"]) or "none named"
@@ -201,12 +230,14 @@ def _local(image: Mapping) -> str:
             f"Build it: <code>./pants package {escape(image['address'])}</code>"
         )
     return (
-        f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, built "
+        f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, created "
         f"{escape(local['created'] or 'at an unknown time')}"
     )
 
 
-def _image_section(image: Mapping, links: Mapping[str, str], shown: set[str]) -> str:
+def _image_section(
+    image: Mapping, links: Mapping[str, str], shown: set[str], update_problem: str | None
+) -> str:
     states = ", ".join(escape(s) for s in image["states"])
     pairs = [
         ("State", f'<span class="badge state-{_CLASS[image["state"]]}">{states}</span>'),
@@ -225,7 +256,7 @@ def _image_section(image: Mapping, links: Mapping[str, str], shown: set[str]) ->
         ("Built here", _local(image)),
         ("Last tests", _tests(image)),
         ("SBOM", _sbom(image, links)),
-        ("Updates waiting", _updates(image)),
+        ("Updates waiting", _updates(image, update_problem)),
         (
             "Files",
             _link(links.get(image["dockerfile"]), image["dockerfile"])
@@ -274,7 +305,8 @@ def _downstream(report: Mapping) -> str:
         body = "".join(
             f"<tr><td><code>{escape(r['where'])}</code></td><td><code>{escape(r['pinned'])}</code>"
             f"</td><td>{escape(r['on'] or 'unknown')}</td>"
-            f"<td>{escape(r['newest_allowed'] or 'unknown')}</td><td>{r['behind']}</td>"
+            f"<td>{escape(r['newest_allowed'] or 'unknown')}</td>"
+            f"<td>{'unknown' if r['behind'] is None else r['behind']}</td>"
             f"<td>{escape(r['note'] or '')}</td></tr>"
             for r in repo["references"]
         )
@@ -317,7 +349,7 @@ def _css() -> str:
         "table{border-collapse:collapse;margin:.5em 0 1.5em;width:100%}"
         "th,td{border:1px solid #dadce0;padding:.3em .5em;text-align:left;vertical-align:top}"
         "th[scope=row]{width:11em;background:#f8f9fa}caption{text-align:left;font-weight:600}"
-        "code{font-size:.9em;word-break:break-all}"
+        "code{font-size:.9em;word-break:break-all}pre{white-space:pre-wrap;margin:0}"
         ".badge{display:inline-block;padding:0 .4em;border-radius:4px}"
         ".legend{display:flex;flex-wrap:wrap;gap:.5em;list-style:none;padding:0}"
         ".graph{overflow-x:auto}.edge{stroke:#5f6368;stroke-width:1.5}"
@@ -347,14 +379,17 @@ def render(report: Mapping, links: Mapping[str, str]) -> str:
         '<a class="skip" href="#images">Skip to the images</a>'
         "<header><h1>BBC family report</h1>"
         f"<p>Written {escape(report['generated'])} by <code>./pants bbc-report</code>: "
-        f"{len(images)} images: {escape(summary) or 'none'}.</p></header>"
+        f"{len(images)} image{'' if len(images) == 1 else 's'}: {escape(summary) or 'none'}."
+        "</p></header>"
         '<main><section aria-labelledby="hierarchy-heading">'
         '<h2 id="hierarchy-heading">Hierarchy</h2>'
         f'{_legend()}<div class="graph">{_svg(images)}</div></section>'
         f'<nav aria-label="Images"><h2>Images</h2><ul>{nav}</ul></nav>'
         '<section id="images" aria-labelledby="images-heading">'
         '<h2 id="images-heading">Each image</h2>'
-        + "".join(_image_section(i, links, shown) for i in images)
+        + "".join(
+            _image_section(i, links, shown, report.get("update_report_problem")) for i in images
+        )
         + "</section>"
         '<section aria-labelledby="downstream-heading"><h2 id="downstream-heading">'
         f"Downstream repositories</h2>{_downstream(report)}</section>"

@@ -98,6 +98,14 @@ SKOPEO = 'time="2026-12-07T01:00:00Z" level=fatal msg="{}"'
             Outcome.UNREACHABLE,
         ),
         (SKOPEO.format('Get \\"http://127.0.0.1:5000/v2/\\": EOF'), Outcome.UNREACHABLE),
+        # skopeo's --command-timeout, for a registry that accepts connections and never answers
+        (
+            SKOPEO.format(
+                'pinging container registry 127.0.0.1:5799: Get \\"http://127.0.0.1:5799/v2/\\": '
+                "context deadline exceeded"
+            ),
+            Outcome.UNREACHABLE,
+        ),
         (SKOPEO.format("reading blob: unexpected EOF"), Outcome.UNREACHABLE),
         (
             SKOPEO.format(

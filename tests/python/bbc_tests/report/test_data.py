@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bbc.graph.hierarchy import Hierarchy, Image
 from bbc.publish.history import RegistryReleases, ReleaseRow
@@ -21,6 +22,8 @@ from bbc.report.data import (
     pending_updates,
     sbom_counts,
     junit_results,
+    own_reports,
+    without_credentials,
 )
 from bbc.updates.report import PackageUpdate, UpdateReport
 
@@ -144,6 +147,7 @@ def test_pending_updates_name_packages_and_cves_and_say_when_applied() -> None:
             "new": None,
             "lockfile": None,
             "cves": [],
+            "cves_unknown": None,
             "through_parent": False,
         }
     ]
@@ -161,6 +165,8 @@ def test_sbom_counts_by_kind_and_names_an_unreadable_one() -> None:
         "path": "s.json",
         "packages": 2,
         "by_kind": {"deb": 1, "pypi": 1},
+        "content_tag": None,
+        "stale": False,
     }
     assert sbom_counts("s.json", "[]")["problem"].startswith("s.json: not CycloneDX")
 
@@ -233,9 +239,75 @@ def test_pending_updates_read_what_bbc_update_writes() -> None:
                 "new": "1.2.14",
                 "lockfile": "3rdparty/debian/root.lock",
                 "cves": ["CVE-2099-0001"],
+                "cves_unknown": None,
                 "through_parent": True,
             }
         ],
         "cves": ["CVE-2099-0001"],
         "applied": False,
     }
+
+
+def test_an_sbom_of_another_build_of_the_version_is_stale() -> None:
+    text = (
+        '{"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"component": {"name": '
+        '"bbc/root", "properties": [{"name": "io.bbc.content-tag", "value": "1.0.1-old"}]}}}'
+    )
+    assert sbom_counts("s.json", text, "1.0.1-old")["stale"] is False
+    assert sbom_counts("s.json", text, "1.0.1-new")["stale"] is True
+
+
+def test_a_registry_that_cannot_be_read_leaves_the_release_unknown() -> None:
+    two = (
+        RegistryReleases("it", "127.0.0.1:5000/bbc/root", ROOT_ROWS),
+        RegistryReleases("down", "127.0.0.1:1/bbc/root", failure="connection refused"),
+    )
+    assert image_entry(facts(registries=two), HIERARCHY, None, None)["states"] == [UNKNOWN]
+
+
+def test_a_release_without_one_of_the_image_s_variants_is_not_released() -> None:
+    hierarchy = Hierarchy([Image("img/root:root", "1.0.1", "bbc/root", variants=("gpu",))])
+    rows = (replace(ROOT_ROWS[0], variants=(("gpu", "sha256:g"),)),)
+    released = facts(registries=(RegistryReleases("it", "r/bbc/root", rows),))
+    assert image_entry(released, hierarchy, None, None)["states"] == [CURRENT]
+    missing = facts(registries=(RegistryReleases("it", "r/bbc/root", ROOT_ROWS),))
+    entry = image_entry(missing, hierarchy, None, None)
+    assert entry["states"] == [UNRELEASED]
+    assert entry["registries"][0]["release"]["variants_missing"] == ["gpu"]
+
+
+def test_only_an_image_s_own_test_reports_are_its() -> None:
+    names = [
+        "img.root.root.bbc.xml",
+        "img.root.root.from.img.root.root.pytest.xml",
+        "img.root.root.gpu.from.img.root.root.pytest.xml",
+        "img.root.root.extra.from.img.mid.mid.pytest.xml",  # img/root:root.extra's
+        "img.root.root.extra.bbc.xml",
+    ]
+    assert own_reports(names, "img/root:root", ("gpu",)) == sorted(names[:3])
+    assert own_reports(names, "img/root:root", ()) == sorted(names[:2])
+
+
+def test_credentials_in_urls_are_left_out() -> None:
+    assert without_credentials(
+        "git clone https://x-access-token:ghp_SECRET@example.com/o/app.git failed"
+    ) == ("git clone https://example.com/o/app.git failed")
+    assert without_credentials("../app and git@example.com:o/app.git") == (
+        "../app and git@example.com:o/app.git"
+    )
+
+
+def test_a_digest_decides_the_release_a_tag_and_digest_pin_is_on() -> None:
+    repository = "127.0.0.1:5000/bbc/root"
+    rows = {
+        repository: [
+            ReleaseRow("1.0.1", digest("b"), None, None, ("1.0", "latest")),
+            ReleaseRow("1.0.0", digest("a"), None, None, ()),
+        ]
+    }
+    pinned = {"Dockerfile": f"FROM {repository}:1.0@{digest('a')}\n"}
+    [found] = downstream_entry("../app", pinned, rows, "minor")["references"]
+    assert (found["on"], found["newest_allowed"], found["behind"]) == ("1.0.0", "1.0.1", 1)
+    unreleased = {"Dockerfile": f"FROM {repository}:9.9.9\n"}
+    [found] = downstream_entry("../app", unreleased, rows, "minor")["references"]
+    assert (found["on"], found["behind"]) == (None, None)

@@ -161,3 +161,15 @@ def test_layout_centres_parents_over_children_and_never_overlaps() -> None:
     assert mid[0] == leaf[0]
     xs = sorted(x for x, y in positions.values() if y == mid[1])
     assert all(b - a >= NODE_WIDTH for a, b in zip(xs, xs[1:]))
+
+
+def test_ids_are_one_per_address_and_a_cycle_of_parents_is_still_drawn() -> None:
+    assert anchor("fam/py-3:slim") != anchor("fam/py:3-slim")
+    cycle = [image("img/a:a", "img/b:b", UNKNOWN), image("img/b:b", "img/a:a", UNKNOWN)]
+    positions = layout([*REPORT["images"], *cycle])
+    assert set(positions) == {i["address"] for i in [*REPORT["images"], *cycle]}
+    page = Page(render({**REPORT, "images": cycle}, {}))
+    assert {a["data-address"] for a in page.tags["a"] if "data-state" in a} == {
+        "img/a:a",
+        "img/b:b",
+    }
