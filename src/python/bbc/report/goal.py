@@ -273,6 +273,13 @@ async def bbc_report(
                 if update_problem
                 else "run ./pants bbc-update"
             ),
+            "note": (
+                "it could not read everything: " + "; ".join(map(str, update_report["problems"]))
+                if update_report
+                and isinstance(update_report.get("problems"), list)
+                and update_report["problems"]
+                else None
+            ),
         }
     )
     sources.append(

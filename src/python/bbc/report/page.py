@@ -323,7 +323,8 @@ def _sources(report: Mapping) -> str:
     body = "".join(
         f"<tr><td>{escape(s['what'])}</td><td>{escape(s['where'])}</td>"
         f"<td>{escape(s['when']) if s['when'] else 'unknown: ' + escape(s.get('missing') or '')}"
-        "</td></tr>"
+        + (f". {escape(s['note'])}" if s.get("note") else "")
+        + "</td></tr>"
         for s in report["sources"]
     )
     return f'<table class="wide"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

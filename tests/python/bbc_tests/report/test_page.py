@@ -88,6 +88,12 @@ REPORT = {
             "when": None,
             "missing": "run ./pants package ::",
         },
+        {
+            "what": "Updates waiting",
+            "where": "dist/bbc/update/report.json",
+            "when": "2026-12-07T19:00:00+00:00",
+            "note": "it could not read everything: root.lock: mirror down",
+        },
     ],
 }
 
@@ -140,6 +146,7 @@ def test_each_node_and_section_carries_its_state_in_text() -> None:
     assert "CVE-2099-0001" in text and "zlib1g 1 -> 2 (through its parent)" in text
     assert "1.0.1: ./pants bbc-bump --level=patch --descendants img/mid:mid" in text
     assert "unknown: run ./pants package ::" in text
+    assert "2026-12-07T19:00:00+00:00. it could not read everything: root.lock: mirror down" in text
     assert "0.9.0 is the newest release the policy (minor) allows" in text
     for state in STATES:  # the legend names every state
         assert state in text
