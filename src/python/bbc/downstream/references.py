@@ -190,6 +190,11 @@ def decide(reference: Reference, rows: list[ReleaseRow], policy: str) -> Move | 
     if variant is not None:
         return _variant_move(reference, rows, *variant, policy)
     by_digest = {row.digest: row for row in rows}
+    if tag is None and digest is None:
+        return (
+            f"names {reference.repository} without a tag or digest here (one added where it is "
+            f"used is not followed): pin a release here ({reference.repository}:X.Y.Z@sha256:...)"
+        )
     if tag is None:
         pinned = by_digest.get(digest or "")
         if pinned is None:
@@ -274,6 +279,15 @@ def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, po
         return (
             f"{current.version} is the newest release the policy ({policy}) allows; "
             f"{newer[0].version} is newer"
+        )
+    prereleases = [
+        r.version for r in rows if r.version not in {f.version for f in final_releases(rows)}
+    ]
+    later = [v for v in prereleases if _version(v) is not None and parse_version(v) > on]
+    if later:
+        return (
+            f"{current.version} is the newest final release; a pin never moves to a prerelease "
+            f"({later[0]} is newer)"
         )
     return f"{current.version} is the newest release"
 

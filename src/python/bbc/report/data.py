@@ -58,6 +58,8 @@ class ImageFacts:
     sbom: tuple[str, str] | None = None  # (path, CycloneDX JSON) of its version's SBOM
     notes: str | None = None  # path of its release notes, where written here
     registries_problem: str | None = None  # why no registry could be read at all
+    tests_when: str | None = None  # when its newest test report was written
+    variants_not_built: tuple[str, ...] = ()  # its variants the engine does not hold
 
 
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I)
@@ -69,18 +71,19 @@ def without_credentials(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
-def own_reports(names: Sequence[str], address: str, variants: Sequence[str]) -> list[str]:
-    """Which test report files (by name) are this image's (container_tests/): `<stem>.bbc.xml`,
-    and its contract test files' `<stem>[.<variant>].from.<declaring image>.pytest.xml`; not
-    another image's whose stem starts with this one's (`<stem>.extra...`)."""
-    stem = re.escape(report_stem(address))
-    variant = "|".join(re.escape(v) for v in variants)
-    own = re.compile(
-        rf"^{stem}(?:\.bbc\.xml|"
-        + (rf"(?:\.(?:{variant}))?" if variant else "")
-        + r"\.from\..+\.pytest\.xml)$"
-    )
-    return sorted(n for n in names if own.match(n))
+def reports_of_images(names: Sequence[str], addresses: Sequence[str]) -> dict[str, list[str]]:
+    """Which test report files (by name) are each image's. Its checks write
+    `<stem>.<what>.xml` (container_tests/: `.bbc.xml`, a test_command's own JUnit files,
+    contract test files' `.from.<image>.pytest.xml`, each possibly after a variant's name);
+    a file is the image's whose stem is the longest that starts its name, so that the reports of
+    `img/root:root.extra` are never `img/root:root`'s. Other files (Pants' own) are nobody's."""
+    stems = sorted(((report_stem(a), a) for a in addresses), key=lambda s: -len(s[0]))
+    found: dict[str, list[str]] = {a: [] for a in addresses}
+    for name in sorted(names):
+        owner = next((a for stem, a in stems if name.startswith(stem + ".")), None)
+        if owner is not None:
+            found[owner].append(name)
+    return found
 
 
 def junit_results(reports: Mapping[str, str]) -> dict:
@@ -132,6 +135,14 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def _cves_unknown(package: Mapping) -> str | None:
+    """Why a package's fixed CVEs are not known (bbc-update reads Debian changelogs only)."""
+    if package.get("kind") == "python":
+        return "not read (no changelog for Python packages)"
+    why = package.get("cves_unknown")
+    return why if isinstance(why, str) else None
+
+
 def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
     """The packages the last `bbc-update` report found for this image and did not take in: their
     names, new versions and the CVEs their changelogs name. None: no report. Entries that are
@@ -156,9 +167,7 @@ def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
                 "new": p.get("new"),
                 "lockfile": p.get("lockfile"),
                 "cves": _strings(p.get("cves")),
-                "cves_unknown": p.get("cves_unknown")
-                if isinstance(p.get("cves_unknown"), str)
-                else None,
+                "cves_unknown": _cves_unknown(p),
                 "through_parent": address not in _strings(p.get("images")),
             }
             for p in found
@@ -209,7 +218,7 @@ def image_entry(
     image = hierarchy[facts.address]
     content_tag = facts.local.content_ref.rsplit(":", 1)[1] if facts.local else None
     registries = [_release(r, image.version, image.variants) for r in facts.registries]
-    tests = junit_results(facts.tests) if facts.tests else None
+    tests = {**junit_results(facts.tests), "when": facts.tests_when} if facts.tests else None
     updates = pending_updates(update_report, facts.address)
     states = []
     if facts.problem:
@@ -224,7 +233,7 @@ def image_entry(
     readable = [r for r in registries if "failure" not in r]
     if readable and any(r["release"] is None or r["release"]["variants_missing"] for r in readable):
         states.append(UNRELEASED)
-    if facts.local and facts.local.built is False:
+    if facts.local and (facts.local.built is False or facts.variants_not_built):
         states.append(NOT_BUILT)
     if not readable or len(readable) < len(registries):
         states.append(UNKNOWN)
@@ -253,6 +262,7 @@ def image_entry(
                 "size": facts.local.size,
                 "created": facts.local.created,
                 "failure": facts.local.failure,
+                "variants_not_built": list(facts.variants_not_built),
             }
             if facts.local
             else None
@@ -293,7 +303,9 @@ def _on(reference, rows: Sequence[ReleaseRow]) -> str | None:
         except VersionError:
             pass
         for row in rows:
-            if reference.tag in row.moving:
+            if reference.tag in row.moving or reference.tag in (
+                row.variant_tag(name) for name, _ in row.variants
+            ):
                 return row.version
     return None
 

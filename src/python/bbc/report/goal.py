@@ -35,7 +35,7 @@ from bbc.publish.publish import RELEASES_DIR
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest
 from bbc.report.data import (
     ImageFacts,
-    own_reports,
+    reports_of_images,
     without_credentials,
     Local,
     changed_images,
@@ -158,6 +158,16 @@ async def bbc_report(
         releases_problem = f"the registries could not be read: {e}"
         releases = tuple(ImageReleases(a, ()) for a in images)
     content_refs = {str(i.build.address): i.build.content_ref for i in identities if i.build.ok}
+    variant_ids = await MultiGet(
+        Get(ImageIdentity, ImageIdentityRequest(a, image_variant=v))
+        for a in buildable
+        for v in sorted(graph.infos[a].variants)
+    )
+    variant_refs = {
+        (str(i.build.address), i.build.image_variant): i.build.content_ref
+        for i in variant_ids
+        if i.build.ok
+    }
     unknown = {
         str(i.build.address): i.build.failure
         or f"its ancestor {i.build.blocked_by} cannot be built"
@@ -166,9 +176,12 @@ async def bbc_report(
     }
     try:
         docker = await Get(Docker)
-        local = await _local(sorted(content_refs.values()), docker)
+        local = await _local(sorted({*content_refs.values(), *variant_refs.values()}), docker)
     except DockerEngineError as e:
-        local = {r: Local(r, None, failure=str(e)) for r in content_refs.values()}
+        local = {
+            r: Local(r, None, failure=str(e))
+            for r in (*content_refs.values(), *variant_refs.values())
+        }
 
     root = Path(build_root.path)
     dist = root / dist_dir.relpath
@@ -186,12 +199,15 @@ async def bbc_report(
     read_sboms: list[Path] = []
     sources = []
 
+    report_names = reports_of_images(
+        [p.name for p in reports_dir.glob("*.xml")] if reports_dir.is_dir() else [],
+        [str(a) for a in graph.infos],
+    )
     facts = []
     for address, found in zip(images, releases):
         name = str(address)
         info = graph.infos[address]
-        names = [p.name for p in reports_dir.glob("*.xml")] if reports_dir.is_dir() else []
-        reports = [reports_dir / n for n in own_reports(names, name, tuple(info.variants))]
+        reports = [reports_dir / n for n in report_names[name]]
         read_reports += reports
         # The SBOM `package` wrote, else the one `publish` wrote for the release.
         released = root / RELEASES_DIR / info.repository / f"{info.version}.cdx.json"
@@ -216,6 +232,12 @@ async def bbc_report(
                 registries_problem=releases_problem,
                 problem="\n\n".join(graph.problems(address)) or unknown.get(name),
                 tests={_shown(p, root): _read(p) or "" for p in reports} or None,
+                tests_when=_newest(reports),
+                variants_not_built=tuple(
+                    v
+                    for (a, v), ref in sorted(variant_refs.items())
+                    if a == name and local[ref].built is False
+                ),
                 sbom=((_shown(sbom_path, root), sbom_text) if sbom_path and sbom_text else None),
                 notes=_shown(notes, root) if notes.is_file() else None,
             )

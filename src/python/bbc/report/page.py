@@ -76,6 +76,13 @@ def layout(images: Iterable[Mapping]) -> dict[str, tuple[float, float]]:
     return positions
 
 
+LABEL_CHARACTERS = 24  # what fits in a node at the label's size
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= LABEL_CHARACTERS else text[: LABEL_CHARACTERS - 1] + "…"
+
+
 def _svg(images: list[Mapping]) -> str:
     positions = layout(images)
     if not positions:
@@ -104,7 +111,7 @@ def _svg(images: list[Mapping]) -> str:
             f'fill="{fill}" stroke="{stroke}" stroke-width="2"'
             + (f' stroke-dasharray="{dash}"' if dash else "")
             + "/>"
-            f'<text x="{x + 10:.0f}" y="{y + 22:.0f}" class="label">{escape(label)}</text>'
+            f'<text x="{x + 10:.0f}" y="{y + 22:.0f}" class="label">{escape(_fit(label))}</text>'
             f'<text x="{x + 10:.0f}" y="{y + 44:.0f}" class="state">{escape(image["state"])}'
             + (f" (+{len(image['states']) - 1})" if len(image["states"]) > 1 else "")
             + "</text></a>"
@@ -160,8 +167,8 @@ def _registries(image: Mapping) -> str:
                 f"<code>{escape(release['content_tag'] or 'unknown')}</code>, built on "
                 f"<code>{escape(release['parent'] or 'no parent (a root)')}</code>"
                 + (
-                    f"; its variants {escape(', '.join(release['variants_missing']))} are not "
-                    "released"
+                    f"; not released: the variant(s) {escape(', '.join(release['variants_missing']))}"
+                    f" (<code>./pants publish {escape(image['address'])}</code>)"
                     if release.get("variants_missing")
                     else ""
                 )
@@ -178,7 +185,9 @@ def _tests(image: Mapping) -> str:
         text += ": " + ", ".join(escape(f) for f in tests["failures"])
     if tests["problems"]:
         text += ". Unreadable: " + "; ".join(escape(p) for p in tests["problems"])
-    return text + " (" + ", ".join(f"<code>{escape(r)}</code>" for r in tests["reports"]) + ")"
+    files = ", ".join(f"<code>{escape(r)}</code>" for r in tests["reports"])
+    when = f"written {escape(tests['when'])}: " if tests.get("when") else ""
+    return f"{text} ({when}{files})"
 
 
 def _sbom(image: Mapping, links: Mapping[str, str]) -> str:
@@ -229,9 +238,16 @@ def _local(image: Mapping) -> str:
             f"not built here (<code>{escape(local['content_ref'])}</code> is not in the engine). "
             f"Build it: <code>./pants package {escape(image['address'])}</code>"
         )
+    missing = local.get("variants_not_built") or []
     return (
         f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, created "
         f"{escape(local['created'] or 'at an unknown time')}"
+        + (
+            f"; not built here: the variant(s) {escape(', '.join(missing))} (<code>./pants "
+            f"package {escape(image['address'])}</code>)"
+            if missing
+            else ""
+        )
     )
 
 
@@ -246,10 +262,14 @@ def _image_section(
         (
             "Parent",
             (
-                f'<a href="#{anchor(image["parent"])}">{escape(image["parent"])}</a> '
-                f"(accepts {escape(image['parent_versions'] or 'any version')})"
-                if image["parent"] in shown
-                else escape(image["parent"] or "none: a root")
+                (
+                    f'<a href="#{anchor(image["parent"])}">{escape(image["parent"])}</a>'
+                    if image["parent"] in shown
+                    else escape(image["parent"])
+                )
+                + f" (accepts {escape(image['parent_versions'] or 'any version')})"
+                if image["parent"]
+                else "none: a root"
             ),
         ),
         ("Releases", _registries(image)),
@@ -327,7 +347,10 @@ def _sources(report: Mapping) -> str:
         + "</td></tr>"
         for s in report["sources"]
     )
-    return f'<table class="wide"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        '<table class="wide" aria-labelledby="sources-heading">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _legend() -> str:
@@ -358,7 +381,7 @@ def _css() -> str:
         "svg a:focus rect{stroke:#1a73e8;stroke-width:4}"
         f"{states}"
         "@media print{.skip,nav{display:none}section.image{break-inside:avoid}"
-        "a{color:inherit;text-decoration:none}.graph{overflow:visible}}"
+        "a{color:inherit;text-decoration:none}.graph svg{max-width:100%;height:auto}}"
     )
 
 

@@ -107,7 +107,14 @@ def test_an_exact_pin_that_cannot_move_says_why() -> None:
     assert decide(ref("1.0.1"), ROWS, "patch") == (
         "1.0.1 is the newest release the policy (patch) allows; 2.0.0 is newer"
     )
-    assert decide(ref("2.0.0"), ROWS, "major") == "2.0.0 is the newest release"
+    assert decide(ref("2.0.0"), ROWS, "major") == (
+        "2.0.0 is the newest final release; a pin never moves to a prerelease (2.1.0-rc.1 is newer)"
+    )
+    assert decide(ref("2.0.0"), ROWS[1:], "major") == "2.0.0 is the newest release"
+    assert decide(ref(None), ROWS, "major") == (
+        f"names {REG} without a tag or digest here (one added where it is used is not "
+        f"followed): pin a release here ({REG}:X.Y.Z@sha256:...)"
+    )
     assert decide(ref("3.0.0"), ROWS, "major") == f"3.0.0 is not released in {REG}"
     assert decide(ref("1.0.0-slim"), ROWS, "major") == f"1.0.0-slim is not released in {REG}"
     wrong = decide(ref("1.0.0", D["2.0.0"]), ROWS, "major")
@@ -216,7 +223,10 @@ def test_a_repository_s_plan() -> None:
     assert "## 1.0.0" not in planned.message
     nothing = plan({"Dockerfile": f"FROM {REG}:2.0.0\n"}, {REG: ROWS}, notes, "major")
     assert nothing.message is None and nothing.changed == {}
-    assert nothing.report == [f"Dockerfile:1: {REG}:2.0.0 stays: 2.0.0 is the newest release"]
+    assert nothing.report == [
+        f"Dockerfile:1: {REG}:2.0.0 stays: 2.0.0 is the newest final release; a pin never moves "
+        "to a prerelease (2.1.0-rc.1 is newer)"
+    ]
 
 
 CUDA = {v: "sha256:" + c * 64 for v, c in {"1.0.0": "1", "1.0.1": "2", "1.1.0": "3"}.items()}

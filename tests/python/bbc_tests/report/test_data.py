@@ -22,7 +22,7 @@ from bbc.report.data import (
     pending_updates,
     sbom_counts,
     junit_results,
-    own_reports,
+    reports_of_images,
     without_credentials,
 )
 from bbc.updates.report import PackageUpdate, UpdateReport
@@ -276,16 +276,38 @@ def test_a_release_without_one_of_the_image_s_variants_is_not_released() -> None
     assert entry["registries"][0]["release"]["variants_missing"] == ["gpu"]
 
 
-def test_only_an_image_s_own_test_reports_are_its() -> None:
+def test_each_test_report_is_the_image_s_whose_stem_starts_it_longest() -> None:
     names = [
         "img.root.root.bbc.xml",
-        "img.root.root.from.img.root.root.pytest.xml",
+        "img.root.root.results.xml",  # a test_command's own JUnit file
         "img.root.root.gpu.from.img.root.root.pytest.xml",
         "img.root.root.extra.from.img.mid.mid.pytest.xml",  # img/root:root.extra's
         "img.root.root.extra.bbc.xml",
+        "tests.python.test_x.py.tests.xml",  # Pants' own
     ]
-    assert own_reports(names, "img/root:root", ("gpu",)) == sorted(names[:3])
-    assert own_reports(names, "img/root:root", ()) == sorted(names[:2])
+    found = reports_of_images(names, ["img/root:root", "img/root:root.extra", "img/mid:mid"])
+    assert found == {
+        "img/root:root": sorted(names[:3]),
+        "img/root:root.extra": sorted(names[3:5]),
+        "img/mid:mid": [],
+    }
+
+
+def test_a_variant_missing_from_the_engine_is_not_built_and_python_cves_are_not_read() -> None:
+    entry = image_entry(
+        facts(variants_not_built=("gpu",)),
+        HIERARCHY,
+        {
+            "packages": [
+                {"kind": "python", "name": "flask", "images": ["img/root:root"], "cves": []}
+            ]
+        },
+        None,
+    )
+    assert entry["states"] == [UPDATES, NOT_BUILT]
+    assert entry["local"]["variants_not_built"] == ["gpu"]
+    [flask] = entry["updates"]["packages"]
+    assert flask["cves_unknown"] == "not read (no changelog for Python packages)"
 
 
 def test_credentials_in_urls_are_left_out() -> None:
@@ -307,6 +329,12 @@ def test_a_digest_decides_the_release_a_tag_and_digest_pin_is_on() -> None:
     }
     pinned = {"Dockerfile": f"FROM {repository}:1.0@{digest('a')}\n"}
     [found] = downstream_entry("../app", pinned, rows, "minor")["references"]
+    assert (found["on"], found["newest_allowed"], found["behind"]) == ("1.0.0", "1.0.1", 1)
+    variant = {"Dockerfile": f"FROM {repository}:1.0.0-gpu\n"}
+    with_gpu = {
+        repository: [replace(r, variants=(("gpu", digest("g")),)) for r in rows[repository]]
+    }
+    [found] = downstream_entry("../app", variant, with_gpu, "patch")["references"]
     assert (found["on"], found["newest_allowed"], found["behind"]) == ("1.0.0", "1.0.1", 1)
     unreleased = {"Dockerfile": f"FROM {repository}:9.9.9\n"}
     [found] = downstream_entry("../app", unreleased, rows, "minor")["references"]
