@@ -280,10 +280,8 @@ def _newer(reference: Reference, rows: list[ReleaseRow], current: ReleaseRow, po
             f"{current.version} is the newest release the policy ({policy}) allows; "
             f"{newer[0].version} is newer"
         )
-    prereleases = [
-        r.version for r in rows if r.version not in {f.version for f in final_releases(rows)}
-    ]
-    later = [v for v in prereleases if _version(v) is not None and parse_version(v) > on]
+    # No newer final release: any newer release is a prerelease.
+    later = [r.version for r in rows if parse_version(r.version) > on]
     if later:
         return (
             f"{current.version} is the newest final release; a pin never moves to a prerelease "
