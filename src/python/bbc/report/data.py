@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Mapping, Sequence
 
 from bbc.container_tests.junit import report_stem
@@ -19,6 +19,7 @@ from bbc.graph.hierarchy import Hierarchy
 from bbc.model.versions import VersionError, bump, parse_version
 from bbc.publish.history import RegistryReleases, ReleaseRow
 from bbc.sbom.cyclonedx import sbom_packages
+from bbc.versioning.version_check import fix_command
 
 # An image's states, most pressing first: its node takes the colour of the first that holds.
 BROKEN = "broken"
@@ -210,11 +211,8 @@ def _next_patch(version: str) -> str | None:
         return None
 
 
-def image_entry(
-    facts: ImageFacts, hierarchy: Hierarchy, update_report: Mapping | None, fix: str | None
-) -> dict:
-    """One image's row of the report, its states most pressing first. `fix`: the bbc-bump that
-    gives the images whose content changed since their release a new version."""
+def image_entry(facts: ImageFacts, hierarchy: Hierarchy, update_report: Mapping | None) -> dict:
+    """One image's row of the report, its states most pressing first (`fix`: see with_fixes)."""
     image = hierarchy[facts.address]
     content_tag = facts.local.content_ref.rsplit(":", 1)[1] if facts.local else None
     registries = [_release(r, image.version, image.variants) for r in facts.registries]
@@ -252,18 +250,11 @@ def image_entry(
         "problem": facts.problem,
         "state": states[0],
         "states": states,
-        "fix": fix if CHANGED in states else None,
+        "fix": None,
         "wants": _next_patch(image.version) if CHANGED in states else None,
         "content_tag": content_tag,
         "local": (
-            {
-                "content_ref": facts.local.content_ref,
-                "built": facts.local.built,
-                "size": facts.local.size,
-                "created": facts.local.created,
-                "failure": facts.local.failure,
-                "variants_not_built": list(facts.variants_not_built),
-            }
+            {**asdict(facts.local), "variants_not_built": list(facts.variants_not_built)}
             if facts.local
             else None
         ),
@@ -276,18 +267,12 @@ def image_entry(
     }
 
 
-def changed_images(facts: Sequence[ImageFacts], hierarchy: Hierarchy) -> list[str]:
-    """The images whose released version holds other content than their sources make now."""
-    changed = []
-    for f in facts:
-        if not f.local:
-            continue
-        tag = f.local.content_ref.rsplit(":", 1)[1]
-        version = hierarchy[f.address].version
-        rows = [r for reg in f.registries for r in reg.rows if r.version == version]
-        if any(r.content_tag not in (None, tag) for r in rows):
-            changed.append(f.address)
-    return changed
+def with_fixes(entries: Sequence[dict], hierarchy: Hierarchy) -> list[dict]:
+    """The entries, each changed since its release with bbc-check's fix: the one bbc-bump that
+    gives every changed image a new version."""
+    changed = [e["address"] for e in entries if CHANGED in e["states"]]
+    fix = fix_command(changed, hierarchy) if changed else None
+    return [{**e, "fix": fix} if e["address"] in changed else e for e in entries]
 
 
 def _on(reference, rows: Sequence[ReleaseRow]) -> str | None:

@@ -26,8 +26,8 @@ from pants.engine.target import Targets
 
 from bbc.build.types import ImageIdentityRequest
 from bbc.downstream.downstream import DownstreamSubsystem, source_of
-from bbc.downstream.references import POLICIES
 from bbc.downstream.git import Clone, CloneRequest
+from bbc.downstream.references import POLICIES
 from bbc.graph.image_graph import ImageGraph
 from bbc.graph.named import named_images
 from bbc.model.identity import ImageIdentity
@@ -35,17 +35,16 @@ from bbc.publish.publish import RELEASES_DIR
 from bbc.publish.registry_releases import ImageReleases, ImageReleasesRequest
 from bbc.report.data import (
     ImageFacts,
-    reports_of_images,
-    without_credentials,
     Local,
-    changed_images,
     downstream_entry,
     image_entry,
+    reports_of_images,
+    with_fixes,
+    without_credentials,
 )
 from bbc.report.page import render
 from bbc.sbom.image_sbom import SBOM_DIR
 from bbc.util_rules.docker import Docker, DockerEngineError
-from bbc.versioning.version_check import fix_command
 
 OUTPUT_DIR = "bbc/report"  # under dist/
 
@@ -194,6 +193,10 @@ async def bbc_report(
         update_report, update_problem = None, f"not JSON ({e})"
     if update_report is not None and not isinstance(update_report, dict):
         update_report, update_problem = None, "not a bbc-update report"
+    if update_problem:
+        update_problem = (
+            f"{_shown(update_path, root)} is {update_problem}: run ./pants bbc-update again"
+        )
     reports_dir = root / test.report_dir(dist_dir)
     read_reports: list[Path] = []
     read_sboms: list[Path] = []
@@ -242,9 +245,7 @@ async def bbc_report(
                 notes=_shown(notes, root) if notes.is_file() else None,
             )
         )
-    changed = changed_images(facts, hierarchy)
-    fix = fix_command(changed, hierarchy) if changed else None
-    entries = [image_entry(f, hierarchy, update_report, fix) for f in facts]
+    entries = with_fixes([image_entry(f, hierarchy, update_report) for f in facts], hierarchy)
 
     registries = {(r.alias, r.address) for found in releases for r in found.registries}
     failed = {
@@ -290,11 +291,7 @@ async def bbc_report(
             "what": "Updates waiting (the last bbc-update report)",
             "where": _shown(update_path, root),
             "when": _when(update_path) if update_report is not None else None,
-            "missing": (
-                f"{_shown(update_path, root)} is {update_problem}: run ./pants bbc-update again"
-                if update_problem
-                else "run ./pants bbc-update"
-            ),
+            "missing": update_problem or "run ./pants bbc-update",
             "note": (
                 "it could not read everything: " + "; ".join(map(str, update_report["problems"]))
                 if update_report
@@ -369,11 +366,7 @@ async def bbc_report(
         )
 
     report = {
-        "update_report_problem": (
-            f"{_shown(update_path, root)} is {update_problem}: run ./pants bbc-update again"
-            if update_problem
-            else None
-        ),
+        "update_report_problem": update_problem,
         "generated": generated,
         "images": entries,
         "downstream": downstream_entries,

@@ -16,13 +16,13 @@ from bbc.report.data import (
     UPDATES,
     ImageFacts,
     Local,
-    changed_images,
     downstream_entry,
     image_entry,
     pending_updates,
     sbom_counts,
     junit_results,
     reports_of_images,
+    with_fixes,
     without_credentials,
 )
 from bbc.updates.report import PackageUpdate, UpdateReport
@@ -56,7 +56,7 @@ def facts(address: str = "img/root:root", tag: str = "1.0.1-aaaaaaaaaaaa", **kwa
 
 
 def test_a_release_holding_the_content_the_sources_make_is_current() -> None:
-    entry = image_entry(facts(), HIERARCHY, None, None)
+    entry = image_entry(facts(), HIERARCHY, None)
     assert (entry["state"], entry["states"]) == (CURRENT, [CURRENT])
     [registry] = entry["registries"]
     assert registry["release"]["pinned"] == "127.0.0.1:5000/bbc/root:1.0.1@sha256:r1"
@@ -66,8 +66,7 @@ def test_a_release_holding_the_content_the_sources_make_is_current() -> None:
 
 def test_other_content_under_the_released_version_is_changed_with_the_fix() -> None:
     changed = facts(tag="1.0.1-bbbbbbbbbbbb")
-    assert changed_images([changed], HIERARCHY) == ["img/root:root"]
-    entry = image_entry(changed, HIERARCHY, None, "./pants bbc-bump --level=patch img/root:root")
+    [entry] = with_fixes([image_entry(changed, HIERARCHY, None)], HIERARCHY)
     assert entry["states"] == [CHANGED]
     assert entry["fix"] == "./pants bbc-bump --level=patch img/root:root"
     assert entry["wants"] == "1.0.2"
@@ -89,7 +88,6 @@ def test_every_state_that_holds_is_listed_most_pressing_first() -> None:
                 {"name": "zlib1g", "images": ["img/root:root"], "through_parents": ["img/app:app"]}
             ],
         },
-        None,
     )
     assert entry["states"] == [FAILING, UPDATES, UNRELEASED, NOT_BUILT]
     assert entry["state"] == FAILING
@@ -102,7 +100,6 @@ def test_an_image_that_cannot_be_built_and_registries_that_cannot_be_read() -> N
         facts(local=None, problem="img/root/Dockerfile: no FROM", registries=()),
         HIERARCHY,
         None,
-        None,
     )
     assert entry["states"] == [BROKEN, UNKNOWN] and entry["content_tag"] is None
     failed = image_entry(
@@ -112,7 +109,6 @@ def test_an_image_that_cannot_be_built_and_registries_that_cannot_be_read() -> N
             )
         ),
         HIERARCHY,
-        None,
         None,
     )
     assert failed["states"] == [UNKNOWN]
@@ -262,16 +258,16 @@ def test_a_registry_that_cannot_be_read_leaves_the_release_unknown() -> None:
         RegistryReleases("it", "127.0.0.1:5000/bbc/root", ROOT_ROWS),
         RegistryReleases("down", "127.0.0.1:1/bbc/root", failure="connection refused"),
     )
-    assert image_entry(facts(registries=two), HIERARCHY, None, None)["states"] == [UNKNOWN]
+    assert image_entry(facts(registries=two), HIERARCHY, None)["states"] == [UNKNOWN]
 
 
 def test_a_release_without_one_of_the_image_s_variants_is_not_released() -> None:
     hierarchy = Hierarchy([Image("img/root:root", "1.0.1", "bbc/root", variants=("gpu",))])
     rows = (replace(ROOT_ROWS[0], variants=(("gpu", "sha256:g"),)),)
     released = facts(registries=(RegistryReleases("it", "r/bbc/root", rows),))
-    assert image_entry(released, hierarchy, None, None)["states"] == [CURRENT]
+    assert image_entry(released, hierarchy, None)["states"] == [CURRENT]
     missing = facts(registries=(RegistryReleases("it", "r/bbc/root", ROOT_ROWS),))
-    entry = image_entry(missing, hierarchy, None, None)
+    entry = image_entry(missing, hierarchy, None)
     assert entry["states"] == [UNRELEASED]
     assert entry["registries"][0]["release"]["variants_missing"] == ["gpu"]
 
@@ -302,7 +298,6 @@ def test_a_variant_missing_from_the_engine_is_not_built_and_python_cves_are_not_
                 {"kind": "python", "name": "flask", "images": ["img/root:root"], "cves": []}
             ]
         },
-        None,
     )
     assert entry["states"] == [UPDATES, NOT_BUILT]
     assert entry["local"]["variants_not_built"] == ["gpu"]
