@@ -9,7 +9,7 @@ from bbc.graph.hierarchy import Hierarchy, Image
 from bbc.model.tags import version_tags
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
@@ -75,7 +75,7 @@ def text_tree(hierarchy: Hierarchy, sizes: Mapping[str, int] | None = None) -> s
         if sizes and address in sizes:
             parent_size = sizes.get(image.parent or "", 0)
             parts.append(
-                f"{_megabytes(sizes[address])} (+{_megabytes(sizes[address] - parent_size)})"
+                f"{megabytes(sizes[address])} (+{megabytes(sizes[address] - parent_size)})"
             )
         lines.append(prefix + branch + "  ".join(p for p in parts if p))
         children = hierarchy.children(address)

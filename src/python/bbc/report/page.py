@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from html import escape
-from urllib.parse import quote
 from typing import Iterable, Mapping
+from urllib.parse import quote
 
+from bbc.graph.render import megabytes
 from bbc.report.data import (
     BROKEN,
     CHANGED,
@@ -22,7 +23,7 @@ from bbc.report.data import (
     UPDATES,
 )
 
-# A fill for each state, and a border pattern so that states differ without colour too.
+# A fill, a border colour and a border dash for each state (each is written out in words too).
 _STYLE = {
     BROKEN: ("#f4c7c3", "#a50e0e", "6 3"),
     FAILING: ("#f4c7c3", "#a50e0e", ""),
@@ -126,7 +127,12 @@ def _svg(images: list[Mapping]) -> str:
 
 
 def _size(size: int | None) -> str:
-    return "unknown" if size is None else f"{size / 1e6:.1f} MB"
+    return "unknown" if size is None else megabytes(size)
+
+
+def _run(goal: str, address: str) -> str:
+    """The command that makes what is missing, as the page shows it."""
+    return f"<code>./pants {goal} {escape(address)}</code>"
 
 
 def _link(href: str | None, text: str) -> str:
@@ -144,18 +150,14 @@ def _registries(image: Mapping) -> str:
         return "unknown: no registry is configured (<code>[docker.registries]</code> in pants.toml)"
     out = []
     for registry in image["registries"]:
-        where = f"@{escape(registry['alias'])} <code>{escape(registry['repository'])}</code>"
-        if registry.get("release"):
-            where = f"@{escape(registry['alias'])}"
+        where = f"@{escape(registry['alias'])}" + (
+            "" if registry.get("release") else f" <code>{escape(registry['repository'])}</code>"
+        )
         if registry.get("failure"):
             out.append(f"{where}: could not be read: {escape(registry['failure'])}")
         elif registry.get("release") is None:
             older = ", ".join(registry.get("versions") or []) or "none"
-            hint = (
-                ""
-                if image["problem"]
-                else f" Release it: <code>./pants publish {escape(image['address'])}</code>"
-            )
+            hint = "" if image["problem"] else f" Release it: {_run('publish', image['address'])}"
             out.append(
                 f"{where}: {escape(image['version'])} is not released (releases: {escape(older)})."
                 + hint
@@ -168,7 +170,7 @@ def _registries(image: Mapping) -> str:
                 f"<code>{escape(release['parent'] or 'no parent (a root)')}</code>"
                 + (
                     f"; not released: the variant(s) {escape(', '.join(release['variants_missing']))}"
-                    f" (<code>./pants publish {escape(image['address'])}</code>)"
+                    f" ({_run('publish', image['address'])})"
                     if release.get("variants_missing")
                     else ""
                 )
@@ -179,7 +181,7 @@ def _registries(image: Mapping) -> str:
 def _tests(image: Mapping) -> str:
     tests = image["tests"]
     if tests is None:
-        return f"unknown: no test report here. Run <code>./pants test {escape(image['address'])}</code>"
+        return f"unknown: no test report here. Run {_run('test', image['address'])}"
     text = f"{tests['passed']} passed, {tests['failed']} failed"
     if tests["failures"]:
         text += ": " + ", ".join(escape(f) for f in tests["failures"])
@@ -193,14 +195,14 @@ def _tests(image: Mapping) -> str:
 def _sbom(image: Mapping, links: Mapping[str, str]) -> str:
     sbom = image["sbom"]
     if sbom is None:
-        return f"unknown: no SBOM here. Run <code>./pants package {escape(image['address'])}</code>"
+        return f"unknown: no SBOM here. Run {_run('package', image['address'])}"
     if "problem" in sbom:
         return escape(sbom["problem"])
     kinds = ", ".join(f"{n} {escape(k)}" for k, n in sbom["by_kind"].items())
     count = f"{sbom['packages']} package{'' if sbom['packages'] == 1 else 's'}"
     stale = (
         f"; of another build of this version ({escape(sbom['content_tag'])}): run "
-        f"<code>./pants package {escape(image['address'])}</code>"
+        + _run("package", image["address"])
         if sbom.get("stale")
         else ""
     )
@@ -236,15 +238,15 @@ def _local(image: Mapping) -> str:
     if not local["built"]:
         return (
             f"not built here (<code>{escape(local['content_ref'])}</code> is not in the engine). "
-            f"Build it: <code>./pants package {escape(image['address'])}</code>"
+            f"Build it: {_run('package', image['address'])}"
         )
     missing = local.get("variants_not_built") or []
     return (
         f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, created "
         f"{escape(local['created'] or 'at an unknown time')}"
         + (
-            f"; not built here: the variant(s) {escape(', '.join(missing))} (<code>./pants "
-            f"package {escape(image['address'])}</code>)"
+            f"; not built here: the variant(s) {escape(', '.join(missing))} "
+            f"({_run('package', image['address'])})"
             if missing
             else ""
         )
