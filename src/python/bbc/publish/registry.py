@@ -45,6 +45,9 @@ from bbc.util_rules.scripts import script
 
 # A registry that takes longer than this for one read (tags, a manifest) is down.
 READ_TIMEOUT = "120s"
+# A read that meets a server error is tried again after these many seconds (skopeo 1.9's own
+# --retry-times does not retry HTTP 5xx answers).
+READ_RETRY_DELAYS = (1, 4)
 
 
 class RegistryError(Exception):
@@ -89,19 +92,25 @@ class Registries:
         description: str,
         key: str,
         sides=("",),
+        delay: int = 0,
         **kwargs,
     ) -> Process:
-        """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy."""
+        """skopeo with the engine's TLS choice and Docker's credentials, per side of a copy;
+        started `delay` seconds late when it is a read tried again."""
         flags = self.skopeo_flags(address, sides)
         # A read of a registry that accepts connections but never answers gives up.
         limit = ("--command-timeout", READ_TIMEOUT) if command in ("list-tags", "inspect") else ()
+        argv: tuple[str, ...] = (self.skopeo.path, *limit, command, *flags, *args)
+        if delay:
+            argv = (self.bash.path, "-c", 'sleep "$0" && exec "$@"', str(delay), *argv)
+            description = f"{description} again, after a server error"
         # Docker's environment, once per run; `key` ties the call to what it is for, so that a
         # build that changed during the run reads again.
         return per_run_process(
-            (self.skopeo.path, *limit, command, *flags, *args),
+            argv,
             description=description,
             run_token=self.docker.run_token,
-            env={**self.docker.env, "BBC_READ_FOR": key},
+            env={**self.docker.env, "BBC_READ_FOR": key, "BBC_READ_DELAY": str(delay)},
             **kwargs,
         )
 
@@ -132,20 +141,32 @@ def answer_of(result: FallibleProcessResult) -> Answer:
     return registry_answer(result.exit_code, result.stderr.decode(errors="replace"))
 
 
+async def _read(
+    registries: Registries, address: str, command: str, *args: str, **kwargs: Any
+) -> tuple[FallibleProcessResult, Answer]:
+    """A skopeo read and the registry's answer to it, tried again after a server error."""
+    for delay in (0, *READ_RETRY_DELAYS):
+        result = await Get(
+            FallibleProcessResult,
+            Process,
+            registries._skopeo(address, command, *args, delay=delay, **kwargs),
+        )
+        answer = answer_of(result)
+        if answer.outcome is not Outcome.SERVER_ERROR:
+            break
+    return result, answer
+
+
 async def list_tags(registries: Registries, address: str, repository: str, key: str):
     """Every tag of `repository` (`<address>/<name>`), or why the registry did not say."""
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        registries._skopeo(
-            address,
-            "list-tags",
-            f"docker://{repository}",
-            description=f"Listing the tags of {repository}",
-            key=key,
-        ),
+    result, answer = await _read(
+        registries,
+        address,
+        "list-tags",
+        f"docker://{repository}",
+        description=f"Listing the tags of {repository}",
+        key=key,
     )
-    answer = answer_of(result)
     if answer.outcome is Outcome.FOUND:
         return tuple(json.loads(result.stdout)["Tags"] or ())
     if answer.outcome is Outcome.NOT_FOUND:
@@ -157,20 +178,16 @@ async def _raw(registries: Registries, address: str, ref: str, key: str, *flags:
     """`skopeo inspect --raw` of a ref: its bytes, None when the registry has no such tag, or
     why the registry did not say."""
     what = "image config" if flags else "manifest"
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        registries._skopeo(
-            address,
-            "inspect",
-            *flags,
-            "--raw",
-            f"docker://{ref}",
-            description=f"Reading the {what} of {ref}",
-            key=key,
-        ),
+    result, answer = await _read(
+        registries,
+        address,
+        "inspect",
+        *flags,
+        "--raw",
+        f"docker://{ref}",
+        description=f"Reading the {what} of {ref}",
+        key=key,
     )
-    answer = answer_of(result)
     if answer.outcome is Outcome.FOUND:
         return result.stdout
     if answer.outcome is Outcome.NOT_FOUND:
@@ -303,21 +320,17 @@ class Artifact:
 
 @rule(desc="Reading an artifact from a registry")
 async def read_artifact(request: ArtifactRequest, registries: Registries) -> Artifact:
-    result = await Get(
-        FallibleProcessResult,
-        Process,
-        registries._skopeo(
-            request.address,
-            "copy",
-            f"docker://{request.ref}",
-            "dir:copy",
-            description=f"Reading {request.what} {request.ref}",
-            key=request.key,
-            sides=("src-",),
-            output_directories=("copy",),
-        ),
+    result, answer = await _read(
+        registries,
+        request.address,
+        "copy",
+        f"docker://{request.ref}",
+        "dir:copy",
+        description=f"Reading {request.what} {request.ref}",
+        key=request.key,
+        sides=("src-",),
+        output_directories=("copy",),
     )
-    answer = answer_of(result)
     if answer.outcome is Outcome.NOT_FOUND:
         return Artifact(None)
     if answer.outcome is not Outcome.FOUND:

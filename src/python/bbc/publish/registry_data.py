@@ -73,6 +73,9 @@ class Outcome(Enum):
     NOT_FOUND = "not found"  # no such tag or repository: a fact, not a failure
     UNAUTHORIZED = "unauthorized"
     UNREACHABLE = "unreachable"  # it did not answer, or stopped answering
+    # An HTTP 5xx: a registry under load, or registry:2 reading a tag while another client
+    # writes it (its filesystem storage rewrites the tag's link file in place). Worth reading again.
+    SERVER_ERROR = "server error"
     FAILED = "failed"  # anything else; the tool's own message says what
 
 
@@ -80,6 +83,9 @@ class Outcome(Enum):
 _UNREACHABLE = re.compile(
     r"connection refused|no such host|i/o timeout|connection reset|network is unreachable|"
     r"TLS handshake timeout|server misbehaving|\bEOF\b|context deadline exceeded"
+)
+_SERVER_ERROR = re.compile(
+    r"(?<= )5\d\d[ (]+(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)"
 )
 _NOT_FOUND = re.compile(r"manifest unknown|NAME_UNKNOWN|name unknown|(?<= )404(?![.\w:])")
 _UNAUTHORIZED = re.compile(
@@ -105,6 +111,12 @@ class Answer:
                 "credentials reach the plugin through HOME and DOCKER_CONFIG) or check the "
                 "account's rights."
             )
+        if self.outcome is Outcome.SERVER_ERROR:
+            return (
+                f"the registry failed on every try: {self.message}. Look at its logs (a registry "
+                "under load or short of disk does this), then publish again: it resumes where it "
+                "stopped."
+            )
         return self.message
 
 
@@ -118,6 +130,7 @@ def registry_answer(exit_code: int, stderr: str) -> Answer:
         (Outcome.UNREACHABLE, _UNREACHABLE),
         (Outcome.NOT_FOUND, _NOT_FOUND),
         (Outcome.UNAUTHORIZED, _UNAUTHORIZED),
+        (Outcome.SERVER_ERROR, _SERVER_ERROR),
     ):
         if pattern.search(stderr):
             return Answer(outcome, message)

@@ -114,6 +114,20 @@ SKOPEO = 'time="2026-12-07T01:00:00Z" level=fatal msg="{}"'
             Outcome.UNAUTHORIZED,
         ),
         ("denied: requested access to the resource is denied", Outcome.UNAUTHORIZED),
+        (  # registry:2 reading a tag another client rewrites at that moment
+            SKOPEO.format(
+                "reading manifest 1.0.0 in 127.0.0.1:5000/x: received unexpected HTTP status: "
+                "500 Internal Server Error"
+            ),
+            Outcome.SERVER_ERROR,
+        ),
+        (
+            SKOPEO.format(
+                "Error listing repository tags: fetching tags list: invalid status code from "
+                "registry 503 (Service Unavailable)"
+            ),
+            Outcome.SERVER_ERROR,
+        ),
         # A version or digest holding "404", or an "EOF" inside a word, decides nothing.
         (SKOPEO.format("reading manifest 1.404.0 in r/x: invalid reference"), Outcome.FAILED),
         (SKOPEO.format("digest sha256:ab404ef does not match: EOFS"), Outcome.FAILED),
