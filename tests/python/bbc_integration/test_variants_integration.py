@@ -101,7 +101,9 @@ def test_package_builds_the_image_and_its_variant_with_their_own_tags_and_conten
     # Each build's time is recorded, the variant's beside the image's, and bbc-plan counts both.
     times = {}
     for build, content in (("ml", cpu_content[0]), ("ml+cuda12", cuda_content[0])):
-        record = json.loads(repo.read(f"dist/bbc/build-times/{repo.prefix}/{build}.json"))
+        path = f"dist/bbc/build-times/{repo.prefix}/{build}.json"
+        assert (repo.root / path).is_file(), run.output
+        record = json.loads(repo.read(path))
         assert record["address"] == "img/ml:ml" and record["seconds"] > 0, record
         assert record["content_tag"] == content.rsplit(":", 1)[1], record
         times[build] = record["seconds"]
