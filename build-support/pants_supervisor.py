@@ -1,12 +1,14 @@
 """Runs Pants' client for ./pants, and once more when the run failed for a fault of Pants 2.17
-on a busy machine that happens before any work of the run's own:
+on a busy machine, not of the run's own work:
 
 - ETXTBSY: Pants writes a script into a sandbox (`find_binary.sh`, say) and executes it. If
   another fork of pantsd inherited the script's open write handle at that moment, the kernel
   refuses the exec with ETXTBSY. Pants 2.17 retries, but its retry spawns the same Command
   again, whose pre-exec hook (`setsid`) it has added a second time: the second `setsid` fails
   in the child, which Rust reports as EINVAL. So one ETXTBSY fails the run with `Error launching
-  process after 1 retry for ETXTBSY. Final error was: ... "Invalid argument"`.
+  process after 1 retry for ETXTBSY. Final error was: ... "Invalid argument"`. It can come at
+  any point of a run (pex tools are such scripts too); the plugin's goals pick up where a run
+  stopped (what was built is up to date, a publish resumes), so running again is safe.
 - pantsd's start: Pants' client gives the pantsd it launched a fixed 60 s to come up; on a
   loaded 2-core machine its start (two rule graphs) can take longer. Nothing ran, pantsd goes on
   starting, and the next client connects to it.

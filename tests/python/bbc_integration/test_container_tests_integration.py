@@ -45,7 +45,7 @@ def repo(tmp_path_factory) -> Repo:
     )
     repo.add_child("plain", "root", "RUN true")
     repo.commit("Images with tests")
-    first = repo.pants("test", "--test-output=all", "img::")
+    first = repo.run_first("test", "--test-output=all", "img::")
     repo.first_run = first  # type: ignore[attr-defined]
     yield repo
     repo.close()

@@ -117,7 +117,7 @@ def repo(tmp_path_factory) -> Repo:
     repo.add_child("good", "base", "RUN echo good > /good")
     repo.add_child("bad", "base", "RUN echo broken > /etc/promise")
     repo.commit("A base with contract test files, and two children")
-    repo.first_run = repo.pants("test", "--test-output=all", "img::")  # type: ignore[attr-defined]
+    repo.first_run = repo.run_first("test", "--test-output=all", "img::")  # type: ignore[attr-defined]
     yield repo
     repo.close()
 

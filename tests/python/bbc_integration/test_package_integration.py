@@ -49,7 +49,7 @@ def repo(tmp_path_factory) -> Repo:
     )
     repo.commit("A small BBC hierarchy")
     repo.git("remote", "add", "origin", "git@github.com:acme/images.git")  # never fetched
-    first = repo.pants("package", "::")
+    first = repo.run_first("package", "::")
     assert first.returncode == 0, first.output
     repo.first_run = first  # type: ignore[attr-defined]
     yield repo

@@ -44,7 +44,7 @@ def repo(tmp_path_factory, registry: Registry) -> Repo:
     repo.write("img/plain/Dockerfile", PLAIN_DOCKERFILE)
     repo.write("img/plain/BUILD", 'docker_image(name="plain", skip_push=True)\n')
     repo.commit("An image with a CUDA variant, a child on it, and an image of Pants' own")
-    repo.first_package = repo.pants("package", "::")  # type: ignore[attr-defined]
+    repo.first_package = repo.run_first("package", "::")  # type: ignore[attr-defined]
     yield repo
     repo.close()
     repo.remove_images(f"{registry.address}/{repo.prefix}")
