@@ -114,8 +114,7 @@ class Answer:
         if self.outcome is Outcome.SERVER_ERROR:
             return (
                 f"the registry failed on every try: {self.message}. Look at its logs (a registry "
-                "under load or short of disk does this), then publish again: it resumes where it "
-                "stopped."
+                f"under load or short of disk does this), {PUBLISH_AGAIN}"
             )
         return self.message
 
@@ -137,7 +136,15 @@ def registry_answer(exit_code: int, stderr: str) -> Answer:
     return Answer(Outcome.FAILED, message)
 
 
+# How a registry problem ends: publish's advice, which other goals replace with their own.
+PUBLISH_AGAIN = "then publish again: it resumes where it stopped."
 CHECK_IT = (
     "Check its address in [docker.registries] and that it runs (this repository's local one: "
-    "build-support/local-registry.sh start), then publish again: it resumes where it stopped."
+    f"build-support/local-registry.sh start), {PUBLISH_AGAIN}"
 )
+
+
+def advised_for(problem: str, again: str) -> str:
+    """A registry problem as a goal other than publish says it: `again` (e.g. "then run
+    ./pants bbc-report again.") instead of publish's closing advice."""
+    return problem.replace(PUBLISH_AGAIN, again)

@@ -18,6 +18,7 @@ from bbc.downstream.references import Move, decide, references, taken_in
 from bbc.graph.hierarchy import Hierarchy
 from bbc.model.versions import VersionError, bump, parse_version
 from bbc.publish.history import RegistryReleases, ReleaseRow
+from bbc.publish.registry_data import advised_for
 from bbc.sbom.cyclonedx import sbom_packages
 from bbc.versioning.version_check import fix_command
 
@@ -178,10 +179,15 @@ def pending_updates(update_report: Mapping | None, address: str) -> dict | None:
     }
 
 
+def registry_problem(failure: str) -> str:
+    """Why a registry could not be read, with what to do for this page."""
+    return advised_for(failure, "then run ./pants bbc-report again.")
+
+
 def _release(registry: RegistryReleases, version: str, variants: Sequence[str]) -> dict:
     entry: dict = {"alias": registry.alias, "repository": registry.repository}
     if registry.failure:
-        return {**entry, "failure": registry.failure}
+        return {**entry, "failure": registry_problem(registry.failure)}
     row = next((r for r in registry.rows if r.version == version), None)
     entry["versions"] = [r.version for r in registry.rows]
     if row is None:

@@ -38,6 +38,7 @@ from bbc.report.data import (
     Local,
     downstream_entry,
     image_entry,
+    registry_problem,
     reports_of_images,
     with_fixes,
     without_credentials,
@@ -249,7 +250,10 @@ async def bbc_report(
 
     registries = {(r.alias, r.address) for found in releases for r in found.registries}
     failed = {
-        (r.alias, r.address): r.failure for found in releases for r in found.registries if r.failure
+        (r.alias, r.address): registry_problem(r.failure)
+        for found in releases
+        for r in found.registries
+        if r.failure
     }
     sources.append(
         {

@@ -242,7 +242,7 @@ def _local(image: Mapping) -> str:
         )
     missing = local.get("variants_not_built") or []
     return (
-        f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, created "
+        f"<code>{escape(local['content_ref'])}</code>, {_size(local['size'])}, first built "
         f"{escape(local['created'] or 'at an unknown time')}"
         + (
             f"; not built here: the variant(s) {escape(', '.join(missing))} "
@@ -271,6 +271,9 @@ def _image_section(
                 )
                 + f" (accepts {escape(image['parent_versions'] or 'any version')})"
                 if image["parent"]
+                # A broken image's parent may be the very thing that could not be read.
+                else "none found (see the problem above)"
+                if image["problem"]
                 else "none: a root"
             ),
         ),

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from bbc.graph.hierarchy import Hierarchy, Image
 from bbc.publish.history import RegistryReleases, ReleaseRow
+from bbc.publish.registry_data import Answer, Outcome
 from bbc.report.data import (
     BROKEN,
     CHANGED,
@@ -253,12 +254,17 @@ def test_an_sbom_of_another_build_of_the_version_is_stale() -> None:
     assert sbom_counts("s.json", text, "1.0.1-new")["stale"] is True
 
 
-def test_a_registry_that_cannot_be_read_leaves_the_release_unknown() -> None:
+def test_a_registry_that_cannot_be_read_leaves_the_release_unknown_and_says_what_to_run() -> None:
+    down = Answer(Outcome.UNREACHABLE, "connection refused").problem("127.0.0.1:1")
     two = (
         RegistryReleases("it", "127.0.0.1:5000/bbc/root", ROOT_ROWS),
-        RegistryReleases("down", "127.0.0.1:1/bbc/root", failure="connection refused"),
+        RegistryReleases("down", "127.0.0.1:1/bbc/root", failure=down),
     )
-    assert image_entry(facts(registries=two), HIERARCHY, None)["states"] == [UNKNOWN]
+    entry = image_entry(facts(registries=two), HIERARCHY, None)
+    assert entry["states"] == [UNKNOWN]
+    said = entry["registries"][1]["failure"]
+    assert said.startswith("the registry did not answer: connection refused. Check its address")
+    assert said.endswith("then run ./pants bbc-report again.") and "publish" not in said
 
 
 def test_a_release_without_one_of_the_image_s_variants_is_not_released() -> None:

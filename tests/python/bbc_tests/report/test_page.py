@@ -152,6 +152,19 @@ def test_each_node_and_section_carries_its_state_in_text() -> None:
         assert state in text
 
 
+def test_a_root_is_said_to_be_one_and_a_broken_image_without_parent_is_not() -> None:
+    orphan = image(
+        "img/orphan:orphan",
+        None,
+        "broken",
+        problem="img/orphan:orphan: ARG SOURCE_IMAGE=img/gone:gone names no target",
+    )
+    text = Page(render({**REPORT, "images": [*REPORT["images"], orphan]}, {})).words
+    assert "Parentnone: a root" in text  # img/root:root (table cells have no space between)
+    assert "Parentnone found (see the problem above)" in text
+    assert text.count("none: a root") == 1
+
+
 def test_a_report_with_nothing_known_still_renders_what_to_run() -> None:
     bare = {**REPORT, "downstream": None, "images": [image("img/root:root", None, UNKNOWN)]}
     text = Page(render(bare, {})).words
