@@ -110,7 +110,7 @@ class Registries:
             argv,
             description=description,
             run_token=self.docker.run_token,
-            env={**self.docker.env, "BBC_READ_FOR": key, "BBC_READ_DELAY": str(delay)},
+            env={**self.docker.env, "BBC_READ_FOR": key},
             **kwargs,
         )
 
