@@ -12,8 +12,7 @@ from bbc.graph.chain import pinned_base, pinned_references
 from bbc.graph.dockerfiles import ImageDockerfile, ImageDockerfileRequest
 from bbc.graph.image_graph import ImageGraph, ImageInfo
 from bbc.publish.registry import Registries, read_manifests
-from bbc.publish.registry_data import CHECK_IT
-from bbc.updates.plan import Update, registry_of, tag_to_follow
+from bbc.updates.plan import Update, registry_of, tag_to_follow, unreadable_pin
 from bbc.updates.types import ExternalBasesRequest, Updates
 
 
@@ -30,11 +29,7 @@ async def _update(info: ImageInfo, what: str, ref: str, registries: Registries) 
     registry = registry_of(name)
     found = await read_manifests(registries, registry, (tag,), key=f"update {tag}")
     if isinstance(found, str):
-        retry = (
-            f"Check that {registry} answers from here (address, proxy, `docker login "
-            f"{registry}`), then run ./pants bbc-update again; the pin stays as it is."
-        )
-        return replace(update, problem=found.replace(CHECK_IT, retry))
+        return replace(update, problem=unreadable_pin(registry, found))
     if found.get(tag) is None:
         return replace(update, problem=f"the registry has no {tag}.")
     return replace(update, new=f"{name}@{found[tag]}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from bbc.publish.registry_data import CHECK_IT, advised_for
+
 
 @dataclass(frozen=True)
 class Update:
@@ -31,6 +33,17 @@ def registry_of(name: str) -> str:
     if rest and ("." in first or ":" in first or first == "localhost"):
         return first
     return "docker.io"
+
+
+def unreadable_pin(registry: str, problem: str) -> str:
+    """Why `registry` could not say where a pin's tag is now, with what to do for bbc-update
+    (publish's advice, and its local registry, are not this goal's)."""
+    again = "then run ./pants bbc-update again; the pin stays as it is."
+    check = (
+        f"Check that {registry} answers from here (address, proxy, `docker login {registry}`), "
+        + again
+    )
+    return advised_for(problem.replace(CHECK_IT, check), again)
 
 
 def tag_to_follow(name: str) -> str | None:

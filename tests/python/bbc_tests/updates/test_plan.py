@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from bbc.updates.plan import Update, registry_of, report, rewrite, tag_to_follow
+from bbc.publish.registry_data import Answer, Outcome
+from bbc.updates.plan import (
+    Update,
+    registry_of,
+    report,
+    rewrite,
+    tag_to_follow,
+    unreadable_pin,
+)
 
 OLD, NEW = "sha256:" + "a" * 64, "sha256:" + "b" * 64
 NAME = "127.0.0.1:5000/debian:12"
@@ -44,3 +52,15 @@ def test_a_current_pin_or_an_unreadable_one_is_left_as_it_is() -> None:
         f"images/root:root: FROM {NAME} is current ({OLD})",
         f"images/root:root: FROM {NAME}: the registry has no {NAME}",
     ]
+
+
+def test_an_unreadable_pin_says_what_to_do_for_bbc_update_not_for_publish() -> None:
+    again = "then run ./pants bbc-update again; the pin stays as it is."
+    down = Answer(Outcome.UNREACHABLE, "connection refused").problem("r.example")
+    said = unreadable_pin("r.example", down)
+    assert said.startswith("the registry did not answer: connection refused. Check that r.example")
+    assert said.endswith(again) and "local-registry.sh" not in said
+    failing = Answer(Outcome.SERVER_ERROR, "500 Internal Server Error").problem("r.example")
+    said = unreadable_pin("r.example", failing)
+    assert said.startswith("the registry failed on every try: 500 Internal Server Error.")
+    assert said.endswith(again) and "publish" not in said
